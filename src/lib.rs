@@ -1,0 +1,10 @@
+//! custody: secret-shared key custody and recovery for a state's data embassy.
+//!
+//! The crate is layered as the design brief describes; a layer never imports a layer above it:
+//! 1. [`primitives`] — zeroizing secret types, KDFs, AEAD helpers, key commitments. No I/O.
+//! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
+//! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
+
+pub mod cli;
+pub mod hsm;
+pub mod primitives;
