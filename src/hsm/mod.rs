@@ -1,1 +1,21 @@
-//! Layer 2, the HSM: everything PKCS#11. The only module that touches cryptoki.
+//! Layer 2, the HSM: everything PKCS#11 — URIs, modules and tokens, login, the domain key object,
+//! data-key wrapping and the capability probe. The only module that touches cryptoki; no cryptoki
+//! type appears in its public interface.
+
+mod data_key;
+mod domain_key;
+mod error;
+mod module;
+mod pin;
+mod probe;
+mod session;
+mod uri;
+
+pub use data_key::{WrappedKey, WRAPPED_DATA_KEY_LEN};
+pub use domain_key::{DomainKeyHandle, KeySelector, Persistence};
+pub use error::{Error, Result};
+pub use module::{module_path, Module, TokenDescription, MODULE_ENV, SOFTHSM_PATHS};
+pub use pin::read_pin;
+pub use probe::{probe, Check, MechanismCheck, ProbeReport};
+pub use session::{PinPrompt, TokenSession};
+pub use uri::{ObjectType, PinSource, Pkcs11Uri};

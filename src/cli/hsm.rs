@@ -1,0 +1,94 @@
+//! `custody hsm …`: commands about tokens themselves.
+
+use clap::Subcommand;
+
+use super::output::{print, print_json, Failure};
+use super::prompt;
+use crate::hsm::{probe, Check, Pkcs11Uri, ProbeReport};
+
+#[derive(Debug, Subcommand)]
+pub enum HsmCommand {
+    /// Report a token's module, identity and capabilities, and whether custody can use it.
+    #[command(
+        after_help = "Example:\n  custody hsm probe 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/custody/pin'\n\nExit status 0 only when every needed mechanism is present, login works and a wrap round trip succeeds."
+    )]
+    Probe {
+        /// PKCS#11 URI of the token (RFC 7512).
+        uri: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: HsmCommand) -> Result<(), Failure> {
+    match command {
+        HsmCommand::Probe { uri, json } => {
+            let uri: Pkcs11Uri = uri.parse()?;
+            let report = probe(&uri, &mut prompt::token_pin)?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print(&render(&report));
+            }
+            if report.ready() {
+                Ok(())
+            } else {
+                Err(not_ready(&report))
+            }
+        }
+    }
+}
+
+fn render(report: &ProbeReport) -> String {
+    let mut text = format!(
+        "module   {}\nlibrary  {}\ntoken    {}\n",
+        report.module_path, report.library, report.token
+    );
+    for mechanism in &report.mechanisms {
+        text += &line(
+            mechanism.ok,
+            mechanism.name,
+            &format!("{} — {}", mechanism.detail, mechanism.used_for),
+        );
+    }
+    text += &check_line("login", &report.login);
+    text += &check_line("round trip", &report.round_trip);
+    if report.ready() {
+        text += "ready: custody can keep a domain key on this token\n";
+    }
+    text
+}
+
+fn check_line(name: &str, check: &Check) -> String {
+    line(check.ok, name, &check.detail)
+}
+
+fn line(ok: bool, name: &str, detail: &str) -> String {
+    format!(
+        "  {}  {name:<17} {detail}\n",
+        if ok { "ok  " } else { "FAIL" }
+    )
+}
+
+fn not_ready(report: &ProbeReport) -> Failure {
+    const SEE_ABOVE: &str =
+        "see the lines marked FAIL above; hsm/README.md says what a token must support";
+    let mechanism = report
+        .mechanisms
+        .iter()
+        .find(|m| !m.ok)
+        .map(|m| (format!("{} {}", m.name, m.detail), SEE_ABOVE));
+    let check = [&report.login, &report.round_trip]
+        .into_iter()
+        .find(|c| !c.ok)
+        .map(|c| (c.detail.clone(), c.hint.unwrap_or(SEE_ABOVE)));
+    let (what, hint) = mechanism.or(check).unwrap_or_default();
+    Failure::new(
+        format!(
+            "token {} is not ready for custody: {what}",
+            report.token.label
+        ),
+        hint,
+    )
+}

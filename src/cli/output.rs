@@ -1,0 +1,56 @@
+//! How the command line speaks: results to stdout (text or `--json`), failures to stderr as one
+//! line saying what is wrong and one line saying what to do next.
+
+use std::io::Write;
+
+/// A failed command: what went wrong and what to do about it.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong, in one line.
+    pub message: String,
+    /// What to do next.
+    pub hint: Option<String>,
+}
+
+impl From<crate::hsm::Error> for Failure {
+    fn from(error: crate::hsm::Error) -> Self {
+        Self {
+            message: error.to_string(),
+            hint: Some(error.hint().to_owned()),
+        }
+    }
+}
+
+impl Failure {
+    /// A failure with a message and a hint.
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+}
+
+/// Prints a failure to stderr.
+pub fn report_failure(failure: &Failure) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {}", failure.message);
+    if let Some(hint) = &failure.hint {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
+}
+
+/// Writes text to stdout; a closed pipe is not an error worth reporting.
+pub fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Writes a value as pretty JSON to stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
+        message: format!("cannot encode the report as JSON: {e}"),
+        hint: None,
+    })?;
+    print(&format!("{text}\n"));
+    Ok(())
+}

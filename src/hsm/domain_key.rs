@@ -1,0 +1,223 @@
+//! The domain key as a token object: importing it with exactly the protections custody requires
+//! (wrap and unwrap only, sensitive, never extractable, private), finding it again by label or id,
+//! checking those protections every time it is loaded, and destroying it. A key that fails the
+//! check is refused, never used.
+
+use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
+
+use super::error::{Error, Result};
+use super::session::{wipe_values, TokenSession};
+use crate::primitives::secret::DomainKey;
+
+/// Whether an imported domain key outlives the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// A token object: it stays on the token.
+    Token,
+    /// A session object: it vanishes with the process (a one-off restore).
+    Session,
+}
+
+/// How a domain key object is named on a token: by label, by id, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeySelector {
+    /// `CKA_LABEL`
+    pub label: Option<String>,
+    /// `CKA_ID`
+    pub id: Option<Vec<u8>>,
+}
+
+impl std::fmt::Display for KeySelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.label, &self.id) {
+            (Some(label), Some(id)) => write!(f, "\"{label}\" (id {})", hex::encode(id)),
+            (Some(label), None) => write!(f, "\"{label}\""),
+            (None, Some(id)) => write!(f, "with id {}", hex::encode(id)),
+            (None, None) => f.write_str("(unnamed)"),
+        }
+    }
+}
+
+/// A domain key on a token whose protections have been checked.
+#[derive(Debug)]
+pub struct DomainKeyHandle {
+    pub(super) handle: ObjectHandle,
+    selector: KeySelector,
+}
+
+impl DomainKeyHandle {
+    /// How the key was named.
+    pub fn selector(&self) -> &KeySelector {
+        &self.selector
+    }
+}
+
+/// Capabilities a domain key must not have: it wraps keys and does nothing else.
+type Capability = (AttributeType, fn(bool) -> Attribute, &'static str);
+const FORBIDDEN: [Capability; 5] = [
+    (AttributeType::Encrypt, Attribute::Encrypt, "can encrypt"),
+    (AttributeType::Decrypt, Attribute::Decrypt, "can decrypt"),
+    (AttributeType::Sign, Attribute::Sign, "can sign"),
+    (AttributeType::Verify, Attribute::Verify, "can verify"),
+    (AttributeType::Derive, Attribute::Derive, "can derive"),
+];
+
+impl TokenSession {
+    /// Imports `key` as a domain key object named `label` and `id`.
+    pub fn import_domain_key(
+        &self,
+        key: &DomainKey,
+        label: &str,
+        id: &[u8],
+        persistence: Persistence,
+    ) -> Result<DomainKeyHandle> {
+        let selector = KeySelector {
+            label: Some(label.to_owned()),
+            id: Some(id.to_vec()),
+        };
+        for clash in [
+            KeySelector {
+                id: None,
+                ..selector.clone()
+            },
+            KeySelector {
+                label: None,
+                ..selector.clone()
+            },
+        ] {
+            if !self.objects(&clash)?.is_empty() {
+                return Err(Error::DomainKeyExists {
+                    token: self.token().label.clone(),
+                    key: clash.to_string(),
+                });
+            }
+        }
+        let mut template = vec![
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Token(persistence == Persistence::Token),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Wrap(true),
+            Attribute::Unwrap(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.to_vec()),
+            Attribute::Value(key.expose().to_vec()),
+        ];
+        template.extend(FORBIDDEN.iter().map(|(_, attribute, _)| attribute(false)));
+        let created = self.session.create_object(&template);
+        wipe_values(&mut template);
+        let handle = created.map_err(Error::from_cryptoki("importing the domain key"))?;
+        let key = DomainKeyHandle { handle, selector };
+        if let Err(unsafe_key) = self.check_domain_key(&key) {
+            let _ = self.session.destroy_object(handle);
+            return Err(unsafe_key);
+        }
+        Ok(key)
+    }
+
+    /// Finds the domain key named by `selector` and checks its protections.
+    pub fn find_domain_key(&self, selector: &KeySelector) -> Result<DomainKeyHandle> {
+        let token = || self.token().label.clone();
+        let found = self.objects(selector)?;
+        let handle = match found.as_slice() {
+            [] => {
+                return Err(Error::DomainKeyAbsent {
+                    token: token(),
+                    key: selector.to_string(),
+                })
+            }
+            [one] => *one,
+            many => {
+                return Err(Error::DuplicateKeys {
+                    token: token(),
+                    key: selector.to_string(),
+                    count: many.len(),
+                })
+            }
+        };
+        let key = DomainKeyHandle {
+            handle,
+            selector: selector.clone(),
+        };
+        self.check_domain_key(&key)?;
+        Ok(key)
+    }
+
+    /// Destroys the domain key object.
+    pub fn destroy_domain_key(&self, key: DomainKeyHandle) -> Result<()> {
+        self.session
+            .destroy_object(key.handle)
+            .map_err(Error::from_cryptoki("destroying the domain key"))
+    }
+
+    fn objects(&self, selector: &KeySelector) -> Result<Vec<ObjectHandle>> {
+        let mut template = vec![Attribute::Class(ObjectClass::SECRET_KEY)];
+        template.extend(
+            selector
+                .label
+                .as_ref()
+                .map(|l| Attribute::Label(l.as_bytes().to_vec())),
+        );
+        template.extend(selector.id.clone().map(Attribute::Id));
+        self.session
+            .find_objects(&template)
+            .map_err(Error::from_cryptoki("searching for the domain key"))
+    }
+
+    /// Refuses a key that could leave the token or be used for anything but wrapping.
+    fn check_domain_key(&self, key: &DomainKeyHandle) -> Result<()> {
+        let mut problems = Vec::new();
+        let shape = self
+            .session
+            .get_attributes(
+                key.handle,
+                &[AttributeType::KeyType, AttributeType::ValueLen],
+            )
+            .map_err(Error::from_cryptoki("reading key attributes"))?;
+        if !shape
+            .iter()
+            .any(|a| matches!(a, Attribute::KeyType(t) if *t == KeyType::AES))
+        {
+            problems.push("not an AES key");
+        }
+        if !shape
+            .iter()
+            .any(|a| matches!(a, Attribute::ValueLen(len) if u64::from(*len) == 32))
+        {
+            problems.push("not 256 bits long");
+        }
+        let required = [
+            (AttributeType::Sensitive, "not sensitive"),
+            (AttributeType::Private, "not private"),
+            (AttributeType::Wrap, "cannot wrap"),
+            (AttributeType::Unwrap, "cannot unwrap"),
+        ];
+        let flags = self.flags(key.handle, &required.map(|(kind, _)| kind))?;
+        problems.extend(
+            required
+                .iter()
+                .zip(flags)
+                .filter(|(_, set)| !set)
+                .map(|((_, p), _)| *p),
+        );
+        let kinds = [AttributeType::Extractable]
+            .into_iter()
+            .chain(FORBIDDEN.map(|(kind, _, _)| kind));
+        let names = ["extractable"]
+            .into_iter()
+            .chain(FORBIDDEN.map(|(_, _, p)| p));
+        let flags = self.flags(key.handle, &kinds.collect::<Vec<_>>())?;
+        problems.extend(names.zip(flags).filter(|(_, set)| *set).map(|(p, _)| p));
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::UnsafeDomainKey {
+                token: self.token().label.clone(),
+                key: key.selector.to_string(),
+                problems,
+            })
+        }
+    }
+}
