@@ -96,7 +96,9 @@ impl TokenSession {
                     | RvError::WrappedKeyLenRange
                     | RvError::EncryptedDataInvalid
                     | RvError::EncryptedDataLenRange
-                    | RvError::DataLenRange,
+                    | RvError::DataLenRange
+                    // SoftHSM's answer to a failed RFC 3394 integrity check (docs/DECISIONS.md).
+                    | RvError::GeneralError,
                     _,
                 ) => Error::UnwrapRefused(
                     "its integrity check failed: damaged, truncated or under another key",
