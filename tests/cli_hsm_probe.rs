@@ -10,7 +10,9 @@ use common::TestToken;
 
 fn probe(token: &TestToken, uri: &str, json: bool) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_custody"));
-    command.env("SOFTHSM2_CONF", token.softhsm_conf()).args(["hsm", "probe", uri]);
+    command
+        .env("SOFTHSM2_CONF", token.softhsm_conf())
+        .args(["hsm", "probe", uri]);
     if json {
         command.arg("--json");
     }
@@ -28,7 +30,12 @@ fn a_good_token_reports_every_mechanism_and_exits_zero() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     for needed in ["CKM_AES_KEY_GEN", "CKM_AES_KEY_WRAP", "login", "round trip"] {
-        assert!(stdout.lines().any(|l| l.contains(needed) && l.contains("ok")), "{needed}: {stdout}");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(needed) && l.contains("ok")),
+            "{needed}: {stdout}"
+        );
     }
     assert!(!stdout.contains("FAIL"), "{stdout}");
     assert!(stdout.contains("ready:"), "{stdout}");
@@ -42,7 +49,11 @@ fn json_output_is_machine_readable() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["token"]["label"], token.label.as_str());
     assert_eq!(report["login"]["ok"], true);
-    assert!(report["mechanisms"].as_array().unwrap().iter().all(|m| m["ok"] == true));
+    assert!(report["mechanisms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["ok"] == true));
 }
 
 #[test]
@@ -50,7 +61,8 @@ fn a_wrong_pin_exits_non_zero_and_says_the_pin_was_refused() {
     let token = TestToken::new("probe-pin");
     let wrong = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(wrong.path(), "not-the-pin").unwrap();
-    let uri = token.uri_with(|u| u.pin_source = Some(custody::hsm::PinSource::File(wrong.path().into())));
+    let uri =
+        token.uri_with(|u| u.pin_source = Some(custody::hsm::PinSource::File(wrong.path().into())));
     let out = probe(&token, &uri.to_string(), false);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
@@ -66,7 +78,10 @@ fn a_missing_token_lists_the_tokens_that_exist() {
     let out = probe(&token, &uri.to_string(), false);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("error: no token matches pkcs11:token=no-such-token"), "{stderr}");
+    assert!(
+        stderr.contains("error: no token matches pkcs11:token=no-such-token"),
+        "{stderr}"
+    );
     assert!(stderr.contains(&token.label), "{stderr}");
 }
 

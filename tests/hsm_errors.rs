@@ -17,7 +17,11 @@ fn a_missing_module_path_is_named() {
     let uri = token.uri_with(|u| u.module_path = Some("/opt/nowhere/libvendor.so".into()));
     let err = open(&uri);
     assert!(matches!(err, Error::ModuleMissing(_)), "{err}");
-    assert!(err.to_string().contains("/opt/nowhere/libvendor.so does not exist"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("/opt/nowhere/libvendor.so does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -44,8 +48,14 @@ fn no_such_token_lists_the_tokens_that_exist() {
     let err = open(&uri);
     let message = err.to_string();
     assert!(matches!(err, Error::NoSuchToken { .. }), "{message}");
-    assert!(message.contains("no token matches pkcs11:token=embassy-nowhere"), "{message}");
-    assert!(message.contains(&format!("\"{}\"", token.label)), "{message}");
+    assert!(
+        message.contains("no token matches pkcs11:token=embassy-nowhere"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("\"{}\"", token.label)),
+        "{message}"
+    );
 }
 
 #[test]
@@ -56,15 +66,22 @@ fn a_wrong_pin_is_refused_by_name() {
     let uri = token.uri_with(|u| u.pin_source = Some(PinSource::File(wrong.path().into())));
     let err = open(&uri);
     assert!(matches!(err, Error::PinRefused { .. }), "{err}");
-    assert_eq!(err.to_string(), format!("token {}: the PIN was refused", token.label));
+    assert_eq!(
+        err.to_string(),
+        format!("token {}: the PIN was refused", token.label)
+    );
 }
 
 #[test]
 fn missing_and_empty_pin_files_are_named() {
     let token = TestToken::new("pinfile");
-    let uri = token.uri_with(|u| u.pin_source = Some(PinSource::File("/nonexistent/user.pin".into())));
+    let uri =
+        token.uri_with(|u| u.pin_source = Some(PinSource::File("/nonexistent/user.pin".into())));
     let message = open(&uri).to_string();
-    assert!(message.contains("cannot read the PIN from /nonexistent/user.pin"), "{message}");
+    assert!(
+        message.contains("cannot read the PIN from /nonexistent/user.pin"),
+        "{message}"
+    );
     let empty = tempfile::NamedTempFile::new().unwrap();
     let uri = token.uri_with(|u| u.pin_source = Some(PinSource::File(empty.path().into())));
     let message = open(&uri).to_string();
@@ -81,12 +98,14 @@ fn the_prompt_is_used_when_no_pin_source_is_named() {
         Ok(token.pin().into())
     })
     .unwrap();
-    assert_eq!(asked, [token.label.clone()]);
+    assert_eq!(asked, vec![token.label.clone()]);
 }
 
 #[test]
 fn malformed_uris_and_pin_values_are_refused() {
-    let err = "pkcs11:token=x?pin-value=123456".parse::<Pkcs11Uri>().unwrap_err();
+    let err = "pkcs11:token=x?pin-value=123456"
+        .parse::<Pkcs11Uri>()
+        .unwrap_err();
     assert!(matches!(err, Error::PinValueInUri));
     assert!(err.hint().contains("pin-source"));
     let err = "pkcs11:token=x;token=y".parse::<Pkcs11Uri>().unwrap_err();
@@ -96,8 +115,14 @@ fn malformed_uris_and_pin_values_are_refused() {
 #[test]
 fn an_absent_domain_key_is_named() {
     let token = TestToken::new("nokey");
-    let selector = KeySelector { label: Some("custody:ee:e9".into()), id: None };
+    let selector = KeySelector {
+        label: Some("custody:ee:e9".into()),
+        id: None,
+    };
     let err = token.session().find_domain_key(&selector).unwrap_err();
     assert!(matches!(err, Error::DomainKeyAbsent { .. }), "{err}");
-    assert!(err.to_string().contains("no domain key \"custody:ee:e9\""), "{err}");
+    assert!(
+        err.to_string().contains("no domain key \"custody:ee:e9\""),
+        "{err}"
+    );
 }

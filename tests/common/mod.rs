@@ -19,12 +19,20 @@ pub const INSTALL_HINT: &str =
 fn softhsm_dir() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("custody-test-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("custody-test-")
+            .tempdir()
+            .unwrap();
         let tokens = dir.path().join("tokens");
         std::fs::create_dir(&tokens).unwrap();
-        let template = std::fs::read_to_string(repo_root().join("hsm/softhsm2.conf.template")).unwrap();
+        let template =
+            std::fs::read_to_string(repo_root().join("hsm/softhsm2.conf.template")).unwrap();
         let conf = dir.path().join("softhsm2.conf");
-        std::fs::write(&conf, template.replace("@SOFTHSM2_TOKENDIR@", tokens.to_str().unwrap())).unwrap();
+        std::fs::write(
+            &conf,
+            template.replace("@SOFTHSM2_TOKENDIR@", tokens.to_str().unwrap()),
+        )
+        .unwrap();
         // Set now, before any test loads the module: SoftHSM reads it once per process.
         std::env::set_var("SOFTHSM2_CONF", &conf);
         dir
@@ -65,12 +73,18 @@ impl TestToken {
     pub fn new(name: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         static CREATING: Mutex<()> = Mutex::new(());
-        let label = format!("{name}-{}-{}", std::process::id() % 100_000, COUNTER.fetch_add(1, Ordering::SeqCst));
+        let label = format!(
+            "{name}-{}-{}",
+            std::process::id() % 100_000,
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let pin_file = softhsm_dir().join(format!("{label}.user.pin"));
         let pin = format!("user-{label}");
         std::fs::write(&pin_file, &pin).unwrap();
         {
-            let _one_at_a_time = CREATING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _one_at_a_time = CREATING
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             raw::init_token(&label, &pin);
         }
         let uri = format!(
@@ -80,17 +94,27 @@ impl TestToken {
         )
         .parse()
         .unwrap();
-        Self { label, uri, pin_file }
+        Self {
+            label,
+            uri,
+            pin_file,
+        }
     }
 
     /// A logged-in session.
     pub fn session(&self) -> TokenSession {
-        TokenSession::open(&self.uri, &mut |_| panic!("the test URI names a pin-source")).unwrap()
+        TokenSession::open(&self.uri, &mut |_| {
+            panic!("the test URI names a pin-source")
+        })
+        .unwrap()
     }
 
     /// The user PIN, for raw PKCS#11 access in tests.
     pub fn pin(&self) -> String {
-        std::fs::read_to_string(&self.pin_file).unwrap().trim_end().to_owned()
+        std::fs::read_to_string(&self.pin_file)
+            .unwrap()
+            .trim_end()
+            .to_owned()
     }
 
     /// The URI as text with extra query attributes replaced.
@@ -120,7 +144,8 @@ pub mod raw {
         super::softhsm_dir();
         let context = Pkcs11::new(super::softhsm_module()).unwrap();
         match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-            Ok(()) | Err(cryptoki::error::Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+            Ok(())
+            | Err(cryptoki::error::Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
             Err(e) => panic!("C_Initialize: {e}"),
         }
         context
@@ -140,7 +165,9 @@ pub mod raw {
         context.init_token(free, &so_pin, label).unwrap();
         let session = context.open_rw_session(free).unwrap();
         session.login(UserType::So, Some(&so_pin)).unwrap();
-        session.init_pin(&SecretString::from(pin.to_owned())).unwrap();
+        session
+            .init_pin(&SecretString::from(pin.to_owned()))
+            .unwrap();
         session.logout().unwrap();
     }
 
