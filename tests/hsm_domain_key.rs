@@ -40,7 +40,7 @@ fn raw_key_handle(session: &cryptoki::session::Session) -> ObjectHandle {
 
 #[test]
 fn imported_key_value_cannot_be_read() {
-    let token = TestToken::new("read");
+    let token = TestToken::new();
     token
         .session()
         .import_domain_key(&domain_key(1), LABEL, ID, Persistence::Token)
@@ -60,7 +60,7 @@ fn imported_key_value_cannot_be_read() {
 
 #[test]
 fn protections_cannot_be_lowered() {
-    let token = TestToken::new("lower");
+    let token = TestToken::new();
     token
         .session()
         .import_domain_key(&domain_key(2), LABEL, ID, Persistence::Token)
@@ -87,7 +87,7 @@ fn protections_cannot_be_lowered() {
 
 #[test]
 fn domain_key_cannot_be_wrapped_out() {
-    let token = TestToken::new("wrapout");
+    let token = TestToken::new();
     token
         .session()
         .import_domain_key(&domain_key(3), LABEL, ID, Persistence::Token)
@@ -109,7 +109,7 @@ fn domain_key_cannot_be_wrapped_out() {
 
 #[test]
 fn opensc_lists_the_object_with_our_label_and_id() {
-    let token = TestToken::new("opensc");
+    let token = TestToken::new();
     token
         .session()
         .import_domain_key(&domain_key(4), LABEL, ID, Persistence::Token)
@@ -154,7 +154,7 @@ fn opensc_lists_the_object_with_our_label_and_id() {
 
 #[test]
 fn found_by_label_or_id_and_destroyed() {
-    let token = TestToken::new("find");
+    let token = TestToken::new();
     let session = token.session();
     session
         .import_domain_key(&domain_key(5), LABEL, ID, Persistence::Token)
@@ -173,7 +173,7 @@ fn found_by_label_or_id_and_destroyed() {
 
 #[test]
 fn a_second_import_under_the_same_name_is_refused() {
-    let token = TestToken::new("twice");
+    let token = TestToken::new();
     let session = token.session();
     session
         .import_domain_key(&domain_key(6), LABEL, ID, Persistence::Token)
@@ -190,7 +190,7 @@ fn a_second_import_under_the_same_name_is_refused() {
 
 #[test]
 fn session_keys_vanish_with_the_session() {
-    let token = TestToken::new("session");
+    let token = TestToken::new();
     {
         let session = token.session();
         session
@@ -226,7 +226,7 @@ fn keys_without_custodys_protections_are_refused_and_named() {
         ("sign", vec![Attribute::Sign(true)], &["can sign"]),
     ];
     for (name, overrides, problems) in cases {
-        let token = TestToken::new(name);
+        let token = TestToken::new();
         let raw = raw::session(&token);
         let mut template = vec![
             Attribute::Class(ObjectClass::SECRET_KEY),
@@ -266,7 +266,7 @@ fn keys_without_custodys_protections_are_refused_and_named() {
 
 #[test]
 fn a_key_of_the_wrong_type_or_size_is_refused() {
-    let token = TestToken::new("shape");
+    let token = TestToken::new();
     let raw = raw::session(&token);
     raw.create_object(&[
         Attribute::Class(ObjectClass::SECRET_KEY),

@@ -13,7 +13,7 @@ fn open(uri: &Pkcs11Uri) -> Error {
 
 #[test]
 fn a_missing_module_path_is_named() {
-    let token = TestToken::new("nomodule");
+    let token = TestToken::new();
     let uri = token.uri_with(|u| u.module_path = Some("/opt/nowhere/libvendor.so".into()));
     let err = open(&uri);
     assert!(matches!(err, Error::ModuleMissing(_)), "{err}");
@@ -43,7 +43,7 @@ fn a_file_that_is_not_a_module_is_named() {
 
 #[test]
 fn no_such_token_lists_the_tokens_that_exist() {
-    let token = TestToken::new("present");
+    let token = TestToken::new();
     let uri = token.uri_with(|u| u.token = Some("embassy-nowhere".into()));
     let err = open(&uri);
     let message = err.to_string();
@@ -60,7 +60,7 @@ fn no_such_token_lists_the_tokens_that_exist() {
 
 #[test]
 fn a_wrong_pin_is_refused_by_name() {
-    let token = TestToken::new("wrongpin");
+    let token = TestToken::new();
     let wrong = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(wrong.path(), "000000").unwrap();
     let uri = token.uri_with(|u| u.pin_source = Some(PinSource::File(wrong.path().into())));
@@ -74,7 +74,7 @@ fn a_wrong_pin_is_refused_by_name() {
 
 #[test]
 fn missing_and_empty_pin_files_are_named() {
-    let token = TestToken::new("pinfile");
+    let token = TestToken::new();
     let uri =
         token.uri_with(|u| u.pin_source = Some(PinSource::File("/nonexistent/user.pin".into())));
     let message = open(&uri).to_string();
@@ -90,7 +90,7 @@ fn missing_and_empty_pin_files_are_named() {
 
 #[test]
 fn the_prompt_is_used_when_no_pin_source_is_named() {
-    let token = TestToken::new("prompt");
+    let token = TestToken::new();
     let uri = token.uri_with(|u| u.pin_source = None);
     let mut asked = Vec::new();
     TokenSession::open(&uri, &mut |t| {
@@ -114,7 +114,7 @@ fn malformed_uris_and_pin_values_are_refused() {
 
 #[test]
 fn an_absent_domain_key_is_named() {
-    let token = TestToken::new("nokey");
+    let token = TestToken::new();
     let selector = KeySelector {
         label: Some("custody:ee:e9".into()),
         id: None,

@@ -1,12 +1,12 @@
 //! The test harness: real SoftHSM tokens, isolated per test. SoftHSM reads `SOFTHSM2_CONF` once
 //! per process, so each test process gets its own configuration in a temporary directory, set
-//! before any module is loaded, and each test gets a fresh token in it. Without SoftHSM every test fails loudly with
-//! the install hint; none passes or skips silently.
+//! before any module is loaded, and each test gets a fresh token of its own from a pool made
+//! before any test runs. Without SoftHSM every test fails loudly with the install hint; none
+//! passes or skips silently.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use custody::hsm::{Pkcs11Uri, TokenSession};
@@ -15,10 +15,22 @@ use custody::hsm::{Pkcs11Uri, TokenSession};
 pub const INSTALL_HINT: &str =
     "SoftHSM2 and OpenSC are needed for these tests: run `bash hsm/install-softhsm.sh` as root (or `sudo apt-get install -y softhsm2 opensc`)";
 
-/// This process's SoftHSM configuration directory.
-fn softhsm_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// Tokens made for each test process before any test runs.
+const POOL_SIZE: usize = 24;
+
+/// This process's SoftHSM configuration and its pre-made tokens.
+struct Pool {
+    dir: tempfile::TempDir,
+    free: Mutex<Vec<String>>,
+}
+
+/// SoftHSM crashes when a token is initialized while other threads use the module, and it does
+/// not see tokens another process creates after it initialized. So every token a test process
+/// needs is initialized here, in this process, before any test touches the module.
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        softhsm_module();
         let dir = tempfile::Builder::new()
             .prefix("custody-test-")
             .tempdir()
@@ -33,11 +45,23 @@ fn softhsm_dir() -> &'static Path {
             template.replace("@SOFTHSM2_TOKENDIR@", tokens.to_str().unwrap()),
         )
         .unwrap();
-        // Set now, before any test loads the module: SoftHSM reads it once per process.
+        // Set now, before the module loads: SoftHSM reads it once per process.
         std::env::set_var("SOFTHSM2_CONF", &conf);
-        dir
+        let labels: Vec<String> = (0..POOL_SIZE).rev().map(|n| format!("test-{n}")).collect();
+        for label in &labels {
+            let pin = format!("user-pin-{label}");
+            std::fs::write(dir.path().join(format!("{label}.user.pin")), &pin).unwrap();
+            raw::init_token(label, &pin);
+        }
+        Pool {
+            dir,
+            free: Mutex::new(labels),
+        }
     })
-    .path()
+}
+
+fn softhsm_dir() -> &'static Path {
+    pool().dir.path()
 }
 
 /// The SoftHSM module, or a panic with the install hint.
@@ -66,27 +90,15 @@ pub struct TestToken {
 }
 
 impl TestToken {
-    /// Makes a new token whose label starts with `name`.
-    ///
-    /// SoftHSM does not see tokens another process creates after it initialized, so the token
-    /// is initialized in this process, in the free slot SoftHSM always keeps, under a lock.
-    pub fn new(name: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        static CREATING: Mutex<()> = Mutex::new(());
-        let label = format!(
-            "{name}-{}-{}",
-            std::process::id() % 100_000,
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
+    /// A fresh token of this test's own.
+    pub fn new() -> Self {
+        let label = pool()
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_else(|| panic!("this test process used all {POOL_SIZE} test tokens: raise POOL_SIZE in tests/common/mod.rs"));
         let pin_file = softhsm_dir().join(format!("{label}.user.pin"));
-        let pin = format!("user-{label}");
-        std::fs::write(&pin_file, &pin).unwrap();
-        {
-            let _one_at_a_time = CREATING
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            raw::init_token(&label, &pin);
-        }
         let uri = format!(
             "pkcs11:token={label}?module-path={}&pin-source=file:{}",
             softhsm_module().display(),
@@ -136,19 +148,23 @@ pub mod raw {
     use cryptoki::error::RvError;
     use cryptoki::session::{Session, UserType};
     use secrecy::SecretString;
+    use std::sync::OnceLock;
 
     use super::TestToken;
 
-    /// The module, initialized (once per process, like custody's own loader).
-    fn context() -> Pkcs11 {
-        super::softhsm_dir();
-        let context = Pkcs11::new(super::softhsm_module()).unwrap();
-        match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-            Ok(())
-            | Err(cryptoki::error::Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-            Err(e) => panic!("C_Initialize: {e}"),
-        }
-        context
+    /// The module, initialized once per process and never dropped: unloading SoftHSM while
+    /// another thread uses it would pull its state from under that thread.
+    fn context() -> &'static Pkcs11 {
+        static CONTEXT: OnceLock<Pkcs11> = OnceLock::new();
+        CONTEXT.get_or_init(|| {
+            let context = Pkcs11::new(super::softhsm_module()).unwrap();
+            match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+                Ok(())
+                | Err(cryptoki::error::Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+                Err(e) => panic!("C_Initialize: {e}"),
+            }
+            context
+        })
     }
 
     /// Initializes a token in the free slot, with a user PIN.
