@@ -3,8 +3,10 @@
 //! The crate is layered as the design brief describes; a layer never imports a layer above it:
 //! 1. [`primitives`] — zeroizing secret types, KDFs, AEAD helpers, key commitments. No I/O.
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
+//! 3. [`shares`] — threshold shares and sealed share files.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
 pub mod cli;
 pub mod hsm;
 pub mod primitives;
+pub mod shares;
