@@ -34,7 +34,7 @@ pub enum KdfError {
     /// Memory cost outside `[8 × parallelism, MAX_MEMORY_KIB]`.
     #[error(
         "argon2id memory cost {memory_kib} KiB is outside the accepted range {min}..={max} KiB; \
-         the file was not written by custody or was altered"
+         refused before allocating anything (a share file naming it was not written by custody)"
     )]
     MemoryOutOfBounds {
         /// The memory cost asked for, in KiB.
@@ -47,7 +47,7 @@ pub enum KdfError {
     /// Iteration count outside `[1, MAX_ITERATIONS]`.
     #[error(
         "argon2id iteration count {iterations} is outside the accepted range 1..={max}; \
-         the file was not written by custody or was altered"
+         refused before allocating anything (a share file naming it was not written by custody)"
     )]
     IterationsOutOfBounds {
         /// The iteration count asked for.
@@ -58,7 +58,7 @@ pub enum KdfError {
     /// Parallelism outside `[1, MAX_PARALLELISM]`.
     #[error(
         "argon2id parallelism {parallelism} is outside the accepted range 1..={max}; \
-         the file was not written by custody or was altered"
+         refused before allocating anything (a share file naming it was not written by custody)"
     )]
     ParallelismOutOfBounds {
         /// The lane count asked for.
@@ -224,8 +224,9 @@ impl SealKeys {
         let hkdf = Hkdf::<Sha256>::new(None, stretched.expose());
         let mut encryption_key = Box::new([0u8; KEY_LEN]);
         let mut commitment = [0u8; KEY_LEN];
-        // Both expansions are 32 bytes, far below HKDF-SHA256's 8160-byte limit, so neither can
-        // fail; the fallback of all-zero output is therefore unreachable.
+        // `expand` fails only above 255 × 32 bytes; the assertion below makes that a compile-time
+        // fact, so ignoring its result cannot leave a key of zeros.
+        const _: () = assert!(KEY_LEN <= 255 * 32);
         let _ = hkdf.expand(ENCRYPTION_KEY_INFO, encryption_key.as_mut());
         let _ = hkdf.expand(COMMITMENT_INFO, &mut commitment);
         Self {
