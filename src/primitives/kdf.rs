@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use argon2::{Algorithm, Argon2, AssociatedData, ParamsBuilder, Version};
+use argon2::{Algorithm, Argon2, AssociatedData, Block, ParamsBuilder, Version};
 use hkdf::Hkdf;
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
@@ -91,9 +91,10 @@ impl KdfParams {
     /// The defaults for sealing a real share: 256 MiB, 3 passes, 2 lanes.
     ///
     /// Measured on the development machine (2 shared cores of an Intel Xeon @ 2.50GHz, 2026-11)
-    /// with `cargo run --release --example kdf_timing`: 0.93 s per derivation (256 MiB with 2
-    /// passes took 0.67 s, with 4 passes 1.17 s; 512 MiB with 2 passes 1.50 s). Two lanes use
-    /// both cores; memory dominates the cost of an attacker's guess, so it is held high.
+    /// with `cargo run --release --example kdf_timing`: 0.92–1.00 s per derivation, wiping the
+    /// memory included (on the same machine, 256 MiB with 2 passes took 0.67–0.88 s, with 4
+    /// passes 1.17–1.19 s; 512 MiB with 2 passes 1.44–1.50 s). Two lanes use both cores; memory
+    /// dominates the cost of an attacker's guess, so it is held high.
     pub const STRONG: Self = Self {
         memory_kib: 256 * 1024,
         iterations: 3,
@@ -188,6 +189,13 @@ fn argon2id(
         .output_len(KEY_LEN)
         .build()
         .map_err(KdfError::Argon2)?;
+    // Our own memory, not argon2's: its buffer is freed without being wiped, and the filled
+    // blocks are as good as the key. An allocation failure is an error, not an abort.
+    let mut memory = Zeroizing::new(Vec::<Block>::new());
+    memory
+        .try_reserve_exact(argon2_params.block_count())
+        .map_err(|_| KdfError::Argon2(argon2::Error::OutOfMemory))?;
+    memory.resize(argon2_params.block_count(), Block::default());
     let context = if secret.is_empty() {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, argon2_params)
     } else {
@@ -196,7 +204,7 @@ fn argon2id(
     };
     let mut output = Zeroizing::new([0u8; KEY_LEN]);
     context
-        .hash_password_into(password, salt, output.as_mut())
+        .hash_password_into_with_memory(password, salt, output.as_mut(), memory.as_mut_slice())
         .map_err(KdfError::Argon2)?;
     Ok(output)
 }
