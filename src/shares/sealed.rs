@@ -6,10 +6,12 @@
 //! other than as [`SecretBytes`], and it never does I/O (callers read and write the files).
 //!
 //! Error rule, relied on by the CLI: a wrong passphrase gives
-//! [`SealedShareError::WrongPassphrase`]; a file altered in any byte gives
-//! [`SealedShareError::Damaged`] (the trailing checksum, or for a deliberate edit that also fixed
-//! the checksum, AES-GCM over the header), except the magic and version bytes, which give
-//! [`SealedShareError::NotAShareFile`] and [`SealedShareError::UnsupportedVersion`].
+//! [`SealedShareError::WrongPassphrase`]; accidental damage to any byte gives
+//! [`SealedShareError::Damaged`] (the trailing checksum), except the magic and version bytes,
+//! which give [`SealedShareError::NotAShareFile`] and [`SealedShareError::UnsupportedVersion`].
+//! A deliberate edit that also rewrites the checksum is refused by the reader, by
+//! [`SealedShare::expect`], or on opening: as `WrongPassphrase` if it touched the KDF costs, salt
+//! or commitment, as `Damaged` (AES-GCM over the header) otherwise. No edit yields a share.
 
 mod error;
 mod format;
