@@ -3,7 +3,8 @@
 //! The crate is layered as the design brief describes; a layer never imports a layer above it:
 //! 1. [`primitives`] — zeroizing secret types, KDFs, AEAD helpers, key commitments. No I/O.
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
-//! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256).
+//! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
+//!    the sealed share files officials hold them in.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
 pub mod cli;
