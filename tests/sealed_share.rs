@@ -1,6 +1,6 @@
 //! Sealed share files through the public API: round trip, the wrong-passphrase / damaged-file
 //! rule for every byte, KDF bounds, header binding, hostile inputs, reseal, redacted `Debug`, and
-//! the worked example of docs/FORMAT-sealed-draft.md as a known-answer test.
+//! the worked example of docs/FORMAT.md section 5 as a known-answer test.
 //!
 //! All sealing uses tiny argon2id costs so the suite stays fast; the strong defaults are only
 //! measured (examples/kdf_timing.rs), never run here.
@@ -10,6 +10,8 @@
     clippy::panic,
     reason = "tests"
 )]
+
+mod common;
 
 use std::time::{Duration, Instant};
 
@@ -67,7 +69,7 @@ fn rechecksum(bytes: &mut [u8]) {
 }
 
 /// Offset of the KDF parameters: after magic, version, domain, epoch, set id, share id,
-/// threshold and official (docs/FORMAT-sealed-draft.md, byte table).
+/// threshold and official (docs/FORMAT.md section 5, byte table).
 fn kdf_offset(header: &ShareHeader) -> usize {
     MAGIC_LEN + 1 + 1 + header.domain.len() + 4 + 16 + 1 + 1 + 1 + header.official.len()
 }
@@ -407,27 +409,10 @@ fn debug_and_errors_never_show_secrets() {
     }
 }
 
-/// Reads one value from the worked example: the line `name: hex…` and the indented hex lines
-/// that follow it. The document is the source of truth; this test keeps code and text in step.
-fn example_value(document: &str, name: &str) -> Vec<u8> {
-    let mut lines = document
-        .lines()
-        .skip_while(|line| !line.starts_with(&format!("{name}:")));
-    let first = lines
-        .next()
-        .unwrap_or_else(|| panic!("`{name}:` missing from the worked example"));
-    let mut text = first[name.len() + 1..].to_owned();
-    for line in lines.take_while(|line| line.starts_with("  ") && !line.trim().is_empty()) {
-        text.push_str(line);
-    }
-    unhex(&text)
-}
-
 #[test]
 fn worked_example_of_the_format_document() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT-sealed-draft.md");
-    let document = std::fs::read_to_string(path).unwrap();
-    let value = |name| example_value(&document, name);
+    let example = common::format_doc::section("### 5.10 Worked example");
+    let value = |name| common::format_doc::example_value(&example, name);
 
     let passphrase = Passphrase::from(String::from_utf8(value("passphrase")).unwrap());
     let salt: [u8; 32] = value("salt").try_into().unwrap();

@@ -48,7 +48,7 @@ pub(super) fn blinder_generator() -> Result<ProjectivePoint, SharesError> {
 mod tests {
     use super::*;
 
-    /// H as docs/FORMAT-shares-draft.md states it (counter 1), computed independently with Python's
+    /// H as docs/FORMAT.md section 4.2 states it (counter 1), computed independently with Python's
     /// integers: y = rhs^((p+1)/4) mod p, checked y^2 == x^3 - 3x + b, counter 0 has no point.
     const BLINDER_GENERATOR_COMPRESSED: &str =
         "02a255fd67373cd74f5adc26195e77b55a2776489f1030308101494851c0d7dfdd";

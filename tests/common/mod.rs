@@ -11,6 +11,8 @@ use std::sync::{Mutex, OnceLock};
 
 use custody::hsm::{Pkcs11Uri, TokenSession};
 
+pub mod format_doc;
+
 /// What to do when SoftHSM is missing.
 pub const INSTALL_HINT: &str =
     "SoftHSM2 and OpenSC are needed for these tests: run `bash hsm/install-softhsm.sh` as root (or `sudo apt-get install -y softhsm2 opensc`)";

@@ -1,5 +1,5 @@
 //! The byte layout of a sealed share file, version 1: the writer and the strict reader side by
-//! side so one screen shows the whole format (normative text: docs/FORMAT-sealed-draft.md).
+//! side so one screen shows the whole format (normative text: docs/FORMAT.md, section 5).
 //!
 //! ```text
 //! header (= AES-GCM associated data) || ciphertext || tag || SHA-256(all preceding bytes)
