@@ -13,6 +13,7 @@ use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{
     Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle,
 };
+use cryptoki::session::Session;
 use custody::hsm::{Error, KeySelector, Persistence};
 use custody::primitives::secret::DomainKey;
 
@@ -30,7 +31,7 @@ fn by_label() -> KeySelector {
     }
 }
 
-fn raw_key_handle(session: &cryptoki::session::Session) -> ObjectHandle {
+fn raw_key_handle(session: &Session) -> ObjectHandle {
     let found = session
         .find_objects(&[Attribute::Label(LABEL.as_bytes().to_vec())])
         .unwrap();
@@ -38,15 +39,21 @@ fn raw_key_handle(session: &cryptoki::session::Session) -> ObjectHandle {
     found[0]
 }
 
-#[test]
-fn imported_key_value_cannot_be_read() {
+/// A fresh token holding a domain key imported by custody, and a raw session to attack it with.
+fn imported_key(byte: u8) -> (TestToken, Session, ObjectHandle) {
     let token = TestToken::new();
     token
         .session()
-        .import_domain_key(&domain_key(1), LABEL, ID, Persistence::Token)
+        .import_domain_key(&domain_key(byte), LABEL, ID, Persistence::Token)
         .unwrap();
     let raw = raw::session(&token);
     let handle = raw_key_handle(&raw);
+    (token, raw, handle)
+}
+
+#[test]
+fn imported_key_value_cannot_be_read() {
+    let (_token, raw, handle) = imported_key(1);
     let info = raw
         .get_attribute_info(handle, &[AttributeType::Value])
         .unwrap();
@@ -60,13 +67,7 @@ fn imported_key_value_cannot_be_read() {
 
 #[test]
 fn protections_cannot_be_lowered() {
-    let token = TestToken::new();
-    token
-        .session()
-        .import_domain_key(&domain_key(2), LABEL, ID, Persistence::Token)
-        .unwrap();
-    let raw = raw::session(&token);
-    let handle = raw_key_handle(&raw);
+    let (_token, raw, handle) = imported_key(2);
     assert!(raw
         .update_attributes(handle, &[Attribute::Sensitive(false)])
         .is_err());
@@ -87,13 +88,7 @@ fn protections_cannot_be_lowered() {
 
 #[test]
 fn domain_key_cannot_be_wrapped_out() {
-    let token = TestToken::new();
-    token
-        .session()
-        .import_domain_key(&domain_key(3), LABEL, ID, Persistence::Token)
-        .unwrap();
-    let raw = raw::session(&token);
-    let target = raw_key_handle(&raw);
+    let (_token, raw, target) = imported_key(3);
     let wrapping = raw
         .create_object(&[
             Attribute::Class(ObjectClass::SECRET_KEY),
