@@ -53,14 +53,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}
-
 /// Replaces the trailing checksum so an edit looks like a deliberate one, not accidental damage.
 fn rechecksum(bytes: &mut [u8]) {
     let body_len = bytes.len() - CHECKSUM_LEN;
