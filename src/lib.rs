@@ -5,8 +5,10 @@
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
+//! 6. [`ceremony`] — ceremonies and their hash-chained transcripts.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
+pub mod ceremony;
 pub mod cli;
 pub mod hsm;
 pub mod primitives;

@@ -3,4 +3,5 @@
 
 pub mod kdf;
 pub mod key_identity;
+pub mod readout;
 pub mod secret;

@@ -1,0 +1,277 @@
+//! The ceremony transcript: an append-only JSON Lines file in which every entry carries the
+//! SHA-256 of the previous line, so that any edit, deletion, insertion or reordering breaks the
+//! chain at a place the audit names. A transcript records digests of inputs and outputs, never
+//! secrets.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev` of the first entry.
+pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Longest line a reader accepts; a longer one is not a custody transcript.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// What a ceremony step records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The step, `ceremony.action` (`genesis.begin`, `unlock.share-accepted`, `genesis.close`).
+    pub step: String,
+    /// Who acted: official ids, operator roles.
+    pub actors: Vec<String>,
+    /// Digests (hex SHA-256) of what the step read, by name.
+    pub inputs: BTreeMap<String, String>,
+    /// Digests (hex SHA-256) of what the step wrote, by name.
+    pub outputs: BTreeMap<String, String>,
+    /// Other public facts (threshold, token label, outcome).
+    pub detail: BTreeMap<String, String>,
+}
+
+/// One line of the transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// 1 for the first entry, then one more per line.
+    pub seq: u64,
+    /// UTC time, RFC 3339 with seconds.
+    pub time: String,
+    /// The step and its facts.
+    #[serde(flatten)]
+    pub record: Record,
+    /// Hex SHA-256 of the previous line's bytes ([`GENESIS_PREV`] for the first).
+    pub prev: String,
+}
+
+/// Why a transcript does not check out.
+#[derive(Debug, thiserror::Error)]
+pub enum TranscriptError {
+    /// A line is wrong; `line` counts from 1.
+    #[error("transcript {}, line {line}: {problem}", .path.display())]
+    Line {
+        /// The transcript file.
+        path: PathBuf,
+        /// The line number.
+        line: usize,
+        /// What is wrong there.
+        problem: String,
+    },
+    /// The transcript ends inside a ceremony.
+    #[error("transcript {}: ends inside the {ceremony} ceremony begun at line {line} (truncated, or the ceremony never closed)", .path.display())]
+    Unclosed {
+        /// The transcript file.
+        path: PathBuf,
+        /// The ceremony left open.
+        ceremony: String,
+        /// Where it began.
+        line: usize,
+    },
+    /// The file cannot be read or written.
+    #[error("transcript {}: {source}", .path.display())]
+    Io {
+        /// The transcript file.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+}
+
+impl TranscriptError {
+    /// What to do next.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Line { .. } | Self::Unclosed { .. } => "the transcript was altered, cut or damaged after it was written: compare with the copies kept by the witnesses and the closing digest on the signed sheet",
+            Self::Io { .. } => "check the path and its permissions",
+        }
+    }
+}
+
+/// One ceremony found in a transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CeremonySpan {
+    /// Its name (`genesis`, `unlock`…).
+    pub ceremony: String,
+    /// The line of its `begin` entry.
+    pub begin: usize,
+    /// The line of its `close` entry; `None` when it was interrupted.
+    pub close: Option<usize>,
+}
+
+/// What an audit of a transcript found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Number of entries.
+    pub entries: usize,
+    /// SHA-256 of the last line: commits to the whole transcript.
+    pub closing_digest: [u8; 32],
+    /// The ceremonies in order.
+    pub ceremonies: Vec<CeremonySpan>,
+}
+
+/// An open transcript, ready for appending.
+#[derive(Debug)]
+pub struct Transcript {
+    path: PathBuf,
+    file: File,
+    entries: usize,
+    head: String,
+}
+
+impl Transcript {
+    /// Starts a new transcript; refuses to overwrite one.
+    pub fn create(path: &Path) -> Result<Self, TranscriptError> {
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(io(path))?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            entries: 0,
+            head: GENESIS_PREV.to_owned(),
+        })
+    }
+
+    /// Opens an existing transcript for appending, after checking its whole chain.
+    pub fn open(path: &Path) -> Result<Self, TranscriptError> {
+        let report = audit_file(path, Openness::MayBeOpen)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(io(path))?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            entries: report.entries,
+            head: hex::encode(report.closing_digest),
+        })
+    }
+
+    /// Appends one entry and makes it durable; returns the new head digest.
+    pub fn append(&mut self, record: Record) -> Result<[u8; 32], TranscriptError> {
+        let entry = Entry {
+            seq: self.entries as u64 + 1,
+            time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            record,
+            prev: self.head.clone(),
+        };
+        let line = serde_json::to_string(&entry).map_err(|e| TranscriptError::Line {
+            path: self.path.clone(),
+            line: self.entries + 1,
+            problem: format!("cannot encode the entry: {e}"),
+        })?;
+        let digest: [u8; 32] = Sha256::digest(line.as_bytes()).into();
+        self.file
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| self.file.sync_all())
+            .map_err(io(&self.path))?;
+        self.entries += 1;
+        self.head = hex::encode(digest);
+        Ok(digest)
+    }
+
+    /// The digest of the last line written.
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+}
+
+/// Whether the last ceremony may still be open (a ceremony appending to its own transcript).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Openness {
+    MustBeClosed,
+    MayBeOpen,
+}
+
+/// Checks a finished transcript: the chain, the numbering, and that every ceremony closed.
+pub fn audit(path: &Path) -> Result<AuditReport, TranscriptError> {
+    audit_file(path, Openness::MustBeClosed)
+}
+
+fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, TranscriptError> {
+    let text = std::fs::read(path).map_err(io(path))?;
+    let at = |line: usize, problem: String| TranscriptError::Line {
+        path: path.to_owned(),
+        line,
+        problem,
+    };
+    if text.is_empty() {
+        return Err(at(1, "the transcript is empty".into()));
+    }
+    if !text.ends_with(b"\n") {
+        return Err(at(
+            text.split(|b| *b == b'\n').count(),
+            "the last line is cut short (no newline)".into(),
+        ));
+    }
+    let mut prev = GENESIS_PREV.to_owned();
+    let mut ceremonies: Vec<CeremonySpan> = Vec::new();
+    let lines: Vec<&[u8]> = text[..text.len() - 1].split(|b| *b == b'\n').collect();
+    for (index, bytes) in lines.iter().enumerate() {
+        let number = index + 1;
+        if bytes.len() > MAX_LINE {
+            return Err(at(number, format!("longer than {MAX_LINE} bytes")));
+        }
+        let entry: Entry = serde_json::from_slice(bytes)
+            .map_err(|e| at(number, format!("not a transcript entry ({e})")))?;
+        if entry.seq != number as u64 {
+            return Err(at(number, format!("sequence number {} where {number} belongs: entries were removed, added or reordered", entry.seq)));
+        }
+        if entry.prev != prev {
+            return Err(at(number, "does not chain to the line before it: that line or this one was altered, or lines were removed or reordered".into()));
+        }
+        humantime::parse_rfc3339(&entry.time)
+            .map_err(|_| at(number, format!("time {:?} is not RFC 3339 UTC", entry.time)))?;
+        track_ceremony(&mut ceremonies, &entry.record.step, number);
+        prev = hex::encode(Sha256::digest(bytes));
+    }
+    if openness == Openness::MustBeClosed {
+        if let Some(open) = ceremonies.last().filter(|c| c.close.is_none()) {
+            return Err(TranscriptError::Unclosed {
+                path: path.to_owned(),
+                ceremony: open.ceremony.clone(),
+                line: open.begin,
+            });
+        }
+    }
+    let mut closing_digest = [0u8; 32];
+    hex::decode_to_slice(&prev, &mut closing_digest)
+        .map_err(|_| at(lines.len(), "bad digest".into()))?;
+    Ok(AuditReport {
+        entries: lines.len(),
+        closing_digest,
+        ceremonies,
+    })
+}
+
+fn track_ceremony(ceremonies: &mut Vec<CeremonySpan>, step: &str, line: usize) {
+    match step.split_once('.') {
+        Some((ceremony, "begin")) => ceremonies.push(CeremonySpan {
+            ceremony: ceremony.to_owned(),
+            begin: line,
+            close: None,
+        }),
+        Some((ceremony, "close")) => {
+            if let Some(span) = ceremonies
+                .last_mut()
+                .filter(|s| s.ceremony == ceremony && s.close.is_none())
+            {
+                span.close = Some(line);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> TranscriptError + '_ {
+    move |source| TranscriptError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
