@@ -5,9 +5,14 @@
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
+//!
+//! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
+//! files): no format and no cryptography.
+//!
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
 pub mod cli;
+pub mod files;
 pub mod hsm;
 pub mod primitives;
 pub mod shares;
