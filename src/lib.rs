@@ -5,6 +5,8 @@
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
+//! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
+//!    digest, binding share files to it, the passphrase policy and resealing.
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
 //! files): no format and no cryptography.
@@ -12,6 +14,7 @@
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
 pub mod cli;
+pub mod domain;
 pub mod files;
 pub mod hsm;
 pub mod primitives;
