@@ -7,15 +7,16 @@
 //!    the sealed share files officials hold them in.
 //! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
 //!    digest, binding share files to it, the passphrase policy and resealing.
+//! 6. [`inspect`] — the public facts of any custody file (beside the ceremonies, which come later).
+//! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
 //! files): no format and no cryptography.
-//!
-//! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
 pub mod cli;
 pub mod domain;
 pub mod files;
 pub mod hsm;
+pub mod inspect;
 pub mod primitives;
 pub mod shares;

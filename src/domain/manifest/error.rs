@@ -81,8 +81,8 @@ impl ManifestError {
         }
     }
 
-    /// The problem as found in `file`.
-    pub(crate) fn in_file(mut self, file: &std::path::Path) -> Self {
+    /// The same problem, as found in `file`.
+    pub fn in_file(mut self, file: &std::path::Path) -> Self {
         self.file = Some(file.to_path_buf());
         self
     }
