@@ -5,11 +5,20 @@
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
-//! 6. [`ceremony`] — ceremonies and their hash-chained transcripts.
+//! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
+//!    digest, binding share files to it, the passphrase policy and resealing.
+//! 6. [`ceremony`] — ceremonies and their hash-chained transcripts; [`inspect`], the public
+//!    facts of any custody file.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
+//!
+//! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
+//! files): no format and no cryptography.
 
 pub mod ceremony;
 pub mod cli;
+pub mod domain;
+pub mod files;
 pub mod hsm;
+pub mod inspect;
 pub mod primitives;
 pub mod shares;

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::TestToken;
+use common::{OwnSoftHsm, TestToken};
 
 fn probe(token: &TestToken, uri: &str, json: bool) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_custody"));
@@ -25,7 +25,8 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn a_good_token_reports_every_mechanism_and_exits_zero() {
-    let token = TestToken::new();
+    let hsm = OwnSoftHsm::new();
+    let token = hsm.token("probe");
     let out = probe(&token, &token.uri.to_string(), false);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
@@ -43,7 +44,8 @@ fn a_good_token_reports_every_mechanism_and_exits_zero() {
 
 #[test]
 fn json_output_is_machine_readable() {
-    let token = TestToken::new();
+    let hsm = OwnSoftHsm::new();
+    let token = hsm.token("probe");
     let out = probe(&token, &token.uri.to_string(), true);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -58,7 +60,8 @@ fn json_output_is_machine_readable() {
 
 #[test]
 fn a_wrong_pin_exits_non_zero_and_says_the_pin_was_refused() {
-    let token = TestToken::new();
+    let hsm = OwnSoftHsm::new();
+    let token = hsm.token("probe");
     let wrong = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(wrong.path(), "not-the-pin").unwrap();
     let uri =
@@ -73,7 +76,8 @@ fn a_wrong_pin_exits_non_zero_and_says_the_pin_was_refused() {
 
 #[test]
 fn a_missing_token_lists_the_tokens_that_exist() {
-    let token = TestToken::new();
+    let hsm = OwnSoftHsm::new();
+    let token = hsm.token("probe");
     let uri = token.uri_with(|u| u.token = Some("no-such-token".into()));
     let out = probe(&token, &uri.to_string(), false);
     assert!(!out.status.success());
@@ -87,7 +91,8 @@ fn a_missing_token_lists_the_tokens_that_exist() {
 
 #[test]
 fn a_pin_value_in_the_uri_is_refused_without_echoing_it() {
-    let token = TestToken::new();
+    let hsm = OwnSoftHsm::new();
+    let token = hsm.token("probe");
     let out = probe(&token, "pkcs11:token=x?pin-value=24681357", false);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);

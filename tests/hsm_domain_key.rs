@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{raw, TestToken};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{
@@ -100,51 +98,6 @@ fn domain_key_cannot_be_wrapped_out() {
         .unwrap();
     let attempt = raw.wrap_key(&Mechanism::AesKeyWrap, wrapping, target);
     assert!(attempt.is_err(), "C_WrapKey exported the domain key");
-}
-
-#[test]
-fn opensc_lists_the_object_with_our_label_and_id() {
-    let token = TestToken::new();
-    token
-        .session()
-        .import_domain_key(&domain_key(4), LABEL, ID, Persistence::Token)
-        .unwrap();
-    let output = Command::new("pkcs11-tool")
-        .env("SOFTHSM2_CONF", token.softhsm_conf())
-        .args([
-            "--module",
-            common::softhsm_module().to_str().unwrap(),
-            "--token-label",
-            &token.label,
-        ])
-        .args([
-            "--login",
-            "--pin",
-            &token.pin(),
-            "--list-objects",
-            "--type",
-            "secrkey",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run pkcs11-tool: {e}; {}", common::INSTALL_HINT));
-    let listing = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{listing}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        listing.contains(&format!("label:      {LABEL}")),
-        "{listing}"
-    );
-    assert!(listing.contains("ID:         c0ffee01"), "{listing}");
-    println!("{listing}");
-    assert!(listing.contains("Usage:      wrap, unwrap"), "{listing}");
-    assert!(
-        listing.contains("Access:     sensitive, always sensitive, never extractable")
-            || listing.contains("sensitive"),
-        "{listing}"
-    );
 }
 
 #[test]

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::domain::Timestamp;
 
 /// The `prev` of the first entry.
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -157,7 +158,7 @@ impl Transcript {
     pub fn append(&mut self, record: Record) -> Result<[u8; 32], TranscriptError> {
         let entry = Entry {
             seq: self.entries as u64 + 1,
-            time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            time: Timestamp::now().to_string(),
             record,
             prev: self.head.clone(),
         };

@@ -2,8 +2,10 @@
 //! Thin by rule: no cryptography and no format logic live here.
 
 mod hsm;
+mod inspect;
 mod output;
 mod prompt;
+mod share;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,11 @@ enum Command {
     /// Inspect and check HSM tokens.
     #[command(subcommand)]
     Hsm(hsm::HsmCommand),
+    /// Check an official's share file, or change its passphrase.
+    #[command(subcommand)]
+    Share(share::ShareCommand),
+    /// Show the public facts of a custody file (share file or manifest); never secret material.
+    Inspect(inspect::InspectArgs),
 }
 
 /// Runs the command line and returns the process exit status.
@@ -31,6 +38,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Hsm(command) => hsm::run(command),
+        Command::Share(command) => share::run(command),
+        Command::Inspect(args) => inspect::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

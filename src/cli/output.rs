@@ -21,7 +21,41 @@ impl From<crate::hsm::Error> for Failure {
     }
 }
 
+impl From<crate::domain::ManifestError> for Failure {
+    fn from(error: crate::domain::ManifestError) -> Self {
+        Self::new(error.to_string(), error.problem.hint())
+    }
+}
+
+impl From<crate::inspect::InspectError> for Failure {
+    fn from(error: crate::inspect::InspectError) -> Self {
+        Self::new(error.to_string(), error.hint())
+    }
+}
+
+impl From<crate::domain::ResealError> for Failure {
+    fn from(error: crate::domain::ResealError) -> Self {
+        use crate::domain::ResealError;
+        let hint = match &error {
+            ResealError::Weak(weak) => weak.hint(),
+            ResealError::Check(check) => check.hint(),
+            ResealError::Manifest(manifest) => manifest.problem.hint(),
+            ResealError::Seal(_) => "nothing was changed; retry, and report it if it persists",
+        };
+        Self::new(error.to_string(), hint)
+    }
+}
+
 impl Failure {
+    /// A share file's failure: the file, what is wrong with it, and what to do.
+    pub fn share_file(
+        file: &std::path::Path,
+        error: impl Into<crate::domain::ShareCheckError>,
+    ) -> Self {
+        let error = error.into();
+        Self::new(format!("{}: {error}", file.display()), error.hint())
+    }
+
     /// A failure with a message and a hint.
     pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self {

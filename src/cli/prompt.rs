@@ -1,11 +1,62 @@
 //! Terminal prompts for secrets: no echo, read from the controlling terminal, never from argv or
-//! the environment.
+//! the environment. Each prompt says who must act and on which file. Nothing typed is echoed,
+//! printed or kept beyond the secret type it is returned in.
 
+use std::path::Path;
+
+use secrecy::ExposeSecret;
+
+use super::output::Failure;
+use crate::domain::Official;
 use crate::hsm::TokenDescription;
-use crate::primitives::secret::Pin;
+use crate::primitives::secret::{Passphrase, Pin};
 
 /// Asks for the user PIN of a token on the terminal, without echo.
 pub fn token_pin(token: &TokenDescription) -> std::io::Result<Pin> {
     let text = rpassword::prompt_password(format!("User PIN for token {token}: "))?;
     Ok(Pin::from(text))
+}
+
+/// Asks `official` for the passphrase of `file`; `which` is "your" or "your current".
+pub fn passphrase(official: &Official, which: &str, file: &Path) -> Result<Passphrase, Failure> {
+    ask(&format!(
+        "Official {} ({}): type {which} passphrase for {}: ",
+        official.name(),
+        official.id(),
+        file.display()
+    ))
+}
+
+/// Asks `official` for a new passphrase for `file`, twice; refuses two different entries.
+pub fn new_passphrase(official: &Official, file: &Path) -> Result<Passphrase, Failure> {
+    let first = ask(&format!(
+        "Official {} ({}): choose a new passphrase for {} (at least 12 characters): ",
+        official.name(),
+        official.id(),
+        file.display()
+    ))?;
+    let second = ask(&format!(
+        "Official {} ({}): type the new passphrase again: ",
+        official.name(),
+        official.id()
+    ))?;
+    if first.expose_secret() != second.expose_secret() {
+        return Err(Failure::new(
+            "the two new passphrases differ; nothing was changed",
+            "run the command again and type the same new passphrase twice",
+        ));
+    }
+    Ok(first)
+}
+
+fn ask(prompt: &str) -> Result<Passphrase, Failure> {
+    rpassword::prompt_password(prompt)
+        .map(Passphrase::from)
+        .map_err(|error| {
+            Failure::new(
+                format!("cannot read a passphrase from the terminal: {error}"),
+                "run the command on a terminal, or give the passphrase in a file with \
+                 --passphrase-file (scripted mode)",
+            )
+        })
 }

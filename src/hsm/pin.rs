@@ -1,19 +1,13 @@
-//! Reading a token PIN from its pin-source: a file or an inherited file descriptor. The bytes read
-//! are wiped; the PIN exists only as a [`Pin`]. Prompting on a terminal is the command line's job:
-//! callers pass a prompt for when the URI names no source.
+//! Reading a token PIN from its pin-source: a file or an inherited file descriptor, through the
+//! shared secret-file reader (one trailing newline ignored, bytes wiped). Prompting on a terminal
+//! is the command line's job: callers pass a prompt for when the URI names no source.
 
-use std::io::Read;
 use std::path::PathBuf;
-
-use secrecy::SecretString;
-use zeroize::Zeroizing;
 
 use super::error::{Error, Result};
 use super::uri::PinSource;
+use crate::files::read_secret_file;
 use crate::primitives::secret::Pin;
-
-/// No real PIN is longer; a bigger file is the wrong file.
-const MAX_PIN_FILE: u64 = 4096;
 
 /// Reads the PIN named by `source`, ignoring one trailing newline.
 pub fn read_pin(source: &PinSource) -> Result<Pin> {
@@ -21,29 +15,10 @@ pub fn read_pin(source: &PinSource) -> Result<Pin> {
         PinSource::File(path) => (path.display().to_string(), path.clone()),
         PinSource::Fd(fd) => (format!("fd:{fd}"), PathBuf::from(format!("/dev/fd/{fd}"))),
     };
-    let failed = |reason: String| Error::PinSource {
-        source_name: name.clone(),
-        reason,
-    };
-    let file = std::fs::File::open(&path).map_err(|e| failed(e.to_string()))?;
-    let mut bytes = Zeroizing::new(Vec::new());
-    file.take(MAX_PIN_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| failed(e.to_string()))?;
-    if bytes.len() as u64 > MAX_PIN_FILE {
-        return Err(failed(format!(
-            "longer than {MAX_PIN_FILE} bytes: not a PIN file"
-        )));
-    }
-    let text =
-        std::str::from_utf8(&bytes).map_err(|_| failed("the PIN is not UTF-8 text".into()))?;
-    let pin = text
-        .strip_suffix('\n')
-        .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
-    if pin.is_empty() {
-        return Err(failed("it is empty".into()));
-    }
-    Ok(SecretString::from(pin))
+    read_secret_file(&path, "PIN").map_err(|error| Error::PinSource {
+        source_name: name,
+        reason: error.to_string(),
+    })
 }
 
 #[cfg(test)]

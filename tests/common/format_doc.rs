@@ -41,3 +41,15 @@ pub fn example_value(section: &str, name: &str) -> Vec<u8> {
         .collect();
     hex::decode(&text).unwrap_or_else(|e| panic!("`{name}:` is not hex: {e}"))
 }
+
+/// The first fenced block after the line containing `marker` in a section.
+pub fn fenced_block<'a>(section: &'a str, marker: &str) -> &'a str {
+    let after = &section[section
+        .find(marker)
+        .unwrap_or_else(|| panic!("`{marker}` missing from the worked example"))..];
+    let open = after.find("```").expect("a fenced block follows");
+    let body = &after[open..];
+    let start = body.find('\n').expect("the fence line ends") + 1;
+    let end = body[start..].find("```").expect("the fenced block closes");
+    &body[start..start + end]
+}

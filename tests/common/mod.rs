@@ -89,6 +89,8 @@ pub struct TestToken {
     pub uri: Pkcs11Uri,
     /// The user PIN file.
     pub pin_file: PathBuf,
+    /// The SoftHSM configuration that holds the token.
+    pub conf: PathBuf,
 }
 
 impl TestToken {
@@ -112,6 +114,7 @@ impl TestToken {
             label,
             uri,
             pin_file,
+            conf: softhsm_dir().join("softhsm2.conf"),
         }
     }
 
@@ -140,7 +143,62 @@ impl TestToken {
 
     /// Environment for child processes using this token.
     pub fn softhsm_conf(&self) -> PathBuf {
-        softhsm_dir().join("softhsm2.conf")
+        self.conf.clone()
+    }
+}
+
+/// A SoftHSM configuration of its own, for tests that run `custody` as a child process.
+///
+/// A child process reads every token of its configuration when it starts; one that shares the
+/// test process's configuration can read a token file while another test is writing it (a failed
+/// login updates the token's counters) and get `CKR_GENERAL_ERROR`. Tokens here are made by
+/// `hsm/new-token.sh`, the script users run, and this test process never loads them.
+#[derive(Debug)]
+pub struct OwnSoftHsm {
+    dir: tempfile::TempDir,
+}
+
+impl OwnSoftHsm {
+    /// A new, empty configuration.
+    pub fn new() -> Self {
+        softhsm_module();
+        Self {
+            dir: tempfile::Builder::new()
+                .prefix("custody-own-hsm-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    /// The directory holding the configuration, tokens and PIN files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Adds a token labelled `label`.
+    pub fn token(&self, label: &str) -> TestToken {
+        let output = std::process::Command::new("bash")
+            .arg(repo_root().join("hsm/new-token.sh"))
+            .arg(self.dir.path())
+            .arg(label)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run hsm/new-token.sh: {e}; {INSTALL_HINT}"));
+        assert!(
+            output.status.success(),
+            "hsm/new-token.sh failed: {}\n{INSTALL_HINT}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let uri = String::from_utf8(output.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        TestToken {
+            label: label.to_owned(),
+            uri,
+            pin_file: self.dir.path().join(format!("{label}.user.pin")),
+            conf: self.dir.path().join("softhsm2.conf"),
+        }
     }
 }
 

@@ -1,0 +1,250 @@
+//! The manifest: the public, versioned JSON description of one share set of a domain — domain,
+//! epoch, set id, threshold, the officials with their share ids and share-file fingerprints, the
+//! verifier set, the key id and KCV, when and by which custody it was made (normative text:
+//! docs/FORMAT-manifest-draft.md).
+//!
+//! This module owns the typed manifest, loading it (size cap, strict JSON, every rule checked in
+//! `wire`), writing it (pretty JSON, atomically) and its canonical encoding and digest. A
+//! `Manifest` value is always valid. It must never hold or accept secret material.
+
+mod digest;
+mod error;
+mod wire;
+
+use std::path::Path;
+
+pub use digest::ManifestDigest;
+pub use error::{ManifestError, ManifestProblem};
+
+use crate::domain::official::{Official, OfficialId};
+use crate::domain::timestamp::Timestamp;
+use crate::files::{read_at_most, write_atomic};
+use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::shares::sealed::SET_ID_LEN;
+use crate::shares::VerifierSet;
+use wire::ManifestJson;
+
+/// The `format` field of every manifest.
+pub const FORMAT: &str = "custody-manifest";
+/// The manifest version this build writes and reads.
+pub const VERSION: u64 = 1;
+/// Inputs larger than this are refused before parsing.
+pub const MAX_MANIFEST_LEN: usize = 1024 * 1024;
+
+/// One official's line in the manifest: who they are, which share they hold, and the SHA-256
+/// fingerprint of their sealed share file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialEntry {
+    official: Official,
+    share_id: u8,
+    share_fingerprint: String,
+}
+
+impl OfficialEntry {
+    /// An entry; the manifest that takes it checks the share id and fingerprint.
+    pub fn new(official: Official, share_id: u8, share_fingerprint: impl Into<String>) -> Self {
+        Self {
+            official,
+            share_id,
+            share_fingerprint: share_fingerprint.into(),
+        }
+    }
+
+    /// The official.
+    pub fn official(&self) -> &Official {
+        &self.official
+    }
+
+    /// Their share's identifier, 1..=n.
+    pub fn share_id(&self) -> u8 {
+        self.share_id
+    }
+
+    /// Lower-case hex SHA-256 of their sealed share file ([`crate::shares::sealed::SealedShare::fingerprint`]).
+    pub fn share_fingerprint(&self) -> &str {
+        &self.share_fingerprint
+    }
+}
+
+/// What a new manifest states; [`Manifest::new`] checks it and adds the tool version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestFields {
+    /// Domain id, `[a-z0-9-]{1,64}`.
+    pub domain: String,
+    /// Generation of the domain key.
+    pub epoch: u32,
+    /// Id of the share set.
+    pub set_id: [u8; SET_ID_LEN],
+    /// Every official with their share; the share ids are exactly 1..=n.
+    pub officials: Vec<OfficialEntry>,
+    /// The share set's verifier set; its threshold is the manifest's.
+    pub verifier_set: VerifierSet,
+    /// Commitment to the domain key.
+    pub key_id: KeyId,
+    /// Key check value of the domain key.
+    pub kcv: Kcv,
+    /// When the share set was made.
+    pub created: Timestamp,
+}
+
+/// A validated manifest, with its canonical encoding and digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    fields: ManifestFields,
+    tool_version: String,
+    canonical: Vec<u8>,
+    digest: ManifestDigest,
+}
+
+impl Manifest {
+    /// A new manifest written by this custody, checked against every rule a reader applies.
+    pub fn new(fields: ManifestFields) -> Result<Self, ManifestError> {
+        let draft = Self::assemble(fields, env!("CARGO_PKG_VERSION").into())?;
+        wire::validate(ManifestJson::from(&draft))
+    }
+
+    /// Parses and validates manifest bytes (size cap first, then strict JSON, then every rule).
+    pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
+        if bytes.len() > MAX_MANIFEST_LEN {
+            return Err(ManifestError::new(ManifestProblem::TooLarge {
+                max: MAX_MANIFEST_LEN,
+            }));
+        }
+        let json: ManifestJson = serde_json::from_slice(bytes)
+            .map_err(|error| ManifestError::new(ManifestProblem::Syntax(error.to_string())))?;
+        wire::validate(json)
+    }
+
+    /// Reads and validates the manifest file at `path`; errors name the file.
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let bytes = read_at_most(path, MAX_MANIFEST_LEN).map_err(|error| {
+            ManifestError::new(ManifestProblem::Unreadable(error)).in_file(path)
+        })?;
+        Self::parse(&bytes).map_err(|error| error.in_file(path))
+    }
+
+    /// Writes the manifest to `path` as pretty JSON, atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ManifestError> {
+        let bytes = self.to_pretty_json().map_err(|error| error.in_file(path))?;
+        write_atomic(path, &bytes)
+            .map_err(|error| ManifestError::new(ManifestProblem::Unwritable(error)).in_file(path))
+    }
+
+    /// The file form: JSON indented by two spaces, fields in specification order, a final newline.
+    pub fn to_pretty_json(&self) -> Result<Vec<u8>, ManifestError> {
+        let mut bytes = serde_json::to_vec_pretty(&ManifestJson::from(self))
+            .map_err(|error| ManifestError::new(ManifestProblem::Encoding(error.to_string())))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    /// The canonical encoding the digest is computed over.
+    pub fn canonical_bytes(&self) -> &[u8] {
+        &self.canonical
+    }
+
+    /// SHA-256 of the canonical encoding.
+    pub fn digest(&self) -> ManifestDigest {
+        self.digest
+    }
+
+    /// The same manifest with `official`'s share fingerprint replaced (after a reseal).
+    pub fn with_share_fingerprint(
+        &self,
+        official: &OfficialId,
+        share_fingerprint: impl Into<String>,
+    ) -> Result<Self, ManifestError> {
+        let mut fields = self.fields.clone();
+        let entry = fields
+            .officials
+            .iter_mut()
+            .find(|entry| entry.official.id() == official)
+            .ok_or_else(|| {
+                ManifestError::invalid("officials", format!("does not list official `{official}`"))
+            })?;
+        entry.share_fingerprint = share_fingerprint.into();
+        let draft = Self::assemble(fields, self.tool_version.clone())?;
+        wire::validate(ManifestJson::from(&draft))
+    }
+
+    /// Domain id.
+    pub fn domain(&self) -> &str {
+        &self.fields.domain
+    }
+
+    /// Epoch of the domain key.
+    pub fn epoch(&self) -> u32 {
+        self.fields.epoch
+    }
+
+    /// Share set id.
+    pub fn set_id(&self) -> &[u8; SET_ID_LEN] {
+        &self.fields.set_id
+    }
+
+    /// Shares needed to rebuild the key (equal to the verifier set's).
+    pub fn threshold(&self) -> u8 {
+        self.fields.verifier_set.threshold()
+    }
+
+    /// Every official, in manifest order.
+    pub fn officials(&self) -> &[OfficialEntry] {
+        &self.fields.officials
+    }
+
+    /// The entry of the official with this id.
+    pub fn official(&self, id: &str) -> Option<&OfficialEntry> {
+        self.officials()
+            .iter()
+            .find(|entry| entry.official.id().as_str() == id)
+    }
+
+    /// The share set's verifier set.
+    pub fn verifier_set(&self) -> &VerifierSet {
+        &self.fields.verifier_set
+    }
+
+    /// Commitment to the domain key.
+    pub fn key_id(&self) -> &KeyId {
+        &self.fields.key_id
+    }
+
+    /// Key check value of the domain key.
+    pub fn kcv(&self) -> &Kcv {
+        &self.fields.kcv
+    }
+
+    /// When the share set was made.
+    pub fn created(&self) -> Timestamp {
+        self.fields.created
+    }
+
+    /// The custody version that made the manifest.
+    pub fn tool_version(&self) -> &str {
+        &self.tool_version
+    }
+
+    /// Computes the canonical bytes and digest; only `wire::validate` and the checked
+    /// constructors above call it, so every `Manifest` is valid.
+    fn assemble(fields: ManifestFields, tool_version: String) -> Result<Self, ManifestError> {
+        let mut manifest = Self {
+            fields,
+            tool_version,
+            canonical: Vec::new(),
+            digest: ManifestDigest::of(&[]),
+        };
+        let value = serde_json::to_value(ManifestJson::from(&manifest))
+            .and_then(digest::canonical_bytes)
+            .map_err(|error| ManifestError::new(ManifestProblem::Encoding(error.to_string())))?;
+        manifest.digest = ManifestDigest::of(&value);
+        manifest.canonical = value;
+        Ok(manifest)
+    }
+}
+
+impl serde::Serialize for Manifest {
+    /// The manifest's JSON form, for reports.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ManifestJson::from(self).serialize(serializer)
+    }
+}

@@ -1,0 +1,251 @@
+//! The manifest's JSON form, field for field, and the validation that turns it into a
+//! [`Manifest`]. Deserialization is strict (unknown, missing and repeated fields are refused);
+//! numbers are read as wide integers so an out-of-range value is named by its field here rather
+//! than reported by serde as a bare type error. Every rule of the specification is checked in
+//! [`validate`]; nothing else may construct a `Manifest` from outside data.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Manifest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry, FORMAT, VERSION,
+};
+use crate::domain::identifier;
+use crate::domain::official::{Official, OfficialId};
+use crate::domain::timestamp::Timestamp;
+use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::shares::sealed::{MAX_DOMAIN_LEN, SET_ID_LEN};
+use crate::shares::VerifierSet;
+
+/// Longest `tool_version`, in bytes.
+const MAX_TOOL_VERSION_LEN: usize = 64;
+
+/// The manifest exactly as in the file, in the order the pretty file lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ManifestJson {
+    format: String,
+    version: u64,
+    domain: String,
+    epoch: u64,
+    set_id: String,
+    threshold: u64,
+    officials: Vec<OfficialJson>,
+    verifier_set: String,
+    key_id: String,
+    kcv: String,
+    created: String,
+    tool_version: String,
+}
+
+/// One entry of `officials`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficialJson {
+    id: String,
+    name: String,
+    role: String,
+    share_id: u64,
+    share_fingerprint: String,
+}
+
+impl From<&Manifest> for ManifestJson {
+    fn from(manifest: &Manifest) -> Self {
+        let fields = &manifest.fields;
+        Self {
+            format: FORMAT.into(),
+            version: VERSION,
+            domain: fields.domain.clone(),
+            epoch: fields.epoch.into(),
+            set_id: hex::encode(fields.set_id),
+            threshold: fields.verifier_set.threshold().into(),
+            officials: fields.officials.iter().map(OfficialJson::from).collect(),
+            verifier_set: hex::encode(fields.verifier_set.to_bytes()),
+            key_id: hex::encode(fields.key_id.as_bytes()),
+            kcv: hex::encode(fields.kcv.as_bytes()),
+            created: fields.created.to_string(),
+            tool_version: manifest.tool_version.clone(),
+        }
+    }
+}
+
+impl From<&OfficialEntry> for OfficialJson {
+    fn from(entry: &OfficialEntry) -> Self {
+        Self {
+            id: entry.official.id().to_string(),
+            name: entry.official.name().into(),
+            role: entry.official.role().into(),
+            share_id: entry.share_id.into(),
+            share_fingerprint: entry.share_fingerprint.clone(),
+        }
+    }
+}
+
+/// Checks every rule and builds the manifest (its canonical bytes and digest included).
+pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
+    if json.format != FORMAT {
+        return Err(ManifestError::new(ManifestProblem::NotAManifest(
+            json.format,
+        )));
+    }
+    if json.version != VERSION {
+        return Err(ManifestError::new(ManifestProblem::UnsupportedVersion(
+            json.version,
+        )));
+    }
+    identifier::check(&json.domain, MAX_DOMAIN_LEN)
+        .map_err(|problem| ManifestError::invalid("domain", problem))?;
+    let epoch = u32::try_from(json.epoch)
+        .map_err(|_| ManifestError::invalid("epoch", "must be at most 4294967295"))?;
+    let set_id = fixed_hex::<SET_ID_LEN>("set_id", &json.set_id)?;
+    let count = check_count(json.officials.len())?;
+    let threshold = check_threshold(json.threshold, count)?;
+    let officials = check_officials(&json.officials, count)?;
+    let verifier_set = check_verifier_set(&json.verifier_set, threshold)?;
+    let key_id = KeyId::from_bytes(fixed_hex("key_id", &json.key_id)?);
+    let kcv = Kcv::from_bytes(fixed_hex("kcv", &json.kcv)?);
+    let created = Timestamp::parse(&json.created).ok_or_else(|| {
+        ManifestError::invalid(
+            "created",
+            "must be a UTC time written YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-11-26T20:40:05Z",
+        )
+    })?;
+    check_tool_version(&json.tool_version)?;
+    let fields = ManifestFields {
+        domain: json.domain,
+        epoch,
+        set_id,
+        officials,
+        verifier_set,
+        key_id,
+        kcv,
+        created,
+    };
+    Manifest::assemble(fields, json.tool_version)
+}
+
+/// 2 <= n <= 255 officials (a threshold of at least 2 needs at least 2).
+fn check_count(count: usize) -> Result<u8, ManifestError> {
+    match u8::try_from(count) {
+        Ok(count) if count >= 2 => Ok(count),
+        _ => Err(ManifestError::invalid(
+            "officials",
+            format!("lists {count} officials; a domain has 2 to 255"),
+        )),
+    }
+}
+
+fn check_threshold(threshold: u64, count: u8) -> Result<u8, ManifestError> {
+    match u8::try_from(threshold) {
+        Ok(threshold) if (2..=count).contains(&threshold) => Ok(threshold),
+        _ => Err(ManifestError::invalid(
+            "threshold",
+            format!(
+                "is {threshold}, but must be at least 2 and at most the {count} officials listed"
+            ),
+        )),
+    }
+}
+
+/// Ids valid and unique, names and roles valid, share ids exactly a permutation of 1..=n,
+/// fingerprints 64 lower-case hex digits.
+fn check_officials(
+    entries: &[OfficialJson],
+    count: u8,
+) -> Result<Vec<OfficialEntry>, ManifestError> {
+    let mut seen_ids = std::collections::BTreeSet::new();
+    let mut seen_shares = [false; 256];
+    let mut officials = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let field = |name: &str| format!("officials[{index}].{name}");
+        let invalid = |error: crate::domain::InvalidOfficial| {
+            ManifestError::invalid(field(error.field), error.problem)
+        };
+        let id = OfficialId::new(entry.id.clone()).map_err(invalid)?;
+        if !seen_ids.insert(id.clone()) {
+            return Err(ManifestError::invalid(
+                field("id"),
+                format!("repeats the id `{id}`; every official's id must be unique"),
+            ));
+        }
+        let official =
+            Official::new(id, entry.name.clone(), entry.role.clone()).map_err(invalid)?;
+        let share_id = match u8::try_from(entry.share_id) {
+            Ok(share_id) if (1..=count).contains(&share_id) => share_id,
+            _ => {
+                return Err(ManifestError::invalid(
+                    field("share_id"),
+                    format!("is {}, but share ids run from 1 to {count}", entry.share_id),
+                ))
+            }
+        };
+        let seen = &mut seen_shares[usize::from(share_id)];
+        if *seen {
+            return Err(ManifestError::invalid(
+                field("share_id"),
+                format!("repeats share id {share_id}; each share belongs to one official"),
+            ));
+        }
+        *seen = true;
+        fixed_hex::<32>(&field("share_fingerprint"), &entry.share_fingerprint)?;
+        officials.push(OfficialEntry {
+            official,
+            share_id,
+            share_fingerprint: entry.share_fingerprint.clone(),
+        });
+    }
+    // n distinct ids, each in 1..=n: exactly a permutation.
+    Ok(officials)
+}
+
+fn check_verifier_set(text: &str, threshold: u8) -> Result<VerifierSet, ManifestError> {
+    let bytes = lower_hex("verifier_set", text)?;
+    let verifier_set = VerifierSet::from_bytes(&bytes)
+        .map_err(|error| ManifestError::invalid("verifier_set", format!("is unusable: {error}")))?;
+    if verifier_set.threshold() != threshold {
+        return Err(ManifestError::invalid(
+            "verifier_set",
+            format!(
+                "commits to threshold {}, but field `threshold` is {threshold}",
+                verifier_set.threshold()
+            ),
+        ));
+    }
+    Ok(verifier_set)
+}
+
+fn check_tool_version(text: &str) -> Result<(), ManifestError> {
+    let printable = |byte: &u8| byte.is_ascii_graphic();
+    if text.is_empty()
+        || text.len() > MAX_TOOL_VERSION_LEN
+        || !text.as_bytes().iter().all(printable)
+    {
+        return Err(ManifestError::invalid(
+            "tool_version",
+            format!("must be 1 to {MAX_TOOL_VERSION_LEN} printable ASCII characters, no spaces"),
+        ));
+    }
+    Ok(())
+}
+
+/// Exactly `N` bytes written as 2·N lower-case hex digits.
+fn fixed_hex<const N: usize>(field: &str, text: &str) -> Result<[u8; N], ManifestError> {
+    let bytes = lower_hex(field, text)?;
+    <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
+        ManifestError::invalid(
+            field,
+            format!("must be {} hex digits, found {}", 2 * N, text.len()),
+        )
+    })
+}
+
+fn lower_hex(field: &str, text: &str) -> Result<Vec<u8>, ManifestError> {
+    let lower = |byte: &u8| byte.is_ascii_digit() || (b'a'..=b'f').contains(byte);
+    if !text.as_bytes().iter().all(lower) {
+        return Err(ManifestError::invalid(
+            field,
+            "must be lower-case hex digits (0-9, a-f)",
+        ));
+    }
+    hex::decode(text)
+        .map_err(|_| ManifestError::invalid(field, "must have an even number of hex digits"))
+}

@@ -1,0 +1,23 @@
+//! Layer 4, domain: the public manifest of a custody domain and the officials it names; loading
+//! and validating them, the manifest's canonical encoding and digest, binding an official's
+//! sealed share file to the manifest, the passphrase policy, and resealing a share.
+//!
+//! Everything a manifest says is public. This layer must never hold a domain key, print a secret,
+//! or touch an HSM or the terminal; the only files it reads or writes are manifests.
+
+mod binding;
+mod identifier;
+pub mod manifest;
+mod official;
+mod passphrase;
+mod reseal;
+mod timestamp;
+
+pub use binding::ShareCheckError;
+pub use manifest::{
+    Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry,
+};
+pub use official::{InvalidOfficial, Official, OfficialId, MAX_TEXT_CHARS};
+pub use passphrase::{check_new_passphrase, WeakPassphrase, MIN_PASSPHRASE_CHARS};
+pub use reseal::{reseal, reseal_params, ResealError, Resealed};
+pub use timestamp::Timestamp;

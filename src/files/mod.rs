@@ -1,0 +1,11 @@
+//! Cross-cutting file handling, below every layer: atomic writes, bounded reads and secret files
+//! (passphrase and PIN files). Plain I/O: it knows no format, does no cryptography, and never
+//! leaves a partial file at a destination or a secret in an unwiped buffer.
+
+mod atomic;
+mod bounded;
+mod secret;
+
+pub use atomic::write_atomic;
+pub use bounded::read_at_most;
+pub use secret::{read_secret_file, SecretFileError, MAX_SECRET_FILE_LEN};

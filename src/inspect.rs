@@ -1,0 +1,169 @@
+//! Layer 6 (beside the ceremonies): the public facts of any custody file, for `custody inspect`.
+//! It recognises the file (a share file by its magic bytes, a manifest as JSON), parses it with
+//! the owning layer's strict reader, and reports what that file states in the clear. Adding a
+//! file type (archives) is one more arm in `recognise` and one more [`FileFacts`] variant.
+//!
+//! It must never open, decrypt or report secret material: nothing here takes a passphrase or a
+//! token, and a share file's facts come from its public header only.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::domain::manifest::{Manifest, ManifestError, MAX_MANIFEST_LEN};
+use crate::files::read_at_most;
+use crate::shares::sealed::{SealedShare, SealedShareError, FORMAT_VERSION, MAGIC, MAX_FILE_LEN};
+
+/// What a custody file states about itself.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FileFacts {
+    /// A sealed share file.
+    ShareFile(ShareFileFacts),
+    /// A manifest.
+    Manifest(ManifestFacts),
+}
+
+/// The public header of a sealed share file.
+#[derive(Debug, Serialize)]
+pub struct ShareFileFacts {
+    /// Always `custody-share`.
+    pub format: &'static str,
+    /// The share file format version.
+    pub version: u8,
+    /// Domain id.
+    pub domain: String,
+    /// Epoch of the domain key.
+    pub epoch: u32,
+    /// Share set id, hex.
+    pub set_id: String,
+    /// The official whose share it is.
+    pub official: String,
+    /// The share's identifier.
+    pub share_id: u8,
+    /// Shares needed to rebuild the key.
+    pub threshold: u8,
+    /// argon2id costs.
+    pub kdf: KdfFacts,
+    /// SHA-256 of the file, hex, as a manifest records it.
+    pub fingerprint: String,
+}
+
+/// argon2id costs of a share file.
+#[derive(Debug, Serialize)]
+pub struct KdfFacts {
+    /// Memory, KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+/// A manifest and its digest.
+#[derive(Debug, Serialize)]
+pub struct ManifestFacts {
+    /// Every field of the manifest.
+    #[serde(flatten)]
+    pub manifest: Manifest,
+    /// SHA-256 of the canonical encoding, hex.
+    pub digest: String,
+}
+
+/// Why a file could not be inspected.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    /// The file could not be read.
+    #[error("{}: cannot be read: {source}", .file.display())]
+    Unreadable {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Neither a share file nor a manifest.
+    #[error(
+        "{}: not a custody file (neither a sealed share file nor a manifest)",
+        .file.display()
+    )]
+    Unknown {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A share file that its reader refused.
+    #[error("share file {}: {source}", .file.display())]
+    ShareFile {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: SealedShareError,
+    },
+    /// A manifest that its reader refused.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+}
+
+impl InspectError {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Unreadable { .. } => "check the path and that you may read the file",
+            Self::Unknown { .. } => {
+                "custody inspect reads share files (*.share) and manifests (manifest.json)"
+            }
+            Self::ShareFile { .. } => "restore the share file from a backup copy",
+            Self::Manifest(error) => error.problem.hint(),
+        }
+    }
+}
+
+/// Reads `path` (at most as much as the largest custody file it recognises) and inspects it.
+pub fn inspect_file(path: &Path) -> Result<FileFacts, InspectError> {
+    let bytes = read_at_most(path, MAX_FILE_LEN.max(MAX_MANIFEST_LEN)).map_err(|source| {
+        InspectError::Unreadable {
+            file: path.to_path_buf(),
+            source,
+        }
+    })?;
+    recognise(&bytes, path)
+}
+
+/// One arm per file type, recognised by how the file begins.
+fn recognise(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
+    if bytes.starts_with(MAGIC) {
+        let sealed = SealedShare::parse(bytes).map_err(|source| InspectError::ShareFile {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        return Ok(FileFacts::ShareFile(share_facts(&sealed)));
+    }
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        let manifest = Manifest::parse(bytes).map_err(|error| error.in_file(path))?;
+        let digest = manifest.digest().to_string();
+        return Ok(FileFacts::Manifest(ManifestFacts { manifest, digest }));
+    }
+    Err(InspectError::Unknown {
+        file: path.to_path_buf(),
+    })
+}
+
+fn share_facts(sealed: &SealedShare) -> ShareFileFacts {
+    let header = sealed.header();
+    let kdf = sealed.kdf_params();
+    ShareFileFacts {
+        format: "custody-share",
+        version: FORMAT_VERSION,
+        domain: header.domain.clone(),
+        epoch: header.epoch,
+        set_id: hex::encode(header.set_id),
+        official: header.official.clone(),
+        share_id: header.share_id,
+        threshold: header.threshold,
+        kdf: KdfFacts {
+            memory_kib: kdf.memory_kib(),
+            iterations: kdf.iterations(),
+            parallelism: kdf.parallelism(),
+        },
+        fingerprint: sealed.fingerprint(),
+    }
+}

@@ -1,0 +1,358 @@
+//! `custody share verify`, `custody share reseal` and `custody inspect` through the binary, on a
+//! fixture domain built with the library. Every test also checks that no passphrase and no share
+//! bytes ever reach stdout or stderr.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod domain_fixture;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use custody::domain::Manifest;
+use domain_fixture::{passphrase_text, Domain};
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn custody(args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(args)
+        // Prompts read the controlling terminal; a test has none, so it must never prompt.
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        ok: status.success(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn path(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// No passphrase of the fixture and no share's bytes, in hex, appear in what was printed.
+fn assert_no_secrets(domain: &Domain, run: &Run) {
+    let printed = format!("{}{}", run.stdout, run.stderr);
+    for (id, _, _) in domain_fixture::OFFICIALS {
+        assert!(
+            !printed.contains(&passphrase_text(id)),
+            "passphrase printed: {printed}"
+        );
+    }
+    for share in &domain.shares {
+        let bytes = share.to_bytes();
+        let value = hex::encode(&bytes.expose()[2..34]);
+        let blinder = hex::encode(&bytes.expose()[34..]);
+        for secret in [value, blinder] {
+            assert!(
+                !printed.contains(&secret[..16]),
+                "share bytes printed: {printed}"
+            );
+        }
+    }
+}
+
+fn verify(domain: &Domain, official: &str, passphrase_file: &Path) -> Run {
+    custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        path(&domain.manifest_path()),
+        path(&domain.share_path(official)),
+        "--passphrase-file",
+        path(passphrase_file),
+    ])
+}
+
+#[test]
+fn an_official_verifies_their_share() {
+    let domain = Domain::new("ee-registries");
+    let pass = domain.passphrase_file("ciso.pass", &passphrase_text("ciso"));
+    let run = verify(&domain, "ciso", &pass);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("share 2 of 5 of official State CISO (ciso)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("matches the manifest's verifier set"));
+    assert!(run.stdout.contains("any 3 of the 5 shares"));
+    assert!(run.stdout.contains(&domain.manifest.digest().grouped()));
+    assert_no_secrets(&domain, &run);
+
+    let json = custody(&[
+        "share",
+        "verify",
+        "--json",
+        "--manifest",
+        path(&domain.manifest_path()),
+        path(&domain.share_path("ciso")),
+        "--passphrase-file",
+        path(&pass),
+    ]);
+    assert!(json.ok, "{}", json.stderr);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["official"], "ciso");
+    assert_eq!(report["share_id"], 2);
+    assert_eq!(report["threshold"], 3);
+    assert_eq!(report["matches_verifier_set"], true);
+    assert_eq!(
+        report["manifest_digest"],
+        domain.manifest.digest().to_string()
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_is_named_as_such() {
+    let domain = Domain::new("ee-registries");
+    let pass = domain.passphrase_file("wrong.pass", &passphrase_text("cio"));
+    let run = verify(&domain, "ciso", &pass);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("the passphrase does not open this share file"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert_no_secrets(&domain, &run);
+}
+
+#[test]
+fn a_damaged_file_is_named_as_damaged() {
+    let domain = Domain::new("ee-registries");
+    let share = domain.share_path("archivist");
+    let mut bytes = std::fs::read(&share).unwrap();
+    bytes[150] ^= 0x01;
+    std::fs::write(&share, bytes).unwrap();
+    let pass = domain.passphrase_file("archivist.pass", &passphrase_text("archivist"));
+    let run = verify(&domain, "archivist", &pass);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("damaged or was altered"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("restore the share file from a backup copy"),
+        "{}",
+        run.stderr
+    );
+    assert_no_secrets(&domain, &run);
+}
+
+#[test]
+fn a_share_of_another_domain_is_named() {
+    let domain = Domain::new("ee-registries");
+    let other = Domain::new("lv-registries");
+    let pass = other.passphrase_file("cio.pass", &passphrase_text("cio"));
+    let run = custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        path(&domain.manifest_path()),
+        path(&other.share_path("cio")),
+        "--passphrase-file",
+        path(&pass),
+    ]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains(
+            "belongs to domain `lv-registries`, but the manifest is for domain `ee-registries`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_no_secrets(&domain, &run);
+}
+
+#[test]
+fn a_file_the_manifest_does_not_record_is_named() {
+    let domain = Domain::new("ee-registries");
+    let resealed = domain.sealed[0]
+        .reseal(
+            &domain_fixture::passphrase("cio"),
+            &domain_fixture::passphrase("cio"),
+            domain_fixture::tiny(),
+        )
+        .unwrap();
+    std::fs::write(domain.share_path("cio"), resealed.to_bytes()).unwrap();
+    let pass = domain.passphrase_file("cio.pass", &passphrase_text("cio"));
+    let run = verify(&domain, "cio", &pass);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("not the one the manifest records for official cio (resealed? use the current manifest)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_missing_passphrase_file_is_named() {
+    let domain = Domain::new("ee-registries");
+    let run = verify(&domain, "cio", Path::new("/nonexistent/cio.pass"));
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("passphrase file /nonexistent/cio.pass"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn inspect_shows_public_facts_of_a_share_file_only() {
+    let domain = Domain::new("ee-registries");
+    let share = domain.share_path("auditor");
+    let run = custody(&["inspect", path(&share)]);
+    assert!(run.ok, "{}", run.stderr);
+    let sealed = &domain.sealed[3];
+    for expected in [
+        "sealed share file",
+        "custody-share version 1",
+        "ee-registries",
+        "auditor",
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+        "4 (threshold 3)",
+        "argon2id, 8 KiB, 1 passes, 1 lanes",
+        &sealed.fingerprint(),
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}: {}", run.stdout);
+    }
+    assert_no_secrets(&domain, &run);
+    let json = custody(&["inspect", "--json", path(&share)]);
+    let facts: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(facts["kind"], "share-file");
+    assert_eq!(facts["official"], "auditor");
+    assert_eq!(facts["kdf"]["memory_kib"], 8);
+    assert_eq!(facts["fingerprint"], sealed.fingerprint());
+    assert_no_secrets(&domain, &json);
+}
+
+#[test]
+fn inspect_shows_a_manifest_with_its_digest() {
+    let domain = Domain::new("ee-registries");
+    let run = custody(&["inspect", path(&domain.manifest_path())]);
+    assert!(run.ok, "{}", run.stderr);
+    for expected in [
+        "custody-manifest version 1",
+        "3 of 5",
+        "cio share 1: Government CIO (Office of the Government CIO)",
+        &domain.manifest.digest().grouped(),
+        &domain.manifest.key_id().to_string(),
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}: {}", run.stdout);
+    }
+    assert_no_secrets(&domain, &run);
+    let json = custody(&["inspect", "--json", path(&domain.manifest_path())]);
+    let facts: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(facts["kind"], "manifest");
+    assert_eq!(facts["digest"], domain.manifest.digest().to_string());
+    assert_eq!(facts["officials"][4]["id"], "embassy");
+    assert_no_secrets(&domain, &json);
+}
+
+#[test]
+fn inspect_refuses_unknown_and_broken_files_clearly() {
+    let domain = Domain::new("ee-registries");
+    let unknown = domain.passphrase_file("notes.txt", "hello");
+    let run = custody(&["inspect", path(&unknown)]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("not a custody file"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    let broken = domain.passphrase_file("broken.json", "{\"format\": \"custody-manifest\"}");
+    let run = custody(&["inspect", path(&broken)]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("broken.json"), "{}", run.stderr);
+    assert!(run.stderr.contains("missing field"), "{}", run.stderr);
+    let missing = custody(&["inspect", "/nonexistent/file"]);
+    assert!(!missing.ok);
+    assert!(
+        missing.stderr.contains("/nonexistent/file: cannot be read"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn reseal_changes_the_passphrase_and_records_the_new_file() {
+    let domain = Domain::new("ee-registries");
+    let old = domain.passphrase_file("old.pass", &passphrase_text("embassy"));
+    let short = domain.passphrase_file("short.pass", "eleven char");
+    let new_text = "a brand new passphrase for the embassy";
+    let new = domain.passphrase_file("new.pass", new_text);
+    let reseal = |new: &Path| {
+        custody(&[
+            "share",
+            "reseal",
+            "--manifest",
+            path(&domain.manifest_path()),
+            path(&domain.share_path("embassy")),
+            "--passphrase-file",
+            path(&old),
+            "--new-passphrase-file",
+            path(new),
+        ])
+    };
+
+    let refused = reseal(&short);
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains("shorter than 12 characters"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        Manifest::load(&domain.manifest_path()).unwrap(),
+        domain.manifest
+    );
+
+    let run = reseal(&new);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("the old passphrase no longer opens it"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Distribute the new manifest"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(new_text));
+    assert_no_secrets(&domain, &run);
+
+    let updated = Manifest::load(&domain.manifest_path()).unwrap();
+    assert_ne!(updated.digest(), domain.manifest.digest());
+    assert!(
+        run.stdout.contains(&updated.digest().grouped()),
+        "{}",
+        run.stdout
+    );
+    let after = verify(&domain, "embassy", &new);
+    assert!(after.ok, "{}", after.stderr);
+    let old_refused = verify(&domain, "embassy", &old);
+    assert!(!old_refused.ok);
+    assert!(
+        old_refused.stderr.contains("the passphrase does not open"),
+        "{}",
+        old_refused.stderr
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(domain.dir.path().join("shares"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 5, "{leftovers:?}");
+}
