@@ -3,12 +3,13 @@
 //! sealed share file to the manifest, the passphrase policy, and resealing a share.
 //!
 //! Everything a manifest says is public. This layer must never hold a domain key, print a secret,
-//! or touch an HSM or the terminal; the only files it reads or writes are manifests.
+//! or touch an HSM or the terminal; the only files it reads or writes are manifests and officials files.
 
 mod binding;
 mod identifier;
 pub mod manifest;
 mod official;
+mod officials_file;
 mod passphrase;
 mod reseal;
 mod timestamp;
@@ -18,6 +19,7 @@ pub use manifest::{
     Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry,
 };
 pub use official::{InvalidOfficial, Official, OfficialId, MAX_TEXT_CHARS};
+pub use officials_file::{load_officials, parse_officials, OfficialsFileError, OFFICIALS_RANGE};
 pub use passphrase::{check_new_passphrase, WeakPassphrase, MIN_PASSPHRASE_CHARS};
 pub use reseal::{reseal, reseal_params, ResealError, Resealed};
 pub use timestamp::Timestamp;

@@ -9,7 +9,7 @@ use crate::primitives::secret::Passphrase;
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
 /// Why a new passphrase was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WeakPassphrase {
     /// Nothing was typed.
     #[error("the new passphrase is empty")]
@@ -17,6 +17,9 @@ pub enum WeakPassphrase {
     /// Fewer than [`MIN_PASSPHRASE_CHARS`] characters.
     #[error("the new passphrase is shorter than {MIN_PASSPHRASE_CHARS} characters")]
     TooShort,
+    /// Long enough, but an attacker's guessing tools would find it (zxcvbn score below 3).
+    #[error("the new passphrase is too easy to guess{}", .0.as_ref().map(|w| format!(": {w}")).unwrap_or_default())]
+    Guessable(Option<String>),
 }
 
 impl WeakPassphrase {
@@ -27,14 +30,28 @@ impl WeakPassphrase {
     }
 }
 
-/// Refuses an empty passphrase and one shorter than [`MIN_PASSPHRASE_CHARS`].
-pub fn check_new_passphrase(passphrase: &Passphrase) -> Result<(), WeakPassphrase> {
+/// Refuses an empty passphrase, one shorter than [`MIN_PASSPHRASE_CHARS`], and one that zxcvbn
+/// estimates at fewer than 10^10 guesses; `context` are words an attacker would try first (the
+/// official's name and id, the domain).
+pub fn check_new_passphrase(
+    passphrase: &Passphrase,
+    context: &[&str],
+) -> Result<(), WeakPassphrase> {
     let text = passphrase.expose_secret();
     if text.is_empty() {
         return Err(WeakPassphrase::Empty);
     }
     if text.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(WeakPassphrase::TooShort);
+    }
+    let estimate = zxcvbn::zxcvbn(text, context);
+    if estimate.score() < zxcvbn::Score::Three {
+        // zxcvbn's warnings are fixed sentences about the kind of weakness; none quotes the text.
+        let warning = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| w.to_string());
+        return Err(WeakPassphrase::Guessable(warning));
     }
     Ok(())
 }
@@ -44,16 +61,38 @@ mod tests {
     use super::*;
 
     fn check(text: &str) -> Result<(), WeakPassphrase> {
-        check_new_passphrase(&Passphrase::from(text))
+        check_new_passphrase(
+            &Passphrase::from(text),
+            &["Government CIO", "ee-registries"],
+        )
     }
 
     #[test]
     fn counts_characters_not_bytes() {
         assert_eq!(check(""), Err(WeakPassphrase::Empty));
         assert_eq!(check("elevenchars"), Err(WeakPassphrase::TooShort));
-        assert_eq!(check("twelve chars"), Ok(()));
         // Eleven characters, 22 bytes.
         assert_eq!(check(&"õ".repeat(11)), Err(WeakPassphrase::TooShort));
+        assert_eq!(check("violet lantern orbit seventeen"), Ok(()));
+    }
+
+    #[test]
+    fn guessable_passphrases_are_refused_with_the_reason() {
+        for weak in [
+            "password1234",
+            "qwertyuiopasdf",
+            "aaaaaaaaaaaaaaa",
+            "ee-registries1",
+        ] {
+            let error = check(weak).unwrap_err();
+            assert!(
+                matches!(error, WeakPassphrase::Guessable(_)),
+                "{weak}: {error}"
+            );
+        }
+        let message = check("password1234").unwrap_err().to_string();
+        assert!(message.contains("too easy to guess"), "{message}");
+        assert!(!message.contains("password1234"), "{message}");
     }
 
     #[test]

@@ -58,8 +58,12 @@ pub fn reseal(
     share: &Share,
     new: &Passphrase,
 ) -> Result<Resealed, ResealError> {
-    check_new_passphrase(new)?;
     let entry = manifest.check_share(sealed)?;
+    let official = entry.official();
+    check_new_passphrase(
+        new,
+        &[official.id().as_str(), official.name(), manifest.domain()],
+    )?;
     let params = reseal_params(sealed.kdf_params());
     let resealed = SealedShare::seal(&share.to_bytes(), sealed.header().clone(), new, params)?;
     let updated = manifest.with_share_fingerprint(entry.official().id(), resealed.fingerprint())?;
