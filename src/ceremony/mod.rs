@@ -2,4 +2,11 @@
 //! layers below and recording every step in a hash-chained [`transcript`]. Ceremonies talk to
 //! people only through the command line's prompts; they never print or log a secret.
 
+pub mod attendant;
+pub mod error;
+pub mod genesis;
 pub mod transcript;
+pub mod unlock;
+
+pub use attendant::{Attendant, Event};
+pub use error::CeremonyError;

@@ -1,6 +1,8 @@
 //! Layer 7, the `custody` command line (clap derive): parses arguments, prompts, prints.
 //! Thin by rule: no cryptography and no format logic live here.
 
+mod attendant;
+mod ceremony;
 mod hsm;
 mod inspect;
 mod output;
@@ -31,6 +33,10 @@ enum Command {
     Share(share::ShareCommand),
     /// Show the public facts of a custody file (share file or manifest); never secret material.
     Inspect(inspect::InspectArgs),
+    /// Create a domain: generate its key, split it among the officials, put it on the tokens.
+    Genesis(ceremony::GenesisArgs),
+    /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
+    Unlock(ceremony::UnlockArgs),
 }
 
 /// Runs the command line and returns the process exit status.
@@ -40,6 +46,8 @@ pub fn run() -> ExitCode {
         Command::Hsm(command) => hsm::run(command),
         Command::Share(command) => share::run(command),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Genesis(args) => ceremony::run_genesis(&args),
+        Command::Unlock(args) => ceremony::run_unlock(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

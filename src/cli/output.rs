@@ -46,6 +46,12 @@ impl From<crate::domain::ResealError> for Failure {
     }
 }
 
+impl From<crate::ceremony::CeremonyError> for Failure {
+    fn from(error: crate::ceremony::CeremonyError) -> Self {
+        Self::new(error.to_string(), error.hint())
+    }
+}
+
 impl Failure {
     /// A share file's failure: the file, what is wrong with it, and what to do.
     pub fn share_file(

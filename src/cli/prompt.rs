@@ -49,6 +49,30 @@ pub fn new_passphrase(official: &Official, file: &Path) -> Result<Passphrase, Fa
     Ok(first)
 }
 
+/// Asks `official` for the passphrase of their share, at a ceremony.
+pub fn passphrase_for_share(official: &Official) -> Result<Passphrase, Failure> {
+    ask(&format!(
+        "Official {} ({}): type your passphrase: ",
+        official.name(),
+        official.id()
+    ))
+}
+
+/// Asks `official` to choose the passphrase of their new share, twice; `None` when the two differ.
+pub fn new_passphrase_for_share(official: &Official) -> Result<Option<Passphrase>, Failure> {
+    let first = ask(&format!(
+        "Official {} ({}): choose your passphrase (at least 12 characters): ",
+        official.name(),
+        official.id()
+    ))?;
+    let second = ask(&format!(
+        "Official {} ({}): type it again: ",
+        official.name(),
+        official.id()
+    ))?;
+    Ok((first.expose_secret() == second.expose_secret()).then_some(first))
+}
+
 fn ask(prompt: &str) -> Result<Passphrase, Failure> {
     rpassword::prompt_password(prompt)
         .map(Passphrase::from)

@@ -10,10 +10,7 @@ use std::path::Path;
 /// Replaces `path` with `bytes` atomically. An existing destination keeps its permissions; a new
 /// one is created readable and writable by its owner only.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let directory = parent_of(path);
     let mut temporary = tempfile::Builder::new()
         .prefix(".custody-")
         .suffix(".tmp")
@@ -27,6 +24,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     temporary.as_file().sync_all()?;
     temporary.persist(path).map_err(|error| error.error)?;
     File::open(directory)?.sync_all()
+}
+
+/// Makes a rename of `path` (file or directory) durable by syncing the directory holding it.
+pub fn sync_parent(path: &Path) -> io::Result<()> {
+    File::open(parent_of(path))?.sync_all()
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }
 
 #[cfg(test)]

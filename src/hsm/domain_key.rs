@@ -27,6 +27,17 @@ pub struct KeySelector {
     pub id: Option<Vec<u8>>,
 }
 
+impl KeySelector {
+    /// How custody names the domain key of `domain` at `epoch` on every token: label
+    /// `custody:<domain>:e<epoch>`, id the first 16 bytes of the key id (docs/FORMAT.md 2).
+    pub fn domain_key(domain: &str, epoch: u32, key_id: &[u8; 32]) -> Self {
+        Self {
+            label: Some(format!("custody:{domain}:e{epoch}")),
+            id: Some(key_id[..16].to_vec()),
+        }
+    }
+}
+
 impl std::fmt::Display for KeySelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.label, &self.id) {

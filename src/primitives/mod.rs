@@ -3,5 +3,7 @@
 
 pub mod kdf;
 pub mod key_identity;
+pub mod key_wrap;
+pub mod random;
 pub mod readout;
 pub mod secret;

@@ -21,8 +21,6 @@ use std::fmt;
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::Aes256Gcm;
-use rand::rngs::SysRng;
-use rand::TryRng;
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -33,6 +31,7 @@ pub use format::{MAGIC, MAX_FILE_LEN, MAX_PLAINTEXT_LEN, NONCE_LEN, VERSION as F
 pub use header::{ShareHeader, MAX_DOMAIN_LEN, MAX_OFFICIAL_LEN, SET_ID_LEN};
 
 use crate::primitives::kdf::{KdfParams, SealKeys, SALT_LEN};
+use crate::primitives::random;
 use crate::primitives::secret::{Passphrase, SecretBytes};
 use format::{FileHeader, TAG_LEN};
 
@@ -96,6 +95,11 @@ impl SealedShare {
     pub fn parse(bytes: &[u8]) -> Result<Self, SealedShareError> {
         let (header, ciphertext) = format::read(bytes)?;
         Ok(Self { header, ciphertext })
+    }
+
+    /// The official a possibly damaged file names, unchecked: for messages only.
+    pub fn claimed_official(bytes: &[u8]) -> Option<String> {
+        format::claimed_official(bytes)
     }
 
     /// The file's bytes.
@@ -170,9 +174,7 @@ fn checked_plaintext_len(plaintext: &SecretBytes) -> Result<u16, SealedShareErro
 }
 
 fn fill_random(buffer: &mut [u8]) -> Result<(), SealedShareError> {
-    SysRng
-        .try_fill_bytes(buffer)
-        .map_err(|error| SealedShareError::Randomness(error.to_string()))
+    random::fill(buffer).map_err(|error| SealedShareError::Randomness(error.0))
 }
 
 fn cipher(keys: &SealKeys) -> Aes256Gcm {

@@ -2,12 +2,13 @@
 //! 2 <= t <= n <= 255 and a key that is a non-zero scalar. It must never return a share with
 //! identifier 0, keep the key, or draw its randomness from anything but the OS generator.
 
-use rand::rngs::{StdRng, SysRng};
-use rand::{SeedableRng, TryRng};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::domain_key::key_scalar;
 use super::{pedersen, Share, SharesError, VerifierSet};
+use crate::primitives::random;
 use crate::primitives::secret::DomainKey;
 
 /// Splits `key` into `count` shares, identifiers 1..=count, any `threshold` of which rebuild it,
@@ -37,9 +38,7 @@ pub(super) fn check_threshold(threshold: u8, count: u8) -> Result<(), SharesErro
 /// one ourselves turns an OS failure into an error instead of the panic `rand::rng()` would give.
 fn polynomial_randomness() -> Result<StdRng, SharesError> {
     let mut seed = Zeroizing::new([0u8; 32]);
-    SysRng
-        .try_fill_bytes(&mut seed[..])
-        .map_err(|error| SharesError::Entropy(error.to_string()))?;
+    random::fill(&mut seed[..]).map_err(|error| SharesError::Entropy(error.0))?;
     Ok(StdRng::from_seed(*seed))
 }
 

@@ -127,6 +127,21 @@ pub(super) fn read(bytes: &[u8]) -> Result<(FileHeader, Vec<u8>), SealedShareErr
     Ok((header, ciphertext))
 }
 
+/// The official a file names, read without any check: only for naming a damaged file to the
+/// people at a ceremony, never for deciding anything.
+pub(super) fn claimed_official(bytes: &[u8]) -> Option<String> {
+    if !bytes.starts_with(MAGIC) {
+        return None;
+    }
+    let mut reader = Reader {
+        rest: bytes.get(MAGIC.len() + 1..)?,
+    };
+    reader.identifier("domain", MAX_DOMAIN_LEN).ok()?;
+    // epoch, set id, share id, threshold
+    reader.take(4 + SET_ID_LEN + 1 + 1).ok()?;
+    reader.identifier("official", MAX_OFFICIAL_LEN).ok()
+}
+
 /// The checks that need no field parsing, in the order that gives the most useful error; returns
 /// the bytes the checksum covers.
 fn check_envelope(bytes: &[u8]) -> Result<&[u8], SealedShareError> {

@@ -1,0 +1,71 @@
+//! How a ceremony reaches the people in the room: it asks for passphrases and PINs and tells what
+//! happened, through an [`Attendant`] the command line provides (terminal prompts, or files in
+//! scripted mode). Events carry public facts only.
+
+use crate::domain::Official;
+use crate::hsm::TokenDescription;
+use crate::primitives::secret::{Passphrase, Pin};
+
+use super::error::CeremonyError;
+
+/// Something that happened, for the room to hear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A token is open and logged in.
+    TokenReady {
+        /// The token.
+        token: String,
+    },
+    /// The domain key exists (in memory); its public identity.
+    KeyGenerated {
+        /// Key check value, hex.
+        kcv: String,
+    },
+    /// An official's share is sealed under their passphrase.
+    ShareSealed {
+        /// The official's id.
+        official: String,
+    },
+    /// The domain key is on a token, and the token proved it holds exactly that key.
+    KeyImported {
+        /// The token.
+        token: String,
+    },
+    /// An official opened and verified their own share.
+    ShareVerified {
+        /// The official's id.
+        official: String,
+    },
+    /// A share offered at an unlock was accepted.
+    ShareAccepted {
+        /// The official's id.
+        official: String,
+        /// Shares accepted so far.
+        accepted: usize,
+        /// Shares needed.
+        needed: usize,
+    },
+    /// A share offered at an unlock was refused.
+    ShareRefused {
+        /// The share file.
+        file: String,
+        /// The official's id, when the file names one.
+        official: Option<String>,
+        /// Why.
+        reason: String,
+    },
+    /// Any other step, in words.
+    Step(String),
+}
+
+/// The people in the room, as a ceremony sees them.
+pub trait Attendant {
+    /// A new passphrase chosen by `official` (asked twice on a terminal).
+    fn new_passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError>;
+    /// `official`'s passphrase for their share file.
+    fn passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError>;
+    /// A token's user PIN, for a token whose URI names no pin-source.
+    fn token_pin(&mut self, token: &TokenDescription) -> std::io::Result<Pin>;
+    /// Tells the room what happened.
+    fn announce(&mut self, event: &Event);
+}

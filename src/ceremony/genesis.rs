@@ -1,0 +1,403 @@
+//! Genesis: the ceremony that creates a domain. It makes the domain key from the OS's and every
+//! token's randomness, splits it among the officials, seals each share under the passphrase its
+//! official chooses, imports the key into every token and proves each holds exactly that key,
+//! has every official open and verify their own share, and only then publishes the domain
+//! directory (`manifest.json`, `shares/`, `transcript.jsonl`) with one rename. A genesis that
+//! stops early leaves no directory that looks like a complete domain.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{
+    check_new_passphrase, Manifest, ManifestDigest, ManifestFields, Official, OfficialEntry,
+    Timestamp,
+};
+use crate::files::write_atomic;
+use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
+use crate::primitives::kdf::KdfParams;
+use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::key_wrap;
+use crate::primitives::random;
+use crate::primitives::secret::{DataKey, DomainKey};
+use crate::shares::sealed::{SealedShare, ShareHeader, SET_ID_LEN};
+use crate::shares::{generate_domain_key, split, Share};
+
+use super::attendant::{Attendant, Event};
+use super::error::CeremonyError;
+use super::transcript::{Record, Transcript};
+
+/// The epoch of a new domain's first key.
+pub const FIRST_EPOCH: u32 = 1;
+
+/// What a genesis is asked to do.
+#[derive(Debug, Clone)]
+pub struct GenesisRequest {
+    /// The domain id, `[a-z0-9-]`.
+    pub domain: String,
+    /// The officials, in the order they come forward.
+    pub officials: Vec<Official>,
+    /// How many officials rebuild the key.
+    pub threshold: u8,
+    /// The tokens that will hold the key.
+    pub tokens: Vec<Pkcs11Uri>,
+    /// The domain directory to create.
+    pub out: PathBuf,
+    /// argon2id costs for the share files.
+    pub kdf: KdfParams,
+}
+
+/// What a genesis made, for the room to read aloud.
+#[derive(Debug, Clone)]
+pub struct GenesisOutcome {
+    /// The domain directory.
+    pub dir: PathBuf,
+    /// The manifest digest.
+    pub manifest_digest: ManifestDigest,
+    /// The key check value.
+    pub kcv: Kcv,
+    /// The transcript's closing digest.
+    pub closing_digest: [u8; 32],
+    /// The tokens now holding the key.
+    pub tokens: Vec<String>,
+}
+
+/// Runs a genesis.
+pub fn genesis(
+    request: &GenesisRequest,
+    attendant: &mut dyn Attendant,
+) -> Result<GenesisOutcome, CeremonyError> {
+    check_request(request)?;
+    let staging = staging_dir(&request.out)?;
+    let result = run(request, &staging, attendant);
+    if result.is_err() {
+        // Sealed shares of a key that no token will keep: nothing worth leaving behind.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    let outcome = result?;
+    std::fs::rename(&staging, &request.out).map_err(CeremonyError::io(&request.out))?;
+    crate::files::sync_parent(&request.out).map_err(CeremonyError::io(&request.out))?;
+    Ok(GenesisOutcome {
+        dir: request.out.clone(),
+        ..outcome
+    })
+}
+
+fn check_request(request: &GenesisRequest) -> Result<(), CeremonyError> {
+    let count = request.officials.len();
+    if request.threshold < 2 || usize::from(request.threshold) > count {
+        return Err(CeremonyError::refused(
+            format!(
+                "a threshold of {} does not fit {count} officials",
+                request.threshold
+            ),
+            "choose a threshold from 2 up to the number of officials",
+        ));
+    }
+    if request.tokens.is_empty() {
+        return Err(CeremonyError::refused(
+            "no token named to hold the domain key",
+            "give at least one --hsm URI",
+        ));
+    }
+    if request.out.exists() {
+        return Err(CeremonyError::refused(
+            format!("{} already exists", request.out.display()),
+            "genesis never overwrites a domain: choose a new directory",
+        ));
+    }
+    Ok(())
+}
+
+/// A hidden directory beside the destination, emptied of any earlier interrupted attempt.
+fn staging_dir(out: &Path) -> Result<PathBuf, CeremonyError> {
+    let name = out.file_name().ok_or_else(|| {
+        CeremonyError::refused(
+            format!("{} does not name a directory", out.display()),
+            "give --out a directory path such as ./ee-registries",
+        )
+    })?;
+    let staging = out.with_file_name(format!(".{}.genesis-incomplete", name.to_string_lossy()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
+    }
+    std::fs::create_dir_all(staging.join("shares")).map_err(CeremonyError::io(&staging))?;
+    Ok(staging)
+}
+
+fn run(
+    request: &GenesisRequest,
+    dir: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<GenesisOutcome, CeremonyError> {
+    let mut transcript = Transcript::create(&dir.join("transcript.jsonl"))?;
+    let count = request.officials.len();
+    transcript.append(Record {
+        step: "genesis.begin".into(),
+        actors: ids(&request.officials),
+        detail: [
+            ("domain".into(), request.domain.clone()),
+            ("threshold".into(), request.threshold.to_string()),
+            ("officials".into(), count.to_string()),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+
+    let sessions = open_tokens(&request.tokens, attendant)?;
+    let key = generate_key(&sessions)?;
+    let key_id = KeyId::of(&key);
+    let kcv = Kcv::of(&key);
+    attendant.announce(&Event::KeyGenerated {
+        kcv: kcv.to_string(),
+    });
+    let mut set_id = [0u8; SET_ID_LEN];
+    random::fill(&mut set_id).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
+    let n = u8::try_from(count)
+        .map_err(|_| CeremonyError::refused("more than 255 officials", RETRY))?;
+    let (shares, verifier_set) = split(&key, request.threshold, n)
+        .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
+    transcript.append(Record {
+        step: "genesis.key-generated".into(),
+        detail: [
+            ("kcv".into(), kcv.to_string()),
+            ("key_id".into(), key_id.to_string()),
+            ("set_id".into(), hex::encode(set_id)),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+
+    let mut entries = Vec::with_capacity(count);
+    let mut sealed_files = Vec::with_capacity(count);
+    for (official, share) in request.officials.iter().zip(&shares) {
+        let header = ShareHeader {
+            domain: request.domain.clone(),
+            epoch: FIRST_EPOCH,
+            set_id,
+            share_id: share.identifier(),
+            official: official.id().to_string(),
+            threshold: request.threshold,
+        };
+        let sealed = seal_for(
+            official,
+            share,
+            header,
+            &request.domain,
+            request.kdf,
+            attendant,
+        )?;
+        let path = dir.join("shares").join(format!("{}.share", official.id()));
+        write_atomic(&path, &sealed.to_bytes()).map_err(CeremonyError::io(&path))?;
+        transcript.append(Record {
+            step: "genesis.share-sealed".into(),
+            actors: vec![official.id().to_string()],
+            outputs: [(
+                format!("shares/{}.share", official.id()),
+                sealed.fingerprint(),
+            )]
+            .into(),
+            ..Record::default()
+        })?;
+        attendant.announce(&Event::ShareSealed {
+            official: official.id().to_string(),
+        });
+        entries.push(OfficialEntry::new(
+            official.clone(),
+            share.identifier(),
+            sealed.fingerprint(),
+        ));
+        sealed_files.push(sealed);
+    }
+    drop(shares);
+
+    let manifest = Manifest::new(ManifestFields {
+        domain: request.domain.clone(),
+        epoch: FIRST_EPOCH,
+        set_id,
+        officials: entries,
+        verifier_set,
+        key_id,
+        kcv,
+        created: Timestamp::now(),
+    })?;
+
+    let selector = KeySelector::domain_key(&request.domain, FIRST_EPOCH, key_id.as_bytes());
+    for session in &sessions {
+        import_and_prove(session, &key, &selector)?;
+        transcript.append(Record {
+            step: "genesis.key-imported".into(),
+            detail: [
+                ("token".into(), session.token().label.clone()),
+                ("serial".into(), session.token().serial.clone()),
+                (
+                    "proof".into(),
+                    "token wrap of a canary equals the software wrap".into(),
+                ),
+            ]
+            .into(),
+            ..Record::default()
+        })?;
+        attendant.announce(&Event::KeyImported {
+            token: session.token().to_string(),
+        });
+    }
+    drop(key);
+
+    let manifest_path = dir.join("manifest.json");
+    manifest.save(&manifest_path)?;
+    transcript.append(Record {
+        step: "genesis.manifest-written".into(),
+        outputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        ..Record::default()
+    })?;
+
+    for (official, sealed) in request.officials.iter().zip(&sealed_files) {
+        verify_own_share(&manifest, official, sealed, dir, attendant)?;
+        transcript.append(Record {
+            step: "genesis.share-verified".into(),
+            actors: vec![official.id().to_string()],
+            inputs: [(
+                format!("shares/{}.share", official.id()),
+                sealed.fingerprint(),
+            )]
+            .into(),
+            ..Record::default()
+        })?;
+        attendant.announce(&Event::ShareVerified {
+            official: official.id().to_string(),
+        });
+    }
+
+    let closing_digest = transcript.append(Record {
+        step: "genesis.close".into(),
+        actors: ids(&request.officials),
+        outputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        ..Record::default()
+    })?;
+    Ok(GenesisOutcome {
+        dir: dir.to_owned(),
+        manifest_digest: manifest.digest(),
+        kcv,
+        closing_digest,
+        tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
+    })
+}
+
+const RETRY: &str = "nothing was published; run the genesis again, and report it if it persists";
+
+fn ids(officials: &[Official]) -> Vec<String> {
+    officials.iter().map(|o| o.id().to_string()).collect()
+}
+
+/// Opens every token, asking for PINs the URIs do not name.
+pub(super) fn open_tokens(
+    uris: &[Pkcs11Uri],
+    attendant: &mut dyn Attendant,
+) -> Result<Vec<TokenSession>, CeremonyError> {
+    uris.iter()
+        .map(|uri| {
+            let session = TokenSession::open(uri, &mut |token| attendant.token_pin(token))?;
+            attendant.announce(&Event::TokenReady {
+                token: session.token().to_string(),
+            });
+            Ok(session)
+        })
+        .collect()
+}
+
+/// The domain key from the OS generator mixed with every token's generator.
+fn generate_key(sessions: &[TokenSession]) -> Result<DomainKey, CeremonyError> {
+    let mut mixed = zeroize::Zeroizing::new([0u8; 32]);
+    for session in sessions {
+        let mut drawn = zeroize::Zeroizing::new([0u8; 32]);
+        session.random(&mut drawn[..])?;
+        for (m, d) in mixed.iter_mut().zip(drawn.iter()) {
+            *m ^= d;
+        }
+    }
+    generate_domain_key(Some(&mixed)).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))
+}
+
+/// Seals `official`'s share under a passphrase they choose, asking again while it is too weak
+/// on a terminal (a scripted attendant fails instead of looping).
+fn seal_for(
+    official: &Official,
+    share: &Share,
+    header: ShareHeader,
+    domain: &str,
+    kdf: KdfParams,
+    attendant: &mut dyn Attendant,
+) -> Result<SealedShare, CeremonyError> {
+    let passphrase = attendant.new_passphrase(official)?;
+    check_new_passphrase(
+        &passphrase,
+        &[official.id().as_str(), official.name(), domain],
+    )
+    .map_err(|weak| {
+        CeremonyError::refused(
+            format!("official {}: {weak}", official.id()),
+            "choose a passphrase of four or more unrelated words; nothing was published",
+        )
+    })?;
+    SealedShare::seal(&share.to_bytes(), header, &passphrase, kdf)
+        .map_err(|e| CeremonyError::refused(format!("official {}: {e}", official.id()), RETRY))
+}
+
+/// Imports the key and proves the token holds exactly it: the token's RFC 3394 wrap of a fresh
+/// canary key must equal the wrap computed here with the key in memory.
+pub(super) fn import_and_prove(
+    session: &TokenSession,
+    key: &DomainKey,
+    selector: &KeySelector,
+) -> Result<DomainKeyHandle, CeremonyError> {
+    import_and_prove_as(session, key, selector, Persistence::Token)
+}
+
+/// [`import_and_prove`] with a choice of persistence (a one-off restore keeps a session key).
+pub(super) fn import_and_prove_as(
+    session: &TokenSession,
+    key: &DomainKey,
+    selector: &KeySelector,
+    persistence: Persistence,
+) -> Result<DomainKeyHandle, CeremonyError> {
+    let label = selector.label.clone().unwrap_or_default();
+    let id = selector.id.clone().unwrap_or_default();
+    let kek = session.import_domain_key(key, &label, &id, persistence)?;
+    let mut canary_bytes = [0u8; 32];
+    random::fill(&mut canary_bytes).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
+    let canary = DataKey::from_bytes(&mut canary_bytes);
+    let wrapped = session.wrap_data_key(&kek, &canary)?;
+    if wrapped.0 != key_wrap::wrap(key, &canary) {
+        let _ = session.destroy_domain_key(kek);
+        return Err(CeremonyError::refused(
+            format!(
+                "token {} does not hold the key it was given",
+                session.token()
+            ),
+            "the token is faulty or not what it claims to be: remove it from the ceremony",
+        ));
+    }
+    Ok(kek)
+}
+
+/// The official opens their freshly written share file and checks it against the manifest.
+fn verify_own_share(
+    manifest: &Manifest,
+    official: &Official,
+    sealed: &SealedShare,
+    dir: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
+    let file = dir.join("shares").join(format!("{}.share", official.id()));
+    let on_disk = std::fs::read(&file).map_err(CeremonyError::io(&file))?;
+    if on_disk != sealed.to_bytes() {
+        return Err(CeremonyError::refused(
+            format!("{} does not hold what was written", file.display()),
+            "the disk is faulty: use another ceremony machine",
+        ));
+    }
+    let passphrase = attendant.passphrase(official)?;
+    manifest
+        .open_share(sealed, &passphrase)
+        .map(drop)
+        .map_err(|error| CeremonyError::Share { file, error })
+}

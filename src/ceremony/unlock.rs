@@ -1,0 +1,260 @@
+//! Unlock: the quorum rebuilds the domain key into a token — at the embassy after the home site
+//! is lost, or into a throwaway token for a drill. Officials come forward one at a time; each
+//! share is checked the moment it is offered and a bad one is named with its official and set
+//! aside; with t verified shares the key is rebuilt, checked against the manifest's key
+//! commitment, imported, and proven on the token. Every step goes into the transcript.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{Manifest, Timestamp};
+use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
+use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
+use crate::shares::{combine, Share};
+
+use super::attendant::{Attendant, Event};
+use super::error::CeremonyError;
+use super::genesis::{import_and_prove_as, open_tokens};
+use super::transcript::{Record, Transcript};
+
+/// What an unlock is asked to do.
+#[derive(Debug, Clone)]
+pub struct UnlockRequest {
+    /// The domain's manifest.
+    pub manifest: PathBuf,
+    /// The token to receive the key.
+    pub target: Pkcs11Uri,
+    /// Keep the key on the token, or only for this process.
+    pub persistence: Persistence,
+    /// The share files offered, in the order the officials come forward.
+    pub shares: Vec<PathBuf>,
+}
+
+/// An unlocked domain: the session holding the key, and what happened.
+#[derive(Debug)]
+pub struct Unlocked {
+    /// The session on the target token (a session-only key lives as long as it does).
+    pub session: TokenSession,
+    /// The domain key on the token.
+    pub key: DomainKeyHandle,
+    /// The manifest the key was rebuilt for.
+    pub manifest: Manifest,
+    /// Officials whose shares were used.
+    pub accepted: Vec<String>,
+    /// Share files refused, with the reason.
+    pub refused: Vec<(PathBuf, String)>,
+    /// The transcript written to.
+    pub transcript: PathBuf,
+    /// Its closing digest.
+    pub closing_digest: [u8; 32],
+}
+
+/// Runs an unlock.
+pub fn unlock(
+    request: &UnlockRequest,
+    attendant: &mut dyn Attendant,
+) -> Result<Unlocked, CeremonyError> {
+    let manifest = Manifest::load(&request.manifest)?;
+    let (mut transcript, transcript_path) = open_transcript(&request.manifest, attendant)?;
+    transcript.append(Record {
+        step: "unlock.begin".into(),
+        inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        detail: [
+            ("domain".into(), manifest.domain().to_owned()),
+            ("epoch".into(), manifest.epoch().to_string()),
+            ("target".into(), request.target.token_part()),
+            ("offered".into(), request.shares.len().to_string()),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+    let mut sessions = open_tokens(std::slice::from_ref(&request.target), attendant)?;
+    let session = sessions
+        .pop()
+        .ok_or_else(|| CeremonyError::refused("no target token", "give --hsm URI"))?;
+
+    let needed = usize::from(manifest.threshold());
+    let mut accepted: Vec<(String, Share)> = Vec::new();
+    let mut refused = Vec::new();
+    for file in &request.shares {
+        if accepted.len() == needed {
+            attendant.announce(&Event::Step(format!(
+                "{} not needed: the quorum is complete",
+                file.display()
+            )));
+            continue;
+        }
+        match offer(&manifest, file, &accepted, attendant) {
+            Ok((official, share)) => {
+                accepted.push((official.clone(), share));
+                attendant.announce(&Event::ShareAccepted {
+                    official: official.clone(),
+                    accepted: accepted.len(),
+                    needed,
+                });
+                transcript.append(Record {
+                    step: "unlock.share-accepted".into(),
+                    actors: vec![official],
+                    inputs: [(file_name(file), fingerprint_of(file))].into(),
+                    ..Record::default()
+                })?;
+            }
+            Err((official, reason)) => {
+                attendant.announce(&Event::ShareRefused {
+                    file: file.display().to_string(),
+                    official: official.clone(),
+                    reason: reason.clone(),
+                });
+                transcript.append(Record {
+                    step: "unlock.share-refused".into(),
+                    actors: official.into_iter().collect(),
+                    inputs: [(file_name(file), fingerprint_of(file))].into(),
+                    detail: [("reason".into(), reason.clone())].into(),
+                    ..Record::default()
+                })?;
+                refused.push((file.clone(), reason));
+            }
+        }
+    }
+    if accepted.len() < needed {
+        let missing = needed - accepted.len();
+        transcript.append(Record {
+            step: "unlock.close".into(),
+            detail: [(
+                "outcome".into(),
+                format!("refused: {} of {needed} shares accepted", accepted.len()),
+            )]
+            .into(),
+            ..Record::default()
+        })?;
+        return Err(CeremonyError::refused(
+            format!(
+                "{} of {needed} shares accepted: {missing} more {} needed; the key was not rebuilt",
+                accepted.len(),
+                if missing == 1 { "is" } else { "are" }
+            ),
+            "bring more officials with their share files, then run the unlock again",
+        ));
+    }
+
+    let officials: Vec<String> = accepted.iter().map(|(id, _)| id.clone()).collect();
+    let shares: Vec<Share> = accepted.into_iter().map(|(_, share)| share).collect();
+    let key = combine(&shares, manifest.threshold(), manifest.verifier_set(), manifest.key_id())
+        .map_err(|e| CeremonyError::refused(e.to_string(), "the shares and the manifest disagree: check the manifest digest against the signed ceremony sheet"))?;
+    drop(shares);
+    let selector = KeySelector::domain_key(
+        manifest.domain(),
+        manifest.epoch(),
+        manifest.key_id().as_bytes(),
+    );
+    let handle = import_and_prove_as(&session, &key, &selector, request.persistence)?;
+    drop(key);
+    attendant.announce(&Event::KeyImported {
+        token: session.token().to_string(),
+    });
+    transcript.append(Record {
+        step: "unlock.key-imported".into(),
+        actors: officials.clone(),
+        detail: [
+            ("token".into(), session.token().label.clone()),
+            ("serial".into(), session.token().serial.clone()),
+            (
+                "persistence".into(),
+                format!("{:?}", request.persistence).to_lowercase(),
+            ),
+            ("kcv".into(), manifest.kcv().to_string()),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+    let closing_digest = transcript.append(Record {
+        step: "unlock.close".into(),
+        actors: officials.clone(),
+        detail: [("outcome".into(), "key rebuilt and imported".into())].into(),
+        ..Record::default()
+    })?;
+    Ok(Unlocked {
+        session,
+        key: handle,
+        manifest,
+        accepted: officials,
+        refused,
+        transcript: transcript_path,
+        closing_digest,
+    })
+}
+
+/// The domain's transcript beside the manifest; a new one when it is missing. A transcript that
+/// fails its check is left as evidence and this unlock is recorded in a file of its own:
+/// recovery in a crisis must not wait for the audit.
+fn open_transcript(
+    manifest: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<(Transcript, PathBuf), CeremonyError> {
+    let dir = manifest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let path = dir.join("transcript.jsonl");
+    if !path.exists() {
+        return Ok((Transcript::create(&path)?, path));
+    }
+    match Transcript::open(&path) {
+        Ok(transcript) => Ok((transcript, path)),
+        Err(broken) => {
+            let fresh = dir.join(format!(
+                "transcript-unlock-{}.jsonl",
+                Timestamp::now().unix_seconds()
+            ));
+            attendant.announce(&Event::Step(format!(
+                "WARNING: {broken}; this unlock is recorded in {} instead — have the auditor examine both",
+                fresh.display()
+            )));
+            Ok((Transcript::create(&fresh)?, fresh))
+        }
+    }
+}
+
+/// Checks one offered share: the file, its binding to the manifest, not a second share of the
+/// same official, then the official's passphrase and the share's verification.
+fn offer(
+    manifest: &Manifest,
+    file: &Path,
+    accepted: &[(String, Share)],
+    attendant: &mut dyn Attendant,
+) -> Result<(String, Share), (Option<String>, String)> {
+    let bytes = crate::files::read_at_most(file, MAX_FILE_LEN)
+        .map_err(|e| (None, format!("cannot read it: {e}")))?;
+    let sealed = SealedShare::parse(&bytes)
+        .map_err(|e| (SealedShare::claimed_official(&bytes), e.to_string()))?;
+    let official_id = sealed.header().official.clone();
+    let named = |reason: String| (Some(official_id.clone()), reason);
+    let entry = manifest
+        .check_share(&sealed)
+        .map_err(|e| named(e.to_string()))?;
+    if accepted.iter().any(|(id, _)| *id == official_id) {
+        return Err(named("already accepted: each official counts once".into()));
+    }
+    let official = entry.official().clone();
+    let passphrase = attendant
+        .passphrase(&official)
+        .map_err(|e| named(e.to_string()))?;
+    let share = manifest
+        .open_share(&sealed, &passphrase)
+        .map_err(|e| named(e.to_string()))?;
+    Ok((official_id, share))
+}
+
+fn file_name(file: &Path) -> String {
+    file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn fingerprint_of(file: &Path) -> String {
+    use sha2::Digest;
+    std::fs::read(file).map_or_else(
+        |_| "unreadable".into(),
+        |bytes| hex::encode(sha2::Sha256::digest(bytes)),
+    )
+}

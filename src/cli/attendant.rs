@@ -1,0 +1,140 @@
+//! The ceremony attendant of the command line: passphrases from no-echo prompts, or from
+//! `PDIR/<official-id>.pass` in scripted mode; token PINs from prompts; and the narration of
+//! each event on stdout, so the room hears what happened.
+
+use std::path::PathBuf;
+
+use crate::ceremony::{Attendant, CeremonyError, Event};
+use crate::domain::{check_new_passphrase, Official};
+use crate::files::read_secret_file;
+use crate::hsm::TokenDescription;
+use crate::primitives::secret::{Passphrase, Pin};
+
+use super::output::print;
+use super::prompt;
+
+/// How many times an official may choose a passphrase that is too weak before the ceremony stops.
+const NEW_PASSPHRASE_TRIES: usize = 3;
+
+/// Prompts on the terminal, or reads `PDIR/<official-id>.pass` when a PDIR is given.
+#[derive(Debug)]
+pub struct RoomAttendant {
+    passphrases: Option<PathBuf>,
+    /// The domain, among the words a passphrase must not lean on.
+    domain: String,
+}
+
+impl RoomAttendant {
+    /// An attendant for `domain`, scripted when `passphrases` names a PDIR.
+    pub fn new(passphrases: Option<PathBuf>, domain: &str) -> Self {
+        Self {
+            passphrases,
+            domain: domain.to_owned(),
+        }
+    }
+
+    fn scripted(&self, official: &Official) -> Option<Result<Passphrase, CeremonyError>> {
+        let dir = self.passphrases.as_ref()?;
+        let file = dir.join(format!("{}.pass", official.id()));
+        Some(read_secret_file(&file, "passphrase").map_err(|e| {
+            CeremonyError::refused(
+                format!("official {}: {e}", official.id()),
+                "in scripted mode PDIR must hold <official-id>.pass for every official taking part",
+            )
+        }))
+    }
+}
+
+impl Attendant for RoomAttendant {
+    fn new_passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError> {
+        if let Some(scripted) = self.scripted(official) {
+            return scripted;
+        }
+        print(&format!(
+            "\n>> Official {} ({}), {}: please come to the keyboard alone.\n   Choose a passphrase only you know: four or more unrelated words work well.\n",
+            official.name(),
+            official.id(),
+            official.role()
+        ));
+        let context = [
+            official.id().as_str(),
+            official.name(),
+            self.domain.as_str(),
+        ];
+        for _ in 0..NEW_PASSPHRASE_TRIES {
+            let Some(chosen) = prompt::new_passphrase_for_share(official).map_err(into_refusal)?
+            else {
+                print("   The two entries differ. Once more, please.\n");
+                continue;
+            };
+            match check_new_passphrase(&chosen, &context) {
+                Ok(()) => return Ok(chosen),
+                Err(weak) => print(&format!("   {weak}. {}\n", weak.hint())),
+            }
+        }
+        Err(CeremonyError::refused(
+            format!("official {} chose no acceptable passphrase", official.id()),
+            "nothing was published; start the genesis again when the official is ready",
+        ))
+    }
+
+    fn passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError> {
+        if let Some(scripted) = self.scripted(official) {
+            return scripted;
+        }
+        print(&format!(
+            "\n>> Official {} ({}): please come to the keyboard.\n",
+            official.name(),
+            official.id()
+        ));
+        prompt::passphrase_for_share(official).map_err(into_refusal)
+    }
+
+    fn token_pin(&mut self, token: &TokenDescription) -> std::io::Result<Pin> {
+        prompt::token_pin(token)
+    }
+
+    fn announce(&mut self, event: &Event) {
+        print(&format!("{}\n", narrate(event)));
+    }
+}
+
+fn into_refusal(failure: super::Failure) -> CeremonyError {
+    CeremonyError::refused(
+        failure.message,
+        "run the ceremony on a terminal, or give --passphrases PDIR",
+    )
+}
+
+/// One line for the room.
+fn narrate(event: &Event) -> String {
+    match event {
+        Event::TokenReady { token } => format!("   token ready: {token}"),
+        Event::KeyGenerated { kcv } => format!("   domain key generated (key check value {kcv})"),
+        Event::ShareSealed { official } => {
+            format!("   share of {official} sealed under their passphrase")
+        }
+        Event::KeyImported { token } => {
+            format!("   domain key imported into {token}, non-extractable; the token proved it holds exactly this key")
+        }
+        Event::ShareVerified { official } => {
+            format!("   {official} opened and verified their own share")
+        }
+        Event::ShareAccepted {
+            official,
+            accepted,
+            needed,
+        } => {
+            format!("   share of {official} accepted: {accepted} of {needed} accepted")
+        }
+        Event::ShareRefused {
+            file,
+            official,
+            reason,
+        } => match official {
+            Some(official) => format!("   REFUSED: share of {official} ({file}): {reason}"),
+            None => format!("   REFUSED: {file}: {reason}"),
+        },
+        Event::Step(text) => format!("   {text}"),
+    }
+}

@@ -1,0 +1,239 @@
+//! `custody genesis` and `custody unlock`: the arguments, the attendant, and the closing words
+//! read aloud (digests in hex and PGP words). The ceremonies themselves are the ceremony layer's.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::attendant::RoomAttendant;
+use super::output::{print, print_json, Failure};
+use crate::ceremony::genesis::{genesis, GenesisRequest};
+use crate::ceremony::unlock::{unlock, UnlockRequest};
+use crate::domain::load_officials;
+use crate::hsm::{Persistence, Pkcs11Uri};
+use crate::primitives::kdf::KdfParams;
+use crate::primitives::readout::{hex_groups, pgp_words};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  custody genesis --domain ee-registries --officials officials.toml --threshold 3 \\\n      --hsm 'pkcs11:token=home?module-path=/usr/lib/softhsm/libsofthsm2.so' --out ee-registries\n\nEach official types a new passphrase twice, without echo, and later types it again to prove\ntheir share. Scripted mode: --passphrases PDIR with PDIR/<official-id>.pass."
+)]
+pub struct GenesisArgs {
+    /// The domain id, [a-z0-9-], e.g. ee-registries.
+    #[arg(long)]
+    domain: String,
+    /// The officials file (TOML, one [[official]] per share holder).
+    #[arg(long, value_name = "FILE")]
+    officials: PathBuf,
+    /// How many officials are needed to rebuild the key.
+    #[arg(long, value_name = "T")]
+    threshold: u8,
+    /// A token to hold the domain key (PKCS#11 URI); repeat for more tokens.
+    #[arg(long = "hsm", value_name = "URI", required = true)]
+    hsm: Vec<String>,
+    /// The domain directory to create (must not exist).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
+    #[arg(long, value_name = "PDIR")]
+    passphrases: Option<PathBuf>,
+    #[command(flatten)]
+    kdf: KdfArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// argon2id costs of new share files; the defaults are strong.
+#[derive(Debug, Args)]
+pub struct KdfArgs {
+    /// argon2id memory per share-file guess, KiB (default 262144 = 256 MiB). Lowering it makes
+    /// stolen share files cheaper to attack: only for tests and very small ceremony machines.
+    #[arg(long, value_name = "KIB", default_value_t = KdfParams::default().memory_kib())]
+    kdf_memory_kib: u32,
+    /// argon2id passes (default 3).
+    #[arg(long, value_name = "N", default_value_t = KdfParams::default().iterations())]
+    kdf_passes: u32,
+    /// argon2id lanes (default 2).
+    #[arg(long, value_name = "N", default_value_t = KdfParams::default().parallelism())]
+    kdf_lanes: u32,
+}
+
+impl KdfArgs {
+    fn params(&self) -> Result<KdfParams, Failure> {
+        KdfParams::new(self.kdf_memory_kib, self.kdf_passes, self.kdf_lanes).map_err(|e| {
+            Failure::new(
+                e.to_string(),
+                "choose argon2id costs within the bounds given",
+            )
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  custody unlock --manifest ee-registries/manifest.json \\\n      --hsm 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nOfficials come forward in the order their share files are given; each types their passphrase.\nA share that fails is named and set aside; the key is rebuilt as soon as enough shares pass."
+)]
+pub struct UnlockArgs {
+    /// The domain's manifest.json.
+    #[arg(long, value_name = "MANIFEST")]
+    manifest: PathBuf,
+    /// The token to receive the domain key (PKCS#11 URI).
+    #[arg(long = "hsm", value_name = "URI")]
+    hsm: String,
+    /// Import the key as a session object that vanishes when this process ends.
+    #[arg(long)]
+    session_only: bool,
+    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
+    #[arg(long, value_name = "PDIR")]
+    passphrases: Option<PathBuf>,
+    /// The share files offered, in the order the officials come forward.
+    #[arg(required = true, value_name = "SHARE")]
+    shares: Vec<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct GenesisReport {
+    domain_dir: String,
+    manifest_digest: String,
+    manifest_digest_words: String,
+    kcv: String,
+    kcv_words: String,
+    transcript_closing_digest: String,
+    transcript_closing_words: String,
+    tokens: Vec<String>,
+}
+
+pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
+    let officials =
+        load_officials(&args.officials).map_err(|e| Failure::new(e.to_string(), e.hint()))?;
+    let request = GenesisRequest {
+        domain: args.domain.clone(),
+        officials,
+        threshold: args.threshold,
+        tokens: parse_uris(&args.hsm)?,
+        out: args.out.clone(),
+        kdf: args.kdf.params()?,
+    };
+    let mut attendant = RoomAttendant::new(args.passphrases.clone(), &args.domain);
+    if !args.json {
+        print(&format!(
+            "Genesis of domain {} — {} of {} officials will be needed to rebuild its key.\n",
+            args.domain,
+            args.threshold,
+            request.officials.len()
+        ));
+    }
+    let outcome = genesis(&request, &mut attendant)?;
+    let digest = outcome.manifest_digest;
+    let report = GenesisReport {
+        domain_dir: outcome.dir.display().to_string(),
+        manifest_digest: digest.to_string(),
+        manifest_digest_words: digest.words(),
+        kcv: outcome.kcv.to_string(),
+        kcv_words: pgp_words(outcome.kcv.as_bytes()),
+        transcript_closing_digest: hex::encode(outcome.closing_digest),
+        transcript_closing_words: pgp_words(&outcome.closing_digest),
+        tokens: outcome.tokens,
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    print(&format!(
+        "\nGenesis complete: {dir}\n\n\
+         Read aloud and write on the signed ceremony sheet:\n\
+         manifest digest    {grouped}\n                   {words}\n\
+         key check value    {kcv} ({kcv_words})\n\
+         transcript closing {closing}\n                   {closing_words}\n\n\
+         The key is on: {tokens}.\n\
+         Each official keeps their own share file (shares/<official-id>.share) apart from the others.\n",
+        dir = report.domain_dir,
+        grouped = digest.grouped(),
+        words = report.manifest_digest_words,
+        kcv = report.kcv,
+        kcv_words = report.kcv_words,
+        closing = hex_groups(&outcome.closing_digest),
+        closing_words = report.transcript_closing_words,
+        tokens = report.tokens.join("; "),
+    ));
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct UnlockReport {
+    domain: String,
+    epoch: u32,
+    token: String,
+    session_only: bool,
+    accepted: Vec<String>,
+    refused: Vec<String>,
+    transcript: String,
+    transcript_closing_digest: String,
+}
+
+pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
+    let request = UnlockRequest {
+        manifest: args.manifest.clone(),
+        target: parse_uri(&args.hsm)?,
+        persistence: if args.session_only {
+            Persistence::Session
+        } else {
+            Persistence::Token
+        },
+        shares: args.shares.clone(),
+    };
+    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let unlocked = unlock(&request, &mut attendant)?;
+    let report = UnlockReport {
+        domain: unlocked.manifest.domain().to_owned(),
+        epoch: unlocked.manifest.epoch(),
+        token: unlocked.session.token().to_string(),
+        session_only: args.session_only,
+        accepted: unlocked.accepted.clone(),
+        refused: unlocked
+            .refused
+            .iter()
+            .map(|(file, reason)| format!("{}: {reason}", file.display()))
+            .collect(),
+        transcript: unlocked.transcript.display().to_string(),
+        transcript_closing_digest: hex::encode(unlocked.closing_digest),
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    print(&format!(
+        "\nUnlocked: the domain key of {domain} (epoch {epoch}) is on {token}{lifetime}.\n\
+         Shares used: {accepted}.{refused}\n\
+         transcript {transcript}, closing digest {closing}\n                   {words}\n",
+        domain = report.domain,
+        epoch = report.epoch,
+        token = report.token,
+        lifetime = if args.session_only {
+            " until this process ends"
+        } else {
+            ""
+        },
+        accepted = report.accepted.join(", "),
+        refused = if report.refused.is_empty() {
+            String::new()
+        } else {
+            format!("\nRefused: {}.", report.refused.join("; "))
+        },
+        transcript = report.transcript,
+        closing = hex_groups(&unlocked.closing_digest),
+        words = pgp_words(&unlocked.closing_digest),
+    ));
+    Ok(())
+}
+
+fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {
+    Ok(text.parse()?)
+}
+
+fn parse_uris(texts: &[String]) -> Result<Vec<Pkcs11Uri>, Failure> {
+    texts.iter().map(|t| parse_uri(t)).collect()
+}
