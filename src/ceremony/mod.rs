@@ -3,6 +3,7 @@
 //! people only through the command line's prompts; they never print or log a secret.
 
 pub mod attendant;
+pub mod audit;
 pub mod error;
 pub mod genesis;
 pub mod transcript;

@@ -183,6 +183,40 @@ impl Transcript {
     }
 }
 
+/// The transcript of the domain whose manifest is `manifest`: `transcript.jsonl` beside it.
+pub fn beside(manifest: &Path) -> PathBuf {
+    manifest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("transcript.jsonl")
+}
+
+/// Records a one-step ceremony — `NAME.begin`, then `NAME.close` carrying `record`'s facts — in
+/// the transcript beside `manifest`; `None` when there is no transcript there.
+pub fn record_beside(
+    manifest: &Path,
+    name: &str,
+    record: Record,
+) -> Result<Option<[u8; 32]>, TranscriptError> {
+    let path = beside(manifest);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut transcript = Transcript::open(&path)?;
+    transcript.append(Record {
+        step: format!("{name}.begin"),
+        actors: record.actors.clone(),
+        ..Record::default()
+    })?;
+    transcript
+        .append(Record {
+            step: format!("{name}.close"),
+            ..record
+        })
+        .map(Some)
+}
+
 /// Whether the last ceremony may still be open (a ceremony appending to its own transcript).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Openness {

@@ -12,9 +12,10 @@ use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 use crate::shares::{combine, Share};
 
 use super::attendant::{Attendant, Event};
+use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::genesis::{import_and_prove_as, open_tokens};
-use super::transcript::{Record, Transcript};
+use super::transcript::{self, Record, Transcript};
 
 /// What an unlock is asked to do.
 #[derive(Debug, Clone)]
@@ -54,7 +55,8 @@ pub fn unlock(
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
     let manifest = Manifest::load(&request.manifest)?;
-    let (mut transcript, transcript_path) = open_transcript(&request.manifest, attendant)?;
+    let (mut transcript, transcript_path) =
+        open_transcript(&request.manifest, &manifest, attendant)?;
     transcript.append(Record {
         step: "unlock.begin".into(),
         inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
@@ -67,6 +69,51 @@ pub fn unlock(
         .into(),
         ..Record::default()
     })?;
+    match quorum(request, &manifest, &mut transcript, attendant) {
+        Ok(rebuilt) => {
+            let closing_digest = transcript.append(Record {
+                step: "unlock.close".into(),
+                actors: rebuilt.accepted.clone(),
+                detail: [("outcome".into(), "key rebuilt and imported".into())].into(),
+                ..Record::default()
+            })?;
+            Ok(Unlocked {
+                session: rebuilt.session,
+                key: rebuilt.key,
+                manifest,
+                accepted: rebuilt.accepted,
+                refused: rebuilt.refused,
+                transcript: transcript_path,
+                closing_digest,
+            })
+        }
+        Err(error) => {
+            // Close the ceremony in the record even when it failed; the failure itself matters more.
+            let _ = transcript.append(Record {
+                step: "unlock.close".into(),
+                detail: [("outcome".into(), format!("failed: {error}"))].into(),
+                ..Record::default()
+            });
+            Err(error)
+        }
+    }
+}
+
+/// What the quorum produced.
+struct Rebuilt {
+    session: TokenSession,
+    key: DomainKeyHandle,
+    accepted: Vec<String>,
+    refused: Vec<(PathBuf, String)>,
+}
+
+/// Takes the shares as offered, rebuilds the key from the first t that pass, imports it.
+fn quorum(
+    request: &UnlockRequest,
+    manifest: &Manifest,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Rebuilt, CeremonyError> {
     let mut sessions = open_tokens(std::slice::from_ref(&request.target), attendant)?;
     let session = sessions
         .pop()
@@ -83,7 +130,7 @@ pub fn unlock(
             )));
             continue;
         }
-        match offer(&manifest, file, &accepted, attendant) {
+        match offer(manifest, file, &accepted, attendant) {
             Ok((official, share)) => {
                 accepted.push((official.clone(), share));
                 attendant.announce(&Event::ShareAccepted {
@@ -117,15 +164,6 @@ pub fn unlock(
     }
     if accepted.len() < needed {
         let missing = needed - accepted.len();
-        transcript.append(Record {
-            step: "unlock.close".into(),
-            detail: [(
-                "outcome".into(),
-                format!("refused: {} of {needed} shares accepted", accepted.len()),
-            )]
-            .into(),
-            ..Record::default()
-        })?;
         return Err(CeremonyError::refused(
             format!(
                 "{} of {needed} shares accepted: {missing} more {} needed; the key was not rebuilt",
@@ -166,40 +204,33 @@ pub fn unlock(
         .into(),
         ..Record::default()
     })?;
-    let closing_digest = transcript.append(Record {
-        step: "unlock.close".into(),
-        actors: officials.clone(),
-        detail: [("outcome".into(), "key rebuilt and imported".into())].into(),
-        ..Record::default()
-    })?;
-    Ok(Unlocked {
+    Ok(Rebuilt {
         session,
         key: handle,
-        manifest,
         accepted: officials,
         refused,
-        transcript: transcript_path,
-        closing_digest,
     })
 }
 
-/// The domain's transcript beside the manifest; a new one when it is missing. A transcript that
-/// fails its check is left as evidence and this unlock is recorded in a file of its own:
-/// recovery in a crisis must not wait for the audit.
+/// The domain's transcript beside the manifest; a new one when it is missing. A manifest that is
+/// not the one the transcript last recorded is refused: it was changed outside a ceremony. A
+/// transcript that fails its own check is left as evidence and this unlock is recorded in a file
+/// of its own: recovery in a crisis must not wait for the audit.
 fn open_transcript(
-    manifest: &Path,
+    manifest_path: &Path,
+    manifest: &Manifest,
     attendant: &mut dyn Attendant,
 ) -> Result<(Transcript, PathBuf), CeremonyError> {
-    let dir = manifest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let path = dir.join("transcript.jsonl");
+    let path = transcript::beside(manifest_path);
+    let dir = path.parent().unwrap_or(Path::new("."));
     if !path.exists() {
         return Ok((Transcript::create(&path)?, path));
     }
     match Transcript::open(&path) {
-        Ok(transcript) => Ok((transcript, path)),
+        Ok(transcript) => {
+            check_recorded_manifest(&path, manifest)?;
+            Ok((transcript, path))
+        }
         Err(broken) => {
             let fresh = dir.join(format!(
                 "transcript-unlock-{}.jsonl",

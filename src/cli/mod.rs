@@ -2,6 +2,7 @@
 //! Thin by rule: no cryptography and no format logic live here.
 
 mod attendant;
+mod audit;
 mod ceremony;
 mod hsm;
 mod inspect;
@@ -37,6 +38,8 @@ enum Command {
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Check a domain directory offline: transcript chain, manifest, share files.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs the command line and returns the process exit status.
@@ -48,6 +51,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),
+        Command::Audit(args) => audit::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

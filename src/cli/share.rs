@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
 use super::prompt;
+use crate::ceremony::transcript::{record_beside, Record};
 use crate::domain::{self, Manifest, OfficialEntry, ResealError};
 use crate::files::{read_at_most, read_secret_file, write_atomic};
 use crate::primitives::secret::Passphrase;
@@ -185,6 +186,31 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
              it; the share now opens only with the new passphrase",
         )
     })?;
+    let recorded = record_beside(
+        &args.manifest,
+        "reseal",
+        Record {
+            actors: vec![official.id().to_string()],
+            inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+            outputs: [
+                (
+                    "manifest.json".into(),
+                    resealed.manifest.digest().to_string(),
+                ),
+                (
+                    format!("shares/{}.share", official.id()),
+                    fingerprint.clone(),
+                ),
+            ]
+            .into(),
+            ..Record::default()
+        },
+    );
+    if let Err(error) = recorded {
+        print(&format!(
+            "WARNING: the reseal is done but not recorded in the transcript: {error}\n"
+        ));
+    }
     let report = ResealReport {
         share_file: args.share.display().to_string(),
         official: official.id().as_str(),

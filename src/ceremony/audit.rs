@@ -1,0 +1,107 @@
+//! The audit of a domain directory, offline, with the tool and the public files alone: the
+//! transcript's hash chain and closure, the manifest's validity, that the transcript's last
+//! recorded manifest is this manifest, and that each share file present is the one the manifest
+//! records. It reads; it never changes anything.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::domain::Manifest;
+use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
+
+use super::error::CeremonyError;
+use super::transcript::{audit, CeremonySpan, Entry};
+
+/// What the audit of a domain directory found.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainAudit {
+    /// The domain.
+    pub domain: String,
+    /// The epoch of its current key.
+    pub epoch: u32,
+    /// The manifest digest, hex.
+    pub manifest_digest: String,
+    /// Transcript entries checked.
+    pub entries: usize,
+    /// The ceremonies recorded.
+    pub ceremonies: Vec<CeremonySpan>,
+    /// The transcript's closing digest.
+    pub closing_digest: [u8; 32],
+    /// Each official's share file: `present and recorded`, or `not in this directory`.
+    pub share_files: Vec<(String, String)>,
+}
+
+/// Audits the domain directory `dir`.
+pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
+    let transcript_path = dir.join("transcript.jsonl");
+    let report = audit(&transcript_path)?;
+    let manifest = Manifest::load(&dir.join("manifest.json"))?;
+    check_recorded_manifest(&transcript_path, &manifest)?;
+    let share_files = manifest
+        .officials()
+        .iter()
+        .map(|entry| {
+            let id = entry.official().id().to_string();
+            let file = dir.join("shares").join(format!("{id}.share"));
+            check_share_file(&manifest, &file).map(|state| (id, state))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(DomainAudit {
+        domain: manifest.domain().to_owned(),
+        epoch: manifest.epoch(),
+        manifest_digest: manifest.digest().to_string(),
+        entries: report.entries,
+        ceremonies: report.ceremonies,
+        closing_digest: report.closing_digest,
+        share_files,
+    })
+}
+
+/// The last manifest digest the transcript wrote must be the manifest's.
+pub(super) fn check_recorded_manifest(
+    transcript: &Path,
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let text = std::fs::read_to_string(transcript).map_err(CeremonyError::io(transcript))?;
+    let recorded = text
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<Entry>(line).ok())
+        .filter_map(|entry| {
+            entry
+                .record
+                .outputs
+                .get("manifest.json")
+                .map(|d| (entry.seq, d.clone()))
+        })
+        .next();
+    match recorded {
+        Some((_, digest)) if digest == manifest.digest().to_string() => Ok(()),
+        Some((seq, digest)) => Err(CeremonyError::refused(
+            format!(
+                "manifest.json has digest {}, but the transcript last recorded {digest} (line {seq}): the manifest was changed outside a ceremony",
+                manifest.digest()
+            ),
+            "restore the manifest from a witnessed copy and compare its digest with the signed ceremony sheet",
+        )),
+        None => Err(CeremonyError::refused(
+            "the transcript never records a manifest",
+            "this is not the transcript of this domain's genesis: find the right one",
+        )),
+    }
+}
+
+fn check_share_file(manifest: &Manifest, file: &Path) -> Result<String, CeremonyError> {
+    if !file.exists() {
+        return Ok("not in this directory (held by its official)".into());
+    }
+    let bytes = crate::files::read_at_most(file, MAX_FILE_LEN).map_err(CeremonyError::io(file))?;
+    let share_error = |error: crate::domain::ShareCheckError| CeremonyError::Share {
+        file: file.to_owned(),
+        error,
+    };
+    let sealed = SealedShare::parse(&bytes).map_err(|e| share_error(e.into()))?;
+    manifest.check_share(&sealed).map_err(share_error)?;
+    Ok("present, the file the manifest records".into())
+}

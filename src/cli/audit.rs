@@ -1,0 +1,82 @@
+//! `custody audit DIR`: runs the offline audit of a domain directory and prints what it found,
+//! with the closing digest in hex and PGP words to compare with the signed ceremony sheet.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::output::{print, print_json, Failure};
+use crate::ceremony::audit::audit_domain;
+use crate::primitives::readout::{hex_groups, pgp_words};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  custody audit ee-registries\n  custody audit ee-registries --expect-closing e4201bb2…   # from the signed ceremony sheet\n\nExit status 0 only when the transcript chain, the manifest and every share file present check out\n(and the closing digest is the expected one, when given)."
+)]
+pub struct AuditArgs {
+    /// The domain directory (manifest.json, transcript.jsonl, shares/).
+    dir: PathBuf,
+    /// The transcript closing digest written on the signed ceremony sheet (hex, spaces allowed).
+    #[arg(long, value_name = "HEX")]
+    expect_closing: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &AuditArgs) -> Result<(), Failure> {
+    let audit = audit_domain(&args.dir)?;
+    if let Some(expected) = &args.expect_closing {
+        let expected: String = expected
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
+        if expected != hex::encode(audit.closing_digest) {
+            return Err(Failure::new(
+                format!(
+                    "the transcript's closing digest is {}, not the {} expected: ceremonies were cut from its end, or its last line was edited",
+                    hex::encode(audit.closing_digest),
+                    expected
+                ),
+                "compare the witnesses' copies of the transcript; the signed sheet is authoritative",
+            ));
+        }
+    }
+    if args.json {
+        return print_json(&audit);
+    }
+    let mut text = format!(
+        "audit of {dir}: ok\n\
+         domain {domain}, epoch {epoch}\n\
+         manifest digest   {manifest}\n\
+         transcript        {entries} entries, chain intact, {ceremonies} ceremonies ({interrupted} interrupted)\n",
+        dir = args.dir.display(),
+        domain = audit.domain,
+        epoch = audit.epoch,
+        manifest = audit.manifest_digest,
+        entries = audit.entries,
+        ceremonies = audit.ceremonies.len(),
+        interrupted = audit.ceremonies.iter().filter(|c| c.close.is_none()).count(),
+    );
+    for ceremony in &audit.ceremonies {
+        text += &format!(
+            "  {:<10} lines {}–{}\n",
+            ceremony.ceremony,
+            ceremony.begin,
+            ceremony
+                .close
+                .map_or_else(|| "(interrupted)".into(), |c| c.to_string())
+        );
+    }
+    for (official, state) in &audit.share_files {
+        text += &format!("  share {official:<18} {state}\n");
+    }
+    text += &format!(
+        "closing digest    {}\n                  {}\n",
+        hex_groups(&audit.closing_digest),
+        pgp_words(&audit.closing_digest)
+    );
+    print(&text);
+    Ok(())
+}
