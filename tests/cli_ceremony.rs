@@ -1,0 +1,502 @@
+//! Genesis, unlock and audit end to end through the `custody` binary on real SoftHSM tokens, in
+//! scripted mode (passphrases from PDIR) with tiny argon2 costs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{OwnSoftHsm, TestToken};
+
+const OFFICIALS: [(&str, &str); 5] = [
+    ("cio", "Government CIO"),
+    ("justice", "Minister of Justice"),
+    ("ria", "Director of RIA"),
+    ("president-office", "Head of the President's Office"),
+    ("auditor-general", "Auditor General"),
+];
+
+/// A ceremony room: its own SoftHSM with a home and an embassy token, officials and passphrases.
+struct Room {
+    hsm: OwnSoftHsm,
+    home: TestToken,
+    embassy: TestToken,
+    officials: PathBuf,
+    pdir: PathBuf,
+}
+
+impl Room {
+    fn new() -> Self {
+        let hsm = OwnSoftHsm::new();
+        let home = hsm.token("home");
+        let embassy = hsm.token("embassy");
+        let officials = hsm.dir().join("officials.toml");
+        std::fs::write(&officials, officials_toml(&OFFICIALS)).unwrap();
+        let pdir = hsm.dir().join("pdir");
+        std::fs::create_dir(&pdir).unwrap();
+        for (id, _) in OFFICIALS {
+            std::fs::write(pdir.join(format!("{id}.pass")), passphrase(id)).unwrap();
+        }
+        Self {
+            hsm,
+            home,
+            embassy,
+            officials,
+            pdir,
+        }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.hsm.dir().join("ee-registries")
+    }
+
+    fn custody(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_custody"))
+            .env("SOFTHSM2_CONF", self.home.softhsm_conf())
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(output)
+    }
+
+    fn genesis_with(&self, officials: &Path, threshold: &str, out: &Path) -> Run {
+        self.custody(&[
+            "genesis",
+            "--domain",
+            "ee-registries",
+            "--officials",
+            officials.to_str().unwrap(),
+            "--threshold",
+            threshold,
+            "--hsm",
+            &self.home.uri.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+            "--passphrases",
+            self.pdir.to_str().unwrap(),
+            "--kdf-memory-kib",
+            "64",
+            "--kdf-passes",
+            "1",
+            "--kdf-lanes",
+            "1",
+        ])
+    }
+
+    fn genesis(&self) -> Run {
+        let run = self.genesis_with(&self.officials, "3", &self.dir());
+        assert!(run.ok, "genesis failed: {}{}", run.stdout, run.stderr);
+        run
+    }
+
+    fn share(&self, official: &str) -> String {
+        self.dir()
+            .join("shares")
+            .join(format!("{official}.share"))
+            .display()
+            .to_string()
+    }
+
+    fn unlock(&self, shares: &[String]) -> Run {
+        let manifest = self.dir().join("manifest.json");
+        let mut args = vec![
+            "unlock".to_owned(),
+            "--manifest".into(),
+            manifest.display().to_string(),
+            "--hsm".into(),
+            self.embassy.uri.to_string(),
+            "--passphrases".into(),
+            self.pdir.display().to_string(),
+        ];
+        args.extend(shares.iter().cloned());
+        self.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            ok: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+fn officials_toml(officials: &[(&str, &str)]) -> String {
+    officials
+        .iter()
+        .map(|(id, name)| {
+            format!(
+                "[[official]]\nid = \"{id}\"\nname = \"{name}\"\nrole = \"Office of {name}\"\n\n"
+            )
+        })
+        .collect()
+}
+
+fn passphrase(official: &str) -> String {
+    format!("amber {official} lantern orbit seventeen")
+}
+
+#[test]
+fn genesis_writes_a_complete_domain_and_reads_its_digests_aloud() {
+    let room = Room::new();
+    let run = room.genesis();
+    for (id, _) in OFFICIALS {
+        assert!(Path::new(&room.share(id)).is_file(), "{id}");
+        assert!(
+            run.stdout
+                .contains(&format!("{id} opened and verified their own share")),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(room.dir().join("manifest.json").is_file());
+    assert!(room.dir().join("transcript.jsonl").is_file());
+    assert!(run.stdout.contains("manifest digest"), "{}", run.stdout);
+    assert!(run.stdout.contains("key check value"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("the token proved it holds exactly this key"),
+        "{}",
+        run.stdout
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    assert!(audit.stdout.contains("audit of"), "{}", audit.stdout);
+}
+
+#[test]
+fn no_secret_reaches_any_output_or_public_file() {
+    let room = Room::new();
+    let run = room.genesis();
+    let unlock = room.unlock(&[room.share("cio"), room.share("ria"), room.share("justice")]);
+    assert!(unlock.ok, "{}{}", unlock.stdout, unlock.stderr);
+    let mut public = run.stdout + &run.stderr + &unlock.stdout + &unlock.stderr;
+    public += &std::fs::read_to_string(room.dir().join("manifest.json")).unwrap();
+    public += &std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
+    for (id, _) in OFFICIALS {
+        assert!(
+            !public.contains(&passphrase(id)),
+            "the passphrase of {id} leaked"
+        );
+    }
+    for pin in [&room.home.pin(), &room.embassy.pin()] {
+        assert!(!public.contains(pin.as_str()), "a PIN leaked");
+    }
+}
+
+#[test]
+fn a_quorum_unlocks_into_the_embassy_token_naming_a_damaged_share() {
+    let room = Room::new();
+    room.genesis();
+    let damaged = room.hsm.dir().join("justice-damaged.share");
+    let mut bytes = std::fs::read(room.share("justice")).unwrap();
+    bytes[120] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    let run = room.unlock(&[
+        damaged.display().to_string(),
+        room.share("cio"),
+        room.share("ria"),
+        room.share("justice"),
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("REFUSED: share of justice"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("damaged"), "{}", run.stdout);
+    assert!(run.stdout.contains("2 of 3 accepted"), "{}", run.stdout);
+    assert!(run.stdout.contains("Unlocked"), "{}", run.stdout);
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}
+
+#[test]
+fn too_few_shares_say_how_many_more_are_needed() {
+    let room = Room::new();
+    room.genesis();
+    let run = room.unlock(&[room.share("cio"), room.share("ria")]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("2 of 3 shares accepted: 1 more is needed"),
+        "{}",
+        run.stderr
+    );
+    let run = room.unlock(&[room.share("cio"), room.share("cio"), room.share("ria")]);
+    assert!(!run.ok);
+    assert!(
+        run.stdout.contains("each official counts once"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_is_named_with_its_official() {
+    let room = Room::new();
+    room.genesis();
+    std::fs::write(
+        room.pdir.join("ria.pass"),
+        "not the passphrase of ria at all",
+    )
+    .unwrap();
+    let run = room.unlock(&[
+        room.share("ria"),
+        room.share("cio"),
+        room.share("justice"),
+        room.share("auditor-general"),
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("REFUSED: share of ria"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.to_lowercase().contains("passphrase"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn shares_of_another_domain_are_refused_by_name() {
+    let room = Room::new();
+    room.genesis();
+    let other = room.hsm.dir().join("other-domain");
+    let run = room.custody(&[
+        "genesis",
+        "--domain",
+        "ee-business",
+        "--officials",
+        room.officials.to_str().unwrap(),
+        "--threshold",
+        "2",
+        "--hsm",
+        &room.embassy.uri.to_string(),
+        "--out",
+        other.to_str().unwrap(),
+        "--passphrases",
+        room.pdir.to_str().unwrap(),
+        "--kdf-memory-kib",
+        "64",
+        "--kdf-passes",
+        "1",
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let foreign = other.join("shares/cio.share").display().to_string();
+    let run = room.unlock(&[foreign, room.share("justice"), room.share("ria")]);
+    assert!(!run.ok);
+    assert!(
+        run.stdout.contains("REFUSED: share of cio"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("ee-business"), "{}", run.stdout);
+}
+
+#[test]
+fn a_tampered_manifest_is_refused() {
+    let room = Room::new();
+    room.genesis();
+    let manifest = room.dir().join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replacen("Minister of Justice", "Minister of Justise", 1),
+    )
+    .unwrap();
+    let run = room.unlock(&[room.share("cio"), room.share("ria"), room.share("justice")]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("changed outside a ceremony"),
+        "{}",
+        run.stderr
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(!audit.ok);
+    assert!(
+        audit.stderr.contains("changed outside a ceremony"),
+        "{}",
+        audit.stderr
+    );
+}
+
+#[test]
+fn any_single_edited_transcript_line_is_detected() {
+    let room = Room::new();
+    room.genesis();
+    let path = room.dir().join("transcript.jsonl");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    for index in 0..lines.len() - 1 {
+        let mut edited: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        edited[index] = edited[index].replacen("\"seq\"", "\"seq\" ", 1);
+        std::fs::write(&path, edited.join("\n") + "\n").unwrap();
+        let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+        assert!(!audit.ok, "edit of line {} not detected", index + 1);
+        assert!(
+            audit.stderr.contains(&format!("line {}", index + 2)),
+            "{}",
+            audit.stderr
+        );
+    }
+    std::fs::write(&path, &original).unwrap();
+    let closing = room.custody(&["audit", room.dir().to_str().unwrap(), "--json"]);
+    assert!(closing.ok, "{}", closing.stderr);
+    let mut last_edited: Vec<&str> = lines.clone();
+    let changed = lines[lines.len() - 1]
+        .replacen("genesis.close", "genesis.close", 1)
+        .replacen("\"seq\"", "\"seq\" ", 1);
+    *last_edited.last_mut().unwrap() = &changed;
+    std::fs::write(&path, last_edited.join("\n") + "\n").unwrap();
+    let report: serde_json::Value = serde_json::from_str(&closing.stdout).unwrap();
+    let expected: String = report["closing_digest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{:02x}", b.as_u64().unwrap()))
+        .collect();
+    let audit = room.custody(&[
+        "audit",
+        room.dir().to_str().unwrap(),
+        "--expect-closing",
+        &expected,
+    ]);
+    assert!(
+        !audit.ok,
+        "an edited last line must change the closing digest"
+    );
+}
+
+#[test]
+fn officials_file_errors_are_named() {
+    let room = Room::new();
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            officials_toml(&[("cio", "A"), ("cio", "B")]),
+            "2",
+            "appears twice",
+        ),
+        (
+            officials_toml(&[("cio", "A"), ("Bad_Id", "B")]),
+            "2",
+            "official #2",
+        ),
+        (
+            officials_toml(&[("cio", "A"), ("ria", "B")]),
+            "3",
+            "does not fit 2 officials",
+        ),
+        (
+            officials_toml(&[("cio", "A"), ("ria", "B")]),
+            "1",
+            "does not fit 2 officials",
+        ),
+        (String::new(), "2", "lists 0 officials"),
+        (
+            (0..256)
+                .map(|i| officials_toml(&[(&format!("o{i}"), "N")]))
+                .collect(),
+            "3",
+            "lists 256 officials",
+        ),
+    ];
+    for (index, (text, threshold, expected)) in cases.into_iter().enumerate() {
+        let file = room.hsm.dir().join(format!("officials-{index}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = room.hsm.dir().join(format!("domain-{index}"));
+        let run = room.genesis_with(&file, threshold, &out);
+        assert!(!run.ok, "case {index} passed");
+        assert!(
+            run.stderr.contains(expected),
+            "case {index}: {}",
+            run.stderr
+        );
+        assert!(!out.exists(), "case {index} left a domain directory");
+    }
+}
+
+#[test]
+fn a_genesis_that_stops_midway_leaves_no_domain_directory() {
+    let room = Room::new();
+    std::fs::remove_file(room.pdir.join("president-office.pass")).unwrap();
+    let run = room.genesis_with(&room.officials, "3", &room.dir());
+    assert!(!run.ok);
+    assert!(run.stderr.contains("president-office"), "{}", run.stderr);
+    assert!(!room.dir().exists());
+    let leftovers: Vec<_> = std::fs::read_dir(room.hsm.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("ee-registries"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_genesis_killed_midway_leaves_nothing_that_looks_complete() {
+    let room = Room::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .env("SOFTHSM2_CONF", room.home.softhsm_conf())
+        .args(["genesis", "--domain", "ee-registries", "--officials"])
+        .arg(&room.officials)
+        .args([
+            "--threshold",
+            "3",
+            "--hsm",
+            &room.home.uri.to_string(),
+            "--out",
+        ])
+        .arg(room.dir())
+        .arg("--passphrases")
+        .arg(&room.pdir)
+        .args([
+            "--kdf-memory-kib",
+            "65536",
+            "--kdf-passes",
+            "1",
+            "--kdf-lanes",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !room.dir().exists(),
+        "a killed genesis published a domain directory"
+    );
+}
+
+#[test]
+fn genesis_refuses_to_overwrite_and_weak_passphrases() {
+    let room = Room::new();
+    room.genesis();
+    let run = room.genesis_with(&room.officials, "3", &room.dir());
+    assert!(!run.ok);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    std::fs::write(room.pdir.join("ria.pass"), "password1234").unwrap();
+    let out = room.hsm.dir().join("weak");
+    let run = room.genesis_with(&room.officials, "3", &out);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("official ria: the new passphrase is too easy to guess"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+}
