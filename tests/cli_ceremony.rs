@@ -356,9 +356,7 @@ fn any_single_edited_transcript_line_is_detected() {
     let closing = room.custody(&["audit", room.dir().to_str().unwrap(), "--json"]);
     assert!(closing.ok, "{}", closing.stderr);
     let mut last_edited: Vec<&str> = lines.clone();
-    let changed = lines[lines.len() - 1]
-        .replacen("genesis.close", "genesis.close", 1)
-        .replacen("\"seq\"", "\"seq\" ", 1);
+    let changed = lines[lines.len() - 1].replacen("\"seq\"", "\"seq\" ", 1);
     *last_edited.last_mut().unwrap() = &changed;
     std::fs::write(&path, last_edited.join("\n") + "\n").unwrap();
     let report: serde_json::Value = serde_json::from_str(&closing.stdout).unwrap();
