@@ -54,7 +54,7 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
         dir = args.dir.display(),
         domain = audit.domain,
         epoch = audit.epoch,
-        manifest = audit.manifest_digest,
+        manifest = hex::decode(&audit.manifest_digest).map_or_else(|_| audit.manifest_digest.clone(), |bytes| hex_groups(&bytes)),
         entries = audit.entries,
         ceremonies = audit.ceremonies.len(),
         interrupted = audit.ceremonies.iter().filter(|c| c.close.is_none()).count(),
