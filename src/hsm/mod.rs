@@ -9,6 +9,7 @@ mod module;
 mod pin;
 mod probe;
 mod session;
+mod throwaway;
 mod uri;
 
 pub use data_key::{WrappedKey, WRAPPED_DATA_KEY_LEN};
@@ -18,4 +19,5 @@ pub use module::{module_path, Module, TokenDescription, MODULE_ENV, SOFTHSM_PATH
 pub use pin::read_pin;
 pub use probe::{probe, Check, MechanismCheck, ProbeReport};
 pub use session::{PinPrompt, TokenSession};
+pub use throwaway::ThrowawaySoftHsm;
 pub use uri::{ObjectType, PinSource, Pkcs11Uri};

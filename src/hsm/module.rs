@@ -66,6 +66,12 @@ impl Module {
         Self::load(&module_path(uri)?)
     }
 
+    /// Whether the module at `path` is already loaded in this process.
+    pub fn is_loaded(path: &Path) -> bool {
+        path.canonicalize()
+            .is_ok_and(|path| loaded().contains_key(&path))
+    }
+
     /// Loads and initializes the module at `path`, once per process.
     pub fn load(path: &Path) -> Result<Self> {
         if !path.is_file() {
@@ -74,11 +80,7 @@ impl Module {
         let path = path
             .canonicalize()
             .map_err(|_| Error::ModuleMissing(path.to_owned()))?;
-        static LOADED: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
-        let mut loaded = LOADED
-            .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut loaded = loaded();
         if let Some(context) = loaded.get(&path) {
             return Ok(Self {
                 path,
@@ -96,6 +98,23 @@ impl Module {
         }
         loaded.insert(path.clone(), context.clone());
         Ok(Self { path, context })
+    }
+
+    /// A slot with no initialized token (SoftHSM always keeps one).
+    pub(super) fn free_slot(&self) -> Result<Slot> {
+        let initialized = self
+            .context
+            .get_slots_with_initialized_token()
+            .map_err(Error::from_cryptoki("listing the slots"))?;
+        self.context
+            .get_all_slots()
+            .map_err(Error::from_cryptoki("listing the slots"))?
+            .into_iter()
+            .find(|slot| !initialized.contains(slot))
+            .ok_or_else(|| Error::Interface {
+                doing: "looking for a free slot",
+                reason: "every slot holds a token".into(),
+            })
     }
 
     /// The module's file.
@@ -140,6 +159,15 @@ impl Module {
             }),
         }
     }
+}
+
+/// The modules this process has loaded, by canonical path.
+fn loaded() -> std::sync::MutexGuard<'static, HashMap<PathBuf, Pkcs11>> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
+    LOADED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The module file a URI leads to.
