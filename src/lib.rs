@@ -5,8 +5,11 @@
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
+//! 5. [`archive`] — sealed archives: data sets of any size under HSM-wrapped data keys, a
+//!    MAC-authenticated header and a parallel STREAM of AES-256-GCM chunks.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 
+pub mod archive;
 pub mod cli;
 pub mod hsm;
 pub mod primitives;
