@@ -7,6 +7,8 @@
 //!    the sealed share files officials hold them in.
 //! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
 //!    digest, binding share files to it, the passphrase policy and resealing.
+//! 5. [`archive`] — sealed archives: data sets of any size under HSM-wrapped data keys, a
+//!    MAC-authenticated header and a parallel STREAM of AES-256-GCM chunks.
 //! 6. [`ceremony`] — ceremonies and their hash-chained transcripts; [`inspect`], the public
 //!    facts of any custody file.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
@@ -14,6 +16,7 @@
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
 //! files): no format and no cryptography.
 
+pub mod archive;
 pub mod ceremony;
 pub mod cli;
 pub mod domain;

@@ -5,25 +5,61 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Replaces `path` with `bytes` atomically. An existing destination keeps its permissions; a new
-/// one is created readable and writable by its owner only.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let directory = parent_of(path);
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".custody-")
-        .suffix(".tmp")
-        .tempfile_in(directory)?;
-    if let Ok(existing) = std::fs::metadata(path) {
-        temporary
-            .as_file()
-            .set_permissions(existing.permissions())?;
+/// A file that appears at its destination complete or not at all: written to a temporary file
+/// beside it, which [`AtomicFile::commit`] syncs and renames over the destination. Dropped
+/// uncommitted, the temporary file is removed.
+#[derive(Debug)]
+pub struct AtomicFile {
+    temporary: tempfile::NamedTempFile,
+    destination: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts a file for `destination`. An existing destination's permissions are kept; a new
+    /// file is readable and writable by its owner only.
+    pub fn create(destination: &Path) -> io::Result<Self> {
+        let temporary = tempfile::Builder::new()
+            .prefix(".custody-")
+            .suffix(".tmp")
+            .tempfile_in(parent_of(destination))?;
+        if let Ok(existing) = std::fs::metadata(destination) {
+            temporary
+                .as_file()
+                .set_permissions(existing.permissions())?;
+        }
+        Ok(Self {
+            temporary,
+            destination: destination.to_owned(),
+        })
     }
-    temporary.write_all(bytes)?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|error| error.error)?;
-    File::open(directory)?.sync_all()
+
+    /// Syncs the bytes, renames them over the destination and syncs the directory.
+    pub fn commit(self) -> io::Result<()> {
+        self.temporary.as_file().sync_all()?;
+        self.temporary
+            .persist(&self.destination)
+            .map_err(|error| error.error)?;
+        sync_parent(&self.destination)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.temporary.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.temporary.flush()
+    }
+}
+
+/// Replaces `path` with `bytes` atomically (see [`AtomicFile`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
 }
 
 /// Makes a rename of `path` (file or directory) durable by syncing the directory holding it.

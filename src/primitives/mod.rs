@@ -1,6 +1,7 @@
 //! Layer 1, primitives: zeroizing secret types, key derivation, AEAD helpers and key commitments.
 //! Pure computation: nothing here does I/O or knows about files, tokens or officials.
 
+pub mod aead;
 pub mod kdf;
 pub mod key_identity;
 pub mod key_wrap;

@@ -1,0 +1,70 @@
+//! Seal and open throughput of the archive engine on a file, with a software data key (the HSM
+//! only wraps the key, once per archive, so it does not affect throughput). Run in release mode:
+//!
+//! ```text
+//! head -c 1G /dev/urandom > /tmp/in.bin
+//! cargo run --release --example archive_throughput -- /tmp/in.bin /tmp/in.sealed /tmp/in.opened
+//! ```
+//!
+//! Peak memory: prefix with `/usr/bin/time -v`. Results: docs/PERFORMANCE-draft.md.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::panic,
+    reason = "a measurement program"
+)]
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::time::Instant;
+
+use custody::archive::{self, Archive, ArchiveIdentity, ArchiveSpec};
+use custody::hsm::WrappedKey;
+use custody::primitives::key_identity::KeyId;
+use custody::primitives::secret::DataKey;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, input, sealed, opened] = args.as_slice() else {
+        panic!("usage: archive_throughput INPUT SEALED OPENED");
+    };
+    let spec = ArchiveSpec::new(ArchiveIdentity {
+        domain: "bench".into(),
+        epoch: 1,
+        key_id: KeyId::from_bytes([0; 32]),
+    });
+    let key = || DataKey::from_bytes(&mut [7; 32]);
+    let mib = |bytes: u64, seconds: f64| bytes as f64 / 1048576.0 / seconds;
+
+    let start = Instant::now();
+    let summary = archive::seal_with_key(
+        &key(),
+        &WrappedKey(vec![0; 40]),
+        [1; 32],
+        &spec,
+        File::open(input).unwrap(),
+        BufWriter::new(File::create(sealed).unwrap()),
+        &|_| {},
+    )
+    .unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "seal: {} bytes in {seconds:.2} s = {:.0} MiB/s",
+        summary.payload_len,
+        mib(summary.payload_len, seconds)
+    );
+
+    let start = Instant::now();
+    let summary = Archive::read(BufReader::new(File::open(sealed).unwrap()))
+        .unwrap()
+        .open_with_key(&key(), File::create(opened).unwrap(), &|_| {})
+        .unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "open: {} bytes in {seconds:.2} s = {:.0} MiB/s",
+        summary.payload_len,
+        mib(summary.payload_len, seconds)
+    );
+}
