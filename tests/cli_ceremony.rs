@@ -498,3 +498,38 @@ fn genesis_refuses_to_overwrite_and_weak_passphrases() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
+    let room = Room::new();
+    room.genesis();
+    assert!(room.dir().join("canary.custody").is_file());
+    let manifest = room.dir().join("manifest.json").display().to_string();
+    let pdir = room.pdir.display().to_string();
+    let drill = |shares: &[String]| {
+        let mut args = vec!["drill", "--manifest", &manifest, "--passphrases", &pdir];
+        args.extend(shares.iter().map(String::as_str));
+        room.custody(&args)
+    };
+    let run = drill(&[room.share("cio"), room.share("ria"), room.share("justice")]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("DRILL PASSED in"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("the canary archive sealed at genesis opened"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("the throwaway token is destroyed"),
+        "{}",
+        run.stdout
+    );
+    let run = drill(&[room.share("cio"), room.share("ria")]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("DRILL FAILED"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 more is needed"), "{}", run.stderr);
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    assert!(audit.stdout.contains("drill"), "{}", audit.stdout);
+}

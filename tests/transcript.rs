@@ -188,3 +188,17 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+#[test]
+fn nested_ceremonies_close_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("transcript.jsonl");
+    let mut transcript = Transcript::create(&path).unwrap();
+    for step in ["drill.begin", "unlock.begin", "unlock.close", "drill.close"] {
+        transcript.append(record(step)).unwrap();
+    }
+    let report = audit(&path).unwrap();
+    assert_eq!(report.ceremonies[0].ceremony, "drill");
+    assert_eq!(report.ceremonies[0].close, Some(4));
+    assert_eq!(report.ceremonies[1].close, Some(3));
+}

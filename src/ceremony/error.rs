@@ -11,6 +11,9 @@ use super::transcript::TranscriptError;
 /// Why a ceremony stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum CeremonyError {
+    /// An archive is wrong, or cannot be sealed or opened.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// The HSM said no.
     #[error(transparent)]
     Hsm(#[from] hsm::Error),
@@ -69,6 +72,7 @@ impl CeremonyError {
     /// What to do next.
     pub fn hint(&self) -> &'static str {
         match self {
+            Self::Archive(error) => error.hint(),
             Self::Hsm(error) => error.hint(),
             Self::Manifest(error) => error.problem.hint(),
             Self::Transcript(error) => error.hint(),

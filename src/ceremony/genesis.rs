@@ -1,8 +1,9 @@
 //! Genesis: the ceremony that creates a domain. It makes the domain key from the OS's and every
 //! token's randomness, splits it among the officials, seals each share under the passphrase its
 //! official chooses, imports the key into every token and proves each holds exactly that key,
-//! has every official open and verify their own share, and only then publishes the domain
-//! directory (`manifest.json`, `shares/`, `transcript.jsonl`) with one rename. A genesis that
+//! seals a canary archive for later drills, has every official open and verify their own share,
+//! and only then publishes the domain directory (`manifest.json`, `shares/`, `canary.custody`,
+//! `transcript.jsonl`) with one rename. A genesis that
 //! stops early leaves no directory that looks like a complete domain.
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::shares::sealed::{SealedShare, ShareHeader, SET_ID_LEN};
 use crate::shares::{generate_domain_key, split, Share};
 
 use super::attendant::{Attendant, Event};
+use super::canary::{seal_canary, CANARY_FILE};
 use super::error::CeremonyError;
 use super::transcript::{Record, Transcript};
 
@@ -221,8 +223,10 @@ fn run(
     })?;
 
     let selector = KeySelector::domain_key(&request.domain, FIRST_EPOCH, key_id.as_bytes());
+    let mut first_key = None;
     for session in &sessions {
-        import_and_prove(session, &key, &selector)?;
+        let handle = import_and_prove(session, &key, &selector)?;
+        first_key.get_or_insert((session, handle));
         transcript.append(Record {
             step: "genesis.key-imported".into(),
             detail: [
@@ -241,6 +245,14 @@ fn run(
         });
     }
     drop(key);
+    if let Some((session, kek)) = &first_key {
+        let canary = seal_canary(session, kek, &manifest, dir)?;
+        transcript.append(Record {
+            step: "genesis.canary-sealed".into(),
+            outputs: [(CANARY_FILE.into(), canary)].into(),
+            ..Record::default()
+        })?;
+    }
 
     let manifest_path = dir.join("manifest.json");
     manifest.save(&manifest_path)?;

@@ -4,6 +4,8 @@
 
 pub mod attendant;
 pub mod audit;
+pub mod canary;
+pub mod drill;
 pub mod error;
 pub mod genesis;
 pub mod transcript;

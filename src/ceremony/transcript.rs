@@ -293,10 +293,12 @@ fn track_ceremony(ceremonies: &mut Vec<CeremonySpan>, step: &str, line: usize) {
             close: None,
         }),
         Some((ceremony, "close")) => {
-            if let Some(span) = ceremonies
-                .last_mut()
-                .filter(|s| s.ceremony == ceremony && s.close.is_none())
-            {
+            // Ceremonies nest (a drill runs an unlock): close the innermost open one of that name.
+            let open = ceremonies
+                .iter_mut()
+                .rev()
+                .find(|s| s.ceremony == ceremony && s.close.is_none());
+            if let Some(span) = open {
                 span.close = Some(line);
             }
         }

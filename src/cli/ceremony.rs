@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::attendant::RoomAttendant;
 use super::output::{print, print_json, Failure};
+use crate::ceremony::drill::drill;
 use crate::ceremony::genesis::{genesis, GenesisRequest};
 use crate::ceremony::unlock::{unlock, UnlockRequest};
 use crate::domain::load_officials;
@@ -228,6 +229,60 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
         words = pgp_words(&unlocked.closing_digest),
     ));
     Ok(())
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  custody drill --manifest ee-registries/manifest.json \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nThe quorum unlocks the key into a throwaway SoftHSM token, the canary archive sealed at genesis is\nopened with it, and the token is destroyed. Run it every quarter. Exit status 0 only on PASS."
+)]
+pub struct DrillArgs {
+    /// The domain's manifest.json (its directory holds the transcript and the canary archive).
+    #[arg(long, value_name = "MANIFEST")]
+    manifest: PathBuf,
+    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
+    #[arg(long, value_name = "PDIR")]
+    passphrases: Option<PathBuf>,
+    /// The share files offered, in the order the officials come forward.
+    #[arg(required = true, value_name = "SHARE")]
+    shares: Vec<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct DrillReport {
+    passed: bool,
+    failure: Option<String>,
+    seconds: f64,
+    accepted: Vec<String>,
+}
+
+pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
+    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let outcome = drill(&args.manifest, &args.shares, &mut attendant)?;
+    let report = DrillReport {
+        passed: outcome.passed,
+        failure: outcome.failure.clone(),
+        seconds: outcome.elapsed.as_secs_f64(),
+        accepted: outcome.accepted.clone(),
+    };
+    if args.json {
+        print_json(&report)?;
+    } else if outcome.passed {
+        print(&format!(
+            "\nDRILL PASSED in {:.1} s: shares of {} rebuilt the key, and the canary archive opened with it.\n",
+            report.seconds,
+            report.accepted.join(", ")
+        ));
+    }
+    match outcome.failure {
+        None => Ok(()),
+        Some(failure) => Err(Failure::new(
+            format!("DRILL FAILED after {:.1} s: {failure}", report.seconds),
+            "the quorum could not recover the domain: fix this before it is needed (see the transcript)",
+        )),
+    }
 }
 
 fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {

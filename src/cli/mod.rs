@@ -38,6 +38,8 @@ enum Command {
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Rehearse a full restore on a throwaway token: unlock, open the canary archive, destroy.
+    Drill(ceremony::DrillArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
 }
@@ -51,6 +53,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),
+        Command::Drill(args) => ceremony::run_drill(&args),
         Command::Audit(args) => audit::run(&args),
     };
     match outcome {

@@ -1,0 +1,89 @@
+//! The canary archive: a small archive sealed at genesis under the new domain key, whose content
+//! follows from the public manifest. A drill opens it with the key the quorum rebuilt, proving
+//! end to end that the officials' shares still recover the data, not just a key.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::archive::{self, Archive, ArchiveIdentity, ArchiveSpec, Metadata};
+use crate::domain::Manifest;
+use crate::files::{read_at_most, AtomicFile};
+use crate::hsm::{DomainKeyHandle, TokenSession};
+
+use super::error::CeremonyError;
+
+/// The canary's file name in the domain directory.
+pub const CANARY_FILE: &str = "canary.custody";
+
+/// Largest canary read back.
+const MAX_CANARY: usize = 64 * 1024;
+
+/// What the canary holds: public facts of the manifest, nothing secret.
+pub fn canary_text(manifest: &Manifest) -> Vec<u8> {
+    format!(
+        "custody canary archive\ndomain: {}\nepoch: {}\nkey id: {}\n\nIf you can read this, the domain key opened an archive sealed at genesis.\n",
+        manifest.domain(),
+        manifest.epoch(),
+        manifest.key_id()
+    )
+    .into_bytes()
+}
+
+/// Seals the canary into `dir`; returns the SHA-256 of the archive file, hex.
+pub fn seal_canary(
+    session: &TokenSession,
+    kek: &DomainKeyHandle,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<String, CeremonyError> {
+    let text = canary_text(manifest);
+    let spec = ArchiveSpec {
+        metadata: Metadata {
+            name: Some("canary.txt".into()),
+            size: Some(text.len() as u64),
+            content_type: Some("text/plain".into()),
+            created: Some(manifest.created().unix_seconds()),
+        },
+        ..ArchiveSpec::new(identity(manifest))
+    };
+    let path = dir.join(CANARY_FILE);
+    let mut file = AtomicFile::create(&path).map_err(CeremonyError::io(&path))?;
+    archive::seal(session, kek, &spec, text.as_slice(), &mut file, &|_| {})?;
+    file.commit().map_err(CeremonyError::io(&path))?;
+    let bytes = std::fs::read(&path).map_err(CeremonyError::io(&path))?;
+    Ok(hex::encode(Sha256::digest(bytes)))
+}
+
+/// Opens the canary in `dir` with the key on `session` and checks its content.
+pub fn check_canary(
+    session: &TokenSession,
+    kek: &DomainKeyHandle,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<(), CeremonyError> {
+    let path = dir.join(CANARY_FILE);
+    let bytes = read_at_most(&path, MAX_CANARY).map_err(CeremonyError::io(&path))?;
+    let archive = Archive::read(bytes.as_slice())?;
+    archive.expect(&identity(manifest))?;
+    let mut opened = Vec::new();
+    archive.open(session, kek, &mut opened, &|_| {})?;
+    if opened != canary_text(manifest) {
+        return Err(CeremonyError::refused(
+            format!(
+                "{} opened, but does not hold this domain's canary text",
+                path.display()
+            ),
+            "the canary was replaced: compare the domain directory with a witnessed copy",
+        ));
+    }
+    Ok(())
+}
+
+fn identity(manifest: &Manifest) -> ArchiveIdentity {
+    ArchiveIdentity {
+        domain: manifest.domain().to_owned(),
+        epoch: manifest.epoch(),
+        key_id: *manifest.key_id(),
+    }
+}

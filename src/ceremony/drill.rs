@@ -1,0 +1,117 @@
+//! The drill: a full restore rehearsal, meant to run every quarter. A quorum unlocks the domain
+//! key into a throwaway SoftHSM token (a session key that never touches disk), the canary archive
+//! sealed at genesis is opened with it, and the token is destroyed. It reports pass or fail and
+//! how long recovery took; both go into the transcript.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::domain::Manifest;
+use crate::hsm::{Persistence, ThrowawaySoftHsm};
+
+use super::attendant::{Attendant, Event};
+use super::canary::check_canary;
+use super::error::CeremonyError;
+use super::transcript::{self, Record, Transcript};
+use super::unlock::{unlock, UnlockRequest};
+
+/// How a drill went.
+#[derive(Debug, Clone)]
+pub struct DrillOutcome {
+    /// Whether the quorum recovered the key and the canary opened.
+    pub passed: bool,
+    /// Why not, when it failed.
+    pub failure: Option<String>,
+    /// From the first share offered to the canary opened (or the failure).
+    pub elapsed: Duration,
+    /// Officials whose shares were used.
+    pub accepted: Vec<String>,
+}
+
+/// Runs a drill with the shares offered, in order.
+pub fn drill(
+    manifest_path: &Path,
+    shares: &[PathBuf],
+    attendant: &mut dyn Attendant,
+) -> Result<DrillOutcome, CeremonyError> {
+    let manifest = Manifest::load(manifest_path)?;
+    let transcript_path = transcript::beside(manifest_path);
+    let mut transcript = Transcript::open(&transcript_path)?;
+    transcript.append(Record {
+        step: "drill.begin".into(),
+        inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        detail: [("offered".into(), shares.len().to_string())].into(),
+        ..Record::default()
+    })?;
+    drop(transcript);
+    let started = Instant::now();
+    let result = rehearse(manifest_path, &manifest, shares, attendant);
+    let elapsed = started.elapsed();
+    let outcome = match result {
+        Ok(accepted) => DrillOutcome {
+            passed: true,
+            failure: None,
+            elapsed,
+            accepted,
+        },
+        Err(error) => DrillOutcome {
+            passed: false,
+            failure: Some(error.to_string()),
+            elapsed,
+            accepted: Vec::new(),
+        },
+    };
+    let mut transcript = Transcript::open(&transcript_path)?;
+    transcript.append(Record {
+        step: "drill.close".into(),
+        actors: outcome.accepted.clone(),
+        detail: [
+            (
+                "outcome".into(),
+                if outcome.passed {
+                    "pass".into()
+                } else {
+                    format!("FAIL: {}", outcome.failure.clone().unwrap_or_default())
+                },
+            ),
+            ("seconds".into(), format!("{:.1}", elapsed.as_secs_f64())),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+    Ok(outcome)
+}
+
+/// Unlock into a throwaway token, open the canary, destroy the token.
+fn rehearse(
+    manifest_path: &Path,
+    manifest: &Manifest,
+    shares: &[PathBuf],
+    attendant: &mut dyn Attendant,
+) -> Result<Vec<String>, CeremonyError> {
+    let hsm = ThrowawaySoftHsm::create()?;
+    let target = hsm.token("drill")?;
+    attendant.announce(&Event::Step(
+        "a throwaway SoftHSM token \"drill\" is ready".into(),
+    ));
+    let request = UnlockRequest {
+        manifest: manifest_path.to_owned(),
+        target,
+        persistence: Persistence::Session,
+        shares: shares.to_vec(),
+    };
+    let unlocked = unlock(&request, attendant)?;
+    let dir = manifest_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    check_canary(&unlocked.session, &unlocked.key, manifest, dir)?;
+    attendant.announce(&Event::Step(
+        "the canary archive sealed at genesis opened with the rebuilt key".into(),
+    ));
+    let accepted = unlocked.accepted.clone();
+    drop(unlocked);
+    hsm.destroy("drill")?;
+    attendant.announce(&Event::Step("the throwaway token is destroyed".into()));
+    Ok(accepted)
+}
