@@ -54,6 +54,8 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A new part of the story begins (the demo's chapters).
+    Chapter(String),
     /// Any other step, in words.
     Step(String),
 }

@@ -5,6 +5,7 @@
 pub mod attendant;
 pub mod audit;
 pub mod canary;
+pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;

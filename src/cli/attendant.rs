@@ -135,6 +135,7 @@ fn narrate(event: &Event) -> String {
             Some(official) => format!("   REFUSED: share of {official} ({file}): {reason}"),
             None => format!("   REFUSED: {file}: {reason}"),
         },
+        Event::Chapter(title) => format!("\n== {title}"),
         Event::Step(text) => format!("   {text}"),
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::attendant::RoomAttendant;
 use super::output::{print, print_json, Failure};
+use crate::ceremony::demo::demo;
 use crate::ceremony::drill::drill;
 use crate::ceremony::genesis::{genesis, GenesisRequest};
 use crate::ceremony::unlock::{unlock, UnlockRequest};
@@ -283,6 +284,28 @@ pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
             "the quorum could not recover the domain: fix this before it is needed (see the transcript)",
         )),
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  custody demo\n\nNeeds SoftHSM (bash hsm/install-softhsm.sh). Uses throwaway tokens in a temporary directory,\nremoved at the end; touches no real HSM."
+)]
+pub struct DemoArgs {}
+
+pub fn run_demo(_args: &DemoArgs) -> Result<(), Failure> {
+    print("custody demo: a country keeps the ultimate backup of its registries in a data embassy abroad.\nOnly a quorum of its officials can unlock it. Here is the whole story, on throwaway HSM tokens.\n");
+    let outcome =
+        demo(&mut |pdir| Box::new(RoomAttendant::new(Some(pdir.to_owned()), "ee-registries")))?;
+    print(&format!(
+        "\nDemo complete: {} backups sealed at home were opened at the embassy after the home site was lost,\n\
+         with the key rebuilt from the shares of {}. The damaged share was named and refused.\n\
+         Transcript closing digest: {}\n                           {}\n",
+        outcome.archives_checked,
+        outcome.accepted.join(", "),
+        hex_groups(&outcome.closing_digest),
+        pgp_words(&outcome.closing_digest),
+    ));
+    Ok(())
 }
 
 fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {

@@ -40,6 +40,8 @@ enum Command {
     Unlock(ceremony::UnlockArgs),
     /// Rehearse a full restore on a throwaway token: unlock, open the canary archive, destroy.
     Drill(ceremony::DrillArgs),
+    /// The whole story on throwaway tokens: genesis, sealing, disaster, unlock, restore, audit.
+    Demo(ceremony::DemoArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
 }
@@ -55,6 +57,7 @@ pub fn run() -> ExitCode {
         Command::Unlock(args) => ceremony::run_unlock(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Demo(args) => ceremony::run_demo(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

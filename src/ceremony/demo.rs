@@ -1,0 +1,304 @@
+//! The demo: the whole story of a data embassy on throwaway SoftHSM tokens, narrated for a
+//! newcomer. A 3-of-5 genesis at home; the registries' backups sealed; the home token destroyed;
+//! three officials unlocking the key into the embassy's token, one of them first offering a
+//! damaged share that is named and refused; every backup opened and checked byte for byte; the
+//! transcript audited. Everything lives in a temporary directory removed at the end.
+
+use std::path::{Path, PathBuf};
+
+use crate::archive::{self, Archive, ArchiveIdentity, ArchiveSpec, Metadata};
+use crate::domain::{parse_officials, Manifest, Timestamp};
+use crate::files::write_atomic;
+use crate::hsm::{KeySelector, Persistence, ThrowawaySoftHsm, TokenSession};
+use crate::primitives::kdf::KdfParams;
+use crate::primitives::random;
+
+use super::attendant::{Attendant, Event};
+use super::audit::audit_domain;
+use super::error::CeremonyError;
+use super::genesis::{genesis, GenesisRequest};
+use super::unlock::{unlock, UnlockRequest};
+
+/// The officials of the demo: the example file the ceremonies directory ships.
+const OFFICIALS: &str = include_str!("../../ceremonies/officials.example.toml");
+
+/// What the demo showed.
+#[derive(Debug, Clone)]
+pub struct DemoOutcome {
+    /// Backups opened at the embassy and found identical to the originals.
+    pub archives_checked: usize,
+    /// Officials whose shares rebuilt the key.
+    pub accepted: Vec<String>,
+    /// The transcript's closing digest after the audit.
+    pub closing_digest: [u8; 32],
+}
+
+/// Runs the demo. `attendant_for` gets the directory of the officials' passphrase files (the
+/// demo's stand-in for officials typing) and returns the attendant that narrates.
+pub fn demo(
+    attendant_for: &mut dyn FnMut(&Path) -> Box<dyn Attendant>,
+) -> Result<DemoOutcome, CeremonyError> {
+    let hsm = ThrowawaySoftHsm::create()?;
+    let home = hsm.token("home")?;
+    let embassy = hsm.token("embassy")?;
+    let officials = parse_officials(OFFICIALS)
+        .map_err(|e| CeremonyError::refused(e, "the example officials file is broken"))?;
+    let pdir = hsm.dir().join("passphrases");
+    std::fs::create_dir(&pdir).map_err(CeremonyError::io(&pdir))?;
+    for official in &officials {
+        let file = pdir.join(format!("{}.pass", official.id()));
+        write_atomic(&file, invent_passphrase()?.as_bytes()).map_err(CeremonyError::io(&file))?;
+    }
+    let mut attendant = attendant_for(&pdir);
+    let say = |attendant: &mut Box<dyn Attendant>, text: &str| {
+        attendant.announce(&Event::Step(text.to_owned()))
+    };
+
+    attendant.announce(&Event::Chapter("1. At home: the genesis ceremony".into()));
+    say(&mut attendant, "Two throwaway HSM tokens stand in for real HSMs: \"home\", in the state's data centre, and \"embassy\", in the data embassy abroad.");
+    say(&mut attendant, "Five officials will each hold one share of the domain key; any three of them can rebuild it, two cannot.");
+    say(&mut attendant, "(In this demo each official's passphrase comes from a file; at a real ceremony they type it, unseen.)");
+    let dir = hsm.dir().join("ee-registries");
+    let outcome = genesis(
+        &GenesisRequest {
+            domain: "ee-registries".into(),
+            officials,
+            threshold: 3,
+            tokens: vec![home.clone()],
+            out: dir.clone(),
+            kdf: KdfParams::default(),
+        },
+        attendant.as_mut(),
+    )?;
+    say(
+        &mut attendant,
+        &format!(
+            "Genesis complete. Manifest digest, read aloud at the ceremony: {}",
+            outcome.manifest_digest.grouped()
+        ),
+    );
+
+    attendant.announce(&Event::Chapter(
+        "2. At home: sealing the registries' backups".into(),
+    ));
+    let manifest = Manifest::load(&dir.join("manifest.json"))?;
+    let originals = hsm.dir().join("registries");
+    let archives = hsm.dir().join("archives");
+    for path in [&originals, &archives] {
+        std::fs::create_dir(path).map_err(CeremonyError::io(path))?;
+    }
+    let sealed = seal_registries(&home, &manifest, &originals, &archives, attendant.as_mut())?;
+
+    attendant.announce(&Event::Chapter("3. Disaster: the home site is lost".into()));
+    hsm.destroy("home")?;
+    match TokenSession::open(&home, &mut |_| Err(std::io::ErrorKind::NotFound.into())) {
+        Ok(_) => return Err(CeremonyError::refused("the home token survived its destruction", "report this: SoftHSM did not wipe the token")),
+        Err(error) => say(&mut attendant, &format!("The home HSM is gone ({error}). Only the embassy's copies of the archives, the public manifest and the officials' share files remain.")),
+    }
+
+    attendant.announce(&Event::Chapter(
+        "4. At the embassy: three officials unlock the key".into(),
+    ));
+    let damaged = damaged_copy(&dir.join("shares/justice.share"), hsm.dir())?;
+    say(&mut attendant, "The Minister of Justice first offers a copy of her share file that was damaged in transit; custody must name it and refuse it.");
+    let shares = vec![
+        damaged,
+        dir.join("shares/cio.share"),
+        dir.join("shares/ria.share"),
+        dir.join("shares/justice.share"),
+    ];
+    let unlocked = unlock(
+        &UnlockRequest {
+            manifest: dir.join("manifest.json"),
+            target: embassy,
+            persistence: Persistence::Token,
+            shares,
+        },
+        attendant.as_mut(),
+    )?;
+
+    attendant.announce(&Event::Chapter(
+        "5. At the embassy: opening the backups".into(),
+    ));
+    for (name, archive_path) in &sealed {
+        let bytes = std::fs::read(archive_path).map_err(CeremonyError::io(archive_path))?;
+        let mut opened = Vec::new();
+        Archive::read(bytes.as_slice())?.open(
+            &unlocked.session,
+            &unlocked.key,
+            &mut opened,
+            &|_| {},
+        )?;
+        let original_path = originals.join(name);
+        let original = std::fs::read(&original_path).map_err(CeremonyError::io(&original_path))?;
+        if opened != original {
+            return Err(CeremonyError::refused(
+                format!("{name} opened but differs from the original"),
+                "report this: it is a bug",
+            ));
+        }
+        say(&mut attendant, &format!("{name}: opened with the embassy's key, identical to the original, byte for byte ({} bytes)", opened.len()));
+    }
+    let accepted = unlocked.accepted.clone();
+    drop(unlocked);
+
+    attendant.announce(&Event::Chapter(
+        "6. The auditor checks the transcript".into(),
+    ));
+    let audit = audit_domain(&dir)?;
+    say(
+        &mut attendant,
+        &format!(
+            "{} transcript entries, hash chain intact, ceremonies: {}.",
+            audit.entries,
+            audit
+                .ceremonies
+                .iter()
+                .map(|c| c.ceremony.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    Ok(DemoOutcome {
+        archives_checked: sealed.len(),
+        accepted,
+        closing_digest: audit.closing_digest,
+    })
+}
+
+/// Writes sample registries and seals each under the home token's key, in one session.
+fn seal_registries(
+    home: &crate::hsm::Pkcs11Uri,
+    manifest: &Manifest,
+    originals: &Path,
+    archives: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<Vec<(String, PathBuf)>, CeremonyError> {
+    let session = TokenSession::open(home, &mut |token| attendant.token_pin(token))?;
+    let kek = session.find_domain_key(&KeySelector::domain_key(
+        manifest.domain(),
+        manifest.epoch(),
+        manifest.key_id().as_bytes(),
+    ))?;
+    let mut sealed = Vec::new();
+    for (name, content) in sample_registries() {
+        let original = originals.join(name);
+        write_atomic(&original, &content).map_err(CeremonyError::io(&original))?;
+        let spec = ArchiveSpec {
+            metadata: Metadata {
+                name: Some(name.to_owned()),
+                size: Some(content.len() as u64),
+                content_type: Some(
+                    if name.ends_with(".json") {
+                        "application/json"
+                    } else {
+                        "text/csv"
+                    }
+                    .into(),
+                ),
+                created: Some(Timestamp::now().unix_seconds()),
+            },
+            ..ArchiveSpec::new(ArchiveIdentity {
+                domain: manifest.domain().to_owned(),
+                epoch: manifest.epoch(),
+                key_id: *manifest.key_id(),
+            })
+        };
+        let path = archives.join(format!("{name}.custody"));
+        let mut out = Vec::new();
+        let summary = archive::seal(&session, &kek, &spec, content.as_slice(), &mut out, &|_| {})?;
+        write_atomic(&path, &out).map_err(CeremonyError::io(&path))?;
+        attendant.announce(&Event::Step(format!(
+            "{name} ({} bytes) sealed as {} in {} chunk(s), under a fresh data key the home HSM wrapped",
+            content.len(),
+            path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            summary.chunks
+        )));
+        sealed.push((name.to_owned(), path));
+    }
+    Ok(sealed)
+}
+
+/// Made-up registry extracts, large enough to span several archive chunks.
+fn sample_registries() -> Vec<(&'static str, Vec<u8>)> {
+    const GIVEN: [&str; 8] = [
+        "Mari", "Jaan", "Liis", "Toomas", "Kadri", "Andres", "Piret", "Mart",
+    ];
+    const FAMILY: [&str; 8] = [
+        "Tamm", "Saar", "Sepp", "Mägi", "Kask", "Kukk", "Rebane", "Ilves",
+    ];
+    const PLACES: [&str; 6] = [
+        "Tallinn",
+        "Tartu",
+        "Narva",
+        "Pärnu",
+        "Kuressaare",
+        "Viljandi",
+    ];
+    let mut population = String::from("person_id,given_name,family_name,born,residence\n");
+    for i in 0..40_000usize {
+        population += &format!(
+            "3{:010},{},{},{}-{:02}-{:02},{}\n",
+            i * 7919 % 10_000_000_000,
+            GIVEN[i % 8],
+            FAMILY[i / 8 % 8],
+            1930 + i % 90,
+            1 + i % 12,
+            1 + i % 28,
+            PLACES[i % 6]
+        );
+    }
+    let mut land = String::from("parcel,place,area_m2,owner_id\n");
+    for i in 0..10_000usize {
+        land += &format!(
+            "{}:{:03}:{:04},{},{},3{:010}\n",
+            10 + i % 90,
+            i % 1000,
+            i,
+            PLACES[i % 6],
+            400 + i * 37 % 9000,
+            i * 104_729 % 10_000_000_000
+        );
+    }
+    let business = format!(
+        "{{\"register\":\"business\",\"entries\":[{}]}}\n",
+        (0..2_000)
+            .map(|i| format!(
+                "{{\"code\":{},\"name\":\"{} {} OÜ\"}}",
+                10_000_000 + i,
+                FAMILY[i % 8],
+                PLACES[i % 6]
+            ))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    vec![
+        ("population-register.csv", population.into_bytes()),
+        ("land-register.csv", land.into_bytes()),
+        ("business-register.json", business.into_bytes()),
+    ]
+}
+
+/// A copy of a share file with one byte of its ciphertext flipped, as transit damage would.
+fn damaged_copy(share: &Path, dir: &Path) -> Result<PathBuf, CeremonyError> {
+    let mut bytes = std::fs::read(share).map_err(CeremonyError::io(share))?;
+    let middle = bytes.len() / 2;
+    if let Some(byte) = bytes.get_mut(middle) {
+        *byte ^= 0x20;
+    }
+    let copy = dir.join("justice-copy-damaged-in-transit.share");
+    write_atomic(&copy, &bytes).map_err(CeremonyError::io(&copy))?;
+    Ok(copy)
+}
+
+/// A random demo passphrase: six groups of hex.
+fn invent_passphrase() -> Result<String, CeremonyError> {
+    let mut bytes = [0u8; 18];
+    random::fill(&mut bytes)
+        .map_err(|e| CeremonyError::refused(e.to_string(), "the machine has no randomness"))?;
+    Ok(bytes
+        .chunks(3)
+        .map(hex::encode)
+        .collect::<Vec<_>>()
+        .join(" "))
+}
