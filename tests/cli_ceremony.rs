@@ -533,3 +533,42 @@ fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
     assert!(audit.stdout.contains("drill"), "{}", audit.stdout);
 }
+
+#[test]
+fn shares_of_an_older_set_of_the_same_domain_are_refused_by_name() {
+    let room = Room::new();
+    room.genesis();
+    let newer = room.hsm.dir().join("ee-registries-again");
+    let run = room.custody(&[
+        "genesis",
+        "--domain",
+        "ee-registries",
+        "--officials",
+        room.officials.to_str().unwrap(),
+        "--threshold",
+        "3",
+        "--hsm",
+        &room.embassy.uri.to_string(),
+        "--out",
+        newer.to_str().unwrap(),
+        "--passphrases",
+        room.pdir.to_str().unwrap(),
+        "--kdf-memory-kib",
+        "64",
+        "--kdf-passes",
+        "1",
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let manifest = newer.join("manifest.json").display().to_string();
+    let run = room.custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        &manifest,
+        &room.share("cio"),
+        "--passphrase-file",
+        room.pdir.join("cio.pass").to_str().unwrap(),
+    ]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("set id"), "{}", run.stderr);
+}
