@@ -15,6 +15,7 @@ mod header;
 mod keys;
 mod open;
 mod pipeline;
+mod rewrap;
 mod seal;
 pub mod stream;
 
@@ -26,4 +27,5 @@ pub use header::{
 };
 pub use keys::{ArchiveKeys, HEADER_KEY_INFO, PAYLOAD_KEY_INFO};
 pub use open::{read_header, Archive};
+pub use rewrap::write_header;
 pub use seal::{seal, seal_with_key, ArchiveSummary};

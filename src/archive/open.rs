@@ -21,8 +21,8 @@ use crate::primitives::secret::DataKey;
 /// An archive whose public header has been read; the payload has not been touched.
 #[derive(Debug)]
 pub struct Archive<R> {
-    header: PublicHeader,
-    covered: Vec<u8>,
+    pub(super) header: PublicHeader,
+    pub(super) covered: Vec<u8>,
     input: R,
 }
 
@@ -138,7 +138,7 @@ impl<R: Read> Archive<R> {
         })
     }
 
-    fn unwrap(&self, session: &TokenSession, kek: &DomainKeyHandle) -> Result<DataKey> {
+    pub(super) fn unwrap(&self, session: &TokenSession, kek: &DomainKeyHandle) -> Result<DataKey> {
         session
             .unwrap_data_key(kek, &self.header.wrapped_key)
             .map_err(|error| match error {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;
+pub mod quorum;
 pub mod transcript;
 pub mod unlock;
 

@@ -1,0 +1,62 @@
+//! Rewrapping an archive under a new domain key, for rotation: the data key is unwrapped under the
+//! old domain key, the header MAC checked, the data key wrapped under the new domain key, and a
+//! header with the new epoch and key id written in place of the old one. The payload is never
+//! read or written, so the cost does not grow with the archive's size. The data key and salt do
+//! not change, so the payload keys do not either.
+
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use super::error::{ArchiveError, Result};
+use super::format;
+use super::header::{ArchiveIdentity, ArchiveSpec};
+use super::keys::ArchiveKeys;
+use super::open::Archive;
+use crate::hsm::{DomainKeyHandle, TokenSession};
+
+impl<R: Read> Archive<R> {
+    /// The header this archive has under `new_kek` and `identity`: same length, same salt, chunk
+    /// size and metadata, the data key wrapped anew, the MAC recomputed.
+    pub fn rewrapped_header(
+        &self,
+        session: &TokenSession,
+        old_kek: &DomainKeyHandle,
+        new_kek: &DomainKeyHandle,
+        identity: &ArchiveIdentity,
+    ) -> Result<Vec<u8>> {
+        let data_key = self.unwrap(session, old_kek)?;
+        let keys = ArchiveKeys::derive(&data_key, &self.header.salt);
+        if !keys.header_mac_matches(&self.covered, &self.header.mac) {
+            return Err(ArchiveError::HeaderAltered);
+        }
+        let wrapped = session.wrap_data_key(new_kek, &data_key)?;
+        let spec = ArchiveSpec {
+            identity: identity.clone(),
+            ..self.header.spec.clone()
+        };
+        spec.validate()?;
+        let mut bytes = format::encode(&spec, &wrapped, &self.header.salt);
+        bytes.extend_from_slice(&keys.header_mac(&bytes));
+        if bytes.len() != self.header.len {
+            return Err(ArchiveError::InvalidField {
+                field: "domain",
+                problem: "a rewrapped header must keep the domain, and so its length".into(),
+            });
+        }
+        Ok(bytes)
+    }
+}
+
+/// Replaces the header at the start of the archive at `path` with `header` (same length) in one
+/// write, then syncs the file. A process killed around it leaves either header, never a mixture.
+pub fn write_header(path: &Path, header: &[u8]) -> Result<()> {
+    let failed = |source| ArchiveError::Output {
+        path: path.to_owned(),
+        source,
+    };
+    let file = OpenOptions::new().write(true).open(path).map_err(failed)?;
+    file.write_all_at(header, 0).map_err(failed)?;
+    file.sync_data().map_err(failed)
+}
