@@ -146,81 +146,20 @@ fn run(
 
     let sessions = open_tokens(&request.tokens, attendant)?;
     let key = generate_key(&sessions)?;
-    let key_id = KeyId::of(&key);
-    let kcv = Kcv::of(&key);
-    attendant.announce(&Event::KeyGenerated {
-        kcv: kcv.to_string(),
-    });
-    let mut set_id = [0u8; SET_ID_LEN];
-    random::fill(&mut set_id).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
-    let n = u8::try_from(count)
-        .map_err(|_| CeremonyError::refused("more than 255 officials", RETRY))?;
-    let (shares, verifier_set) = split(&key, request.threshold, n)
-        .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
-    transcript.append(Record {
-        step: "genesis.key-generated".into(),
-        detail: [
-            ("kcv".into(), kcv.to_string()),
-            ("key_id".into(), key_id.to_string()),
-            ("set_id".into(), hex::encode(set_id)),
-        ]
-        .into(),
-        ..Record::default()
-    })?;
-
-    let mut entries = Vec::with_capacity(count);
-    let mut sealed_files = Vec::with_capacity(count);
-    for (official, share) in request.officials.iter().zip(&shares) {
-        let header = ShareHeader {
-            domain: request.domain.clone(),
-            epoch: FIRST_EPOCH,
-            set_id,
-            share_id: share.identifier(),
-            official: official.id().to_string(),
-            threshold: request.threshold,
-        };
-        let sealed = seal_for(
-            official,
-            share,
-            header,
-            &request.domain,
-            request.kdf,
-            attendant,
-        )?;
-        let path = dir.join("shares").join(format!("{}.share", official.id()));
-        write_atomic(&path, &sealed.to_bytes()).map_err(CeremonyError::io(&path))?;
-        transcript.append(Record {
-            step: "genesis.share-sealed".into(),
-            actors: vec![official.id().to_string()],
-            outputs: [(
-                format!("shares/{}.share", official.id()),
-                sealed.fingerprint(),
-            )]
-            .into(),
-            ..Record::default()
-        })?;
-        attendant.announce(&Event::ShareSealed {
-            official: official.id().to_string(),
-        });
-        entries.push(OfficialEntry::new(
-            official.clone(),
-            share.identifier(),
-            sealed.fingerprint(),
-        ));
-        sealed_files.push(sealed);
-    }
-    drop(shares);
-
-    let manifest = Manifest::new(ManifestFields {
-        domain: request.domain.clone(),
+    let plan = SetPlan {
+        ceremony: "genesis",
+        domain: &request.domain,
         epoch: FIRST_EPOCH,
-        set_id,
-        officials: entries,
-        verifier_set,
-        key_id,
-        kcv,
-        created: Timestamp::now(),
-    })?;
+        officials: &request.officials,
+        threshold: request.threshold,
+        kdf: request.kdf,
+    };
+    let SealedSet {
+        manifest,
+        sealed: sealed_files,
+    } = split_and_seal(&key, &plan, dir, &mut transcript, attendant)?;
+    let key_id = *manifest.key_id();
+    let kcv = *manifest.kcv();
 
     let selector = KeySelector::domain_key(&request.domain, FIRST_EPOCH, key_id.as_bytes());
     let mut first_key = None;
@@ -262,22 +201,15 @@ fn run(
         ..Record::default()
     })?;
 
-    for (official, sealed) in request.officials.iter().zip(&sealed_files) {
-        verify_own_share(&manifest, official, sealed, dir, attendant)?;
-        transcript.append(Record {
-            step: "genesis.share-verified".into(),
-            actors: vec![official.id().to_string()],
-            inputs: [(
-                format!("shares/{}.share", official.id()),
-                sealed.fingerprint(),
-            )]
-            .into(),
-            ..Record::default()
-        })?;
-        attendant.announce(&Event::ShareVerified {
-            official: official.id().to_string(),
-        });
-    }
+    verify_all(
+        &manifest,
+        &request.officials,
+        &sealed_files,
+        dir,
+        "genesis",
+        &mut transcript,
+        attendant,
+    )?;
 
     let closing_digest = transcript.append(Record {
         step: "genesis.close".into(),
@@ -292,6 +224,139 @@ fn run(
         closing_digest,
         tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
     })
+}
+
+/// What a new share set is made of.
+pub(super) struct SetPlan<'a> {
+    /// The ceremony, for transcript steps.
+    pub ceremony: &'a str,
+    /// The domain id.
+    pub domain: &'a str,
+    /// The epoch of the key being split.
+    pub epoch: u32,
+    /// Who receives a share, in order.
+    pub officials: &'a [Official],
+    /// How many rebuild the key.
+    pub threshold: u8,
+    /// argon2id costs of the share files.
+    pub kdf: KdfParams,
+}
+
+/// A key split and sealed: the manifest describing the new set, and the sealed files.
+pub(super) struct SealedSet {
+    pub manifest: Manifest,
+    pub sealed: Vec<SealedShare>,
+}
+
+/// Splits `key` for the plan's officials, seals each share under the passphrase its official
+/// chooses, writes the files to `dir/shares/`, and describes the set in a new manifest.
+pub(super) fn split_and_seal(
+    key: &DomainKey,
+    plan: &SetPlan<'_>,
+    dir: &Path,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<SealedSet, CeremonyError> {
+    let key_id = KeyId::of(key);
+    let kcv = Kcv::of(key);
+    attendant.announce(&Event::KeyGenerated {
+        kcv: kcv.to_string(),
+    });
+    let mut set_id = [0u8; SET_ID_LEN];
+    random::fill(&mut set_id).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
+    let n = u8::try_from(plan.officials.len())
+        .map_err(|_| CeremonyError::refused("more than 255 officials", RETRY))?;
+    let (shares, verifier_set) =
+        split(key, plan.threshold, n).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
+    transcript.append(Record {
+        step: format!("{}.key-split", plan.ceremony),
+        detail: [
+            ("kcv".into(), kcv.to_string()),
+            ("key_id".into(), key_id.to_string()),
+            ("set_id".into(), hex::encode(set_id)),
+            ("epoch".into(), plan.epoch.to_string()),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+    let mut entries = Vec::with_capacity(plan.officials.len());
+    let mut sealed_files = Vec::with_capacity(plan.officials.len());
+    for (official, share) in plan.officials.iter().zip(&shares) {
+        let header = ShareHeader {
+            domain: plan.domain.to_owned(),
+            epoch: plan.epoch,
+            set_id,
+            share_id: share.identifier(),
+            official: official.id().to_string(),
+            threshold: plan.threshold,
+        };
+        let sealed = seal_for(official, share, header, plan.domain, plan.kdf, attendant)?;
+        let path = dir.join("shares").join(format!("{}.share", official.id()));
+        write_atomic(&path, &sealed.to_bytes()).map_err(CeremonyError::io(&path))?;
+        transcript.append(Record {
+            step: format!("{}.share-sealed", plan.ceremony),
+            actors: vec![official.id().to_string()],
+            outputs: [(
+                format!("shares/{}.share", official.id()),
+                sealed.fingerprint(),
+            )]
+            .into(),
+            ..Record::default()
+        })?;
+        attendant.announce(&Event::ShareSealed {
+            official: official.id().to_string(),
+        });
+        entries.push(OfficialEntry::new(
+            official.clone(),
+            share.identifier(),
+            sealed.fingerprint(),
+        ));
+        sealed_files.push(sealed);
+    }
+    drop(shares);
+    let manifest = Manifest::new(ManifestFields {
+        domain: plan.domain.to_owned(),
+        epoch: plan.epoch,
+        set_id,
+        officials: entries,
+        verifier_set,
+        key_id,
+        kcv,
+        created: Timestamp::now(),
+    })?;
+    Ok(SealedSet {
+        manifest,
+        sealed: sealed_files,
+    })
+}
+
+/// Every official opens and verifies their freshly written share.
+pub(super) fn verify_all(
+    manifest: &Manifest,
+    officials: &[Official],
+    sealed: &[SealedShare],
+    dir: &Path,
+    ceremony: &str,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
+    for (official, sealed) in officials.iter().zip(sealed) {
+        verify_own_share(manifest, official, sealed, dir, attendant)?;
+        transcript.append(Record {
+            step: format!("{ceremony}.share-verified"),
+            actors: vec![official.id().to_string()],
+            inputs: [(
+                format!("shares/{}.share", official.id()),
+                sealed.fingerprint(),
+            )]
+            .into(),
+            ..Record::default()
+        })?;
+        attendant.announce(&Event::ShareVerified {
+            official: official.id().to_string(),
+        });
+    }
+    Ok(())
 }
 
 const RETRY: &str = "nothing was published; run the genesis again, and report it if it persists";
@@ -317,7 +382,7 @@ pub(super) fn open_tokens(
 }
 
 /// The domain key from the OS generator mixed with every token's generator.
-fn generate_key(sessions: &[TokenSession]) -> Result<DomainKey, CeremonyError> {
+pub(super) fn generate_key(sessions: &[TokenSession]) -> Result<DomainKey, CeremonyError> {
     let mut mixed = zeroize::Zeroizing::new([0u8; 32]);
     for session in sessions {
         let mut drawn = zeroize::Zeroizing::new([0u8; 32]);
