@@ -10,6 +10,7 @@ pub mod drill;
 pub mod error;
 pub mod genesis;
 pub mod quorum;
+pub mod rotate;
 pub mod transcript;
 pub mod unlock;
 

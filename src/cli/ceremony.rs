@@ -11,6 +11,7 @@ use super::output::{print, print_json, Failure};
 use crate::ceremony::demo::demo;
 use crate::ceremony::drill::drill;
 use crate::ceremony::genesis::{genesis, GenesisRequest};
+use crate::ceremony::rotate::{rotate, RotateRequest};
 use crate::ceremony::unlock::{unlock, UnlockRequest};
 use crate::domain::load_officials;
 use crate::hsm::{Persistence, Pkcs11Uri};
@@ -304,6 +305,86 @@ pub fn run_demo(_args: &DemoArgs) -> Result<(), Failure> {
         outcome.accepted.join(", "),
         hex_groups(&outcome.closing_digest),
         pgp_words(&outcome.closing_digest),
+    ));
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  custody rotate --manifest ee-registries/manifest.json --hsm URI --archives /srv/embassy/archives \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nA quorum authorizes; every official then chooses a passphrase for their new share and verifies it.\nArchives are rewrapped in place (headers only). Interrupted? Run the same command again: it resumes."
+)]
+pub struct RotateArgs {
+    /// The domain's manifest.json.
+    #[arg(long, value_name = "MANIFEST")]
+    manifest: PathBuf,
+    /// The token holding the domain key (PKCS#11 URI).
+    #[arg(long = "hsm", value_name = "URI")]
+    hsm: String,
+    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
+    #[arg(long, value_name = "PDIR")]
+    passphrases: Option<PathBuf>,
+    /// Current officials' share files authorizing the rotation.
+    #[arg(required = true, value_name = "SHARE")]
+    shares: Vec<PathBuf>,
+    /// The directory of archives (*.custody) to rewrap.
+    #[arg(long, value_name = "DIR")]
+    archives: PathBuf,
+    /// Keep the old key on the token for a grace period (destroy it with a later rotation).
+    #[arg(long)]
+    keep_old: bool,
+    #[command(flatten)]
+    kdf: KdfArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct RotateReport {
+    epoch: u32,
+    rewrapped: usize,
+    already: usize,
+    skipped: Vec<String>,
+    old_key_destroyed: bool,
+    resumed: bool,
+}
+
+pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
+    let request = RotateRequest {
+        manifest: args.manifest.clone(),
+        target: parse_uri(&args.hsm)?,
+        shares: args.shares.clone(),
+        archives: args.archives.clone(),
+        keep_old: args.keep_old,
+        kdf: args.kdf.params()?,
+    };
+    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let outcome = rotate(&request, &mut attendant)?;
+    let report = RotateReport {
+        epoch: outcome.epoch,
+        rewrapped: outcome.rewrapped,
+        already: outcome.already,
+        skipped: outcome
+            .skipped
+            .iter()
+            .map(|(file, reason)| format!("{}: {reason}", file.display()))
+            .collect(),
+        old_key_destroyed: outcome.old_key_destroyed,
+        resumed: outcome.resumed,
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    print(&format!(
+        "\nRotation to epoch {} complete{}: {} archives rewrapped, {} already rewrapped, {} skipped; the old key was {}.\n\
+         Distribute the new manifest; the officials' new share files are in shares/, the old ones in shares-epoch-{}/.\n",
+        report.epoch,
+        if report.resumed { " (resumed)" } else { "" },
+        report.rewrapped,
+        report.already,
+        report.skipped.len(),
+        if report.old_key_destroyed { "destroyed" } else { "kept (--keep-old)" },
+        report.epoch - 1,
     ));
     Ok(())
 }

@@ -42,6 +42,8 @@ enum Command {
     Drill(ceremony::DrillArgs),
     /// The whole story on throwaway tokens: genesis, sealing, disaster, unlock, restore, audit.
     Demo(ceremony::DemoArgs),
+    /// A new epoch: new key, new shares, every archive rewrapped without re-encryption.
+    Rotate(ceremony::RotateArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
 }
@@ -56,6 +58,7 @@ pub fn run() -> ExitCode {
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
+        Command::Rotate(args) => ceremony::run_rotate(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => ceremony::run_demo(&args),
     };

@@ -1,0 +1,453 @@
+//! Rotation: a new epoch with a new domain key. A quorum of current officials authorizes it; the
+//! new key is split among the same officials, who seal and verify their new shares; it goes onto
+//! the token beside the old key; the new manifest is published; every archive's header is
+//! rewrapped from the old key to the new one in place, without touching its payload; and only
+//! when every archive is done is the old key destroyed (unless `keep_old`).
+//!
+//! Crash safety: a journal beside the manifest records the new manifest before the new key is
+//! imported. Killed at any moment, every archive stays openable with the old or the new key
+//! (both are on the token until the end, and a header is replaced in one write), and running the
+//! command again resumes from the journal and completes.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::{self, Archive, ArchiveIdentity, MAX_HEADER_LEN};
+use crate::domain::Manifest;
+use crate::files::{read_at_most, sync_parent, write_atomic};
+use crate::hsm::{DomainKeyHandle, KeySelector, Pkcs11Uri, TokenSession};
+use crate::primitives::kdf::KdfParams;
+
+use super::attendant::{Attendant, Event};
+use super::audit::check_recorded_manifest;
+use super::error::CeremonyError;
+use super::genesis::{
+    generate_key, import_and_prove, open_tokens, split_and_seal, verify_all, SealedSet, SetPlan,
+};
+use super::quorum::gather_quorum;
+use super::transcript::{self, Record, Transcript};
+
+/// The journal's file name, beside the manifest.
+const JOURNAL: &str = "rotation.journal.json";
+
+/// What a rotation is asked to do.
+#[derive(Debug, Clone)]
+pub struct RotateRequest {
+    /// The domain's manifest.
+    pub manifest: PathBuf,
+    /// The token holding the domain key.
+    pub target: Pkcs11Uri,
+    /// Current officials' share files authorizing the rotation.
+    pub shares: Vec<PathBuf>,
+    /// The directory of archives to rewrap.
+    pub archives: PathBuf,
+    /// Keep the old key on the token (a grace period).
+    pub keep_old: bool,
+    /// argon2id costs of the new share files.
+    pub kdf: KdfParams,
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone)]
+pub struct RotateOutcome {
+    /// The new epoch.
+    pub epoch: u32,
+    /// Archives rewrapped by this run.
+    pub rewrapped: usize,
+    /// Archives already under the new key.
+    pub already: usize,
+    /// Archives skipped, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Whether the old key was destroyed.
+    pub old_key_destroyed: bool,
+    /// Whether this run resumed an interrupted rotation.
+    pub resumed: bool,
+}
+
+/// The journal: enough to resume after a crash.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    from_epoch: u32,
+    from_key_id: String,
+    new_manifest: String,
+}
+
+/// Runs, or resumes, a rotation.
+pub fn rotate(
+    request: &RotateRequest,
+    attendant: &mut dyn Attendant,
+) -> Result<RotateOutcome, CeremonyError> {
+    let dir = domain_dir(&request.manifest);
+    let journal_path = dir.join(JOURNAL);
+    let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
+    let mut sessions = open_tokens(std::slice::from_ref(&request.target), attendant)?;
+    let session = sessions
+        .pop()
+        .ok_or_else(|| CeremonyError::refused("no token", "give --hsm URI"))?;
+
+    let resumed = journal_path.exists();
+    let journal = match read_journal(&journal_path)? {
+        Some(journal) if new_key_present(&session, &journal)? => {
+            attendant.announce(&Event::Step(format!(
+                "resuming the rotation to epoch {} recorded in {JOURNAL}",
+                journal.from_epoch + 1
+            )));
+            transcript.append(Record {
+                step: "rotate.begin".into(),
+                detail: [("resumed".into(), "yes".into())].into(),
+                ..Record::default()
+            })?;
+            journal
+        }
+        stale => {
+            if let Some(stale) = &stale {
+                attendant.announce(&Event::Step(
+                    "an earlier rotation stopped before its new key reached the token: starting afresh".into(),
+                ));
+                discard(&journal_path, &staging(&dir, stale.from_epoch))?;
+            }
+            prepare(request, &dir, &session, &mut transcript, attendant)?
+        }
+    };
+    let new_manifest = Manifest::parse(journal.new_manifest.as_bytes())?;
+    publish(request, &dir, &journal, &new_manifest, &mut transcript)?;
+    let Rewrapping {
+        rewrapped,
+        already,
+        skipped,
+    } = rewrap_all(request, &session, &journal, &new_manifest, attendant)?;
+    transcript.append(Record {
+        step: "rotate.archives-rewrapped".into(),
+        detail: [
+            ("rewrapped".into(), rewrapped.to_string()),
+            ("already".into(), already.to_string()),
+            ("skipped".into(), skipped.len().to_string()),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+    let old = KeySelector::domain_key(
+        new_manifest.domain(),
+        journal.from_epoch,
+        &hex_key_id(&journal.from_key_id)?,
+    );
+    let old_key_destroyed = !request.keep_old;
+    if old_key_destroyed {
+        if let Ok(handle) = session.find_domain_key(&old) {
+            session.destroy_domain_key(handle)?;
+        }
+        attendant.announce(&Event::Step(format!(
+            "the epoch {} key is destroyed on {}",
+            journal.from_epoch,
+            session.token()
+        )));
+    } else {
+        attendant.announce(&Event::Step(format!(
+            "the epoch {} key stays on {} (--keep-old)",
+            journal.from_epoch,
+            session.token()
+        )));
+    }
+    std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    transcript.append(Record {
+        step: "rotate.close".into(),
+        outputs: [("manifest.json".into(), new_manifest.digest().to_string())].into(),
+        detail: [
+            ("epoch".into(), new_manifest.epoch().to_string()),
+            (
+                "old_key".into(),
+                if old_key_destroyed {
+                    "destroyed".into()
+                } else {
+                    "kept".into()
+                },
+            ),
+        ]
+        .into(),
+        ..Record::default()
+    })?;
+    Ok(RotateOutcome {
+        epoch: new_manifest.epoch(),
+        rewrapped,
+        already,
+        skipped,
+        old_key_destroyed,
+        resumed,
+    })
+}
+
+/// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
+/// verified in a staging directory, journal, import.
+fn prepare(
+    request: &RotateRequest,
+    dir: &Path,
+    session: &TokenSession,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Journal, CeremonyError> {
+    let manifest = Manifest::load(&request.manifest)?;
+    check_recorded_manifest(&transcript::beside(&request.manifest), &manifest)?;
+    transcript.append(Record {
+        step: "rotate.begin".into(),
+        inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        detail: [("from_epoch".into(), manifest.epoch().to_string())].into(),
+        ..Record::default()
+    })?;
+    let quorum = gather_quorum(&manifest, &request.shares, "rotate", transcript, attendant)?;
+    drop(quorum.rebuild(&manifest)?);
+    attendant.announce(&Event::Step(
+        "the quorum is verified: the rotation is authorized".into(),
+    ));
+
+    let officials: Vec<_> = manifest
+        .officials()
+        .iter()
+        .map(|e| e.official().clone())
+        .collect();
+    let stage = staging(dir, manifest.epoch());
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage).map_err(CeremonyError::io(&stage))?;
+    }
+    std::fs::create_dir_all(stage.join("shares")).map_err(CeremonyError::io(&stage))?;
+    let key = generate_key(std::slice::from_ref(session))?;
+    let plan = SetPlan {
+        ceremony: "rotate",
+        domain: manifest.domain(),
+        epoch: manifest.epoch() + 1,
+        officials: &officials,
+        threshold: manifest.threshold(),
+        kdf: request.kdf,
+    };
+    let SealedSet {
+        manifest: new_manifest,
+        sealed,
+    } = split_and_seal(&key, &plan, &stage, transcript, attendant)?;
+    let pretty = new_manifest.to_pretty_json()?;
+    let journal = Journal {
+        from_epoch: manifest.epoch(),
+        from_key_id: manifest.key_id().to_string(),
+        new_manifest: String::from_utf8_lossy(&pretty).into_owned(),
+    };
+    let journal_path = dir.join(JOURNAL);
+    let journal_bytes = serde_json::to_vec_pretty(&journal)
+        .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
+    write_atomic(&journal_path, &journal_bytes).map_err(CeremonyError::io(&journal_path))?;
+    let selector = KeySelector::domain_key(
+        new_manifest.domain(),
+        new_manifest.epoch(),
+        new_manifest.key_id().as_bytes(),
+    );
+    import_and_prove(session, &key, &selector)?;
+    drop(key);
+    attendant.announce(&Event::KeyImported {
+        token: session.token().to_string(),
+    });
+    verify_all(
+        &new_manifest,
+        &officials,
+        &sealed,
+        &stage,
+        "rotate",
+        transcript,
+        attendant,
+    )?;
+    Ok(journal)
+}
+
+/// Puts the new shares and manifest in place; idempotent, so a resumed run can repeat it.
+fn publish(
+    request: &RotateRequest,
+    dir: &Path,
+    journal: &Journal,
+    new_manifest: &Manifest,
+    transcript: &mut Transcript,
+) -> Result<(), CeremonyError> {
+    let current = Manifest::load(&request.manifest)?;
+    if current.digest() == new_manifest.digest() {
+        return Ok(());
+    }
+    let stage_shares = staging(dir, journal.from_epoch).join("shares");
+    let shares = dir.join("shares");
+    let retired = dir.join(format!("shares-epoch-{}", journal.from_epoch));
+    if stage_shares.exists() {
+        if shares.exists() && !retired.exists() {
+            std::fs::rename(&shares, &retired).map_err(CeremonyError::io(&shares))?;
+        }
+        std::fs::rename(&stage_shares, &shares).map_err(CeremonyError::io(&shares))?;
+        sync_parent(&shares).map_err(CeremonyError::io(&shares))?;
+    }
+    new_manifest.save(&request.manifest)?;
+    transcript.append(Record {
+        step: "rotate.published".into(),
+        outputs: [("manifest.json".into(), new_manifest.digest().to_string())].into(),
+        detail: [(
+            "retired_shares".into(),
+            retired
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        )]
+        .into(),
+        ..Record::default()
+    })?;
+    Ok(())
+}
+
+/// Rewraps every archive of the old epoch; skips those already done and those of other domains.
+fn rewrap_all(
+    request: &RotateRequest,
+    session: &TokenSession,
+    journal: &Journal,
+    new_manifest: &Manifest,
+    attendant: &mut dyn Attendant,
+) -> Result<Rewrapping, CeremonyError> {
+    let old_key_id = hex_key_id(&journal.from_key_id)?;
+    let old_kek = session.find_domain_key(&KeySelector::domain_key(
+        new_manifest.domain(),
+        journal.from_epoch,
+        &old_key_id,
+    ))?;
+    let new_kek = session.find_domain_key(&KeySelector::domain_key(
+        new_manifest.domain(),
+        new_manifest.epoch(),
+        new_manifest.key_id().as_bytes(),
+    ))?;
+    let new_identity = ArchiveIdentity {
+        domain: new_manifest.domain().to_owned(),
+        epoch: new_manifest.epoch(),
+        key_id: *new_manifest.key_id(),
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
+        .map_err(CeremonyError::io(&request.archives))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == "custody"))
+        .collect();
+    files.sort();
+    let (mut rewrapped, mut already, mut skipped) = (0, 0, Vec::new());
+    for file in files {
+        match rewrap_one(&file, session, &old_kek, &new_kek, journal, &new_identity)? {
+            Step::Rewrapped => rewrapped += 1,
+            Step::Already => already += 1,
+            Step::Skipped(reason) => {
+                attendant.announce(&Event::Step(format!(
+                    "skipped {}: {reason}",
+                    file.display()
+                )));
+                skipped.push((file, reason));
+            }
+        }
+    }
+    attendant.announce(&Event::Step(format!(
+        "{rewrapped} archives rewrapped to epoch {}, {already} already were",
+        new_manifest.epoch()
+    )));
+    Ok(Rewrapping {
+        rewrapped,
+        already,
+        skipped,
+    })
+}
+
+/// What rewrapping the archives did.
+struct Rewrapping {
+    rewrapped: usize,
+    already: usize,
+    skipped: Vec<(PathBuf, String)>,
+}
+
+enum Step {
+    Rewrapped,
+    Already,
+    Skipped(String),
+}
+
+fn rewrap_one(
+    file: &Path,
+    session: &TokenSession,
+    old_kek: &DomainKeyHandle,
+    new_kek: &DomainKeyHandle,
+    journal: &Journal,
+    new_identity: &ArchiveIdentity,
+) -> Result<Step, CeremonyError> {
+    let head = read_at_most(file, MAX_HEADER_LEN).map_err(CeremonyError::io(file))?;
+    let archive = match Archive::read(head.as_slice()) {
+        Ok(archive) => archive,
+        Err(error) => return Ok(Step::Skipped(format!("not a readable archive ({error})"))),
+    };
+    let identity = &archive.header().spec.identity;
+    if identity == new_identity {
+        return Ok(Step::Already);
+    }
+    if identity.domain != new_identity.domain {
+        return Ok(Step::Skipped(format!(
+            "it belongs to domain {}, not {}",
+            identity.domain, new_identity.domain
+        )));
+    }
+    if identity.epoch != journal.from_epoch || identity.key_id.to_string() != journal.from_key_id {
+        return Ok(Step::Skipped(format!(
+            "it is of epoch {}, neither the old epoch {} nor the new one",
+            identity.epoch, journal.from_epoch
+        )));
+    }
+    let header = archive.rewrapped_header(session, old_kek, new_kek, new_identity)?;
+    archive::write_header(file, &header)?;
+    Ok(Step::Rewrapped)
+}
+
+const RETRY: &str = "run the rotation again: it resumes where it stopped";
+
+fn domain_dir(manifest: &Path) -> PathBuf {
+    manifest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned()
+}
+
+/// Where the new shares wait until they are published.
+fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
+    dir.join(format!(".rotation-e{}", from_epoch + 1))
+}
+
+fn read_journal(path: &Path) -> Result<Option<Journal>, CeremonyError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = read_at_most(path, 1024 * 1024).map_err(CeremonyError::io(path))?;
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        CeremonyError::refused(
+            format!("{}: not a rotation journal ({e})", path.display()),
+            "restore the journal from a backup, or remove it if no rotation is under way",
+        )
+    })
+}
+
+fn new_key_present(session: &TokenSession, journal: &Journal) -> Result<bool, CeremonyError> {
+    let manifest = Manifest::parse(journal.new_manifest.as_bytes())?;
+    let selector = KeySelector::domain_key(
+        manifest.domain(),
+        manifest.epoch(),
+        manifest.key_id().as_bytes(),
+    );
+    Ok(session.find_domain_key(&selector).is_ok())
+}
+
+fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError> {
+    if stage.exists() {
+        std::fs::remove_dir_all(stage).map_err(CeremonyError::io(stage))?;
+    }
+    std::fs::remove_file(journal).map_err(CeremonyError::io(journal))
+}
+
+fn hex_key_id(text: &str) -> Result<[u8; 32], CeremonyError> {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text, &mut bytes).map_err(|_| {
+        CeremonyError::refused(
+            "the rotation journal's key id is not 64 hex digits",
+            "restore the journal from a backup",
+        )
+    })?;
+    Ok(bytes)
+}
