@@ -1,16 +1,19 @@
 //! Layer 6 (beside the ceremonies): the public facts of any custody file, for `custody inspect`.
-//! It recognises the file (a share file by its magic bytes, a manifest as JSON), parses it with
-//! the owning layer's strict reader, and reports what that file states in the clear. Adding a
-//! file type (archives) is one more arm in `recognise` and one more [`FileFacts`] variant.
+//! It recognises the file (a share file or an archive by its magic bytes, a manifest as JSON),
+//! parses it with the owning layer's strict reader, and reports what that file states in the
+//! clear. Adding a file type is one more arm in `recognise` and one more [`FileFacts`] variant.
 //!
 //! It must never open, decrypt or report secret material: nothing here takes a passphrase or a
-//! token, and a share file's facts come from its public header only.
+//! token, and a share file's or an archive's facts come from its public header only (an
+//! archive's header is reported unauthenticated: only `custody verify` can check its MAC).
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::archive::{self, ArchiveError, PublicHeader};
 use crate::domain::manifest::{Manifest, ManifestError, MAX_MANIFEST_LEN};
+use crate::domain::Timestamp;
 use crate::files::read_at_most;
 use crate::shares::sealed::{SealedShare, SealedShareError, FORMAT_VERSION, MAGIC, MAX_FILE_LEN};
 
@@ -22,6 +25,8 @@ pub enum FileFacts {
     ShareFile(ShareFileFacts),
     /// A manifest.
     Manifest(ManifestFacts),
+    /// A sealed archive.
+    Archive(ArchiveFacts),
 }
 
 /// The public header of a sealed share file.
@@ -58,6 +63,39 @@ pub struct KdfFacts {
     pub iterations: u32,
     /// Lanes.
     pub parallelism: u32,
+}
+
+/// The public header of a sealed archive, as it reads before anything is authenticated.
+#[derive(Debug, Serialize)]
+pub struct ArchiveFacts {
+    /// Always `custody-archive`.
+    pub format: &'static str,
+    /// The archive format version.
+    pub version: u8,
+    /// Domain id whose key wraps the data key.
+    pub domain: String,
+    /// Epoch of that domain key.
+    pub epoch: u32,
+    /// Key id of that domain key, hex.
+    pub key_id: String,
+    /// The wrapped data key (RFC 3394), hex: public, useless without the domain key.
+    pub wrapped_key: String,
+    /// Plaintext bytes per chunk.
+    pub chunk_size: u32,
+    /// Original file name, if recorded.
+    pub name: Option<String>,
+    /// Payload length in bytes, if recorded.
+    pub size: Option<u64>,
+    /// Media type, if recorded.
+    pub content_type: Option<String>,
+    /// Creation time (RFC 3339, UTC), if recorded.
+    pub created: Option<String>,
+    /// Header length in bytes, MAC included.
+    pub header_len: usize,
+    /// Archive length in bytes.
+    pub archive_len: u64,
+    /// Always false: the header MAC needs the data key, which only the token can unwrap.
+    pub authenticated: bool,
 }
 
 /// A manifest and its digest.
@@ -101,6 +139,14 @@ pub enum InspectError {
     /// A manifest that its reader refused.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// An archive whose header its reader refused.
+    #[error("archive {}: {source}", .file.display())]
+    Archive {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: ArchiveError,
+    },
 }
 
 impl InspectError {
@@ -109,22 +155,30 @@ impl InspectError {
         match self {
             Self::Unreadable { .. } => "check the path and that you may read the file",
             Self::Unknown { .. } => {
-                "custody inspect reads share files (*.share) and manifests (manifest.json)"
+                "custody inspect reads share files (*.share), manifests (manifest.json) and archives (*.custody)"
             }
             Self::ShareFile { .. } => "restore the share file from a backup copy",
             Self::Manifest(error) => error.problem.hint(),
+            Self::Archive { source, .. } => source.hint(),
         }
     }
 }
 
-/// Reads `path` (at most as much as the largest custody file it recognises) and inspects it.
+/// Reads `path` (at most as much as the largest custody file it reads whole; of an archive only
+/// the header matters) and inspects it.
 pub fn inspect_file(path: &Path) -> Result<FileFacts, InspectError> {
-    let bytes = read_at_most(path, MAX_FILE_LEN.max(MAX_MANIFEST_LEN)).map_err(|source| {
-        InspectError::Unreadable {
+    let unreadable = |source| InspectError::Unreadable {
+        file: path.to_path_buf(),
+        source,
+    };
+    let bytes = read_at_most(path, MAX_FILE_LEN.max(MAX_MANIFEST_LEN)).map_err(unreadable)?;
+    if bytes.starts_with(archive::MAGIC) {
+        let archive_len = std::fs::metadata(path).map_err(unreadable)?.len();
+        return archive_facts(&bytes, archive_len).map_err(|source| InspectError::Archive {
             file: path.to_path_buf(),
             source,
-        }
-    })?;
+        });
+    }
     recognise(&bytes, path)
 }
 
@@ -145,6 +199,36 @@ fn recognise(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
     Err(InspectError::Unknown {
         file: path.to_path_buf(),
     })
+}
+
+fn archive_facts(bytes: &[u8], archive_len: u64) -> Result<FileFacts, ArchiveError> {
+    let PublicHeader {
+        version,
+        spec,
+        wrapped_key,
+        len,
+        ..
+    } = archive::read_header(bytes)?;
+    let metadata = spec.metadata;
+    Ok(FileFacts::Archive(ArchiveFacts {
+        format: "custody-archive",
+        version,
+        domain: spec.identity.domain,
+        epoch: spec.identity.epoch,
+        key_id: spec.identity.key_id.to_string(),
+        wrapped_key: hex::encode(wrapped_key.0),
+        chunk_size: spec.chunk_size.get(),
+        name: metadata.name,
+        size: metadata.size,
+        content_type: metadata.content_type,
+        created: metadata.created.map(|seconds| {
+            Timestamp::from_unix_seconds(seconds)
+                .map_or_else(|| format!("{seconds} s after 1970"), |t| t.to_string())
+        }),
+        header_len: len,
+        archive_len,
+        authenticated: false,
+    }))
 }
 
 fn share_facts(sealed: &SealedShare) -> ShareFileFacts {

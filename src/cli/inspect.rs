@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::output::{print, print_json, Failure};
-use crate::inspect::{inspect_file, FileFacts, ManifestFacts, ShareFileFacts};
+use crate::inspect::{inspect_file, ArchiveFacts, FileFacts, ManifestFacts, ShareFileFacts};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  custody inspect ee-registries/shares/cio.share\n  custody inspect --json ee-registries/manifest.json\n\nShows public facts only; it never asks for a passphrase and never shows share material."
+    after_help = "Examples:\n  custody inspect ee-registries/shares/cio.share\n  custody inspect --json ee-registries/manifest.json\n  custody inspect population.tar.custody\n\nShows public facts only; it never asks for a passphrase or a token and never shows share\nmaterial. An archive's header is shown as stated, unauthenticated: `custody verify` checks it."
 )]
 pub struct InspectArgs {
-    /// A sealed share file or a manifest.
+    /// A sealed share file, a manifest or an archive.
     file: PathBuf,
     /// Print the facts as JSON.
     #[arg(long)]
@@ -29,6 +29,7 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
     let rows = match &facts {
         FileFacts::ShareFile(share) => share_rows(share),
         FileFacts::Manifest(manifest) => manifest_rows(manifest),
+        FileFacts::Archive(archive) => archive_rows(archive),
     };
     let text: String = rows
         .into_iter()
@@ -61,6 +62,37 @@ fn share_rows(share: &ShareFileFacts) -> Vec<(&'static str, String)> {
             ),
         ),
         row("fingerprint", &share.fingerprint),
+    ]
+}
+
+fn archive_rows(archive: &ArchiveFacts) -> Vec<(&'static str, String)> {
+    let optional = |value: Option<String>| value.unwrap_or_else(|| "(not recorded)".into());
+    vec![
+        row("file", "sealed archive"),
+        row(
+            "format",
+            format!("{} version {}", archive.format, archive.version),
+        ),
+        row("domain", &archive.domain),
+        row("epoch", archive.epoch.to_string()),
+        row("key id", &archive.key_id),
+        row("name", optional(archive.name.clone())),
+        row("size", optional(archive.size.map(|s| format!("{s} bytes")))),
+        row("content type", optional(archive.content_type.clone())),
+        row("created", optional(archive.created.clone())),
+        row("chunk size", format!("{} bytes", archive.chunk_size)),
+        row(
+            "length",
+            format!(
+                "{} bytes ({} of header)",
+                archive.archive_len, archive.header_len
+            ),
+        ),
+        row("wrapped key", &archive.wrapped_key),
+        row(
+            "authenticated",
+            "no: these are the header's claims; `custody verify` checks them with the token",
+        ),
     ]
 }
 

@@ -1,14 +1,20 @@
 //! Layer 7, the `custody` command line (clap derive): parses arguments, prompts, prints.
 //! Thin by rule: no cryptography and no format logic live here.
 
+mod archive_token;
 mod attendant;
 mod audit;
 mod ceremony;
 mod hsm;
 mod inspect;
+mod open;
 mod output;
+mod progress;
 mod prompt;
+mod seal;
 mod share;
+mod stdio;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -32,7 +38,14 @@ enum Command {
     /// Check an official's share file, or change its passphrase.
     #[command(subcommand)]
     Share(share::ShareCommand),
-    /// Show the public facts of a custody file (share file or manifest); never secret material.
+    /// Seal files into archives under fresh data keys wrapped by the domain key on a token.
+    Seal(seal::SealArgs),
+    /// Decrypt an archive, releasing only authenticated data.
+    Open(open::OpenArgs),
+    /// Authenticate every chunk of archives without writing their data.
+    Verify(verify::VerifyArgs),
+    /// Show the public facts of a custody file (share file, manifest or archive); never secret
+    /// material.
     Inspect(inspect::InspectArgs),
     /// Create a domain: generate its key, split it among the officials, put it on the tokens.
     Genesis(ceremony::GenesisArgs),
@@ -54,6 +67,9 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Hsm(command) => hsm::run(command),
         Command::Share(command) => share::run(command),
+        Command::Seal(args) => seal::run(&args),
+        Command::Open(args) => open::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),

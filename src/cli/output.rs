@@ -52,7 +52,21 @@ impl From<crate::ceremony::CeremonyError> for Failure {
     }
 }
 
+impl From<crate::archive::ArchiveError> for Failure {
+    fn from(error: crate::archive::ArchiveError) -> Self {
+        Self::new(error.to_string(), error.hint())
+    }
+}
+
 impl Failure {
+    /// This failure, about the file (or stream) `name`.
+    pub fn about(self, name: &str) -> Self {
+        Self {
+            message: format!("{name}: {}", self.message),
+            hint: self.hint,
+        }
+    }
+
     /// A share file's failure: the file, what is wrong with it, and what to do.
     pub fn share_file(
         file: &std::path::Path,
