@@ -18,6 +18,7 @@ use crate::domain::Manifest;
 use crate::files::{read_at_most, sync_parent, write_atomic};
 use crate::hsm::{DomainKeyHandle, KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
+use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
@@ -98,6 +99,8 @@ pub fn rotate(
                 detail: [("resumed".into(), "yes".into())].into(),
                 ..Record::default()
             })?;
+            let staged = staging(&dir, journal.from_epoch);
+            verify_staged(&journal, &staged, &mut transcript, attendant)?;
             journal
         }
         stale => {
@@ -254,6 +257,41 @@ fn prepare(
         attendant,
     )?;
     Ok(journal)
+}
+
+/// Officials verify the staged new shares of a resumed rotation that had not published them: the
+/// run that sealed them may have stopped before every official proved theirs.
+fn verify_staged(
+    journal: &Journal,
+    stage: &Path,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
+    if !stage.join("shares").exists() {
+        return Ok(());
+    }
+    let manifest = Manifest::parse(journal.new_manifest.as_bytes())?;
+    let officials: Vec<_> = manifest
+        .officials()
+        .iter()
+        .map(|e| e.official().clone())
+        .collect();
+    let sealed = officials
+        .iter()
+        .map(|official| {
+            let file = stage
+                .join("shares")
+                .join(format!("{}.share", official.id()));
+            let bytes = read_at_most(&file, MAX_FILE_LEN).map_err(CeremonyError::io(&file))?;
+            SealedShare::parse(&bytes).map_err(|e| CeremonyError::Share {
+                file,
+                error: e.into(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    verify_all(
+        &manifest, &officials, &sealed, stage, "rotate", transcript, attendant,
+    )
 }
 
 /// Puts the new shares and manifest in place; idempotent, so a resumed run can repeat it.
