@@ -4,7 +4,7 @@
 //! archive still opens and a rerun completes. `CUSTODY_CRASH_TRIALS=50 cargo test --test
 //! cli_rotate` runs the full 50 trials; the suite runs a few.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::cast_possible_truncation)]
 
 mod common;
 
@@ -204,7 +204,7 @@ impl Estate {
 
 fn content(i: usize) -> Vec<u8> {
     (0..(i * 7_001 % 50_000 + 10))
-        .map(|n| (n * 31 + i) as u8)
+        .map(|n| ((n * 31 + i) % 256) as u8)
         .collect()
 }
 
