@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# ceremonies/rotation.sh — key rotation (rotation.md), step by step.
+#
+#   rotation.sh                     rehearse it on throwaway SoftHSM tokens: genesis, archives
+#                                   sealed, a rotation interrupted (killed) and resumed (what CI runs)
+#   rotation.sh --manifest M --hsm URI --archives DIR SHARE...
+#                                   the real rotation: officials type their passphrases
+set -euo pipefail
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+custody=$(custody_binary)
+if [[ $# -eq 0 ]]; then
+    work=$(mktemp -d -t custody-rotation.XXXXXX)
+    trap 'rm -rf "$work"' EXIT
+    rehearsal_room "$work"
+    d=$work/ee-registries
+    step "Rehearsal: genesis (3 of 5) and three sealed backups"
+    "$custody" genesis --domain ee-registries --officials "$OFFICIALS" --threshold 3 \
+        --hsm "$HOME_URI" --out "$d" --passphrases "$PDIR" >/dev/null
+    mkdir "$work/archives"
+    for name in population land business; do head -c 300000 /dev/urandom >"$work/$name.dat"; done
+    "$custody" seal --manifest "$d/manifest.json" --hsm "$HOME_URI" --out-dir "$work/archives" \
+        "$work/population.dat" "$work/land.dat" "$work/business.dat"
+    set -- --manifest "$d/manifest.json" --hsm "$HOME_URI" --archives "$work/archives" --passphrases "$PDIR" \
+        "$d/shares/cio.share" "$d/shares/ria.share" "$d/shares/auditor-general.share"
+    step "Rehearsal: a rotation killed part-way (a power cut, a crash)"
+    "$custody" rotate "$@" >/dev/null 2>&1 &
+    sleep 1.5
+    kill -9 $! 2>/dev/null || true
+    wait $! 2>/dev/null || true
+    echo "killed; every archive must still open:"
+    for name in population land business; do
+        "$custody" open --hsm "$HOME_URI" "$work/archives/$name.dat.custody" -o "$work/$name.check" >/dev/null
+        cmp -s "$work/$name.dat" "$work/$name.check" && echo "   $name: opens, identical"
+        rm -f "$work/$name.check"
+    done
+fi
+
+manifest="" hsm="" archives=""
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[i]} in
+        --manifest) manifest=${args[i + 1]} ;;
+        --hsm) hsm=${args[i + 1]} ;;
+        --archives) archives=${args[i + 1]} ;;
+    esac
+done
+[[ -n "$manifest" && -n "$hsm" && -n "$archives" ]] || { echo "rotation.sh: --manifest, --hsm and --archives are required (see rotation.md)" >&2; exit 2; }
+dir=$(dirname -- "$manifest")
+
+step "Check the token (expected: every line ok, then ready:)"
+"$custody" hsm probe "$hsm"
+
+step "Rotate (or resume): quorum, new shares sealed and verified, archives rewrapped, old key destroyed"
+"$custody" rotate "$@"
+
+step "Verify every archive under the new key (expected: ok for each)"
+"$custody" verify --hsm "$hsm" "$archives"/*.custody
+
+step "Audit (expected: ok, epoch one higher)"
+"$custody" audit "$dir"
+
+step "Done: read the new manifest digest aloud, distribute the new manifest, sign the sheet"
