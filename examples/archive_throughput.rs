@@ -6,7 +6,8 @@
 //! cargo run --release --example archive_throughput -- /tmp/in.bin /tmp/in.sealed /tmp/in.opened
 //! ```
 //!
-//! Peak memory: prefix with `/usr/bin/time -v`. Results: docs/PERFORMANCE-draft.md.
+//! Peak memory: prefix with `/usr/bin/time -v`. The end-to-end benchmark is benches/archive.sh
+//! (results in docs/PERFORMANCE.md).
 
 #![allow(
     clippy::unwrap_used,

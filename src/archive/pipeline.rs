@@ -44,6 +44,16 @@ pub(super) fn run(
     transform: Transform<'_>,
     output: &mut dyn FnMut(&Segment) -> Result<()>,
 ) -> Result<u64> {
+    let mut reader = SegmentReader::new(input, segment_len);
+    let Some(mut first) = reader.next()? else {
+        return Ok(0);
+    };
+    if first.last {
+        // A one-segment input (most small files) costs no thread start-up and no hand-offs.
+        transform(&mut first)?;
+        output(&first)?;
+        return Ok(1);
+    }
     let workers = thread::available_parallelism().map_or(1, usize::from);
     // Two per worker keeps every core busy while the calling thread reads and writes.
     let limit = (2 * workers).clamp(2, (MAX_IN_FLIGHT_BYTES / segment_len).max(2));
@@ -70,9 +80,9 @@ pub(super) fn run(
         // Moved in so that returning, on success or error, drops it: that ends the workers and
         // the scope can join them.
         let job_tx = job_tx;
-        let mut reader = SegmentReader::new(input, segment_len);
+        job_tx.send(first).map_err(|_| worker_lost())?;
         let mut waiting = BTreeMap::new();
-        let (mut in_flight, mut written, mut more) = (0usize, 0u64, true);
+        let (mut in_flight, mut written, mut more) = (1usize, 0u64, true);
         loop {
             while more && in_flight < limit {
                 match reader.next()? {
