@@ -220,6 +220,7 @@ fn run(
         key_id,
         kcv,
         created: Timestamp::now(),
+        revoked_sets: Vec::new(),
     })?;
 
     let selector = KeySelector::domain_key(&request.domain, FIRST_EPOCH, key_id.as_bytes());
@@ -294,9 +295,10 @@ fn run(
     })
 }
 
-const RETRY: &str = "nothing was published; run the genesis again, and report it if it persists";
+pub(super) const RETRY: &str =
+    "nothing was published; run the ceremony again, and report it if it persists";
 
-fn ids(officials: &[Official]) -> Vec<String> {
+pub(super) fn ids(officials: &[Official]) -> Vec<String> {
     officials.iter().map(|o| o.id().to_string()).collect()
 }
 
@@ -331,7 +333,7 @@ fn generate_key(sessions: &[TokenSession]) -> Result<DomainKey, CeremonyError> {
 
 /// Seals `official`'s share under a passphrase they choose, asking again while it is too weak
 /// on a terminal (a scripted attendant fails instead of looping).
-fn seal_for(
+pub(super) fn seal_for(
     official: &Official,
     share: &Share,
     header: ShareHeader,
@@ -391,8 +393,9 @@ pub(super) fn import_and_prove_as(
     Ok(kek)
 }
 
-/// The official opens their freshly written share file and checks it against the manifest.
-fn verify_own_share(
+/// The official opens their freshly written share file in `dir`/shares and checks it against
+/// the manifest.
+pub(super) fn verify_own_share(
     manifest: &Manifest,
     official: &Official,
     sealed: &SealedShare,

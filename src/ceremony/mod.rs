@@ -9,6 +9,8 @@ pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;
+mod quorum;
+pub mod reshare;
 pub mod transcript;
 pub mod unlock;
 

@@ -1,20 +1,18 @@
 //! Unlock: the quorum rebuilds the domain key into a token — at the embassy after the home site
-//! is lost, or into a throwaway token for a drill. Officials come forward one at a time; each
-//! share is checked the moment it is offered and a bad one is named with its official and set
-//! aside; with t verified shares the key is rebuilt, checked against the manifest's key
-//! commitment, imported, and proven on the token. Every step goes into the transcript.
+//! is lost, or into a throwaway token for a drill. The [`quorum`](super::quorum) checks each
+//! share as it is offered and rebuilds the key from t verified shares; the key is then imported
+//! and proven on the token. Every step goes into the transcript.
 
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, Timestamp};
 use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
-use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
-use crate::shares::{combine, Share};
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::genesis::{import_and_prove_as, open_tokens};
+use super::quorum;
 use super::transcript::{self, Record, Transcript};
 
 /// What an unlock is asked to do.
@@ -107,7 +105,7 @@ struct Rebuilt {
     refused: Vec<(PathBuf, String)>,
 }
 
-/// Takes the shares as offered, rebuilds the key from the first t that pass, imports it.
+/// Gathers the quorum, then imports the rebuilt key into the target token and proves it there.
 fn quorum(
     request: &UnlockRequest,
     manifest: &Manifest,
@@ -118,80 +116,19 @@ fn quorum(
     let session = sessions
         .pop()
         .ok_or_else(|| CeremonyError::refused("no target token", "give --hsm URI"))?;
-
-    let needed = usize::from(manifest.threshold());
-    let mut accepted: Vec<(String, Share)> = Vec::new();
-    let mut refused = Vec::new();
-    for file in &request.shares {
-        if accepted.len() == needed {
-            attendant.announce(&Event::Step(format!(
-                "{} not needed: the quorum is complete",
-                file.display()
-            )));
-            continue;
-        }
-        match offer(manifest, file, &accepted, attendant) {
-            Ok((official, share)) => {
-                accepted.push((official.clone(), share));
-                attendant.announce(&Event::ShareAccepted {
-                    official: official.clone(),
-                    accepted: accepted.len(),
-                    needed,
-                });
-                transcript.append(Record {
-                    step: "unlock.share-accepted".into(),
-                    actors: vec![official],
-                    inputs: [(file_name(file), fingerprint_of(file))].into(),
-                    ..Record::default()
-                })?;
-            }
-            Err((official, reason)) => {
-                attendant.announce(&Event::ShareRefused {
-                    file: file.display().to_string(),
-                    official: official.clone(),
-                    reason: reason.clone(),
-                });
-                transcript.append(Record {
-                    step: "unlock.share-refused".into(),
-                    actors: official.into_iter().collect(),
-                    inputs: [(file_name(file), fingerprint_of(file))].into(),
-                    detail: [("reason".into(), reason.clone())].into(),
-                    ..Record::default()
-                })?;
-                refused.push((file.clone(), reason));
-            }
-        }
-    }
-    if accepted.len() < needed {
-        let missing = needed - accepted.len();
-        return Err(CeremonyError::refused(
-            format!(
-                "{} of {needed} shares accepted: {missing} more {} needed; the key was not rebuilt",
-                accepted.len(),
-                if missing == 1 { "is" } else { "are" }
-            ),
-            "bring more officials with their share files, then run the unlock again",
-        ));
-    }
-
-    let officials: Vec<String> = accepted.iter().map(|(id, _)| id.clone()).collect();
-    let shares: Vec<Share> = accepted.into_iter().map(|(_, share)| share).collect();
-    let key = combine(&shares, manifest.threshold(), manifest.verifier_set(), manifest.key_id())
-        .map_err(|e| CeremonyError::refused(e.to_string(), "the shares and the manifest disagree: check the manifest digest against the signed ceremony sheet"))?;
-    drop(shares);
+    let gathered = quorum::gather("unlock", manifest, &request.shares, transcript, attendant)?;
     let selector = KeySelector::domain_key(
         manifest.domain(),
         manifest.epoch(),
         manifest.key_id().as_bytes(),
     );
-    let handle = import_and_prove_as(&session, &key, &selector, request.persistence)?;
-    drop(key);
+    let handle = import_and_prove_as(&session, &gathered.key, &selector, request.persistence)?;
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),
     });
     transcript.append(Record {
         step: "unlock.key-imported".into(),
-        actors: officials.clone(),
+        actors: gathered.accepted.clone(),
         detail: [
             ("token".into(), session.token().label.clone()),
             ("serial".into(), session.token().serial.clone()),
@@ -207,8 +144,8 @@ fn quorum(
     Ok(Rebuilt {
         session,
         key: handle,
-        accepted: officials,
-        refused,
+        accepted: gathered.accepted,
+        refused: gathered.refused,
     })
 }
 
@@ -243,49 +180,4 @@ fn open_transcript(
             Ok((Transcript::create(&fresh)?, fresh))
         }
     }
-}
-
-/// Checks one offered share: the file, its binding to the manifest, not a second share of the
-/// same official, then the official's passphrase and the share's verification.
-fn offer(
-    manifest: &Manifest,
-    file: &Path,
-    accepted: &[(String, Share)],
-    attendant: &mut dyn Attendant,
-) -> Result<(String, Share), (Option<String>, String)> {
-    let bytes = crate::files::read_at_most(file, MAX_FILE_LEN)
-        .map_err(|e| (None, format!("cannot read it: {e}")))?;
-    let sealed = SealedShare::parse(&bytes)
-        .map_err(|e| (SealedShare::claimed_official(&bytes), e.to_string()))?;
-    let official_id = sealed.header().official.clone();
-    let named = |reason: String| (Some(official_id.clone()), reason);
-    let entry = manifest
-        .check_share(&sealed)
-        .map_err(|e| named(e.to_string()))?;
-    if accepted.iter().any(|(id, _)| *id == official_id) {
-        return Err(named("already accepted: each official counts once".into()));
-    }
-    let official = entry.official().clone();
-    let passphrase = attendant
-        .passphrase(&official)
-        .map_err(|e| named(e.to_string()))?;
-    let share = manifest
-        .open_share(&sealed, &passphrase)
-        .map_err(|e| named(e.to_string()))?;
-    Ok((official_id, share))
-}
-
-fn file_name(file: &Path) -> String {
-    file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-fn fingerprint_of(file: &Path) -> String {
-    use sha2::Digest;
-    std::fs::read(file).map_or_else(
-        |_| "unreadable".into(),
-        |bytes| hex::encode(sha2::Sha256::digest(bytes)),
-    )
 }

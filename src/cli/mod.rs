@@ -8,6 +8,7 @@ mod hsm;
 mod inspect;
 mod output;
 mod prompt;
+mod reshare;
 mod share;
 
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Command {
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Replace the share set: a quorum of current officials re-splits the key for new officials
+    /// and a new threshold; the old set is revoked.
+    Reshare(reshare::ReshareArgs),
     /// Rehearse a full restore on a throwaway token: unlock, open the canary archive, destroy.
     Drill(ceremony::DrillArgs),
     /// The whole story on throwaway tokens: genesis, sealing, disaster, unlock, restore, audit.
@@ -56,6 +60,7 @@ pub fn run() -> ExitCode {
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
+        Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => ceremony::run_demo(&args),
     };
