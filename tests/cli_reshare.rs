@@ -175,6 +175,19 @@ fn a_reshare_hands_the_key_to_new_officials_and_refuses_the_old_set_by_name() {
         unlocked.stdout
     );
 
+    let inspect = room.custody(&[
+        "inspect",
+        room.dir().join("manifest.json").to_str().unwrap(),
+    ]);
+    assert!(inspect.ok, "{}", inspect.stderr);
+    assert!(
+        inspect
+            .stdout
+            .contains(&format!("revoked set    {old_set} (epoch 1) on ")),
+        "{}",
+        inspect.stdout
+    );
+
     let audit = room.audit();
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
     assert!(audit.stdout.contains("reshare"), "{}", audit.stdout);
@@ -274,4 +287,33 @@ fn a_reshare_refuses_a_threshold_that_does_not_fit() {
         run.stderr
     );
     room.assert_untouched(&before);
+}
+
+#[test]
+fn a_leftover_staging_directory_is_cleared_unless_its_manifest_is_in_force() {
+    let room = Room::new();
+    room.genesis();
+    let officials = room.new_officials();
+    let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let staging = room.dir().join(".reshare-incomplete");
+    // As a reshare killed after its commit point leaves it: the staged manifest is in force.
+    std::fs::create_dir_all(staging.join("shares")).unwrap();
+    std::fs::write(staging.join("manifest.json"), room.manifest_bytes()).unwrap();
+    let run = room.reshare(&officials, "2", &shares);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("interrupted before its share files were moved"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        staging.join("manifest.json").is_file(),
+        "the new files' directory was removed"
+    );
+    // As one killed before it: a stale staging directory, removed by the next reshare.
+    std::fs::write(staging.join("manifest.json"), b"{}").unwrap();
+    let run = room.reshare(&officials, "2", &shares);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(!staging.exists());
 }
