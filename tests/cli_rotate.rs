@@ -4,7 +4,12 @@
 //! archive still opens and a rerun completes. `CUSTODY_CRASH_TRIALS=50 cargo test --test
 //! cli_rotate` runs the full 50 trials; the suite runs a few.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 

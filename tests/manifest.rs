@@ -402,3 +402,164 @@ fn worked_example_of_the_format_document() {
     let grouped = fenced_block(&document, "Read aloud in blocks").trim();
     assert_eq!(manifest.digest().grouped(), grouped);
 }
+
+// ---- Revoked share sets ----
+
+/// The fixture's manifest moved to a new set, listing the fixture's own set (`a0…af`) as revoked.
+fn with_revoked_fixture_set(good: &Value) -> Value {
+    let mut value = good.clone();
+    value["set_id"] = json!("b0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+    value["revoked_sets"] = json!([{
+        "set_id": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+        "epoch": 1,
+        "revoked_at": "2027-03-01T09:00:00Z",
+        "reason": "justice minister retired",
+    }]);
+    value
+}
+
+#[test]
+fn revoked_sets_round_trip_change_the_digest_and_are_omitted_when_empty() {
+    let domain = Domain::new("ee-registries");
+    let good = manifest_json(&domain.manifest_path());
+    assert!(good.get("revoked_sets").is_none());
+    assert!(domain.manifest.revoked_sets().is_empty());
+    let value = with_revoked_fixture_set(&good);
+    let manifest = parse(&value).unwrap();
+    let revoked = &manifest.revoked_sets()[0];
+    assert_eq!(revoked.reason(), "justice minister retired");
+    assert_eq!(revoked.revoked_at().to_string(), "2027-03-01T09:00:00Z");
+    assert_eq!(manifest.revocation(revoked.set_id()), Some(revoked));
+    let pretty = manifest.to_pretty_json().unwrap();
+    assert_eq!(Manifest::parse(&pretty).unwrap(), manifest);
+    let text = std::str::from_utf8(&pretty).unwrap();
+    assert!(
+        text.contains("\"tool_version\": \"0.1.0\",\n  \"revoked_sets\": [\n"),
+        "{text}"
+    );
+    let canonical = std::str::from_utf8(manifest.canonical_bytes()).unwrap();
+    assert!(
+        canonical.contains(",\"revoked_sets\":[{\"epoch\":1,\"reason\":"),
+        "{canonical}"
+    );
+    let mut other_reason = value.clone();
+    other_reason["revoked_sets"][0]["reason"] = json!("lost share");
+    assert_ne!(parse(&other_reason).unwrap().digest(), manifest.digest());
+}
+
+#[test]
+fn every_bad_revoked_set_is_refused_by_name() {
+    let domain = Domain::new("ee-registries");
+    let good = with_revoked_fixture_set(&manifest_json(&domain.manifest_path()));
+    let entry = good["revoked_sets"][0].clone();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("/revoked_sets", json!([]), "`revoked_sets` is empty"),
+        (
+            "/revoked_sets/0/set_id",
+            json!("a0a1"),
+            "`revoked_sets[0].set_id`",
+        ),
+        (
+            "/revoked_sets/0/set_id",
+            json!("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"),
+            "`revoked_sets[0].set_id`",
+        ),
+        (
+            "/revoked_sets/0/set_id",
+            good["set_id"].clone(),
+            "`revoked_sets[0].set_id` is the current share set",
+        ),
+        (
+            "/revoked_sets/0/epoch",
+            json!(2),
+            "`revoked_sets[0].epoch` is 2",
+        ),
+        (
+            "/revoked_sets/0/epoch",
+            json!(4_294_967_296_u64),
+            "`revoked_sets[0].epoch`",
+        ),
+        (
+            "/revoked_sets/0/revoked_at",
+            json!("2027-03-01"),
+            "`revoked_sets[0].revoked_at`",
+        ),
+        (
+            "/revoked_sets/0/revoked_at",
+            json!("2027-02-30T00:00:00Z"),
+            "`revoked_sets[0].revoked_at`",
+        ),
+        (
+            "/revoked_sets/0/reason",
+            json!(" "),
+            "`revoked_sets[0].reason`",
+        ),
+        (
+            "/revoked_sets/0/reason",
+            json!("a\nb"),
+            "`revoked_sets[0].reason`",
+        ),
+        (
+            "/revoked_sets/0/reason",
+            json!("r".repeat(257)),
+            "`revoked_sets[0].reason`",
+        ),
+        ("/revoked_sets/1", entry, "`revoked_sets[1].set_id` repeats"),
+    ];
+    for (pointer, replacement, named) in cases {
+        let mut bad = good.clone();
+        if pointer == "/revoked_sets/1" {
+            bad["revoked_sets"]
+                .as_array_mut()
+                .unwrap()
+                .push(replacement);
+        } else {
+            *bad.pointer_mut(pointer).unwrap() = replacement.clone();
+        }
+        let message = refusal(&bad);
+        assert!(message.contains(named), "{pointer}: {message}");
+    }
+    let mut extra = good.clone();
+    extra["revoked_sets"][0]["by"] = json!("cio");
+    assert!(refusal(&extra).contains("unknown field `by`"));
+    let mut missing = good;
+    missing["revoked_sets"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("reason");
+    assert!(refusal(&missing).contains("missing field `reason`"));
+}
+
+#[test]
+fn a_share_of_a_revoked_set_is_refused_with_the_date_and_reason() {
+    let domain = Domain::new("ee-registries");
+    let manifest = parse(&with_revoked_fixture_set(&manifest_json(
+        &domain.manifest_path(),
+    )))
+    .unwrap();
+    let error = manifest.check_share(&domain.sealed[1]).unwrap_err();
+    assert!(matches!(error, ShareCheckError::Revoked { .. }), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "official ciso: this share belongs to set a0a1a2a3a4a5a6a7a8a9aaabacadaeaf, revoked on \
+         2027-03-01T09:00:00Z: justice minister retired"
+    );
+    assert!(error.hint().contains("custody rotate"));
+    let error = manifest
+        .open_share(&domain.sealed[0], &passphrase("cio"))
+        .unwrap_err();
+    assert!(matches!(error, ShareCheckError::Revoked { .. }), "{error}");
+    // A share of another domain with the same set id is not this domain's revoked share.
+    let other = Domain::new("lv-registries");
+    let error = manifest.check_share(&other.sealed[0]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ShareCheckError::OtherShareSet {
+                field: "domain",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

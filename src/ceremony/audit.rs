@@ -1,7 +1,8 @@
 //! The audit of a domain directory, offline, with the tool and the public files alone: the
 //! transcript's hash chain and closure, the manifest's validity, that the transcript's last
-//! recorded manifest is this manifest, and that each share file present is the one the manifest
-//! records. It reads; it never changes anything.
+//! recorded manifest is this manifest, that each share file present is the one the manifest
+//! records, and that each revoked share set the manifest lists was revoked by a reshare recorded
+//! in the transcript (`reshare.set-revoked`). It reads; it never changes anything.
 
 use std::path::Path;
 
@@ -30,6 +31,23 @@ pub struct DomainAudit {
     pub closing_digest: [u8; 32],
     /// Each official's share file: `present and recorded`, or `not in this directory`.
     pub share_files: Vec<(String, String)>,
+    /// The share sets revoked, oldest first.
+    pub revoked_sets: Vec<RevokedSetAudit>,
+}
+
+/// One revoked share set, as the manifest lists it and the transcript recorded it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevokedSetAudit {
+    /// The set id, hex.
+    pub set_id: String,
+    /// The epoch of the key it shared.
+    pub epoch: u32,
+    /// When it was revoked.
+    pub revoked_at: String,
+    /// Why.
+    pub reason: String,
+    /// The transcript line of the reshare step that revoked it.
+    pub recorded_at_line: u64,
 }
 
 /// Audits the domain directory `dir`.
@@ -47,6 +65,7 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
             check_share_file(&manifest, &file).map(|state| (id, state))
         })
         .collect::<Result<_, _>>()?;
+    let revoked_sets = check_revocations(&transcript_path, &manifest)?;
     Ok(DomainAudit {
         domain: manifest.domain().to_owned(),
         epoch: manifest.epoch(),
@@ -55,7 +74,53 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         ceremonies: report.ceremonies,
         closing_digest: report.closing_digest,
         share_files,
+        revoked_sets,
     })
+}
+
+/// Every revoked set of the manifest must have been revoked by a `reshare.set-revoked` entry.
+fn check_revocations(
+    transcript: &Path,
+    manifest: &Manifest,
+) -> Result<Vec<RevokedSetAudit>, CeremonyError> {
+    let entries = read_entries(transcript)?;
+    manifest
+        .revoked_sets()
+        .iter()
+        .map(|revoked| {
+            let set_id = hex::encode(revoked.set_id());
+            let line = entries
+                .iter()
+                .find(|entry| {
+                    entry.record.step == "reshare.set-revoked"
+                        && entry.record.detail.get("revoked_set_id") == Some(&set_id)
+                })
+                .map(|entry| entry.seq)
+                .ok_or_else(|| {
+                    CeremonyError::refused(
+                        format!(
+                            "the manifest lists set {set_id} as revoked, but no reshare in the                              transcript revoked it"
+                        ),
+                        "restore the manifest and transcript from witnessed copies",
+                    )
+                })?;
+            Ok(RevokedSetAudit {
+                set_id,
+                epoch: revoked.epoch(),
+                revoked_at: revoked.revoked_at().to_string(),
+                reason: revoked.reason().to_owned(),
+                recorded_at_line: line,
+            })
+        })
+        .collect()
+}
+
+fn read_entries(transcript: &Path) -> Result<Vec<Entry>, CeremonyError> {
+    let text = std::fs::read_to_string(transcript).map_err(CeremonyError::io(transcript))?;
+    Ok(text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Entry>(line).ok())
+        .collect())
 }
 
 /// The last manifest digest the transcript wrote must be the manifest's.
@@ -63,11 +128,9 @@ pub(super) fn check_recorded_manifest(
     transcript: &Path,
     manifest: &Manifest,
 ) -> Result<(), CeremonyError> {
-    let text = std::fs::read_to_string(transcript).map_err(CeremonyError::io(transcript))?;
-    let recorded = text
-        .lines()
+    let recorded = read_entries(transcript)?
+        .into_iter()
         .rev()
-        .filter_map(|line| serde_json::from_str::<Entry>(line).ok())
         .filter_map(|entry| {
             entry
                 .record

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{
     check_new_passphrase, Manifest, ManifestDigest, ManifestFields, Official, OfficialEntry,
-    Timestamp,
+    RevokedSet, Timestamp,
 };
 use crate::files::write_atomic;
 use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
@@ -153,6 +153,7 @@ fn run(
         officials: &request.officials,
         threshold: request.threshold,
         kdf: request.kdf,
+        revoked_sets: Vec::new(),
     };
     let SealedSet {
         manifest,
@@ -240,6 +241,8 @@ pub(super) struct SetPlan<'a> {
     pub threshold: u8,
     /// argon2id costs of the share files.
     pub kdf: KdfParams,
+    /// Share sets of the domain revoked before (carried over by a rotation).
+    pub revoked_sets: Vec<RevokedSet>,
 }
 
 /// A key split and sealed: the manifest describing the new set, and the sealed files.
@@ -323,6 +326,7 @@ pub(super) fn split_and_seal(
         key_id,
         kcv,
         created: Timestamp::now(),
+        revoked_sets: plan.revoked_sets.clone(),
     })?;
     Ok(SealedSet {
         manifest,
@@ -359,9 +363,10 @@ pub(super) fn verify_all(
     Ok(())
 }
 
-const RETRY: &str = "nothing was published; run the genesis again, and report it if it persists";
+pub(super) const RETRY: &str =
+    "nothing was published; run the ceremony again, and report it if it persists";
 
-fn ids(officials: &[Official]) -> Vec<String> {
+pub(super) fn ids(officials: &[Official]) -> Vec<String> {
     officials.iter().map(|o| o.id().to_string()).collect()
 }
 
@@ -396,7 +401,7 @@ pub(super) fn generate_key(sessions: &[TokenSession]) -> Result<DomainKey, Cerem
 
 /// Seals `official`'s share under a passphrase they choose, asking again while it is too weak
 /// on a terminal (a scripted attendant fails instead of looping).
-fn seal_for(
+pub(super) fn seal_for(
     official: &Official,
     share: &Share,
     header: ShareHeader,
@@ -456,8 +461,9 @@ pub(super) fn import_and_prove_as(
     Ok(kek)
 }
 
-/// The official opens their freshly written share file and checks it against the manifest.
-fn verify_own_share(
+/// The official opens their freshly written share file in `dir`/shares and checks it against
+/// the manifest.
+pub(super) fn verify_own_share(
     manifest: &Manifest,
     official: &Official,
     sealed: &SealedShare,

@@ -1,7 +1,11 @@
-//! Gathering a quorum: officials offer their share files one at a time; each is checked the moment
-//! it is offered (the file, its binding to the manifest, one share per official, the official's
-//! passphrase, verification against the verifier set) and a bad one is named and set aside; once
-//! t shares verified, the rest are not needed. Unlock, drill and rotation share this one piece.
+//! The quorum: current officials come forward one at a time with their share files; each file is
+//! checked the moment it is offered (read, bound to the manifest — revoked sets included — one
+//! share per official, then the official's passphrase and the share's verification), a bad one is
+//! named with its official and set aside, and once t shares verified the domain key is rebuilt
+//! and checked against the manifest's key commitment. Unlock and reshare both gather their quorum
+//! here, recording each offer in the transcript under their own ceremony's name.
+//!
+//! The rebuilt key leaves only as a zeroizing [`DomainKey`]; shares never leave at all.
 
 use std::path::{Path, PathBuf};
 
@@ -14,61 +18,43 @@ use super::attendant::{Attendant, Event};
 use super::error::CeremonyError;
 use super::transcript::{Record, Transcript};
 
-/// The verified shares of a quorum, and the files refused on the way.
+/// What a quorum produced.
 #[derive(Debug)]
-pub struct Quorum {
-    /// Officials and their verified shares, in the order accepted.
-    pub accepted: Vec<(String, Share)>,
+pub(super) struct Quorum {
+    /// The rebuilt domain key, checked against the manifest's key id.
+    pub key: DomainKey,
+    /// Officials whose shares were used, in the order they came forward.
+    pub accepted: Vec<String>,
     /// Share files refused, with the reason.
     pub refused: Vec<(PathBuf, String)>,
 }
 
-impl Quorum {
-    /// The ids of the officials whose shares were accepted.
-    pub fn officials(&self) -> Vec<String> {
-        self.accepted.iter().map(|(id, _)| id.clone()).collect()
-    }
-
-    /// Rebuilds the domain key and checks it against the manifest's key commitment.
-    pub fn rebuild(self, manifest: &Manifest) -> Result<DomainKey, CeremonyError> {
-        let shares: Vec<Share> = self.accepted.into_iter().map(|(_, share)| share).collect();
-        combine(&shares, manifest.threshold(), manifest.verifier_set(), manifest.key_id()).map_err(|e| {
-            CeremonyError::refused(
-                e.to_string(),
-                "the shares and the manifest disagree: check the manifest digest against the signed ceremony sheet",
-            )
-        })
-    }
-}
-
-/// Takes the share files in order until t verified; names and records every refusal.
-/// `ceremony` prefixes the transcript steps (`unlock.share-accepted`).
-pub fn gather_quorum(
+/// Takes the shares as offered and rebuilds the key from the first t that pass; every offer is
+/// recorded as `<ceremony>.share-accepted` or `<ceremony>.share-refused`.
+pub(super) fn gather(
+    ceremony: &str,
     manifest: &Manifest,
     files: &[PathBuf],
-    ceremony: &str,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Quorum, CeremonyError> {
     let needed = usize::from(manifest.threshold());
-    let mut quorum = Quorum {
-        accepted: Vec::new(),
-        refused: Vec::new(),
-    };
+    let mut accepted: Vec<(String, Share)> = Vec::new();
+    let mut refused = Vec::new();
     for file in files {
-        if quorum.accepted.len() == needed {
+        if accepted.len() == needed {
             attendant.announce(&Event::Step(format!(
                 "{} not needed: the quorum is complete",
                 file.display()
             )));
             continue;
         }
-        match offer(manifest, file, &quorum.accepted, attendant) {
+        match offer(manifest, file, &accepted, attendant) {
             Ok((official, share)) => {
-                quorum.accepted.push((official.clone(), share));
+                accepted.push((official.clone(), share));
                 attendant.announce(&Event::ShareAccepted {
                     official: official.clone(),
-                    accepted: quorum.accepted.len(),
+                    accepted: accepted.len(),
                     needed,
                 });
                 transcript.append(Record {
@@ -91,22 +77,30 @@ pub fn gather_quorum(
                     detail: [("reason".into(), reason.clone())].into(),
                     ..Record::default()
                 })?;
-                quorum.refused.push((file.clone(), reason));
+                refused.push((file.clone(), reason));
             }
         }
     }
-    if quorum.accepted.len() < needed {
-        let missing = needed - quorum.accepted.len();
+    if accepted.len() < needed {
+        let missing = needed - accepted.len();
         return Err(CeremonyError::refused(
             format!(
                 "{} of {needed} shares accepted: {missing} more {} needed; the key was not rebuilt",
-                quorum.accepted.len(),
+                accepted.len(),
                 if missing == 1 { "is" } else { "are" }
             ),
             "bring more officials with their share files, then run the ceremony again",
         ));
     }
-    Ok(quorum)
+    let officials: Vec<String> = accepted.iter().map(|(id, _)| id.clone()).collect();
+    let shares: Vec<Share> = accepted.into_iter().map(|(_, share)| share).collect();
+    let key = combine(&shares, manifest.threshold(), manifest.verifier_set(), manifest.key_id())
+        .map_err(|e| CeremonyError::refused(e.to_string(), "the shares and the manifest disagree: check the manifest digest against the signed ceremony sheet"))?;
+    Ok(Quorum {
+        key,
+        accepted: officials,
+        refused,
+    })
 }
 
 /// Checks one offered share: the file, its binding to the manifest, not a second share of the

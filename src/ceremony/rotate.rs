@@ -26,7 +26,7 @@ use super::error::CeremonyError;
 use super::genesis::{
     generate_key, import_and_prove, open_tokens, split_and_seal, verify_all, SealedSet, SetPlan,
 };
-use super::quorum::gather_quorum;
+use super::quorum;
 use super::transcript::{self, Record, Transcript};
 
 /// The journal's file name, beside the manifest.
@@ -198,8 +198,14 @@ fn prepare(
         detail: [("from_epoch".into(), manifest.epoch().to_string())].into(),
         ..Record::default()
     })?;
-    let quorum = gather_quorum(&manifest, &request.shares, "rotate", transcript, attendant)?;
-    drop(quorum.rebuild(&manifest)?);
+    // The rebuilt old key proves the quorum; rotation itself needs only the token's copy.
+    drop(quorum::gather(
+        "rotate",
+        &manifest,
+        &request.shares,
+        transcript,
+        attendant,
+    )?);
     attendant.announce(&Event::Step(
         "the quorum is verified: the rotation is authorized".into(),
     ));
@@ -222,6 +228,7 @@ fn prepare(
         officials: &officials,
         threshold: manifest.threshold(),
         kdf: request.kdf,
+        revoked_sets: manifest.revoked_sets().to_vec(),
     };
     let SealedSet {
         manifest: new_manifest,

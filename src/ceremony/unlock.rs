@@ -1,8 +1,7 @@
 //! Unlock: the quorum rebuilds the domain key into a token — at the embassy after the home site
-//! is lost, or into a throwaway token for a drill. Officials come forward one at a time; each
-//! share is checked the moment it is offered and a bad one is named with its official and set
-//! aside; with t verified shares the key is rebuilt, checked against the manifest's key
-//! commitment, imported, and proven on the token. Every step goes into the transcript.
+//! is lost, or into a throwaway token for a drill. The [`quorum`](super::quorum) checks each
+//! share as it is offered and rebuilds the key from t verified shares; the key is then imported
+//! and proven on the token. Every step goes into the transcript.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::genesis::{import_and_prove_as, open_tokens};
-use super::quorum::gather_quorum;
+use super::quorum;
 use super::transcript::{self, Record, Transcript};
 
 /// What an unlock is asked to do.
@@ -106,7 +105,7 @@ struct Rebuilt {
     refused: Vec<(PathBuf, String)>,
 }
 
-/// Takes the shares as offered, rebuilds the key from the first t that pass, imports it.
+/// Gathers the quorum, then imports the rebuilt key into the target token and proves it there.
 fn quorum(
     request: &UnlockRequest,
     manifest: &Manifest,
@@ -117,24 +116,19 @@ fn quorum(
     let session = sessions
         .pop()
         .ok_or_else(|| CeremonyError::refused("no target token", "give --hsm URI"))?;
-
-    let quorum = gather_quorum(manifest, &request.shares, "unlock", transcript, attendant)?;
-    let officials = quorum.officials();
-    let refused = quorum.refused.clone();
-    let key = quorum.rebuild(manifest)?;
+    let gathered = quorum::gather("unlock", manifest, &request.shares, transcript, attendant)?;
     let selector = KeySelector::domain_key(
         manifest.domain(),
         manifest.epoch(),
         manifest.key_id().as_bytes(),
     );
-    let handle = import_and_prove_as(&session, &key, &selector, request.persistence)?;
-    drop(key);
+    let handle = import_and_prove_as(&session, &gathered.key, &selector, request.persistence)?;
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),
     });
     transcript.append(Record {
         step: "unlock.key-imported".into(),
-        actors: officials.clone(),
+        actors: gathered.accepted.clone(),
         detail: [
             ("token".into(), session.token().label.clone()),
             ("serial".into(), session.token().serial.clone()),
@@ -150,8 +144,8 @@ fn quorum(
     Ok(Rebuilt {
         session,
         key: handle,
-        accepted: officials,
-        refused,
+        accepted: gathered.accepted,
+        refused: gathered.refused,
     })
 }
 

@@ -74,7 +74,7 @@ impl Attendant for RoomAttendant {
         }
         Err(CeremonyError::refused(
             format!("official {} chose no acceptable passphrase", official.id()),
-            "nothing was published; start the genesis again when the official is ready",
+            "nothing was published; start the ceremony again when the official is ready",
         ))
     }
 

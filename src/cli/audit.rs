@@ -72,6 +72,16 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
     for (official, state) in &audit.share_files {
         text += &format!("  share {official:<18} {state}\n");
     }
+    for revoked in &audit.revoked_sets {
+        text += &format!(
+            "  revoked set {} (epoch {}) on {}: {} — recorded by the reshare at line {}\n",
+            revoked.set_id,
+            revoked.epoch,
+            revoked.revoked_at,
+            revoked.reason,
+            revoked.recorded_at_line
+        );
+    }
     text += &format!(
         "closing digest    {}\n                  {}\n",
         hex_groups(&audit.closing_digest),

@@ -64,7 +64,7 @@ pub struct KdfArgs {
 }
 
 impl KdfArgs {
-    fn params(&self) -> Result<KdfParams, Failure> {
+    pub(super) fn params(&self) -> Result<KdfParams, Failure> {
         KdfParams::new(self.kdf_memory_kib, self.kdf_passes, self.kdf_lanes).map_err(|e| {
             Failure::new(
                 e.to_string(),

@@ -132,8 +132,20 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
         row("kcv", manifest.kcv().to_string()),
         row("created", manifest.created().to_string()),
         row("tool version", manifest.tool_version()),
-        row("digest", manifest.digest().grouped()),
     ]);
+    for revoked in manifest.revoked_sets() {
+        rows.push(row(
+            "revoked set",
+            format!(
+                "{} (epoch {}) on {}: {}",
+                hex::encode(revoked.set_id()),
+                revoked.epoch(),
+                revoked.revoked_at(),
+                revoked.reason()
+            ),
+        ));
+    }
+    rows.push(row("digest", manifest.digest().grouped()));
     rows
 }
 

@@ -11,6 +11,7 @@ mod open;
 mod output;
 mod progress;
 mod prompt;
+mod reshare;
 mod seal;
 mod share;
 mod stdio;
@@ -51,6 +52,9 @@ enum Command {
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Replace the share set: a quorum of current officials re-splits the key for new officials
+    /// and a new threshold; the old set is revoked.
+    Reshare(reshare::ReshareArgs),
     /// Rehearse a full restore on a throwaway token: unlock, open the canary archive, destroy.
     Drill(ceremony::DrillArgs),
     /// The whole story on throwaway tokens: genesis, sealing, disaster, unlock, restore, audit.
@@ -75,6 +79,7 @@ pub fn run() -> ExitCode {
         Command::Unlock(args) => ceremony::run_unlock(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
         Command::Rotate(args) => ceremony::run_rotate(&args),
+        Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => ceremony::run_demo(&args),
     };

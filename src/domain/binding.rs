@@ -3,9 +3,12 @@
 //! same share id and threshold, and its fingerprint is the one the manifest records. After: the
 //! share inside has the header's identifier and verifies against the manifest's verifier set.
 //!
+//! A share file of a set the manifest lists as revoked is refused by name, with the revocation's
+//! date and reason, before anything else about it is examined.
+//!
 //! It must never return a share that failed a check, and its errors say which check failed
-//! (wrong passphrase, damaged file, another domain, epoch or set, not recorded in this manifest)
-//! with public facts only.
+//! (wrong passphrase, damaged file, another domain, epoch or set, a revoked set, not recorded in
+//! this manifest) with public facts only.
 
 use super::manifest::{Manifest, OfficialEntry};
 use crate::primitives::secret::Passphrase;
@@ -26,6 +29,18 @@ pub enum ShareCheckError {
         expected: String,
         /// The file's value.
         found: String,
+    },
+    /// The file belongs to a share set the manifest lists as revoked.
+    #[error("official {official}: this share belongs to set {set_id}, revoked on {revoked_at}: {reason}")]
+    Revoked {
+        /// The official the file names.
+        official: String,
+        /// The revoked set's id, hex.
+        set_id: String,
+        /// When it was revoked.
+        revoked_at: String,
+        /// Why.
+        reason: String,
     },
     /// The file's official is not in the manifest.
     #[error("this share file is for official `{official}`, who is not listed in the manifest")]
@@ -106,6 +121,11 @@ impl ShareCheckError {
                 "use the manifest of this share's domain, epoch and share set, or the share file \
                  that belongs to this manifest; `custody inspect FILE` shows both"
             }
+            Self::Revoked { .. } => {
+                "this share file was replaced at a reshare: use the official's share file of the \
+                 current set; if the old file may be in the wrong hands, rotate the key (custody \
+                 rotate)"
+            }
             Self::NotListed { .. } => {
                 "check that this share file and this manifest belong together; `custody inspect \
                  FILE` shows whose share it is"
@@ -137,6 +157,7 @@ impl Manifest {
     /// returns its official's entry.
     pub fn check_share(&self, sealed: &SealedShare) -> Result<&OfficialEntry, ShareCheckError> {
         let header = sealed.header();
+        self.check_not_revoked(header)?;
         self.check_share_set(header)?;
         let entry = self
             .official(&header.official)
@@ -197,6 +218,22 @@ impl Manifest {
             share_id: share.identifier(),
         })?;
         Ok(share)
+    }
+
+    /// A file of this domain whose set was revoked is named as revoked, whatever else it says.
+    fn check_not_revoked(&self, header: &ShareHeader) -> Result<(), ShareCheckError> {
+        if header.domain != self.domain() {
+            return Ok(());
+        }
+        match self.revocation(&header.set_id) {
+            Some(revoked) => Err(ShareCheckError::Revoked {
+                official: header.official.clone(),
+                set_id: hex::encode(revoked.set_id()),
+                revoked_at: revoked.revoked_at().to_string(),
+                reason: revoked.reason().to_owned(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Domain, epoch and set id first: a file from elsewhere is named as such, not as a stranger.

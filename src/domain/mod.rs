@@ -17,6 +17,7 @@ mod timestamp;
 pub use binding::ShareCheckError;
 pub use manifest::{
     Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry,
+    RevokedSet,
 };
 pub use official::{InvalidOfficial, Official, OfficialId, MAX_TEXT_CHARS};
 pub use officials_file::{load_officials, parse_officials, OfficialsFileError, OFFICIALS_RANGE};

@@ -83,6 +83,7 @@ impl Domain {
             key_id: KeyId::of(&key),
             kcv: Kcv::of(&key),
             created: Timestamp::parse("2026-11-26T20:40:05Z").unwrap(),
+            revoked_sets: Vec::new(),
         })
         .unwrap();
         let dir = tempfile::tempdir().unwrap();

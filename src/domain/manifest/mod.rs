@@ -1,7 +1,7 @@
 //! The manifest: the public, versioned JSON description of one share set of a domain — domain,
 //! epoch, set id, threshold, the officials with their share ids and share-file fingerprints, the
-//! verifier set, the key id and KCV, when and by which custody it was made (normative text:
-//! docs/FORMAT-manifest-draft.md).
+//! verifier set, the key id and KCV, when and by which custody it was made, and the share sets
+//! of the domain that were revoked (normative text: docs/FORMAT.md section 6).
 //!
 //! This module owns the typed manifest, loading it (size cap, strict JSON, every rule checked in
 //! `wire`), writing it (pretty JSON, atomically) and its canonical encoding and digest. A
@@ -9,12 +9,14 @@
 
 mod digest;
 mod error;
+mod revocation;
 mod wire;
 
 use std::path::Path;
 
 pub use digest::ManifestDigest;
 pub use error::{ManifestError, ManifestProblem};
+pub use revocation::{RevokedSet, MAX_REASON_CHARS};
 
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
@@ -85,6 +87,8 @@ pub struct ManifestFields {
     pub kcv: Kcv,
     /// When the share set was made.
     pub created: Timestamp,
+    /// Earlier share sets of the domain, refused from now on; never the current set.
+    pub revoked_sets: Vec<RevokedSet>,
 }
 
 /// A validated manifest, with its canonical encoding and digest.
@@ -217,6 +221,18 @@ impl Manifest {
     /// When the share set was made.
     pub fn created(&self) -> Timestamp {
         self.fields.created
+    }
+
+    /// The share sets revoked, oldest first.
+    pub fn revoked_sets(&self) -> &[RevokedSet] {
+        &self.fields.revoked_sets
+    }
+
+    /// The revocation of the share set `set_id`, if it was revoked.
+    pub fn revocation(&self, set_id: &[u8; SET_ID_LEN]) -> Option<&RevokedSet> {
+        self.revoked_sets()
+            .iter()
+            .find(|revoked| revoked.set_id() == set_id)
     }
 
     /// The custody version that made the manifest.

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Manifest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry, FORMAT, VERSION,
+    Manifest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry, RevokedSet, FORMAT,
+    VERSION,
 };
 use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
@@ -35,6 +36,20 @@ pub(super) struct ManifestJson {
     kcv: String,
     created: String,
     tool_version: String,
+    /// Omitted when no set was revoked, so one manifest has one JSON form (and manifests from
+    /// before revocation existed keep their bytes and digest); present, it is never empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoked_sets: Option<Vec<RevokedSetJson>>,
+}
+
+/// One entry of `revoked_sets`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokedSetJson {
+    set_id: String,
+    epoch: u64,
+    revoked_at: String,
+    reason: String,
 }
 
 /// One entry of `officials`.
@@ -64,6 +79,24 @@ impl From<&Manifest> for ManifestJson {
             kcv: hex::encode(fields.kcv.as_bytes()),
             created: fields.created.to_string(),
             tool_version: manifest.tool_version.clone(),
+            revoked_sets: (!fields.revoked_sets.is_empty()).then(|| {
+                fields
+                    .revoked_sets
+                    .iter()
+                    .map(RevokedSetJson::from)
+                    .collect()
+            }),
+        }
+    }
+}
+
+impl From<&RevokedSet> for RevokedSetJson {
+    fn from(revoked: &RevokedSet) -> Self {
+        Self {
+            set_id: hex::encode(revoked.set_id()),
+            epoch: revoked.epoch().into(),
+            revoked_at: revoked.revoked_at().to_string(),
+            reason: revoked.reason().to_owned(),
         }
     }
 }
@@ -103,13 +136,9 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
     let verifier_set = check_verifier_set(&json.verifier_set, threshold)?;
     let key_id = KeyId::from_bytes(fixed_hex("key_id", &json.key_id)?);
     let kcv = Kcv::from_bytes(fixed_hex("kcv", &json.kcv)?);
-    let created = Timestamp::parse(&json.created).ok_or_else(|| {
-        ManifestError::invalid(
-            "created",
-            "must be a UTC time written YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-11-26T20:40:05Z",
-        )
-    })?;
+    let created = timestamp("created", &json.created)?;
     check_tool_version(&json.tool_version)?;
+    let revoked_sets = check_revoked_sets(json.revoked_sets.as_deref(), epoch, &set_id)?;
     let fields = ManifestFields {
         domain: json.domain,
         epoch,
@@ -119,6 +148,7 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
         key_id,
         kcv,
         created,
+        revoked_sets,
     };
     Manifest::assemble(fields, json.tool_version)
 }
@@ -211,6 +241,64 @@ fn check_verifier_set(text: &str, threshold: u8) -> Result<VerifierSet, Manifest
         ));
     }
     Ok(verifier_set)
+}
+
+/// Each record valid, set ids distinct and never the current set's, epochs not after the
+/// manifest's; an empty list is written by omitting the member.
+fn check_revoked_sets(
+    entries: Option<&[RevokedSetJson]>,
+    epoch: u32,
+    current: &[u8; SET_ID_LEN],
+) -> Result<Vec<RevokedSet>, ManifestError> {
+    let Some(entries) = entries else {
+        return Ok(Vec::new());
+    };
+    if entries.is_empty() {
+        return Err(ManifestError::invalid(
+            "revoked_sets",
+            "is empty; a manifest with no revoked set omits the member",
+        ));
+    }
+    let mut revoked: Vec<RevokedSet> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let field = |name: &str| format!("revoked_sets[{index}].{name}");
+        let set_id = fixed_hex::<SET_ID_LEN>(&field("set_id"), &entry.set_id)?;
+        if &set_id == current {
+            return Err(ManifestError::invalid(
+                field("set_id"),
+                "is the current share set; the set in use cannot be revoked",
+            ));
+        }
+        if revoked.iter().any(|earlier| earlier.set_id() == &set_id) {
+            return Err(ManifestError::invalid(
+                field("set_id"),
+                format!("repeats the revoked set {}", entry.set_id),
+            ));
+        }
+        let set_epoch = u32::try_from(entry.epoch)
+            .ok()
+            .filter(|set_epoch| *set_epoch <= epoch)
+            .ok_or_else(|| {
+                ManifestError::invalid(
+                    field("epoch"),
+                    format!("is {}, after the manifest's epoch {epoch}", entry.epoch),
+                )
+            })?;
+        let revoked_at = timestamp(&field("revoked_at"), &entry.revoked_at)?;
+        let record = RevokedSet::new(set_id, set_epoch, revoked_at, entry.reason.clone())
+            .map_err(|problem| ManifestError::invalid(field("reason"), problem))?;
+        revoked.push(record);
+    }
+    Ok(revoked)
+}
+
+fn timestamp(field: &str, text: &str) -> Result<Timestamp, ManifestError> {
+    Timestamp::parse(text).ok_or_else(|| {
+        ManifestError::invalid(
+            field,
+            "must be a UTC time written YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-11-26T20:40:05Z",
+        )
+    })
 }
 
 fn check_tool_version(text: &str) -> Result<(), ManifestError> {

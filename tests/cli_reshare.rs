@@ -1,0 +1,319 @@
+//! Reshare and revocation end to end through the `custody` binary on real SoftHSM tokens, in
+//! scripted mode with tiny argon2 costs: a quorum of current officials hands the key to new
+//! officials and a new threshold, the old set is revoked and refused by name, and a reshare that
+//! fails — too few shares, or stopped before the new officials verified — changes nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod room;
+
+use std::path::PathBuf;
+
+use room::{officials_toml, passphrase, Room, Run};
+
+/// Two officials stay, one joins: a 2-of-3 set.
+const NEW_OFFICIALS: [(&str, &str); 3] = [
+    ("cio", "Government CIO"),
+    ("ria", "Director of RIA"),
+    ("state-ciso", "State CISO"),
+];
+
+const WARNING: &str = "revoked shares still rebuild the same key mathematically; if a share may \
+                       be compromised, rotate the key (custody rotate)";
+
+impl Room {
+    fn new_officials(&self) -> PathBuf {
+        let file = self.hsm.dir().join("new-officials.toml");
+        std::fs::write(&file, officials_toml(&NEW_OFFICIALS)).unwrap();
+        let pass = self.pdir.join("state-ciso.pass");
+        std::fs::write(pass, passphrase("state-ciso")).unwrap();
+        file
+    }
+
+    fn reshare(&self, officials: &std::path::Path, threshold: &str, shares: &[String]) -> Run {
+        let manifest = self.dir().join("manifest.json");
+        let mut args: Vec<String> = [
+            "reshare",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--officials",
+            officials.to_str().unwrap(),
+            "--threshold",
+            threshold,
+            "--reason",
+            "justice minister retired",
+            "--passphrases",
+            self.pdir.to_str().unwrap(),
+            "--kdf-memory-kib",
+            "64",
+            "--kdf-passes",
+            "1",
+            "--kdf-lanes",
+            "1",
+        ]
+        .map(str::to_owned)
+        .into();
+        args.extend(shares.iter().cloned());
+        self.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    fn manifest_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.dir().join("manifest.json")).unwrap()
+    }
+
+    fn set_id(&self) -> String {
+        let manifest: serde_json::Value = serde_json::from_slice(&self.manifest_bytes()).unwrap();
+        manifest["set_id"].as_str().unwrap().to_owned()
+    }
+
+    fn audit(&self) -> Run {
+        self.custody(&["audit", self.dir().to_str().unwrap()])
+    }
+
+    /// Nothing of a reshare is left in the domain directory.
+    fn assert_untouched(&self, manifest: &[u8]) {
+        assert_eq!(self.manifest_bytes(), manifest, "the manifest changed");
+        assert!(!self.dir().join(".reshare-incomplete").exists());
+        let revoked_dirs: Vec<_> = std::fs::read_dir(self.dir().join("shares"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("revoked-"))
+            .collect();
+        assert!(revoked_dirs.is_empty(), "{revoked_dirs:?}");
+    }
+}
+
+#[test]
+fn a_reshare_hands_the_key_to_new_officials_and_refuses_the_old_set_by_name() {
+    let room = Room::new();
+    room.genesis();
+    let old_set = room.set_id();
+    let officials = room.new_officials();
+    let run = room.reshare(
+        &officials,
+        "2",
+        &[room.share("cio"), room.share("justice"), room.share("ria")],
+    );
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(WARNING), "{}", run.stdout);
+    assert!(run.stdout.contains("Reshare complete"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("state-ciso opened and verified their own share"),
+        "{}",
+        run.stdout
+    );
+    assert_ne!(room.set_id(), old_set);
+    let manifest: serde_json::Value = serde_json::from_slice(&room.manifest_bytes()).unwrap();
+    assert_eq!(manifest["threshold"], 2);
+    assert_eq!(manifest["revoked_sets"][0]["set_id"], old_set.as_str());
+    assert_eq!(
+        manifest["revoked_sets"][0]["reason"],
+        "justice minister retired"
+    );
+
+    // The old files are kept aside; the departed officials' are gone from shares/.
+    let aside = room.dir().join(format!("shares/revoked-{old_set}"));
+    for id in [
+        "cio",
+        "justice",
+        "ria",
+        "president-office",
+        "auditor-general",
+    ] {
+        assert!(aside.join(format!("{id}.share")).is_file(), "{id}");
+    }
+    assert!(!std::path::Path::new(&room.share("justice")).exists());
+    assert!(std::path::Path::new(&room.share("state-ciso")).is_file());
+    let old = |id: &str| aside.join(format!("{id}.share")).display().to_string();
+
+    let refused = room.unlock(&[old("justice"), old("cio"), old("ria")]);
+    assert!(!refused.ok);
+    let revoked = format!("official justice: this share belongs to set {old_set}, revoked on ");
+    assert!(refused.stdout.contains(&revoked), "{}", refused.stdout);
+    assert!(
+        refused.stdout.contains(": justice minister retired"),
+        "{}",
+        refused.stdout
+    );
+    assert!(
+        refused.stderr.contains("0 of 2 shares accepted"),
+        "{}",
+        refused.stderr
+    );
+
+    let verify = room.custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        room.dir().join("manifest.json").to_str().unwrap(),
+        &old("cio"),
+        "--passphrase-file",
+        room.pdir.join("cio.pass").to_str().unwrap(),
+    ]);
+    assert!(!verify.ok);
+    assert!(
+        verify
+            .stderr
+            .contains("official cio: this share belongs to set"),
+        "{}",
+        verify.stderr
+    );
+    assert!(
+        verify.stderr.contains("rotate the key"),
+        "{}",
+        verify.stderr
+    );
+
+    let spare = room.hsm.token("spare");
+    let unlocked = room.unlock_into(&spare, &[room.share("state-ciso"), room.share("cio")]);
+    assert!(unlocked.ok, "{}{}", unlocked.stdout, unlocked.stderr);
+    assert!(
+        unlocked.stdout.contains("2 of 2 accepted"),
+        "{}",
+        unlocked.stdout
+    );
+
+    let inspect = room.custody(&[
+        "inspect",
+        room.dir().join("manifest.json").to_str().unwrap(),
+    ]);
+    assert!(inspect.ok, "{}", inspect.stderr);
+    assert!(
+        inspect
+            .stdout
+            .contains(&format!("revoked set    {old_set} (epoch 1) on ")),
+        "{}",
+        inspect.stdout
+    );
+
+    let audit = room.audit();
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    assert!(audit.stdout.contains("reshare"), "{}", audit.stdout);
+    assert!(
+        audit
+            .stdout
+            .contains(&format!("revoked set {old_set} (epoch 1)")),
+        "{}",
+        audit.stdout
+    );
+}
+
+#[test]
+fn a_drill_after_a_reshare_still_opens_the_genesis_canary() {
+    let room = Room::new();
+    room.genesis();
+    let officials = room.new_officials();
+    let run = room.reshare(
+        &officials,
+        "2",
+        &[
+            room.share("ria"),
+            room.share("auditor-general"),
+            room.share("cio"),
+        ],
+    );
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let manifest = room.dir().join("manifest.json").display().to_string();
+    let drill = room.custody(&[
+        "drill",
+        "--manifest",
+        &manifest,
+        "--passphrases",
+        room.pdir.to_str().unwrap(),
+        &room.share("ria"),
+        &room.share("state-ciso"),
+    ]);
+    assert!(drill.ok, "{}{}", drill.stdout, drill.stderr);
+    assert!(drill.stdout.contains("DRILL PASSED"), "{}", drill.stdout);
+    let audit = room.audit();
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}
+
+#[test]
+fn a_reshare_with_one_share_too_few_changes_nothing() {
+    let room = Room::new();
+    room.genesis();
+    let before = room.manifest_bytes();
+    let officials = room.new_officials();
+    let run = room.reshare(&officials, "2", &[room.share("cio"), room.share("ria")]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("2 of 3 shares accepted: 1 more is needed"),
+        "{}",
+        run.stderr
+    );
+    room.assert_untouched(&before);
+    let audit = room.audit();
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}
+
+#[test]
+fn a_reshare_stopped_before_the_new_officials_verify_leaves_the_old_set_in_force() {
+    let room = Room::new();
+    room.genesis();
+    let before = room.manifest_bytes();
+    let officials = room.new_officials();
+    std::fs::remove_file(room.pdir.join("state-ciso.pass")).unwrap();
+    let run = room.reshare(
+        &officials,
+        "2",
+        &[room.share("cio"), room.share("justice"), room.share("ria")],
+    );
+    assert!(!run.ok);
+    assert!(run.stderr.contains("official state-ciso"), "{}", run.stderr);
+    room.assert_untouched(&before);
+    let unlocked = room.unlock(&[room.share("justice"), room.share("cio"), room.share("ria")]);
+    assert!(unlocked.ok, "{}{}", unlocked.stdout, unlocked.stderr);
+    let audit = room.audit();
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    assert!(!audit.stdout.contains("revoked set"), "{}", audit.stdout);
+}
+
+#[test]
+fn a_reshare_refuses_a_threshold_that_does_not_fit() {
+    let room = Room::new();
+    room.genesis();
+    let before = room.manifest_bytes();
+    let officials = room.new_officials();
+    let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let run = room.reshare(&officials, "4", &shares);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("does not fit 3 new officials"),
+        "{}",
+        run.stderr
+    );
+    room.assert_untouched(&before);
+}
+
+#[test]
+fn a_leftover_staging_directory_is_cleared_unless_its_manifest_is_in_force() {
+    let room = Room::new();
+    room.genesis();
+    let officials = room.new_officials();
+    let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let staging = room.dir().join(".reshare-incomplete");
+    // As a reshare killed after its commit point leaves it: the staged manifest is in force.
+    std::fs::create_dir_all(staging.join("shares")).unwrap();
+    std::fs::write(staging.join("manifest.json"), room.manifest_bytes()).unwrap();
+    let run = room.reshare(&officials, "2", &shares);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("interrupted before its share files were moved"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        staging.join("manifest.json").is_file(),
+        "the new files' directory was removed"
+    );
+    // As one killed before it: a stale staging directory, removed by the next reshare.
+    std::fs::write(staging.join("manifest.json"), b"{}").unwrap();
+    let run = room.reshare(&officials, "2", &shares);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(!staging.exists());
+}

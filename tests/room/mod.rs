@@ -1,0 +1,150 @@
+//! A ceremony room for tests that run the `custody` binary: its own SoftHSM with a home and an
+//! embassy token, five officials, their passphrases in a PDIR, and helpers for genesis, unlock
+//! and share paths with tiny argon2 costs.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::common::{OwnSoftHsm, TestToken};
+
+pub const OFFICIALS: [(&str, &str); 5] = [
+    ("cio", "Government CIO"),
+    ("justice", "Minister of Justice"),
+    ("ria", "Director of RIA"),
+    ("president-office", "Head of the President's Office"),
+    ("auditor-general", "Auditor General"),
+];
+
+/// A ceremony room: its own SoftHSM with a home and an embassy token, officials and passphrases.
+pub struct Room {
+    pub hsm: OwnSoftHsm,
+    pub home: TestToken,
+    pub embassy: TestToken,
+    pub officials: PathBuf,
+    pub pdir: PathBuf,
+}
+
+impl Room {
+    pub fn new() -> Self {
+        let hsm = OwnSoftHsm::new();
+        let home = hsm.token("home");
+        let embassy = hsm.token("embassy");
+        let officials = hsm.dir().join("officials.toml");
+        std::fs::write(&officials, officials_toml(&OFFICIALS)).unwrap();
+        let pdir = hsm.dir().join("pdir");
+        std::fs::create_dir(&pdir).unwrap();
+        for (id, _) in OFFICIALS {
+            std::fs::write(pdir.join(format!("{id}.pass")), passphrase(id)).unwrap();
+        }
+        Self {
+            hsm,
+            home,
+            embassy,
+            officials,
+            pdir,
+        }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.hsm.dir().join("ee-registries")
+    }
+
+    pub fn custody(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_custody"))
+            .env("SOFTHSM2_CONF", self.home.softhsm_conf())
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(output)
+    }
+
+    pub fn genesis_with(&self, officials: &Path, threshold: &str, out: &Path) -> Run {
+        self.custody(&[
+            "genesis",
+            "--domain",
+            "ee-registries",
+            "--officials",
+            officials.to_str().unwrap(),
+            "--threshold",
+            threshold,
+            "--hsm",
+            &self.home.uri.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+            "--passphrases",
+            self.pdir.to_str().unwrap(),
+            "--kdf-memory-kib",
+            "64",
+            "--kdf-passes",
+            "1",
+            "--kdf-lanes",
+            "1",
+        ])
+    }
+
+    pub fn genesis(&self) -> Run {
+        let run = self.genesis_with(&self.officials, "3", &self.dir());
+        assert!(run.ok, "genesis failed: {}{}", run.stdout, run.stderr);
+        run
+    }
+
+    pub fn share(&self, official: &str) -> String {
+        self.dir()
+            .join("shares")
+            .join(format!("{official}.share"))
+            .display()
+            .to_string()
+    }
+
+    pub fn unlock(&self, shares: &[String]) -> Run {
+        self.unlock_into(&self.embassy, shares)
+    }
+
+    pub fn unlock_into(&self, token: &TestToken, shares: &[String]) -> Run {
+        let manifest = self.dir().join("manifest.json");
+        let mut args = vec![
+            "unlock".to_owned(),
+            "--manifest".into(),
+            manifest.display().to_string(),
+            "--hsm".into(),
+            token.uri.to_string(),
+            "--passphrases".into(),
+            self.pdir.display().to_string(),
+        ];
+        args.extend(shares.iter().cloned());
+        self.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+}
+
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            ok: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+pub fn officials_toml(officials: &[(&str, &str)]) -> String {
+    officials
+        .iter()
+        .map(|(id, name)| {
+            format!(
+                "[[official]]\nid = \"{id}\"\nname = \"{name}\"\nrole = \"Office of {name}\"\n\n"
+            )
+        })
+        .collect()
+}
+
+pub fn passphrase(official: &str) -> String {
+    format!("amber {official} lantern orbit seventeen")
+}
