@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Archive, ArchiveIdentity, MAX_HEADER_LEN};
 use crate::domain::Manifest;
-use crate::files::{read_at_most, sync_parent, write_atomic};
+use crate::files::{read_at_most, sync_filesystem, sync_parent, write_atomic};
 use crate::hsm::{DomainKeyHandle, KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
@@ -120,6 +120,8 @@ pub fn rotate(
         already,
         skipped,
     } = rewrap_all(request, &session, &journal, &new_manifest, attendant)?;
+    // Every new header must be on disk before the key that opens the old ones is destroyed.
+    sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
     transcript.append(Record {
         step: "rotate.archives-rewrapped".into(),
         detail: [
