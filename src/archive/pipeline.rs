@@ -1,7 +1,9 @@
 //! The parallel engine under seal, open and verify: the calling thread cuts the input into
-//! fixed-size segments and writes results in order; worker threads (one per core) transform
-//! segments in between. At most a fixed number of segments are in flight, so memory stays
-//! bounded by a small constant whatever the input size.
+//! fixed-size segments and writes results in order; helper threads (one per core but one)
+//! transform segments in between, and the calling thread transforms a segment itself whenever
+//! the helpers are all busy, so every core works and no more threads are busy than there are
+//! cores (docs/PERFORMANCE.md measures why). At most a fixed number of segments are in flight,
+//! so memory stays bounded by a small constant whatever the input size.
 //!
 //! This module owns threading, ordering and the lookahead that tells the last segment from the
 //! others. It knows nothing of keys or formats (the transform does), and it must never pass a
