@@ -62,9 +62,10 @@ pub(super) fn run(
     let helpers = cores - 1;
     // Two per core keeps every core busy while earlier segments wait to be written.
     let limit = (2 * cores).clamp(2, (MAX_IN_FLIGHT_BYTES / segment_len).max(2));
-    // At most one segment queued per helper: beyond that the calling thread transforms it
-    // while the bytes it just read are still in its core's cache.
-    let (job_tx, job_rx) = sync_channel::<Segment>(helpers);
+    // At most two segments queued per helper (measured: one or none leaves the helpers idle
+    // more often): beyond that the calling thread transforms a segment itself while the bytes
+    // it just read are still in its core's cache.
+    let (job_tx, job_rx) = sync_channel::<Segment>(2 * helpers);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = channel::<(Segment, Result<()>)>();
     thread::scope(|scope| {
