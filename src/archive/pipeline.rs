@@ -1,7 +1,9 @@
 //! The parallel engine under seal, open and verify: the calling thread cuts the input into
-//! fixed-size segments and writes results in order; worker threads (one per core) transform
-//! segments in between. At most a fixed number of segments are in flight, so memory stays
-//! bounded by a small constant whatever the input size.
+//! fixed-size segments and writes results in order; helper threads (one per core but one)
+//! transform segments in between, and the calling thread transforms a segment itself whenever
+//! the helpers are all busy, so every core works and no more threads are busy than there are
+//! cores (docs/PERFORMANCE.md measures why). At most a fixed number of segments are in flight,
+//! so memory stays bounded by a small constant whatever the input size.
 //!
 //! This module owns threading, ordering and the lookahead that tells the last segment from the
 //! others. It knows nothing of keys or formats (the transform does), and it must never pass a
@@ -10,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::{channel, sync_channel, TrySendError};
 use std::sync::Mutex;
 use std::thread;
 
@@ -54,14 +56,20 @@ pub(super) fn run(
         output(&first)?;
         return Ok(1);
     }
-    let workers = thread::available_parallelism().map_or(1, usize::from);
-    // Two per worker keeps every core busy while the calling thread reads and writes.
-    let limit = (2 * workers).clamp(2, (MAX_IN_FLIGHT_BYTES / segment_len).max(2));
-    let (job_tx, job_rx) = sync_channel::<Segment>(limit);
+    let cores = thread::available_parallelism().map_or(1, usize::from);
+    // The calling thread is one of the workers: it transforms a segment itself whenever every
+    // helper is busy, so no core idles and no more threads run than there are cores.
+    let helpers = cores - 1;
+    // Two per core keeps every core busy while earlier segments wait to be written.
+    let limit = (2 * cores).clamp(2, (MAX_IN_FLIGHT_BYTES / segment_len).max(2));
+    // At most two segments queued per helper (measured: one or none leaves the helpers idle
+    // more often): beyond that the calling thread transforms a segment itself while the bytes
+    // it just read are still in its core's cache.
+    let (job_tx, job_rx) = sync_channel::<Segment>(2 * helpers);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = channel::<(Segment, Result<()>)>();
     thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 0..helpers {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
             scope.spawn(move || loop {
@@ -77,36 +85,76 @@ pub(super) fn run(
             });
         }
         drop(done_tx);
-        // Moved in so that returning, on success or error, drops it: that ends the workers and
+        // Moved in so that returning, on success or error, drops it: that ends the helpers and
         // the scope can join them.
         let job_tx = job_tx;
-        job_tx.send(first).map_err(|_| worker_lost())?;
-        let mut waiting = BTreeMap::new();
-        let (mut in_flight, mut written, mut more) = (1usize, 0u64, true);
+        let mut order = InOrder {
+            waiting: BTreeMap::new(),
+            written: 0,
+            in_flight: 0,
+        };
+        let (mut next, mut more) = (Some(first), true);
         loop {
-            while more && in_flight < limit {
-                match reader.next()? {
-                    Some(segment) => {
-                        job_tx.send(segment).map_err(|_| worker_lost())?;
-                        in_flight += 1;
+            while more && order.in_flight < limit {
+                let segment = match next.take() {
+                    Some(segment) => segment,
+                    None => match reader.next()? {
+                        Some(segment) => segment,
+                        None => {
+                            more = false;
+                            break;
+                        }
+                    },
+                };
+                order.in_flight += 1;
+                match job_tx.try_send(segment) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(mut segment)) => {
+                        let result = transform(&mut segment);
+                        order.waiting.insert(segment.index, (segment, result));
                     }
-                    None => more = false,
+                    Err(TrySendError::Disconnected(_)) => return Err(worker_lost()),
                 }
+                while let Ok((segment, result)) = done_rx.try_recv() {
+                    order.waiting.insert(segment.index, (segment, result));
+                }
+                order.flush(output, &mut reader)?;
             }
-            if in_flight == 0 {
-                return Ok(written);
+            if order.in_flight == 0 {
+                return Ok(order.written);
             }
-            let (segment, result) = done_rx.recv().map_err(|_| worker_lost())?;
-            waiting.insert(segment.index, (segment, result));
-            while let Some((segment, result)) = waiting.remove(&written) {
-                result?;
-                output(&segment)?;
-                reader.recycle(segment.data);
-                in_flight -= 1;
-                written += 1;
+            if !order.waiting.contains_key(&order.written) {
+                let (segment, result) = done_rx.recv().map_err(|_| worker_lost())?;
+                order.waiting.insert(segment.index, (segment, result));
             }
+            order.flush(output, &mut reader)?;
         }
     })
+}
+
+/// Transformed segments waiting for those before them, and how far output has got.
+struct InOrder {
+    waiting: BTreeMap<u64, (Segment, Result<()>)>,
+    written: u64,
+    in_flight: usize,
+}
+
+impl InOrder {
+    /// Writes every segment that is next in order, returning its buffer to the reader.
+    fn flush(
+        &mut self,
+        output: &mut dyn FnMut(&Segment) -> Result<()>,
+        reader: &mut SegmentReader<'_>,
+    ) -> Result<()> {
+        while let Some((segment, result)) = self.waiting.remove(&self.written) {
+            result?;
+            output(&segment)?;
+            reader.recycle(segment.data);
+            self.in_flight -= 1;
+            self.written += 1;
+        }
+        Ok(())
+    }
 }
 
 /// A worker thread ended early: only a panic inside the AEAD library can do that.
