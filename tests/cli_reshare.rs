@@ -290,28 +290,67 @@ fn a_reshare_refuses_a_threshold_that_does_not_fit() {
 }
 
 #[test]
-fn a_leftover_staging_directory_is_cleared_unless_its_manifest_is_in_force() {
+fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
+    let room = Room::new();
+    room.genesis();
+    let officials = room.new_officials();
+    let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let run = room.reshare(&officials, "2", &shares);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    // Put the directory back as a reshare killed right after replacing the manifest leaves it:
+    // the new files still staged, the old ones in place, the transcript not closed.
+    let dir = room.dir();
+    let staging = dir.join(".reshare-incomplete");
+    std::fs::create_dir_all(staging.join("shares")).unwrap();
+    std::fs::copy(dir.join("manifest.json"), staging.join("manifest.json")).unwrap();
+    let revoked = std::fs::read_dir(dir.join("shares"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    for entry in std::fs::read_dir(dir.join("shares")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::rename(
+                &path,
+                staging.join("shares").join(path.file_name().unwrap()),
+            )
+            .unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(&revoked).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("shares").join(path.file_name().unwrap())).unwrap();
+    }
+    let transcript = dir.join("transcript.jsonl");
+    let text = std::fs::read_to_string(&transcript).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&transcript, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+
+    let run = room.reshare(&officials, "2", &shares);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("an interrupted reshare, finished"),
+        "{}",
+        run.stdout
+    );
+    assert!(!staging.exists());
+    assert!(
+        !dir.join("shares/justice.share").exists(),
+        "a departed official's old file stayed"
+    );
+    let audit = room.custody(&["audit", dir.to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}
+
+#[test]
+fn a_stale_staging_directory_from_before_the_commit_point_is_cleared() {
     let room = Room::new();
     room.genesis();
     let officials = room.new_officials();
     let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
     let staging = room.dir().join(".reshare-incomplete");
-    // As a reshare killed after its commit point leaves it: the staged manifest is in force.
     std::fs::create_dir_all(staging.join("shares")).unwrap();
-    std::fs::write(staging.join("manifest.json"), room.manifest_bytes()).unwrap();
-    let run = room.reshare(&officials, "2", &shares);
-    assert!(!run.ok);
-    assert!(
-        run.stderr
-            .contains("interrupted before its share files were moved"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        staging.join("manifest.json").is_file(),
-        "the new files' directory was removed"
-    );
-    // As one killed before it: a stale staging directory, removed by the next reshare.
     std::fs::write(staging.join("manifest.json"), b"{}").unwrap();
     let run = room.reshare(&officials, "2", &shares);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);

@@ -26,7 +26,7 @@ use super::transcript::{self, Record, Transcript};
 
 mod publish;
 
-use publish::{publish, staging_dir, Published};
+use publish::{finish_interrupted, publish, staging_dir, Published};
 
 /// What every reshare tells the room, because revocation cannot change mathematics.
 pub const REVOKED_SHARES_STILL_WORK: &str = "revoked shares still rebuild the same key \
@@ -69,6 +69,8 @@ pub struct ReshareOutcome {
     pub moved_aside: Vec<String>,
     /// The transcript's closing digest.
     pub closing_digest: [u8; 32],
+    /// This run finished a reshare that had been interrupted after its commit point.
+    pub resumed: bool,
 }
 
 /// The new share set, sealed, written to the staging directory, and verified by its officials.
@@ -93,6 +95,9 @@ pub fn reshare(
     check_request(request)?;
     let transcript_path = transcript::beside(&request.manifest);
     let mut transcript = Transcript::open(&transcript_path)?;
+    if let Some(finished) = finish_interrupted(&request.manifest, &old, &mut transcript)? {
+        return close_resumed(old, finished, &mut transcript);
+    }
     check_recorded_manifest(&transcript_path, &old)?;
     let staging = staging_dir(&request.manifest)?;
     transcript.append(Record {
@@ -149,6 +154,35 @@ pub fn reshare(
         revoked_dir,
         moved_aside,
         closing_digest,
+        resumed: false,
+    })
+}
+
+/// Closes a reshare whose interrupted publication was just finished: that reshare is what this
+/// run completes; it does not start another.
+fn close_resumed(
+    manifest: Manifest,
+    finished: Published,
+    transcript: &mut Transcript,
+) -> Result<ReshareOutcome, CeremonyError> {
+    let revoked = manifest.revoked_sets().last().cloned().ok_or_else(|| {
+        CeremonyError::refused("the manifest in force records no revoked set", RETRY)
+    })?;
+    let closing_digest = transcript.append(Record {
+        step: "reshare.close".into(),
+        outputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        detail: [("outcome".into(), "interrupted publication finished".into())].into(),
+        ..Record::default()
+    })?;
+    Ok(ReshareOutcome {
+        manifest,
+        revoked,
+        accepted: Vec::new(),
+        refused: Vec::new(),
+        revoked_dir: finished.revoked_dir,
+        moved_aside: finished.moved_aside,
+        closing_digest,
+        resumed: true,
     })
 }
 

@@ -121,7 +121,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         return print_json(&report);
     }
     print(&format!(
-        "\nReshare complete: domain {domain}, epoch {epoch}, new set {set} ({t} of {n}: {officials}).\n\
+        "\nReshare complete{resumed}: domain {domain}, epoch {epoch}, new set {set} ({t} of {n}: {officials}).\n\
          Revoked: set {revoked} on {at} ({reason}); its share files are refused from now on.\n\
          Old share files moved aside to {aside}: {moved}.\n\n\
          Read aloud and write on the signed ceremony sheet:\n\
@@ -150,6 +150,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         closing = hex_groups(&outcome.closing_digest),
         closing_words = pgp_words(&outcome.closing_digest),
         warning = REVOKED_SHARES_STILL_WORK,
+        resumed = if outcome.resumed { " (an interrupted reshare, finished)" } else { "" },
     ));
     Ok(())
 }

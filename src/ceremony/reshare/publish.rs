@@ -4,15 +4,15 @@
 //! atomic write — the commit point — then moves the new share files into `DIR/shares/` and
 //! removes the old set's files there (their copies are kept aside). Before the commit point the
 //! old manifest and share files are untouched; after it, the new manifest is in force even if
-//! moving the files is interrupted, and the next reshare says where the new files wait.
+//! moving the files is interrupted, and the next reshare finishes the publication.
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::Manifest;
+use crate::domain::{Manifest, RevokedSet};
 use crate::files::{sync_parent, write_atomic};
 
 use super::super::error::CeremonyError;
-use super::super::transcript::{Record, Transcript};
+use super::super::transcript::{self, Record, Transcript};
 use super::Prepared;
 
 /// The staging directory's name, beside the manifest.
@@ -27,25 +27,12 @@ pub(super) struct Published {
     pub moved_aside: Vec<String>,
 }
 
-/// An empty staging directory beside the manifest. A leftover from an attempt that stopped
-/// before its commit point is removed; one whose manifest is already in force is not, since it
-/// holds the only copies of the new share files.
+/// An empty staging directory beside the manifest; a leftover from an attempt that stopped
+/// before its commit point is removed (one that passed it is finished by [`finish_interrupted`]
+/// first).
 pub(super) fn staging_dir(manifest_path: &Path) -> Result<PathBuf, CeremonyError> {
     let staging = domain_dir(manifest_path).join(STAGING);
     if staging.exists() {
-        let staged = std::fs::read(staging.join("manifest.json")).ok();
-        let current = std::fs::read(manifest_path).map_err(CeremonyError::io(manifest_path))?;
-        if staged.as_deref() == Some(current.as_slice()) {
-            return Err(CeremonyError::refused(
-                format!(
-                    "an earlier reshare put its manifest in force but was interrupted before its \
-                     share files were moved; they wait in {}",
-                    staging.join("shares").display()
-                ),
-                "move those share files into the domain's shares/ directory (custody share \
-                 verify checks each), then remove the .reshare-incomplete directory",
-            ));
-        }
         std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
     }
     let shares = staging.join("shares");
@@ -80,23 +67,7 @@ pub(super) fn publish(
     }
 
     prepared.manifest.save(manifest_path)?;
-    let revoked = &prepared.revoked;
-    transcript.append(Record {
-        step: "reshare.set-revoked".into(),
-        outputs: [(
-            "manifest.json".into(),
-            prepared.manifest.digest().to_string(),
-        )]
-        .into(),
-        detail: [
-            ("revoked_set_id".into(), hex::encode(revoked.set_id())),
-            ("epoch".into(), revoked.epoch().to_string()),
-            ("revoked_at".into(), revoked.revoked_at().to_string()),
-            ("reason".into(), revoked.reason().to_owned()),
-        ]
-        .into(),
-        ..Record::default()
-    })?;
+    transcript.append(revocation_record(&prepared.manifest, &prepared.revoked))?;
 
     for entry in prepared.manifest.officials() {
         let name = format!("{}.share", entry.official().id());
@@ -116,6 +87,76 @@ pub(super) fn publish(
         revoked_dir,
         moved_aside,
     })
+}
+
+/// Finishes a reshare interrupted after its commit point: its staged manifest is the one in
+/// force. The new share files still in staging are moved in, the departed officials' old files
+/// (kept aside in `revoked-<set-id>/`) removed, and the transcript completed. `None` when there
+/// is nothing to finish.
+pub(super) fn finish_interrupted(
+    manifest_path: &Path,
+    current: &Manifest,
+    transcript: &mut Transcript,
+) -> Result<Option<Published>, CeremonyError> {
+    let staging = domain_dir(manifest_path).join(STAGING);
+    let staged = std::fs::read(staging.join("manifest.json")).ok();
+    let in_force = std::fs::read(manifest_path).map_err(CeremonyError::io(manifest_path))?;
+    if staged.as_deref() != Some(in_force.as_slice()) {
+        return Ok(None);
+    }
+    let Some(revoked) = current.revoked_sets().last() else {
+        return Ok(None);
+    };
+    let shares = domain_dir(manifest_path).join("shares");
+    let revoked_dir = shares.join(format!("revoked-{}", hex::encode(revoked.set_id())));
+    for entry in current.officials() {
+        let name = format!("{}.share", entry.official().id());
+        let from = staging.join("shares").join(&name);
+        if from.exists() {
+            let to = shares.join(&name);
+            std::fs::rename(&from, &to).map_err(CeremonyError::io(&to))?;
+            sync_parent(&to).map_err(CeremonyError::io(&to))?;
+        }
+    }
+    let mut moved_aside = Vec::new();
+    for kept in std::fs::read_dir(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))? {
+        let kept = kept.map_err(CeremonyError::io(&revoked_dir))?.path();
+        let Some(id) = kept.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let file = shares.join(format!("{id}.share"));
+        if current.official(&id).is_none() && file.exists() {
+            std::fs::remove_file(&file).map_err(CeremonyError::io(&file))?;
+            sync_parent(&file).map_err(CeremonyError::io(&file))?;
+        }
+        moved_aside.push(id);
+    }
+    let recorded =
+        super::super::audit::check_recorded_manifest(&transcript::beside(manifest_path), current);
+    if recorded.is_err() {
+        transcript.append(revocation_record(current, revoked))?;
+    }
+    std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
+    Ok(Some(Published {
+        revoked_dir,
+        moved_aside,
+    }))
+}
+
+/// The transcript entry that puts a revocation and its manifest on record.
+fn revocation_record(manifest: &Manifest, revoked: &RevokedSet) -> Record {
+    Record {
+        step: "reshare.set-revoked".into(),
+        outputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
+        detail: [
+            ("revoked_set_id".into(), hex::encode(revoked.set_id())),
+            ("epoch".into(), revoked.epoch().to_string()),
+            ("revoked_at".into(), revoked.revoked_at().to_string()),
+            ("reason".into(), revoked.reason().to_owned()),
+        ]
+        .into(),
+        ..Record::default()
+    }
 }
 
 /// The domain directory: the manifest's.
