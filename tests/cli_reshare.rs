@@ -1,7 +1,9 @@
 //! Reshare and revocation end to end through the `custody` binary on real SoftHSM tokens, in
 //! scripted mode with tiny argon2 costs: a quorum of current officials hands the key to new
 //! officials and a new threshold, the old set is revoked and refused by name, and a reshare that
-//! fails — too few shares, or stopped before the new officials verified — changes nothing.
+//! fails — too few shares, or stopped before the new officials verified — changes nothing. A
+//! reshare killed with SIGKILL at random moments leaves a consistent domain and a rerun completes
+//! it; `CUSTODY_CRASH_TRIALS=50 cargo test --test cli_reshare` runs 50 trials, the suite a few.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -32,6 +34,16 @@ impl Room {
     }
 
     fn reshare(&self, officials: &std::path::Path, threshold: &str, shares: &[String]) -> Run {
+        let args = self.reshare_args(officials, threshold, shares);
+        self.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    fn reshare_args(
+        &self,
+        officials: &std::path::Path,
+        threshold: &str,
+        shares: &[String],
+    ) -> Vec<String> {
         let manifest = self.dir().join("manifest.json");
         let mut args: Vec<String> = [
             "reshare",
@@ -55,7 +67,7 @@ impl Room {
         .map(str::to_owned)
         .into();
         args.extend(shares.iter().cloned());
-        self.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        args
     }
 
     fn manifest_bytes(&self) -> Vec<u8> {
@@ -355,4 +367,55 @@ fn a_stale_staging_directory_from_before_the_commit_point_is_cleared() {
     let run = room.reshare(&officials, "2", &shares);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     assert!(!staging.exists());
+}
+
+#[test]
+fn a_reshare_killed_at_random_moments_leaves_a_consistent_domain_and_a_rerun_completes() {
+    let trials: usize = std::env::var("CUSTODY_CRASH_TRIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(4);
+    for trial in 0..trials {
+        let room = Room::new();
+        room.genesis();
+        let officials = room.new_officials();
+        let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+        let args = room.reshare_args(&officials, "2", &shares);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+            .env("SOFTHSM2_CONF", room.home.softhsm_conf())
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(nanos % 250)));
+        let _ = child.kill();
+        let finished_alone = child.wait().unwrap().success();
+        let manifest = room.dir().join("manifest.json");
+        let inspect = room.custody(&["inspect", manifest.to_str().unwrap()]);
+        assert!(
+            inspect.ok,
+            "trial {trial}: the manifest is not consistent: {}",
+            inspect.stderr
+        );
+        if !finished_alone {
+            let rerun = room.reshare(&officials, "2", &shares);
+            assert!(
+                rerun.ok,
+                "trial {trial}: the rerun failed: {}{}",
+                rerun.stdout, rerun.stderr
+            );
+        }
+        let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+        assert!(audit.ok, "trial {trial}: {}{}", audit.stdout, audit.stderr);
+        assert!(
+            audit.stdout.contains("revoked set"),
+            "trial {trial}: {}",
+            audit.stdout
+        );
+    }
 }
