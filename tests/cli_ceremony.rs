@@ -140,25 +140,7 @@ fn shares_of_another_domain_are_refused_by_name() {
     let room = Room::new();
     room.genesis();
     let other = room.hsm.dir().join("other-domain");
-    let run = room.custody(&[
-        "genesis",
-        "--domain",
-        "ee-business",
-        "--officials",
-        room.officials.to_str().unwrap(),
-        "--threshold",
-        "2",
-        "--hsm",
-        &room.embassy.uri.to_string(),
-        "--out",
-        other.to_str().unwrap(),
-        "--passphrases",
-        room.pdir.to_str().unwrap(),
-        "--kdf-memory-kib",
-        "64",
-        "--kdf-passes",
-        "1",
-    ]);
+    let run = room.genesis_elsewhere("ee-business", &room.embassy, "2", &other);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     let foreign = other.join("shares/cio.share").display().to_string();
     let run = room.unlock(&[foreign, room.share("justice"), room.share("ria")]);
@@ -404,25 +386,7 @@ fn shares_of_an_older_set_of_the_same_domain_are_refused_by_name() {
     let room = Room::new();
     room.genesis();
     let newer = room.hsm.dir().join("ee-registries-again");
-    let run = room.custody(&[
-        "genesis",
-        "--domain",
-        "ee-registries",
-        "--officials",
-        room.officials.to_str().unwrap(),
-        "--threshold",
-        "3",
-        "--hsm",
-        &room.embassy.uri.to_string(),
-        "--out",
-        newer.to_str().unwrap(),
-        "--passphrases",
-        room.pdir.to_str().unwrap(),
-        "--kdf-memory-kib",
-        "64",
-        "--kdf-passes",
-        "1",
-    ]);
+    let run = room.genesis_elsewhere("ee-registries", &room.embassy, "3", &newer);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     let manifest = newer.join("manifest.json").display().to_string();
     let run = room.custody(&[

@@ -25,28 +25,12 @@ pub fn read_pin(source: &PinSource) -> Result<Pin> {
 mod tests {
     use std::io::Write;
 
-    use secrecy::ExposeSecret;
-
     use super::*;
 
     fn pin_file(content: &[u8]) -> tempfile::NamedTempFile {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(content).unwrap();
         file
-    }
-
-    #[test]
-    fn strips_exactly_one_trailing_newline() {
-        for (content, expected) in [
-            (&b"1234"[..], "1234"),
-            (b"1234\n", "1234"),
-            (b"1234\r\n", "1234"),
-            (b"12 34\n\n", "12 34\n"),
-        ] {
-            let file = pin_file(content);
-            let pin = read_pin(&PinSource::File(file.path().into())).unwrap();
-            assert_eq!(pin.expose_secret(), expected);
-        }
     }
 
     #[test]

@@ -84,6 +84,35 @@ impl Room {
         ])
     }
 
+    /// A genesis of another domain, on `token`, into `out`, by the same officials.
+    pub fn genesis_elsewhere(
+        &self,
+        domain: &str,
+        token: &TestToken,
+        threshold: &str,
+        out: &Path,
+    ) -> Run {
+        self.custody(&[
+            "genesis",
+            "--domain",
+            domain,
+            "--officials",
+            self.officials.to_str().unwrap(),
+            "--threshold",
+            threshold,
+            "--hsm",
+            &token.uri.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+            "--passphrases",
+            self.pdir.to_str().unwrap(),
+            "--kdf-memory-kib",
+            "64",
+            "--kdf-passes",
+            "1",
+        ])
+    }
+
     pub fn genesis(&self) -> Run {
         let run = self.genesis_with(&self.officials, "3", &self.dir());
         assert!(run.ok, "genesis failed: {}{}", run.stdout, run.stderr);
