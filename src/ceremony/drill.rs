@@ -101,10 +101,7 @@ fn rehearse(
         shares: shares.to_vec(),
     };
     let unlocked = unlock(&request, attendant)?;
-    let dir = manifest_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = crate::files::directory_of(manifest_path);
     check_canary(&unlocked.session, &unlocked.key, manifest, dir)?;
     attendant.announce(&Event::Step(
         "the canary archive sealed at genesis opened with the rebuilt key".into(),

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Archive, ArchiveIdentity, MAX_HEADER_LEN};
 use crate::domain::Manifest;
-use crate::files::{read_at_most, sync_filesystem, sync_parent, write_atomic};
+use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent, write_atomic};
 use crate::hsm::{DomainKeyHandle, KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
+use crate::primitives::key_identity::KeyId;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
@@ -79,7 +80,7 @@ pub fn rotate(
     request: &RotateRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<RotateOutcome, CeremonyError> {
-    let dir = domain_dir(&request.manifest);
+    let dir = directory_of(&request.manifest).to_owned();
     let journal_path = dir.join(JOURNAL);
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
     let mut sessions = open_tokens(std::slice::from_ref(&request.target), attendant)?;
@@ -135,7 +136,7 @@ pub fn rotate(
     let old = KeySelector::domain_key(
         new_manifest.domain(),
         journal.from_epoch,
-        &hex_key_id(&journal.from_key_id)?,
+        old_key_id(&journal)?.as_bytes(),
     );
     let old_key_destroyed = !request.keep_old;
     if old_key_destroyed {
@@ -349,11 +350,11 @@ fn rewrap_all(
     new_manifest: &Manifest,
     attendant: &mut dyn Attendant,
 ) -> Result<Rewrapping, CeremonyError> {
-    let old_key_id = hex_key_id(&journal.from_key_id)?;
+    let old_key_id = old_key_id(journal)?;
     let old_kek = session.find_domain_key(&KeySelector::domain_key(
         new_manifest.domain(),
         journal.from_epoch,
-        &old_key_id,
+        old_key_id.as_bytes(),
     ))?;
     let new_kek = session.find_domain_key(&KeySelector::domain_key(
         new_manifest.domain(),
@@ -445,14 +446,6 @@ fn rewrap_one(
 
 const RETRY: &str = "run the rotation again: it resumes where it stopped";
 
-fn domain_dir(manifest: &Path) -> PathBuf {
-    manifest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_owned()
-}
-
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
     dir.join(format!(".rotation-e{}", from_epoch + 1))
@@ -488,13 +481,12 @@ fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError> {
     std::fs::remove_file(journal).map_err(CeremonyError::io(journal))
 }
 
-fn hex_key_id(text: &str) -> Result<[u8; 32], CeremonyError> {
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(text, &mut bytes).map_err(|_| {
+/// The old epoch's key id, as the journal records it.
+fn old_key_id(journal: &Journal) -> Result<KeyId, CeremonyError> {
+    KeyId::from_hex(&journal.from_key_id).ok_or_else(|| {
         CeremonyError::refused(
             "the rotation journal's key id is not 64 hex digits",
             "restore the journal from a backup",
         )
-    })?;
-    Ok(bytes)
+    })
 }

@@ -185,11 +185,7 @@ impl Transcript {
 
 /// The transcript of the domain whose manifest is `manifest`: `transcript.jsonl` beside it.
 pub fn beside(manifest: &Path) -> PathBuf {
-    manifest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .join("transcript.jsonl")
+    crate::files::directory_of(manifest).join("transcript.jsonl")
 }
 
 /// Records a one-step ceremony — `NAME.begin`, then `NAME.close` carrying `record`'s facts — in

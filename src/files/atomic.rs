@@ -23,7 +23,7 @@ impl AtomicFile {
         let temporary = tempfile::Builder::new()
             .prefix(".custody-")
             .suffix(".tmp")
-            .tempfile_in(parent_of(destination))?;
+            .tempfile_in(directory_of(destination))?;
         if let Ok(existing) = std::fs::metadata(destination) {
             temporary
                 .as_file()
@@ -64,7 +64,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Makes a rename of `path` (file or directory) durable by syncing the directory holding it.
 pub fn sync_parent(path: &Path) -> io::Result<()> {
-    File::open(parent_of(path))?.sync_all()
+    File::open(directory_of(path))?.sync_all()
 }
 
 /// Makes every write so far to the file system holding `path` durable (`syncfs`): one call
@@ -73,7 +73,8 @@ pub fn sync_filesystem(path: &Path) -> io::Result<()> {
     rustix::fs::syncfs(File::open(path)?).map_err(io::Error::from)
 }
 
-fn parent_of(path: &Path) -> &Path {
+/// The directory holding `path` (`.` for a bare file name).
+pub fn directory_of(path: &Path) -> &Path {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

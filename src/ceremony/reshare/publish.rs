@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, RevokedSet};
-use crate::files::{sync_parent, write_atomic};
+use crate::files::{directory_of, sync_parent, write_atomic};
 
 use super::super::error::CeremonyError;
 use super::super::transcript::{self, Record, Transcript};
@@ -31,7 +31,7 @@ pub(super) struct Published {
 /// before its commit point is removed (one that passed it is finished by [`finish_interrupted`]
 /// first).
 pub(super) fn staging_dir(manifest_path: &Path) -> Result<PathBuf, CeremonyError> {
-    let staging = domain_dir(manifest_path).join(STAGING);
+    let staging = directory_of(manifest_path).join(STAGING);
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
     }
@@ -48,7 +48,7 @@ pub(super) fn publish(
     staging: &Path,
     transcript: &mut Transcript,
 ) -> Result<Published, CeremonyError> {
-    let shares = domain_dir(manifest_path).join("shares");
+    let shares = directory_of(manifest_path).join("shares");
     let revoked_dir = shares.join(format!("revoked-{}", hex::encode(old.set_id())));
     std::fs::create_dir_all(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
     let mut moved_aside = Vec::new();
@@ -98,7 +98,7 @@ pub(super) fn finish_interrupted(
     current: &Manifest,
     transcript: &mut Transcript,
 ) -> Result<Option<Published>, CeremonyError> {
-    let staging = domain_dir(manifest_path).join(STAGING);
+    let staging = directory_of(manifest_path).join(STAGING);
     let staged = std::fs::read(staging.join("manifest.json")).ok();
     let in_force = std::fs::read(manifest_path).map_err(CeremonyError::io(manifest_path))?;
     if staged.as_deref() != Some(in_force.as_slice()) {
@@ -107,7 +107,7 @@ pub(super) fn finish_interrupted(
     let Some(revoked) = current.revoked_sets().last() else {
         return Ok(None);
     };
-    let shares = domain_dir(manifest_path).join("shares");
+    let shares = directory_of(manifest_path).join("shares");
     let revoked_dir = shares.join(format!("revoked-{}", hex::encode(revoked.set_id())));
     for entry in current.officials() {
         let name = format!("{}.share", entry.official().id());
@@ -157,12 +157,4 @@ fn revocation_record(manifest: &Manifest, revoked: &RevokedSet) -> Record {
         .into(),
         ..Record::default()
     }
-}
-
-/// The domain directory: the manifest's.
-fn domain_dir(manifest_path: &Path) -> &Path {
-    manifest_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
