@@ -40,6 +40,9 @@ done
 [[ -n "$manifest" && -n "$hsm" ]] || { echo "embassy-activation.sh: --manifest M and --hsm URI are required (see embassy-activation.md)" >&2; exit 2; }
 dir=$(dirname -- "$manifest")
 
+step "Check this machine (expected: every self-test ok, no swap; a FAIL stops the ceremony)"
+"$custody" selftest
+
 step "Check the embassy HSM (expected: every line ok, then ready:)"
 "$custody" hsm probe "$hsm"
 

@@ -26,6 +26,9 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 [[ -n "$out" && ${#hsms[@]} -gt 0 ]] || { echo "genesis.sh: --out DIR and --hsm URI are required (see genesis.md)" >&2; exit 2; }
 
+step "Check this machine (expected: every self-test ok, no swap; a FAIL stops the ceremony)"
+"$custody" selftest
+
 step "Check every HSM that will hold the key (expected: every line ok, then ready:)"
 for uri in "${hsms[@]}"; do "$custody" hsm probe "$uri"; done
 

@@ -55,6 +55,9 @@ done
 [[ -n "$manifest" ]] || { echo "reshare.sh: --manifest M is required (see reshare.md)" >&2; exit 2; }
 dir=$(dirname -- "$manifest")
 
+step "Check this machine (expected: every self-test ok, no swap; a FAIL stops the ceremony)"
+"$custody" selftest
+
 step "Check the domain's public files (expected: ok)"
 "$custody" audit "$dir"
 

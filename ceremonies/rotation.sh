@@ -48,6 +48,9 @@ done
 [[ -n "$manifest" && -n "$hsm" && -n "$archives" ]] || { echo "rotation.sh: --manifest, --hsm and --archives are required (see rotation.md)" >&2; exit 2; }
 dir=$(dirname -- "$manifest")
 
+step "Check this machine (expected: every self-test ok, no swap; a FAIL stops the ceremony)"
+"$custody" selftest
+
 step "Check the token (expected: every line ok, then ready:)"
 "$custody" hsm probe "$hsm"
 

@@ -5,6 +5,7 @@
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
+//!    [`selftest`], the power-on self-tests of everything below, sits on this layer.
 //! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
 //!    digest, binding share files to it, the passphrase policy and resealing.
 //! 5. [`archive`] — sealed archives: data sets of any size under HSM-wrapped data keys, a
@@ -14,14 +15,17 @@
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
-//! files): no format and no cryptography.
+//! files) and [`hardening`] the process's own protection (no core dumps, not dumpable, memory
+//! locked): no format and no cryptography.
 
 pub mod archive;
 pub mod ceremony;
 pub mod cli;
 pub mod domain;
 pub mod files;
+pub mod hardening;
 pub mod hsm;
 pub mod inspect;
 pub mod primitives;
+pub mod selftest;
 pub mod shares;

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use subtle::ConstantTimeEq;
+
 use crate::domain::{
     check_new_passphrase, Manifest, ManifestDigest, ManifestFields, Official, OfficialEntry,
     RevokedSet, Timestamp,
@@ -448,7 +450,9 @@ pub(super) fn import_and_prove_as(
     random::fill(&mut canary_bytes).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
     let canary = DataKey::from_bytes(&mut canary_bytes);
     let wrapped = session.wrap_data_key(&kek, &canary)?;
-    if wrapped.0 != key_wrap::wrap(key, &canary) {
+    // Constant time: the expected value is a wrap under the domain key.
+    let same = wrapped.0[..].ct_eq(&key_wrap::wrap(key, &canary)[..]);
+    if !bool::from(same) {
         let _ = session.destroy_domain_key(kek);
         return Err(CeremonyError::refused(
             format!(

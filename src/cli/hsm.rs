@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::output::{print, print_json, Failure};
+use super::output::{print, print_json, status_line, Failure};
 use super::prompt;
 use crate::hsm::{probe, Check, Pkcs11Uri, ProbeReport};
 
@@ -46,7 +46,7 @@ fn render(report: &ProbeReport) -> String {
         report.module_path, report.library, report.token
     );
     for mechanism in &report.mechanisms {
-        text += &line(
+        text += &status_line(
             mechanism.ok,
             mechanism.name,
             &format!("{} — {}", mechanism.detail, mechanism.used_for),
@@ -61,14 +61,7 @@ fn render(report: &ProbeReport) -> String {
 }
 
 fn check_line(name: &str, check: &Check) -> String {
-    line(check.ok, name, &check.detail)
-}
-
-fn line(ok: bool, name: &str, detail: &str) -> String {
-    format!(
-        "  {}  {name:<17} {detail}\n",
-        if ok { "ok  " } else { "FAIL" }
-    )
+    status_line(check.ok, name, &check.detail)
 }
 
 fn not_ready(report: &ProbeReport) -> Failure {

@@ -13,6 +13,7 @@ mod progress;
 mod prompt;
 mod reshare;
 mod seal;
+mod selftest;
 mod share;
 mod stdio;
 mod verify;
@@ -63,12 +64,42 @@ enum Command {
     Rotate(ceremony::RotateArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
+    /// Run the power-on self-tests and report process hardening (core dumps, memory locking).
+    Selftest(selftest::SelftestArgs),
 }
 
-/// Runs the command line and returns the process exit status.
+impl Command {
+    /// Whether the command may touch key material, and so must pass the power-on self-tests
+    /// first. Only public-file readers are exempt, and `selftest`, which runs them itself.
+    fn handles_keys(&self) -> bool {
+        !matches!(self, Self::Inspect(_) | Self::Audit(_) | Self::Selftest(_))
+    }
+}
+
+/// Runs the command line and returns the process exit status. The process is hardened before
+/// anything is read, and a command that handles keys runs only after the power-on self-tests pass.
 pub fn run() -> ExitCode {
+    crate::hardening::harden();
     let cli = Cli::parse();
-    let outcome = match cli.command {
+    let outcome = power_on(&cli.command).and_then(|()| dispatch(cli.command));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            output::report_failure(&failure);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn power_on(command: &Command) -> Result<(), Failure> {
+    if command.handles_keys() {
+        crate::selftest::power_on()?;
+    }
+    Ok(())
+}
+
+fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
         Command::Hsm(command) => hsm::run(command),
         Command::Share(command) => share::run(command),
         Command::Seal(args) => seal::run(&args),
@@ -82,12 +113,6 @@ pub fn run() -> ExitCode {
         Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => ceremony::run_demo(&args),
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            output::report_failure(&failure);
-            ExitCode::FAILURE
-        }
+        Command::Selftest(args) => selftest::run(&args),
     }
 }

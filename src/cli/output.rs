@@ -52,6 +52,12 @@ impl From<crate::ceremony::CeremonyError> for Failure {
     }
 }
 
+impl From<crate::selftest::SelfTestFailed> for Failure {
+    fn from(error: crate::selftest::SelfTestFailed) -> Self {
+        Self::new(error.to_string(), error.hint())
+    }
+}
+
 impl From<crate::archive::ArchiveError> for Failure {
     fn from(error: crate::archive::ArchiveError) -> Self {
         Self::new(error.to_string(), error.hint())
@@ -97,6 +103,14 @@ pub fn report_failure(failure: &Failure) {
 /// Writes text to stdout; a closed pipe is not an error worth reporting.
 pub fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// One line of a check list: `ok` or `FAIL`, the check's name in a column, then the detail.
+pub fn status_line(ok: bool, name: &str, detail: &str) -> String {
+    format!(
+        "  {}  {name:<17} {detail}\n",
+        if ok { "ok  " } else { "FAIL" }
+    )
 }
 
 /// Writes a value as pretty JSON to stdout.
