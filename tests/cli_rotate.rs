@@ -338,6 +338,44 @@ fn rotation_with_too_few_shares_is_refused_and_changes_nothing() {
     estate.opens(0).unwrap();
 }
 
+/// Regression (found by the crash trials): a run stopped after destroying the old key but before
+/// removing its journal left a rerun failing on the missing old key. Putting a finished
+/// rotation's journal back gives exactly that state.
+#[test]
+fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
+    let estate = Estate::new(3);
+    let manifest = estate.dir().join("manifest.json");
+    let old_key_id = custody::domain::Manifest::load(&manifest)
+        .unwrap()
+        .key_id()
+        .to_string();
+    let run = estate.rotate(&[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let journal = serde_json::json!({
+        "from_epoch": 1,
+        "from_key_id": old_key_id,
+        "new_manifest": std::fs::read_to_string(&manifest).unwrap(),
+    });
+    let journal_path = estate.dir().join("rotation.journal.json");
+    std::fs::write(&journal_path, journal.to_string()).unwrap();
+    let rerun = estate.rotate(&[]);
+    assert!(
+        rerun.status.success(),
+        "{}{}",
+        text(&rerun.stdout),
+        text(&rerun.stderr)
+    );
+    assert!(
+        text(&rerun.stdout).contains("resuming"),
+        "{}",
+        text(&rerun.stdout)
+    );
+    assert!(!journal_path.exists());
+    for i in 0..3 {
+        estate.opens(i).unwrap();
+    }
+}
+
 #[test]
 fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
     let trials: usize = std::env::var("CUSTODY_CRASH_TRIALS")

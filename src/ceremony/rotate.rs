@@ -351,11 +351,17 @@ fn rewrap_all(
     attendant: &mut dyn Attendant,
 ) -> Result<Rewrapping, CeremonyError> {
     let old_key_id = old_key_id(journal)?;
-    let old_kek = session.find_domain_key(&KeySelector::domain_key(
+    // Absent only when a run was stopped after destroying it, which comes after every archive
+    // was rewrapped and synced: a resume then finds nothing left that needs it.
+    let old_kek = match session.find_domain_key(&KeySelector::domain_key(
         new_manifest.domain(),
         journal.from_epoch,
         old_key_id.as_bytes(),
-    ))?;
+    )) {
+        Ok(handle) => Some(handle),
+        Err(crate::hsm::Error::DomainKeyAbsent { .. }) => None,
+        Err(error) => return Err(error.into()),
+    };
     let new_kek = session.find_domain_key(&KeySelector::domain_key(
         new_manifest.domain(),
         new_manifest.epoch(),
@@ -374,7 +380,14 @@ fn rewrap_all(
     files.sort();
     let (mut rewrapped, mut already, mut skipped) = (0, 0, Vec::new());
     for file in files {
-        match rewrap_one(&file, session, &old_kek, &new_kek, journal, &new_identity)? {
+        match rewrap_one(
+            &file,
+            session,
+            old_kek.as_ref(),
+            &new_kek,
+            journal,
+            &new_identity,
+        )? {
             Step::Rewrapped => rewrapped += 1,
             Step::Already => already += 1,
             Step::Skipped(reason) => {
@@ -413,7 +426,7 @@ enum Step {
 fn rewrap_one(
     file: &Path,
     session: &TokenSession,
-    old_kek: &DomainKeyHandle,
+    old_kek: Option<&DomainKeyHandle>,
     new_kek: &DomainKeyHandle,
     journal: &Journal,
     new_identity: &ArchiveIdentity,
@@ -439,6 +452,18 @@ fn rewrap_one(
             identity.epoch, journal.from_epoch
         )));
     }
+    let Some(old_kek) = old_kek else {
+        return Err(CeremonyError::refused(
+            format!(
+                "{} is still of epoch {}, whose key is no longer on {}",
+                file.display(),
+                journal.from_epoch,
+                session.token()
+            ),
+            "it was added after the old key was destroyed: rewrap it on a token that still holds \
+             the old key, or move it out of the archive directory and run the rotation again",
+        ));
+    };
     let header = archive.rewrapped_header(session, old_kek, new_kek, new_identity)?;
     archive::write_header(file, &header)?;
     Ok(Step::Rewrapped)
