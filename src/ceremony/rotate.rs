@@ -69,6 +69,7 @@ pub struct RotateOutcome {
 
 /// The journal: enough to resume after a crash.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Journal {
     from_epoch: u32,
     from_key_id: String,
@@ -89,7 +90,7 @@ pub fn rotate(
         .ok_or_else(|| CeremonyError::refused("no token", "give --hsm URI"))?;
 
     let resumed = journal_path.exists();
-    let journal = match read_journal(&journal_path)? {
+    let journal = match read_journal(&journal_path, &Manifest::load(&request.manifest)?)? {
         Some(journal) if new_key_present(&session, &journal)? => {
             attendant.announce(&Event::Step(format!(
                 "resuming the rotation to epoch {} recorded in {JOURNAL}",
@@ -471,22 +472,49 @@ fn rewrap_one(
 
 const RETRY: &str = "run the rotation again: it resumes where it stopped";
 
+const KEY_ID_NOT_HEX: &str = "the rotation journal's key id is not 64 hex digits";
+
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
     dir.join(format!(".rotation-e{}", from_epoch + 1))
 }
 
-fn read_journal(path: &Path) -> Result<Option<Journal>, CeremonyError> {
+/// The journal beside the manifest, if any, once it is known to be this domain's own: a rotation
+/// from the manifest in force, or one already published (its new manifest is the one in force).
+/// Any other journal is refused, never resumed or discarded as stale.
+fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Journal>, CeremonyError> {
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = read_at_most(path, 1024 * 1024).map_err(CeremonyError::io(path))?;
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+    let refuse = |problem: String| {
         CeremonyError::refused(
-            format!("{}: not a rotation journal ({e})", path.display()),
+            format!("{}: {problem}", path.display()),
             "restore the journal from a backup, or remove it if no rotation is under way",
         )
-    })
+    };
+    let bytes = read_at_most(path, 1024 * 1024).map_err(CeremonyError::io(path))?;
+    let journal: Journal = serde_json::from_slice(&bytes)
+        .map_err(|e| refuse(format!("not a rotation journal ({e})")))?;
+    let new = Manifest::parse(journal.new_manifest.as_bytes())
+        .map_err(|e| refuse(format!("its new manifest is not valid: {e}")))?;
+    let from_key_id =
+        KeyId::from_hex(&journal.from_key_id).ok_or_else(|| refuse(KEY_ID_NOT_HEX.into()))?;
+    let continues = new.domain() == current.domain()
+        && journal.from_epoch.checked_add(1) == Some(new.epoch())
+        && *new.key_id() != from_key_id;
+    let from_current = current.epoch() == journal.from_epoch && *current.key_id() == from_key_id;
+    if !continues || !(from_current || current.digest() == new.digest()) {
+        return Err(refuse(format!(
+            "it records a rotation of domain {} from epoch {} to epoch {}, which does not continue \
+             the manifest in force (domain {}, epoch {})",
+            new.domain(),
+            journal.from_epoch,
+            new.epoch(),
+            current.domain(),
+            current.epoch()
+        )));
+    }
+    Ok(Some(journal))
 }
 
 fn new_key_present(session: &TokenSession, journal: &Journal) -> Result<bool, CeremonyError> {
@@ -508,10 +536,6 @@ fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError> {
 
 /// The old epoch's key id, as the journal records it.
 fn old_key_id(journal: &Journal) -> Result<KeyId, CeremonyError> {
-    KeyId::from_hex(&journal.from_key_id).ok_or_else(|| {
-        CeremonyError::refused(
-            "the rotation journal's key id is not 64 hex digits",
-            "restore the journal from a backup",
-        )
-    })
+    KeyId::from_hex(&journal.from_key_id)
+        .ok_or_else(|| CeremonyError::refused(KEY_ID_NOT_HEX, "restore the journal from a backup"))
 }

@@ -170,6 +170,19 @@ impl OwnSoftHsm {
         }
     }
 
+    /// A new, empty configuration inside `parent`: for a configuration kept in a `static`, which
+    /// is never dropped, so that the next run can clear `parent`.
+    pub fn new_in(parent: &Path) -> Self {
+        softhsm_module();
+        std::fs::create_dir_all(parent).unwrap();
+        Self {
+            dir: tempfile::Builder::new()
+                .prefix("custody-own-hsm-")
+                .tempdir_in(parent)
+                .unwrap(),
+        }
+    }
+
     /// The directory holding the configuration, tokens and PIN files.
     pub fn dir(&self) -> &Path {
         self.dir.path()

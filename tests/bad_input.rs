@@ -1,0 +1,639 @@
+//! The bad-input battery (issue 7): every file type custody reads — sealed share file, manifest,
+//! archive (header and chunk stream), transcript, officials file, PIN file, passphrase file and
+//! rotation journal — damaged every way docs/FORMAT.md's layouts suggest (empty, cut at each
+//! structural boundary, a byte flipped in each field, oversized lengths and numbers, an unknown
+//! version, another domain's or epoch's valid file, garbage) and given to the real `custody`
+//! commands that read it. Each must refuse with exit status 1 and one clear error, never panic,
+//! and leave no output and every existing file as it was (`bad_input_kit::check`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod bad_input_kit;
+mod common;
+
+use std::path::Path;
+
+use bad_input_kit::check::{refused, Expect, Workspace};
+use bad_input_kit::damage::{Case, Form};
+use bad_input_kit::estate::{custody, estate, passphrase, s, token_lock, TINY_KDF};
+use bad_input_kit::{binary, structured};
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+fn names(names: &[&str]) -> Expect<'static> {
+    Expect {
+        names: names.iter().map(|n| (*n).to_owned()).collect(),
+        ..Expect::default()
+    }
+}
+
+/// A workspace holding a copy of domain `a` (as `a/`) and the official `cio`'s passphrase file.
+fn domain_workspace() -> (Workspace, std::path::PathBuf) {
+    let ws = Workspace::new();
+    let dir = ws.copy_dir(&estate().a, "a");
+    ws.write("cio.pass", passphrase("cio").as_bytes());
+    (ws, dir)
+}
+
+fn share_verify(ws: &Workspace, dir: &Path, share: &Path) -> std::process::Output {
+    custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        s(&dir.join("manifest.json")),
+        s(share),
+        "--passphrase-file",
+        s(&ws.path("cio.pass")),
+    ])
+}
+
+#[test]
+fn sealed_share_files() {
+    let e = estate();
+    let cases = binary::share_file(
+        &read(&e.a.join("shares/cio.share")),
+        &read(&e.b.join("shares/cio.share")),
+        &read(&e.a2.join("shares/cio.share")),
+    );
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let share = dir.join("shares/cio.share");
+        std::fs::write(&share, &case.bytes).unwrap();
+        let roots = [ws.root()];
+        let name = |reader: &str| format!("share file `{}` × {reader}", case.name);
+        refused(
+            &name("share verify"),
+            &roots,
+            &names(&["cio.share"]),
+            || share_verify(&ws, &dir, &share),
+        );
+        refused(&name("audit"), &roots, &names(&["cio.share"]), || {
+            custody(&["audit", s(&dir)])
+        });
+        if case.form == Form::Broken {
+            refused(&name("inspect"), &roots, &names(&["cio.share"]), || {
+                custody(&["inspect", s(&share)])
+            });
+        }
+        refused(
+            &name("share reseal"),
+            &roots,
+            &names(&["cio.share"]),
+            || {
+                custody(&[
+                    "share",
+                    "reseal",
+                    "--manifest",
+                    s(&dir.join("manifest.json")),
+                    s(&share),
+                    "--passphrase-file",
+                    s(&ws.path("cio.pass")),
+                    "--new-passphrase-file",
+                    s(&ws.path("cio.pass")),
+                ])
+            },
+        );
+        {
+            let _token = token_lock();
+            let expect = Expect {
+                names: vec!["shares accepted".into()],
+                in_stdout: vec!["REFUSED".into(), "cio.share".into()],
+                transcript: Some(&dir.join("transcript.jsonl")),
+            };
+            refused(&name("unlock"), &[ws.root(), &e.tokens()], &expect, || {
+                custody(&[
+                    "unlock",
+                    "--manifest",
+                    s(&dir.join("manifest.json")),
+                    "--hsm",
+                    &e.next.uri.to_string(),
+                    "--passphrases",
+                    s(&e.pdir),
+                    s(&share),
+                    s(&dir.join("shares/justice.share")),
+                ])
+            });
+        }
+    }
+}
+
+#[test]
+fn manifests() {
+    let e = estate();
+    let cases = structured::manifest(
+        &read(&e.a.join("manifest.json")),
+        &read(&e.b.join("manifest.json")),
+        &read(&e.a2.join("manifest.json")),
+    );
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let manifest = dir.join("manifest.json");
+        std::fs::write(&manifest, &case.bytes).unwrap();
+        let roots = [ws.root()];
+        let name = |reader: &str| format!("manifest `{}` × {reader}", case.name);
+        let other = case.name == "other-domain" || case.name == "other-epoch";
+        refused(&name("audit"), &roots, &names(&["manifest"]), || {
+            custody(&["audit", s(&dir)])
+        });
+        refused(&name("reshare"), &roots, &names(&["manifest"]), || {
+            custody(&[
+                "reshare",
+                "--manifest",
+                s(&manifest),
+                "--officials",
+                s(&e.officials),
+                "--threshold",
+                "2",
+                "--passphrases",
+                s(&e.pdir),
+                s(&dir.join("shares/cio.share")),
+            ])
+        });
+        if case.form == Form::Broken || other {
+            refused(
+                &name("share verify"),
+                &roots,
+                &names(&[if other { "cio.share" } else { "manifest" }]),
+                || share_verify(&ws, &dir, &dir.join("shares/cio.share")),
+            );
+        }
+        if case.form == Form::Broken {
+            refused(&name("inspect"), &roots, &names(&["manifest.json"]), || {
+                custody(&["inspect", s(&manifest)])
+            });
+        }
+        {
+            let _token = token_lock();
+            let roots = [ws.root(), &e.tokens()];
+            refused(&name("unlock"), &roots, &names(&["manifest"]), || {
+                custody(&[
+                    "unlock",
+                    "--manifest",
+                    s(&manifest),
+                    "--hsm",
+                    &e.next.uri.to_string(),
+                    "--passphrases",
+                    s(&e.pdir),
+                    s(&dir.join("shares/cio.share")),
+                ])
+            });
+            refused(&name("rotate"), &roots, &names(&["manifest"]), || {
+                custody(&[
+                    "rotate",
+                    "--manifest",
+                    s(&manifest),
+                    "--hsm",
+                    &e.home.uri.to_string(),
+                    "--passphrases",
+                    s(&e.pdir),
+                    "--archives",
+                    s(&dir),
+                    s(&dir.join("shares/cio.share")),
+                ])
+            });
+            if case.form == Form::Broken {
+                refused(&name("seal"), &roots, &names(&["manifest"]), || {
+                    custody(&[
+                        "seal",
+                        "--manifest",
+                        s(&manifest),
+                        "--hsm",
+                        &e.home.uri.to_string(),
+                        s(&ws.path("cio.pass")),
+                        "-o",
+                        s(&ws.path("out.custody")),
+                    ])
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn archives() {
+    let e = estate();
+    let cases = binary::archive(
+        &read(&e.archive),
+        &read(&e.b.join("canary.custody")),
+        &read(&e.archive2),
+    );
+    let _token = token_lock();
+    for case in &cases {
+        let ws = Workspace::new();
+        let archive = ws.write("data.custody", &case.bytes);
+        let roots = [ws.root(), &e.tokens()];
+        let name = |reader: &str| format!("archive `{}` × {reader}", case.name);
+        let uri = e.home.uri.to_string();
+        refused(&name("open"), &roots, &names(&["data.custody"]), || {
+            custody(&[
+                "open",
+                "--hsm",
+                &uri,
+                s(&archive),
+                "-o",
+                s(&ws.path("out.bin")),
+            ])
+        });
+        refused(&name("verify"), &roots, &names(&["data.custody"]), || {
+            custody(&["verify", "--hsm", &uri, s(&archive)])
+        });
+        if case.form == Form::Broken {
+            refused(&name("inspect"), &roots, &names(&["data.custody"]), || {
+                custody(&["inspect", s(&archive)])
+            });
+        }
+    }
+}
+
+#[test]
+fn transcripts() {
+    let e = estate();
+    let closing = e.closing_digest();
+    let cases = structured::transcript(
+        &read(&e.a.join("transcript.jsonl")),
+        &read(&e.b.join("transcript.jsonl")),
+        &read(&e.a2.join("transcript.jsonl")),
+    );
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let transcript = dir.join("transcript.jsonl");
+        std::fs::write(&transcript, &case.bytes).unwrap();
+        let roots = [ws.root()];
+        let name = |reader: &str| format!("transcript `{}` × {reader}", case.name);
+        refused(&name("audit"), &roots, &names(&["transcript"]), || {
+            custody(&["audit", s(&dir), "--expect-closing", &closing])
+        });
+        let expect = Expect {
+            transcript: Some(&transcript),
+            ..Expect::default()
+        };
+        refused(&name("reshare"), &roots, &expect, || {
+            custody(&[
+                "reshare",
+                "--manifest",
+                s(&dir.join("manifest.json")),
+                "--officials",
+                s(&e.officials),
+                "--threshold",
+                "2",
+                "--passphrases",
+                s(&e.pdir),
+                s(&dir.join("shares/cio.share")),
+            ])
+        });
+    }
+}
+
+#[test]
+fn officials_files() {
+    let e = estate();
+    let cases = structured::officials(&read(&e.officials));
+    let _token = token_lock();
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let officials = ws.write("officials.toml", &case.bytes);
+        let name = |reader: &str| format!("officials file `{}` × {reader}", case.name);
+        refused(
+            &name("genesis"),
+            &[ws.root(), &e.tokens()],
+            &names(&["officials"]),
+            || {
+                let (uri, out) = (e.home.uri.to_string(), ws.path("out"));
+                let mut args = vec![
+                    "genesis",
+                    "--domain",
+                    "battery",
+                    "--officials",
+                    s(&officials),
+                    "--threshold",
+                    "3",
+                    "--hsm",
+                    &uri,
+                    "--out",
+                    s(&out),
+                    "--passphrases",
+                    s(&e.pdir),
+                ];
+                args.extend(TINY_KDF);
+                custody(&args)
+            },
+        );
+        refused(
+            &name("reshare"),
+            &[ws.root()],
+            &names(&["officials"]),
+            || {
+                custody(&[
+                    "reshare",
+                    "--manifest",
+                    s(&dir.join("manifest.json")),
+                    "--officials",
+                    s(&officials),
+                    "--threshold",
+                    "3",
+                    "--passphrases",
+                    s(&e.pdir),
+                    s(&dir.join("shares/cio.share")),
+                    s(&dir.join("shares/justice.share")),
+                ])
+            },
+        );
+    }
+}
+
+/// The URI of `token` with its PIN read from `pin`.
+fn with_pin(token: &common::TestToken, pin: &Path) -> String {
+    token.uri.to_string().replace(s(&token.pin_file), s(pin))
+}
+
+#[test]
+fn pin_files() {
+    let e = estate();
+    let other_pin = std::fs::read_to_string(&e.other.pin_file).unwrap();
+    let mut cases = structured::secret(&e.home.pin(), other_pin.trim_end());
+    cases.push(Case::broken("a-directory", Vec::new()));
+    let _token = token_lock();
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let pin = if case.name == "a-directory" {
+            std::fs::create_dir(ws.path("pin")).unwrap();
+            ws.path("pin")
+        } else {
+            ws.write("pin", &case.bytes)
+        };
+        let uri = with_pin(&e.home, &pin);
+        let roots = [ws.root(), &e.tokens()];
+        let name = |reader: &str| format!("PIN file `{}` × {reader}", case.name);
+        let expect = names(&["PIN"]);
+        refused(&name("open"), &roots, &expect, || {
+            custody(&[
+                "open",
+                "--hsm",
+                &uri,
+                s(&e.archive),
+                "-o",
+                s(&ws.path("out.bin")),
+            ])
+        });
+        refused(&name("verify"), &roots, &expect, || {
+            custody(&["verify", "--hsm", &uri, s(&e.archive)])
+        });
+        refused(&name("seal"), &roots, &expect, || {
+            custody(&[
+                "seal",
+                "--manifest",
+                s(&dir.join("manifest.json")),
+                "--hsm",
+                &uri,
+                s(&ws.path("cio.pass")),
+                "-o",
+                s(&ws.path("out.custody")),
+            ])
+        });
+        let next_uri = with_pin(&e.next, &pin);
+        let expect = Expect {
+            names: vec!["PIN".into()],
+            transcript: Some(&dir.join("transcript.jsonl")),
+            ..Expect::default()
+        };
+        refused(&name("unlock"), &roots, &expect, || {
+            custody(&[
+                "unlock",
+                "--manifest",
+                s(&dir.join("manifest.json")),
+                "--hsm",
+                &next_uri,
+                "--passphrases",
+                s(&e.pdir),
+                s(&dir.join("shares/cio.share")),
+                s(&dir.join("shares/justice.share")),
+            ])
+        });
+    }
+}
+
+#[test]
+fn passphrase_files() {
+    let e = estate();
+    let mut cases = structured::secret(&passphrase("cio"), &passphrase("justice"));
+    cases.push(Case::broken("a-directory", Vec::new()));
+    // What no reader can take as a passphrase at all (the others are merely wrong).
+    let unreadable = [
+        "empty",
+        "newline-only",
+        "crlf-only",
+        "larger-than-4096-bytes",
+        "not-utf8",
+        "a-directory",
+    ];
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let pdir = ws.path("pdir");
+        std::fs::create_dir(&pdir).unwrap();
+        let file = pdir.join("cio.pass");
+        if case.name == "a-directory" {
+            std::fs::create_dir(&file).unwrap();
+        } else {
+            std::fs::write(&file, &case.bytes).unwrap();
+        }
+        std::fs::write(pdir.join("justice.pass"), passphrase("justice")).unwrap();
+        std::fs::write(pdir.join("ria.pass"), passphrase("ria")).unwrap();
+        let share = dir.join("shares/cio.share");
+        let roots = [ws.root()];
+        let name = |reader: &str| format!("passphrase file `{}` × {reader}", case.name);
+        let expect = names(&["passphrase"]);
+        refused(&name("share verify"), &roots, &expect, || {
+            custody(&[
+                "share",
+                "verify",
+                "--manifest",
+                s(&dir.join("manifest.json")),
+                s(&share),
+                "--passphrase-file",
+                s(&file),
+            ])
+        });
+        refused(&name("share reseal (current)"), &roots, &expect, || {
+            custody(&[
+                "share",
+                "reseal",
+                "--manifest",
+                s(&dir.join("manifest.json")),
+                s(&share),
+                "--passphrase-file",
+                s(&file),
+                "--new-passphrase-file",
+                s(&pdir.join("ria.pass")),
+            ])
+        });
+        if !unreadable.contains(&case.name.as_str()) {
+            let _token = token_lock();
+            let expect = Expect {
+                names: vec!["shares accepted".into()],
+                in_stdout: vec!["REFUSED".into(), "passphrase".into()],
+                transcript: Some(&dir.join("transcript.jsonl")),
+            };
+            refused(&name("unlock"), &[ws.root(), &e.tokens()], &expect, || {
+                custody(&[
+                    "unlock",
+                    "--manifest",
+                    s(&dir.join("manifest.json")),
+                    "--hsm",
+                    &e.next.uri.to_string(),
+                    "--passphrases",
+                    s(&pdir),
+                    s(&share),
+                    s(&dir.join("shares/justice.share")),
+                ])
+            });
+            continue;
+        }
+        refused(&name("share reseal (new)"), &roots, &expect, || {
+            custody(&[
+                "share",
+                "reseal",
+                "--manifest",
+                s(&dir.join("manifest.json")),
+                s(&dir.join("shares/justice.share")),
+                "--passphrase-file",
+                s(&pdir.join("justice.pass")),
+                "--new-passphrase-file",
+                s(&file),
+            ])
+        });
+        let _token = token_lock();
+        refused(
+            &name("genesis"),
+            &[ws.root(), &e.tokens()],
+            &names(&["cio"]),
+            || {
+                let (uri, out) = (e.home.uri.to_string(), ws.path("out"));
+                let mut args = vec![
+                    "genesis",
+                    "--domain",
+                    "battery",
+                    "--officials",
+                    s(&e.officials),
+                    "--threshold",
+                    "2",
+                    "--hsm",
+                    &uri,
+                    "--out",
+                    s(&out),
+                    "--passphrases",
+                    s(&pdir),
+                ];
+                args.extend(TINY_KDF);
+                custody(&args)
+            },
+        );
+    }
+}
+
+/// The journal of rotating `a` to `a2`, with `edit` applied to its members.
+fn journal(edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> Vec<u8> {
+    let e = estate();
+    let key_id = |dir: &Path| -> serde_json::Value {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&read(&dir.join("manifest.json"))).unwrap();
+        manifest["key_id"].clone()
+    };
+    let mut journal = serde_json::Map::new();
+    journal.insert("from_epoch".into(), 1.into());
+    journal.insert("from_key_id".into(), key_id(&e.a));
+    journal.insert(
+        "new_manifest".into(),
+        String::from_utf8(read(&e.a2.join("manifest.json")))
+            .unwrap()
+            .into(),
+    );
+    edit(&mut journal);
+    serde_json::to_vec_pretty(&journal).unwrap()
+}
+
+#[test]
+fn rotation_journals() {
+    let e = estate();
+    let genuine = journal(|_| {});
+    let text = |dir: &Path| String::from_utf8(read(&dir.join("manifest.json"))).unwrap();
+    let mut cases = bad_input_kit::damage::common(&genuine);
+    cases.extend(structured::line_truncations(&genuine));
+    cases.extend(structured::member_edits(&genuine, ""));
+    let edits: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "from-epoch-over-u32",
+            journal(|j| {
+                j.insert("from_epoch".into(), 4_294_967_296_u64.into());
+            }),
+        ),
+        (
+            "from-epoch-negative",
+            journal(|j| {
+                j.insert("from_epoch".into(), (-1).into());
+            }),
+        ),
+        (
+            "from-key-id-not-hex",
+            journal(|j| {
+                j.insert("from_key_id".into(), "zz".repeat(32).into());
+            }),
+        ),
+        (
+            "new-manifest-garbage",
+            journal(|j| {
+                j.insert("new_manifest".into(), "{]".into());
+            }),
+        ),
+        (
+            "other-domain",
+            journal(|j| {
+                j.insert("new_manifest".into(), text(&e.b).into());
+            }),
+        ),
+        (
+            "other-epoch",
+            journal(|j| {
+                j.insert("from_epoch".into(), 2.into());
+                j.insert("new_manifest".into(), text(&e.a2).into());
+            }),
+        ),
+        (
+            "new-manifest-is-the-old",
+            journal(|j| {
+                j.insert("new_manifest".into(), text(&e.a).into());
+            }),
+        ),
+    ];
+    cases.extend(
+        edits
+            .into_iter()
+            .map(|(name, bytes)| Case::broken(name, bytes)),
+    );
+    let _token = token_lock();
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        std::fs::write(dir.join("rotation.journal.json"), &case.bytes).unwrap();
+        let name = format!("rotation journal `{}` × rotate", case.name);
+        refused(
+            &name,
+            &[ws.root(), &e.tokens()],
+            &names(&["rotation.journal.json"]),
+            || {
+                custody(&[
+                    "rotate",
+                    "--manifest",
+                    s(&dir.join("manifest.json")),
+                    "--hsm",
+                    &e.home.uri.to_string(),
+                    "--passphrases",
+                    s(&e.pdir),
+                    "--archives",
+                    s(&dir),
+                    s(&dir.join("shares/cio.share")),
+                ])
+            },
+        );
+    }
+}
