@@ -202,3 +202,17 @@ fn nested_ceremonies_close_in_order() {
     assert_eq!(report.ceremonies[0].close, Some(4));
     assert_eq!(report.ceremonies[1].close, Some(3));
 }
+
+/// Found by the bad-input battery: audit read a transcript whole, however large. A file past the
+/// cap (sparse here, so the test writes nothing) is refused after reading one byte past it.
+#[test]
+fn a_transcript_past_the_size_cap_is_refused_without_reading_it_all() {
+    use custody::ceremony::transcript::MAX_TRANSCRIPT_LEN;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("transcript.jsonl");
+    write_ceremonies(&path);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(MAX_TRANSCRIPT_LEN as u64 + 4096).unwrap();
+    let message = audit(&path).unwrap_err().to_string();
+    assert!(message.contains("goes on past 256 MiB"), "{message}");
+}

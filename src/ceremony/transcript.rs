@@ -12,12 +12,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Timestamp;
+use crate::files::read_at_most;
 
 /// The `prev` of the first entry.
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Longest line a reader accepts; a longer one is not a custody transcript.
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// Largest transcript a reader accepts (about a million entries): a bigger file is not a custody
+/// transcript, and reading it whole must not exhaust memory.
+pub const MAX_TRANSCRIPT_LEN: usize = 256 * 1024 * 1024;
 
 /// What a ceremony step records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,12 +231,19 @@ pub fn audit(path: &Path) -> Result<AuditReport, TranscriptError> {
 }
 
 fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, TranscriptError> {
-    let text = std::fs::read(path).map_err(io(path))?;
+    let text = read_at_most(path, MAX_TRANSCRIPT_LEN).map_err(io(path))?;
     let at = |line: usize, problem: String| TranscriptError::Line {
         path: path.to_owned(),
         line,
         problem,
     };
+    if text.len() > MAX_TRANSCRIPT_LEN {
+        let lines = text.iter().filter(|b| **b == b'\n').count();
+        return Err(at(
+            lines + 1,
+            format!("the file goes on past {} MiB", MAX_TRANSCRIPT_LEN >> 20),
+        ));
+    }
     if text.is_empty() {
         return Err(at(1, "the transcript is empty".into()));
     }
