@@ -183,8 +183,10 @@ impl fmt::Display for Pkcs11Uri {
         }
         match &self.pin_source {
             Some(PinSource::File(file)) => {
+                // Always `file://`: the reader strips it first, so `file:` followed by a path
+                // that begins with `//` would lose those slashes and name another file.
                 query.push(format!(
-                    "pin-source=file:{}",
+                    "pin-source=file://{}",
                     percent_encode(file.to_string_lossy().as_bytes())
                 ));
             }
@@ -239,8 +241,10 @@ fn percent_decode(name: &str, raw: &str) -> Result<Vec<u8>> {
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         if byte == b'%' {
+            // Two hex digits exactly: `from_str_radix` alone would also take a sign ("%+1").
             let hex = bytes
                 .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
                 .ok_or_else(|| malformed(format!("bad percent-escape in the value of {name}")))?;
@@ -354,6 +358,20 @@ mod tests {
         assert_eq!(parse("fd:3"), Some(PinSource::Fd(3)));
     }
 
+    /// Found by fuzzing (fuzz target `pkcs11_uri`): `pin-source=file:////run/pin` (the path
+    /// `//run/pin`) printed as `file://run/pin`, which reads back as the relative path `run/pin`.
+    #[test]
+    fn pin_source_file_path_survives_printing() {
+        for path in ["//run/pin", "/run/pin", "run/pin", "file:x", "fd:3"] {
+            let uri = Pkcs11Uri {
+                pin_source: Some(PinSource::File(path.into())),
+                ..Pkcs11Uri::default()
+            };
+            let again: Pkcs11Uri = uri.to_string().parse().unwrap();
+            assert_eq!(again, uri, "{path}");
+        }
+    }
+
     #[test]
     fn pin_value_is_refused_without_echoing_it() {
         let err = "pkcs11:token=a?pin-value=1234"
@@ -381,6 +399,15 @@ mod tests {
         for (text, expected) in cases {
             let message = text.parse::<Pkcs11Uri>().unwrap_err().to_string();
             assert!(message.contains(expected), "{text}: {message}");
+        }
+    }
+
+    /// Found by fuzzing (fuzz target `pkcs11_uri`): `%+1` decoded as the byte 0x01.
+    #[test]
+    fn percent_escape_with_a_sign_is_refused() {
+        for text in ["pkcs11:token=%+1", "pkcs11:id=%-1", "pkcs11:object=a%+f"] {
+            let message = text.parse::<Pkcs11Uri>().unwrap_err().to_string();
+            assert!(message.contains("percent-escape"), "{text}: {message}");
         }
     }
 

@@ -93,6 +93,11 @@ impl VerifierSet {
 }
 
 fn parse_commitment(chunk: &[u8]) -> Option<ProjectivePoint> {
+    // The compressed tags only: p256 also decodes SEC1's compact form (tag 0x05, x alone), which
+    // FORMAT.md 4.5 does not allow and which would give one set two encodings.
+    if !matches!(chunk.first(), Some(0x02 | 0x03)) {
+        return None;
+    }
     let mut encoded = CompressedPoint::default();
     encoded.copy_from_slice(chunk);
     let point: Option<ProjectivePoint> = ProjectivePoint::from_bytes(&encoded).into();
@@ -192,5 +197,21 @@ mod tests {
             VerifierSet::from_bytes(&uncompressed_tag).unwrap_err(),
             SharesError::VerifierSetPoint { index: 0 }
         );
+    }
+
+    /// Found by fuzzing (fuzz target `shares`): a commitment tagged 0x05, SEC1's compact form,
+    /// decoded as the point with that x, so one verifier set had a second encoding.
+    #[test]
+    fn compact_point_tag_is_refused() {
+        let good = sample(2).to_bytes();
+        for tag in [0x00, 0x01, 0x05, 0x06, 0x07, 0xff] {
+            let mut other_tag = good.clone();
+            other_tag[2 + 33] = tag;
+            assert_eq!(
+                VerifierSet::from_bytes(&other_tag).unwrap_err(),
+                SharesError::VerifierSetPoint { index: 1 },
+                "tag {tag:#04x}"
+            );
+        }
     }
 }
