@@ -49,6 +49,91 @@ fn share_verify(ws: &Workspace, dir: &Path, share: &Path) -> std::process::Outpu
     ])
 }
 
+fn unlock(manifest: &str, uri: &str, pdir: &str, shares: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "unlock",
+        "--manifest",
+        manifest,
+        "--hsm",
+        uri,
+        "--passphrases",
+        pdir,
+    ];
+    args.extend(shares);
+    custody(&args)
+}
+
+fn reshare(
+    manifest: &str,
+    officials: &str,
+    threshold: &str,
+    pdir: &str,
+    shares: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "reshare",
+        "--manifest",
+        manifest,
+        "--officials",
+        officials,
+        "--threshold",
+        threshold,
+        "--passphrases",
+        pdir,
+    ];
+    args.extend(shares);
+    custody(&args)
+}
+
+fn rotate(
+    manifest: &str,
+    uri: &str,
+    pdir: &str,
+    archives: &str,
+    shares: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "rotate",
+        "--manifest",
+        manifest,
+        "--hsm",
+        uri,
+        "--passphrases",
+        pdir,
+        "--archives",
+        archives,
+    ];
+    args.extend(shares);
+    custody(&args)
+}
+
+/// A genesis of domain `battery` with tiny KDF costs.
+fn genesis(
+    officials: &str,
+    threshold: &str,
+    uri: &str,
+    out: &str,
+    pdir: &str,
+) -> std::process::Output {
+    let mut args = vec![
+        "genesis",
+        "--domain",
+        "battery",
+        "--officials",
+        officials,
+        "--threshold",
+        threshold,
+        "--hsm",
+        uri,
+        "--out",
+        out,
+        "--passphrases",
+        pdir,
+    ];
+    args.extend(TINY_KDF);
+    custody(&args)
+}
+
 #[test]
 fn sealed_share_files() {
     let e = estate();
@@ -103,17 +188,12 @@ fn sealed_share_files() {
                 transcript: Some(&dir.join("transcript.jsonl")),
             };
             refused(&name("unlock"), &[ws.root(), &e.tokens()], &expect, || {
-                custody(&[
-                    "unlock",
-                    "--manifest",
+                unlock(
                     s(&dir.join("manifest.json")),
-                    "--hsm",
                     &e.next.uri.to_string(),
-                    "--passphrases",
                     s(&e.pdir),
-                    s(&share),
-                    s(&dir.join("shares/justice.share")),
-                ])
+                    &[s(&share), s(&dir.join("shares/justice.share"))],
+                )
             });
         }
     }
@@ -138,18 +218,13 @@ fn manifests() {
             custody(&["audit", s(&dir)])
         });
         refused(&name("reshare"), &roots, &names(&["manifest"]), || {
-            custody(&[
-                "reshare",
-                "--manifest",
+            reshare(
                 s(&manifest),
-                "--officials",
                 s(&e.officials),
-                "--threshold",
                 "2",
-                "--passphrases",
                 s(&e.pdir),
-                s(&dir.join("shares/cio.share")),
-            ])
+                &[s(&dir.join("shares/cio.share"))],
+            )
         });
         if case.form == Form::Broken || other {
             refused(
@@ -168,30 +243,21 @@ fn manifests() {
             let _token = token_lock();
             let roots = [ws.root(), &e.tokens()];
             refused(&name("unlock"), &roots, &names(&["manifest"]), || {
-                custody(&[
-                    "unlock",
-                    "--manifest",
+                unlock(
                     s(&manifest),
-                    "--hsm",
                     &e.next.uri.to_string(),
-                    "--passphrases",
                     s(&e.pdir),
-                    s(&dir.join("shares/cio.share")),
-                ])
+                    &[s(&dir.join("shares/cio.share"))],
+                )
             });
             refused(&name("rotate"), &roots, &names(&["manifest"]), || {
-                custody(&[
-                    "rotate",
-                    "--manifest",
+                rotate(
                     s(&manifest),
-                    "--hsm",
                     &e.home.uri.to_string(),
-                    "--passphrases",
                     s(&e.pdir),
-                    "--archives",
                     s(&dir),
-                    s(&dir.join("shares/cio.share")),
-                ])
+                    &[s(&dir.join("shares/cio.share"))],
+                )
             });
             if case.form == Form::Broken {
                 refused(&name("seal"), &roots, &names(&["manifest"]), || {
@@ -270,18 +336,13 @@ fn transcripts() {
             ..Expect::default()
         };
         refused(&name("reshare"), &roots, &expect, || {
-            custody(&[
-                "reshare",
-                "--manifest",
+            reshare(
                 s(&dir.join("manifest.json")),
-                "--officials",
                 s(&e.officials),
-                "--threshold",
                 "2",
-                "--passphrases",
                 s(&e.pdir),
-                s(&dir.join("shares/cio.share")),
-            ])
+                &[s(&dir.join("shares/cio.share"))],
+            )
         });
     }
 }
@@ -300,24 +361,13 @@ fn officials_files() {
             &[ws.root(), &e.tokens()],
             &names(&["officials"]),
             || {
-                let (uri, out) = (e.home.uri.to_string(), ws.path("out"));
-                let mut args = vec![
-                    "genesis",
-                    "--domain",
-                    "battery",
-                    "--officials",
+                genesis(
                     s(&officials),
-                    "--threshold",
                     "3",
-                    "--hsm",
-                    &uri,
-                    "--out",
-                    s(&out),
-                    "--passphrases",
+                    &e.home.uri.to_string(),
+                    s(&ws.path("out")),
                     s(&e.pdir),
-                ];
-                args.extend(TINY_KDF);
-                custody(&args)
+                )
             },
         );
         refused(
@@ -325,19 +375,16 @@ fn officials_files() {
             &[ws.root()],
             &names(&["officials"]),
             || {
-                custody(&[
-                    "reshare",
-                    "--manifest",
+                reshare(
                     s(&dir.join("manifest.json")),
-                    "--officials",
                     s(&officials),
-                    "--threshold",
                     "3",
-                    "--passphrases",
                     s(&e.pdir),
-                    s(&dir.join("shares/cio.share")),
-                    s(&dir.join("shares/justice.share")),
-                ])
+                    &[
+                        s(&dir.join("shares/cio.share")),
+                        s(&dir.join("shares/justice.share")),
+                    ],
+                )
             },
         );
     }
@@ -399,17 +446,15 @@ fn pin_files() {
             ..Expect::default()
         };
         refused(&name("unlock"), &roots, &expect, || {
-            custody(&[
-                "unlock",
-                "--manifest",
+            unlock(
                 s(&dir.join("manifest.json")),
-                "--hsm",
                 &next_uri,
-                "--passphrases",
                 s(&e.pdir),
-                s(&dir.join("shares/cio.share")),
-                s(&dir.join("shares/justice.share")),
-            ])
+                &[
+                    s(&dir.join("shares/cio.share")),
+                    s(&dir.join("shares/justice.share")),
+                ],
+            )
         });
     }
 }
@@ -476,17 +521,12 @@ fn passphrase_files() {
                 transcript: Some(&dir.join("transcript.jsonl")),
             };
             refused(&name("unlock"), &[ws.root(), &e.tokens()], &expect, || {
-                custody(&[
-                    "unlock",
-                    "--manifest",
+                unlock(
                     s(&dir.join("manifest.json")),
-                    "--hsm",
                     &e.next.uri.to_string(),
-                    "--passphrases",
                     s(&pdir),
-                    s(&share),
-                    s(&dir.join("shares/justice.share")),
-                ])
+                    &[s(&share), s(&dir.join("shares/justice.share"))],
+                )
             });
             continue;
         }
@@ -509,24 +549,13 @@ fn passphrase_files() {
             &[ws.root(), &e.tokens()],
             &names(&["cio"]),
             || {
-                let (uri, out) = (e.home.uri.to_string(), ws.path("out"));
-                let mut args = vec![
-                    "genesis",
-                    "--domain",
-                    "battery",
-                    "--officials",
+                genesis(
                     s(&e.officials),
-                    "--threshold",
                     "2",
-                    "--hsm",
-                    &uri,
-                    "--out",
-                    s(&out),
-                    "--passphrases",
+                    &e.home.uri.to_string(),
+                    s(&ws.path("out")),
                     s(&pdir),
-                ];
-                args.extend(TINY_KDF);
-                custody(&args)
+                )
             },
         );
     }
@@ -621,18 +650,13 @@ fn rotation_journals() {
             &[ws.root(), &e.tokens()],
             &names(&["rotation.journal.json"]),
             || {
-                custody(&[
-                    "rotate",
-                    "--manifest",
+                rotate(
                     s(&dir.join("manifest.json")),
-                    "--hsm",
                     &e.home.uri.to_string(),
-                    "--passphrases",
                     s(&e.pdir),
-                    "--archives",
                     s(&dir),
-                    s(&dir.join("shares/cio.share")),
-                ])
+                    &[s(&dir.join("shares/cio.share"))],
+                )
             },
         );
     }

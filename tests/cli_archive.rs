@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{OwnSoftHsm, TestToken};
+use common::{OwnSoftHsm, TestToken, TINY_KDF};
 
 /// A token holding the domain key of `ee-registries`, its manifest, and a work directory.
 struct Vault {
@@ -56,30 +56,31 @@ impl Vault {
             .unwrap();
         }
         std::fs::write(self.path("officials.toml"), officials).unwrap();
-        let run = self.custody(
-            &[
-                "genesis",
-                "--domain",
-                "ee-registries",
-                "--officials",
-                &self.path("officials.toml").display().to_string(),
-                "--threshold",
-                "2",
-                "--hsm",
-                &self.uri(),
-                "--out",
-                &self.path("domain").display().to_string(),
-                "--passphrases",
-                &pdir.display().to_string(),
-                "--kdf-memory-kib",
-                "64",
-                "--kdf-passes",
-                "1",
-                "--kdf-lanes",
-                "1",
-            ],
-            None,
+        let (officials, uri) = (
+            self.path("officials.toml").display().to_string(),
+            self.uri(),
         );
+        let (out, pdir) = (
+            self.path("domain").display().to_string(),
+            pdir.display().to_string(),
+        );
+        let mut args = vec![
+            "genesis",
+            "--domain",
+            "ee-registries",
+            "--officials",
+            &officials,
+            "--threshold",
+            "2",
+            "--hsm",
+            &uri,
+            "--out",
+            &out,
+            "--passphrases",
+            &pdir,
+        ];
+        args.extend(TINY_KDF);
+        let run = self.custody(&args, None);
         assert!(run.ok, "genesis failed: {}{}", run.stdout, run.stderr);
     }
 

@@ -12,6 +12,7 @@ mod room;
 
 use std::path::PathBuf;
 
+use common::TINY_KDF;
 use room::{officials_toml, passphrase, Room, Run};
 
 /// Two officials stay, one joins: a 2-of-3 set.
@@ -57,15 +58,10 @@ impl Room {
             "justice minister retired",
             "--passphrases",
             self.pdir.to_str().unwrap(),
-            "--kdf-memory-kib",
-            "64",
-            "--kdf-passes",
-            "1",
-            "--kdf-lanes",
-            "1",
         ]
         .map(str::to_owned)
         .into();
+        args.extend(TINY_KDF.map(str::to_owned));
         args.extend(shares.iter().cloned());
         args
     }

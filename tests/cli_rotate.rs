@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{OwnSoftHsm, TestToken};
+use common::{OwnSoftHsm, TestToken, TINY_KDF};
 
 const OFFICIALS: [&str; 5] = [
     "cio",
@@ -25,14 +25,6 @@ const OFFICIALS: [&str; 5] = [
     "ria",
     "president-office",
     "auditor-general",
-];
-const TINY_KDF: [&str; 6] = [
-    "--kdf-memory-kib",
-    "64",
-    "--kdf-passes",
-    "1",
-    "--kdf-lanes",
-    "1",
 ];
 
 /// A domain with sealed archives on its own SoftHSM.

@@ -13,17 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+pub use super::super::common::TINY_KDF;
 use super::super::common::{OwnSoftHsm, TestToken};
 
 pub const OFFICIALS: [&str; 3] = ["cio", "justice", "ria"];
-pub const TINY_KDF: [&str; 6] = [
-    "--kdf-memory-kib",
-    "64",
-    "--kdf-passes",
-    "1",
-    "--kdf-lanes",
-    "1",
-];
 
 pub struct Estate {
     pub hsm: OwnSoftHsm,

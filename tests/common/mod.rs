@@ -17,6 +17,17 @@ pub mod format_doc;
 pub const INSTALL_HINT: &str =
     "SoftHSM2 and OpenSC are needed for these tests: run `bash hsm/install-softhsm.sh` as root (or `sudo apt-get install -y softhsm2 opensc`)";
 
+/// The argon2 costs every command-line test gives a ceremony: tiny, so the suite stays fast (the
+/// strong defaults stay the defaults).
+pub const TINY_KDF: [&str; 6] = [
+    "--kdf-memory-kib",
+    "64",
+    "--kdf-passes",
+    "1",
+    "--kdf-lanes",
+    "1",
+];
+
 /// Tokens made for each test process before any test runs.
 const POOL_SIZE: usize = 24;
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::common::{OwnSoftHsm, TestToken};
+use super::common::{OwnSoftHsm, TestToken, TINY_KDF};
 
 pub const OFFICIALS: [(&str, &str); 5] = [
     ("cio", "Government CIO"),
@@ -61,7 +61,8 @@ impl Room {
     }
 
     pub fn genesis_with(&self, officials: &Path, threshold: &str, out: &Path) -> Run {
-        self.custody(&[
+        let uri = self.home.uri.to_string();
+        let mut args = vec![
             "genesis",
             "--domain",
             "ee-registries",
@@ -70,18 +71,14 @@ impl Room {
             "--threshold",
             threshold,
             "--hsm",
-            &self.home.uri.to_string(),
+            &uri,
             "--out",
             out.to_str().unwrap(),
             "--passphrases",
             self.pdir.to_str().unwrap(),
-            "--kdf-memory-kib",
-            "64",
-            "--kdf-passes",
-            "1",
-            "--kdf-lanes",
-            "1",
-        ])
+        ];
+        args.extend(TINY_KDF);
+        self.custody(&args)
     }
 
     /// A genesis of another domain, on `token`, into `out`, by the same officials.
