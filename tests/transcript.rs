@@ -216,3 +216,29 @@ fn a_transcript_past_the_size_cap_is_refused_without_reading_it_all() {
     let message = audit(&path).unwrap_err().to_string();
     assert!(message.contains("goes on past 256 MiB"), "{message}");
 }
+
+/// Noticed while fuzzing: the audit took any RFC 3339 time (fractions, offsets, leap seconds),
+/// looser than the `YYYY-MM-DDTHH:MM:SSZ` custody writes.
+#[test]
+fn a_time_custody_would_not_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("transcript.jsonl");
+    write_ceremonies(&path);
+    let mut all = lines(&path);
+    let last = all.len() - 1;
+    for odd in [
+        "2026-11-26T10:00:00.5Z",
+        "2026-11-26T10:00:00+00:00",
+        "2016-12-31T23:59:60Z",
+    ] {
+        let mut entry: serde_json::Value = serde_json::from_str(&all[last]).unwrap();
+        entry["time"] = odd.into();
+        all[last] = entry.to_string();
+        rewrite(&path, &all);
+        let message = audit(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("is not YYYY-MM-DDTHH:MM:SSZ"),
+            "{odd}: {message}"
+        );
+    }
+}

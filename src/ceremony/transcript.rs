@@ -269,8 +269,12 @@ fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, Transcript
         if entry.prev != prev {
             return Err(at(number, "does not chain to the line before it: that line or this one was altered, or lines were removed or reordered".into()));
         }
-        humantime::parse_rfc3339(&entry.time)
-            .map_err(|_| at(number, format!("time {:?} is not RFC 3339 UTC", entry.time)))?;
+        Timestamp::parse(&entry.time).ok_or_else(|| {
+            at(
+                number,
+                format!("time {:?} is not YYYY-MM-DDTHH:MM:SSZ", entry.time),
+            )
+        })?;
         track_ceremony(&mut ceremonies, &entry.record.step, number);
         prev = hex::encode(Sha256::digest(bytes));
     }

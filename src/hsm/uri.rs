@@ -89,9 +89,8 @@ impl Pkcs11Uri {
             "object" => set_once(&mut self.object, name, text_value(name, raw)?),
             "id" => set_once(&mut self.id, name, percent_decode(name, raw)?),
             "slot-id" => {
-                let number = text_value(name, raw)?
-                    .parse()
-                    .map_err(|_| malformed(format!("slot-id must be a decimal number, not {raw:?}")))?;
+                let number = decimal(&text_value(name, raw)?)
+                    .ok_or_else(|| malformed(format!("slot-id must be a decimal number, not {raw:?}")))?;
                 set_once(&mut self.slot_id, name, number)
             }
             "type" => set_once(&mut self.object_type, name, object_type(raw)?),
@@ -293,9 +292,15 @@ fn object_type_name(kind: ObjectType) -> &'static str {
     }
 }
 
+/// Digits only: Rust's integer parsing would also take a sign (`+7`), which RFC 7512 does not.
+fn decimal<N: std::str::FromStr>(text: &str) -> Option<N> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| text.parse().ok()).flatten()
+}
+
 fn pin_source(value: &str) -> Result<PinSource> {
     if let Some(fd) = value.strip_prefix("fd:") {
-        let fd = fd.parse().map_err(|_| {
+        let fd = decimal(fd).ok_or_else(|| {
             malformed(format!(
                 "pin-source fd:N needs a descriptor number, not {fd:?}"
             ))
@@ -399,6 +404,18 @@ mod tests {
         for (text, expected) in cases {
             let message = text.parse::<Pkcs11Uri>().unwrap_err().to_string();
             assert!(message.contains(expected), "{text}: {message}");
+        }
+    }
+
+    /// Noticed while fuzzing: `slot-id=+7` and `fd:+3` were accepted.
+    #[test]
+    fn numbers_with_a_sign_are_refused() {
+        for text in [
+            "pkcs11:slot-id=+7",
+            "pkcs11:slot-id=-7",
+            "pkcs11:token=a?pin-source=fd:+3",
+        ] {
+            assert!(text.parse::<Pkcs11Uri>().is_err(), "{text}");
         }
     }
 
