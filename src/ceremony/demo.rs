@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::archive::{self, Archive, ArchiveIdentity, ArchiveSpec, Metadata};
 use crate::domain::{parse_officials, Manifest, Timestamp};
 use crate::files::write_atomic;
-use crate::hsm::{KeySelector, Persistence, ThrowawaySoftHsm, TokenSession};
+use crate::hsm::{Persistence, ThrowawaySoftHsm, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::random;
 
@@ -175,11 +175,7 @@ fn seal_registries(
     attendant: &mut dyn Attendant,
 ) -> Result<Vec<(String, PathBuf)>, CeremonyError> {
     let session = TokenSession::open(home, &mut |token| attendant.token_pin(token))?;
-    let kek = session.find_domain_key(&KeySelector::domain_key(
-        manifest.domain(),
-        manifest.epoch(),
-        manifest.key_id().as_bytes(),
-    ))?;
+    let kek = session.find_domain_key(&manifest.key_selector())?;
     let mut sealed = Vec::new();
     for (name, content) in sample_registries() {
         let original = originals.join(name);

@@ -85,17 +85,31 @@ pub fn genesis(
     })
 }
 
-fn check_request(request: &GenesisRequest) -> Result<(), CeremonyError> {
-    let count = request.officials.len();
-    if request.threshold < 2 || usize::from(request.threshold) > count {
+/// Refuses a threshold outside 2..=n for the officials who will hold the shares, called `who`
+/// in the message (e.g. "new officials").
+pub(super) fn check_threshold(
+    threshold: u8,
+    officials: &[Official],
+    who: &str,
+    hint: &'static str,
+) -> Result<(), CeremonyError> {
+    let count = officials.len();
+    if threshold < 2 || usize::from(threshold) > count {
         return Err(CeremonyError::refused(
-            format!(
-                "a threshold of {} does not fit {count} officials",
-                request.threshold
-            ),
-            "choose a threshold from 2 up to the number of officials",
+            format!("a threshold of {threshold} does not fit {count} {who}"),
+            hint,
         ));
     }
+    Ok(())
+}
+
+fn check_request(request: &GenesisRequest) -> Result<(), CeremonyError> {
+    check_threshold(
+        request.threshold,
+        &request.officials,
+        "officials",
+        "choose a threshold from 2 up to the number of officials",
+    )?;
     if request.tokens.is_empty() {
         return Err(CeremonyError::refused(
             "no token named to hold the domain key",

@@ -20,7 +20,7 @@ use crate::shares::split;
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
-use super::genesis::{ids, seal_for, verify_own_share, RETRY};
+use super::genesis::{check_threshold, ids, seal_for, verify_own_share, RETRY};
 use super::quorum::{self, Quorum};
 use super::transcript::{self, Record, Transcript};
 
@@ -187,16 +187,12 @@ fn close_resumed(
 }
 
 fn check_request(request: &ReshareRequest) -> Result<(), CeremonyError> {
-    let count = request.officials.len();
-    if request.threshold < 2 || usize::from(request.threshold) > count {
-        return Err(CeremonyError::refused(
-            format!(
-                "a threshold of {} does not fit {count} new officials",
-                request.threshold
-            ),
-            "choose a threshold from 2 up to the number of new officials",
-        ));
-    }
+    check_threshold(
+        request.threshold,
+        &request.officials,
+        "new officials",
+        "choose a threshold from 2 up to the number of new officials",
+    )?;
     RevokedSet::new([0; SET_ID_LEN], 0, Timestamp::now(), request.reason.clone()).map_err(
         |problem| {
             CeremonyError::refused(

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Archive, ArchiveIdentity, MAX_HEADER_LEN};
-use crate::domain::Manifest;
+use crate::domain::{Manifest, Official};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent, write_atomic};
 use crate::hsm::{DomainKeyHandle, KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
@@ -67,13 +67,33 @@ pub struct RotateOutcome {
     pub resumed: bool,
 }
 
-/// The journal: enough to resume after a crash.
+/// The journal as written (FORMAT.md 8.1): enough to resume after a crash.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Journal {
     from_epoch: u32,
     from_key_id: String,
     new_manifest: String,
+}
+
+/// A rotation under way, as its journal records it once read and checked (or as `prepare` made
+/// it): the old epoch and key id, and the new manifest, parsed once.
+#[derive(Debug)]
+struct Rotation {
+    from_epoch: u32,
+    from_key_id: KeyId,
+    new_manifest: Manifest,
+}
+
+impl Rotation {
+    /// How the token finds the old epoch's key.
+    fn old_key(&self) -> KeySelector {
+        KeySelector::domain_key(
+            self.new_manifest.domain(),
+            self.from_epoch,
+            self.from_key_id.as_bytes(),
+        )
+    }
 }
 
 /// Runs, or resumes, a rotation.
@@ -90,20 +110,21 @@ pub fn rotate(
         .ok_or_else(|| CeremonyError::refused("no token", "give --hsm URI"))?;
 
     let resumed = journal_path.exists();
-    let journal = match read_journal(&journal_path, &Manifest::load(&request.manifest)?)? {
-        Some(journal) if new_key_present(&session, &journal)? => {
+    let current = Manifest::load(&request.manifest)?;
+    let rotation = match read_journal(&journal_path, &current)? {
+        Some(rotation) if new_key_present(&session, &rotation.new_manifest) => {
             attendant.announce(&Event::Step(format!(
                 "resuming the rotation to epoch {} recorded in {JOURNAL}",
-                journal.from_epoch + 1
+                rotation.new_manifest.epoch()
             )));
             transcript.append(Record {
                 step: "rotate.begin".into(),
                 detail: [("resumed".into(), "yes".into())].into(),
                 ..Record::default()
             })?;
-            let staged = staging(&dir, journal.from_epoch);
-            verify_staged(&journal, &staged, &mut transcript, attendant)?;
-            journal
+            let staged = staging(&dir, rotation.from_epoch);
+            verify_staged(&rotation.new_manifest, &staged, &mut transcript, attendant)?;
+            rotation
         }
         stale => {
             if let Some(stale) = &stale {
@@ -112,16 +133,28 @@ pub fn rotate(
                 ));
                 discard(&journal_path, &staging(&dir, stale.from_epoch))?;
             }
-            prepare(request, &dir, &session, &mut transcript, attendant)?
+            prepare(
+                request,
+                &current,
+                &dir,
+                &session,
+                &mut transcript,
+                attendant,
+            )?
         }
     };
-    let new_manifest = Manifest::parse(journal.new_manifest.as_bytes())?;
-    publish(request, &dir, &journal, &new_manifest, &mut transcript)?;
+    publish(request, &current, &dir, &rotation, &mut transcript)?;
     let Rewrapping {
         rewrapped,
         already,
         skipped,
-    } = rewrap_all(request, &session, &journal, &new_manifest, attendant)?;
+    } = rewrap_all(request, &session, &rotation, attendant)?;
+    let old = rotation.old_key();
+    let Rotation {
+        from_epoch,
+        new_manifest,
+        ..
+    } = rotation;
     // Every new header must be on disk before the key that opens the old ones is destroyed.
     sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
     transcript.append(Record {
@@ -134,25 +167,18 @@ pub fn rotate(
         .into(),
         ..Record::default()
     })?;
-    let old = KeySelector::domain_key(
-        new_manifest.domain(),
-        journal.from_epoch,
-        old_key_id(&journal)?.as_bytes(),
-    );
     let old_key_destroyed = !request.keep_old;
     if old_key_destroyed {
         if let Ok(handle) = session.find_domain_key(&old) {
             session.destroy_domain_key(handle)?;
         }
         attendant.announce(&Event::Step(format!(
-            "the epoch {} key is destroyed on {}",
-            journal.from_epoch,
+            "the epoch {from_epoch} key is destroyed on {}",
             session.token()
         )));
     } else {
         attendant.announce(&Event::Step(format!(
-            "the epoch {} key stays on {} (--keep-old)",
-            journal.from_epoch,
+            "the epoch {from_epoch} key stays on {} (--keep-old)",
             session.token()
         )));
     }
@@ -189,13 +215,13 @@ pub fn rotate(
 /// verified in a staging directory, journal, import.
 fn prepare(
     request: &RotateRequest,
+    manifest: &Manifest,
     dir: &Path,
     session: &TokenSession,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
-) -> Result<Journal, CeremonyError> {
-    let manifest = Manifest::load(&request.manifest)?;
-    check_recorded_manifest(&transcript::beside(&request.manifest), &manifest)?;
+) -> Result<Rotation, CeremonyError> {
+    check_recorded_manifest(&transcript::beside(&request.manifest), manifest)?;
     transcript.append(Record {
         step: "rotate.begin".into(),
         inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
@@ -205,7 +231,7 @@ fn prepare(
     // The rebuilt old key proves the quorum; rotation itself needs only the token's copy.
     drop(quorum::gather(
         "rotate",
-        &manifest,
+        manifest,
         &request.shares,
         transcript,
         attendant,
@@ -214,11 +240,7 @@ fn prepare(
         "the quorum is verified: the rotation is authorized".into(),
     ));
 
-    let officials: Vec<_> = manifest
-        .officials()
-        .iter()
-        .map(|e| e.official().clone())
-        .collect();
+    let officials = officials_of(manifest);
     let stage = staging(dir, manifest.epoch());
     if stage.exists() {
         std::fs::remove_dir_all(&stage).map_err(CeremonyError::io(&stage))?;
@@ -248,11 +270,7 @@ fn prepare(
     let journal_bytes = serde_json::to_vec_pretty(&journal)
         .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
     write_atomic(&journal_path, &journal_bytes).map_err(CeremonyError::io(&journal_path))?;
-    let selector = KeySelector::domain_key(
-        new_manifest.domain(),
-        new_manifest.epoch(),
-        new_manifest.key_id().as_bytes(),
-    );
+    let selector = new_manifest.key_selector();
     import_and_prove(session, &key, &selector)?;
     drop(key);
     attendant.announce(&Event::KeyImported {
@@ -267,13 +285,17 @@ fn prepare(
         transcript,
         attendant,
     )?;
-    Ok(journal)
+    Ok(Rotation {
+        from_epoch: manifest.epoch(),
+        from_key_id: *manifest.key_id(),
+        new_manifest,
+    })
 }
 
 /// Officials verify the staged new shares of a resumed rotation that had not published them: the
 /// run that sealed them may have stopped before every official proved theirs.
 fn verify_staged(
-    journal: &Journal,
+    manifest: &Manifest,
     stage: &Path,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
@@ -281,12 +303,7 @@ fn verify_staged(
     if !stage.join("shares").exists() {
         return Ok(());
     }
-    let manifest = Manifest::parse(journal.new_manifest.as_bytes())?;
-    let officials: Vec<_> = manifest
-        .officials()
-        .iter()
-        .map(|e| e.official().clone())
-        .collect();
+    let officials = officials_of(manifest);
     let sealed = officials
         .iter()
         .map(|official| {
@@ -301,25 +318,34 @@ fn verify_staged(
         })
         .collect::<Result<Vec<_>, _>>()?;
     verify_all(
-        &manifest, &officials, &sealed, stage, "rotate", transcript, attendant,
+        manifest, &officials, &sealed, stage, "rotate", transcript, attendant,
     )
+}
+
+/// The officials of `manifest`, in its order: the same people hold the new epoch's shares.
+fn officials_of(manifest: &Manifest) -> Vec<Official> {
+    manifest
+        .officials()
+        .iter()
+        .map(|entry| entry.official().clone())
+        .collect()
 }
 
 /// Puts the new shares and manifest in place; idempotent, so a resumed run can repeat it.
 fn publish(
     request: &RotateRequest,
+    current: &Manifest,
     dir: &Path,
-    journal: &Journal,
-    new_manifest: &Manifest,
+    rotation: &Rotation,
     transcript: &mut Transcript,
 ) -> Result<(), CeremonyError> {
-    let current = Manifest::load(&request.manifest)?;
+    let new_manifest = &rotation.new_manifest;
     if current.digest() == new_manifest.digest() {
         return Ok(());
     }
-    let stage_shares = staging(dir, journal.from_epoch).join("shares");
+    let stage_shares = staging(dir, rotation.from_epoch).join("shares");
     let shares = dir.join("shares");
-    let retired = dir.join(format!("shares-epoch-{}", journal.from_epoch));
+    let retired = dir.join(format!("shares-epoch-{}", rotation.from_epoch));
     if stage_shares.exists() {
         if shares.exists() && !retired.exists() {
             std::fs::rename(&shares, &retired).map_err(CeremonyError::io(&shares))?;
@@ -347,27 +373,18 @@ fn publish(
 fn rewrap_all(
     request: &RotateRequest,
     session: &TokenSession,
-    journal: &Journal,
-    new_manifest: &Manifest,
+    rotation: &Rotation,
     attendant: &mut dyn Attendant,
 ) -> Result<Rewrapping, CeremonyError> {
-    let old_key_id = old_key_id(journal)?;
+    let new_manifest = &rotation.new_manifest;
     // Absent only when a run was stopped after destroying it, which comes after every archive
     // was rewrapped and synced: a resume then finds nothing left that needs it.
-    let old_kek = match session.find_domain_key(&KeySelector::domain_key(
-        new_manifest.domain(),
-        journal.from_epoch,
-        old_key_id.as_bytes(),
-    )) {
+    let old_kek = match session.find_domain_key(&rotation.old_key()) {
         Ok(handle) => Some(handle),
         Err(crate::hsm::Error::DomainKeyAbsent { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    let new_kek = session.find_domain_key(&KeySelector::domain_key(
-        new_manifest.domain(),
-        new_manifest.epoch(),
-        new_manifest.key_id().as_bytes(),
-    ))?;
+    let new_kek = session.find_domain_key(&new_manifest.key_selector())?;
     let new_identity = ArchiveIdentity {
         domain: new_manifest.domain().to_owned(),
         epoch: new_manifest.epoch(),
@@ -386,7 +403,7 @@ fn rewrap_all(
             session,
             old_kek.as_ref(),
             &new_kek,
-            journal,
+            rotation,
             &new_identity,
         )? {
             Step::Rewrapped => rewrapped += 1,
@@ -429,7 +446,7 @@ fn rewrap_one(
     session: &TokenSession,
     old_kek: Option<&DomainKeyHandle>,
     new_kek: &DomainKeyHandle,
-    journal: &Journal,
+    rotation: &Rotation,
     new_identity: &ArchiveIdentity,
 ) -> Result<Step, CeremonyError> {
     let head = read_at_most(file, MAX_HEADER_LEN).map_err(CeremonyError::io(file))?;
@@ -447,10 +464,10 @@ fn rewrap_one(
             identity.domain, new_identity.domain
         )));
     }
-    if identity.epoch != journal.from_epoch || identity.key_id.to_string() != journal.from_key_id {
+    if identity.epoch != rotation.from_epoch || identity.key_id != rotation.from_key_id {
         return Ok(Step::Skipped(format!(
             "it is of epoch {}, neither the old epoch {} nor the new one",
-            identity.epoch, journal.from_epoch
+            identity.epoch, rotation.from_epoch
         )));
     }
     let Some(old_kek) = old_kek else {
@@ -458,7 +475,7 @@ fn rewrap_one(
             format!(
                 "{} is still of epoch {}, whose key is no longer on {}",
                 file.display(),
-                journal.from_epoch,
+                rotation.from_epoch,
                 session.token()
             ),
             "it was added after the old key was destroyed: rewrap it on a token that still holds \
@@ -472,8 +489,6 @@ fn rewrap_one(
 
 const RETRY: &str = "run the rotation again: it resumes where it stopped";
 
-const KEY_ID_NOT_HEX: &str = "the rotation journal's key id is not 64 hex digits";
-
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
     dir.join(format!(".rotation-e{}", from_epoch + 1))
@@ -482,7 +497,7 @@ fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
 /// The journal beside the manifest, if any, once it is known to be this domain's own: a rotation
 /// from the manifest in force, or one already published (its new manifest is the one in force).
 /// Any other journal is refused, never resumed or discarded as stale.
-fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Journal>, CeremonyError> {
+fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Rotation>, CeremonyError> {
     if !path.exists() {
         return Ok(None);
     }
@@ -497,8 +512,8 @@ fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Journal>, Cere
         .map_err(|e| refuse(format!("not a rotation journal ({e})")))?;
     let new = Manifest::parse(journal.new_manifest.as_bytes())
         .map_err(|e| refuse(format!("its new manifest is not valid: {e}")))?;
-    let from_key_id =
-        KeyId::from_hex(&journal.from_key_id).ok_or_else(|| refuse(KEY_ID_NOT_HEX.into()))?;
+    let from_key_id = KeyId::from_hex(&journal.from_key_id)
+        .ok_or_else(|| refuse("the rotation journal's key id is not 64 hex digits".into()))?;
     let continues = new.domain() == current.domain()
         && journal.from_epoch.checked_add(1) == Some(new.epoch())
         && *new.key_id() != from_key_id;
@@ -514,17 +529,16 @@ fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Journal>, Cere
             current.epoch()
         )));
     }
-    Ok(Some(journal))
+    Ok(Some(Rotation {
+        from_epoch: journal.from_epoch,
+        from_key_id,
+        new_manifest: new,
+    }))
 }
 
-fn new_key_present(session: &TokenSession, journal: &Journal) -> Result<bool, CeremonyError> {
-    let manifest = Manifest::parse(journal.new_manifest.as_bytes())?;
-    let selector = KeySelector::domain_key(
-        manifest.domain(),
-        manifest.epoch(),
-        manifest.key_id().as_bytes(),
-    );
-    Ok(session.find_domain_key(&selector).is_ok())
+fn new_key_present(session: &TokenSession, new_manifest: &Manifest) -> bool {
+    let selector = new_manifest.key_selector();
+    session.find_domain_key(&selector).is_ok()
 }
 
 fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError> {
@@ -532,10 +546,4 @@ fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError> {
         std::fs::remove_dir_all(stage).map_err(CeremonyError::io(stage))?;
     }
     std::fs::remove_file(journal).map_err(CeremonyError::io(journal))
-}
-
-/// The old epoch's key id, as the journal records it.
-fn old_key_id(journal: &Journal) -> Result<KeyId, CeremonyError> {
-    KeyId::from_hex(&journal.from_key_id)
-        .ok_or_else(|| CeremonyError::refused(KEY_ID_NOT_HEX, "restore the journal from a backup"))
 }

@@ -16,6 +16,21 @@ use super::prompt;
 /// How many times an official may choose a passphrase that is too weak before the ceremony stops.
 const NEW_PASSPHRASE_TRIES: usize = 3;
 
+/// `--passphrases PDIR`, the scripted mode of every ceremony that asks officials for passphrases.
+#[derive(Debug, clap::Args)]
+pub struct Passphrases {
+    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
+    #[arg(long = "passphrases", value_name = "PDIR")]
+    dir: Option<PathBuf>,
+}
+
+impl Passphrases {
+    /// The attendant for a ceremony of `domain`: prompts, or PDIR when given.
+    pub fn attendant(&self, domain: &str) -> RoomAttendant {
+        RoomAttendant::new(self.dir.clone(), domain)
+    }
+}
+
 /// Prompts on the terminal, or reads `PDIR/<official-id>.pass` when a PDIR is given.
 #[derive(Debug)]
 pub struct RoomAttendant {

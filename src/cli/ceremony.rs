@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::attendant::RoomAttendant;
+use super::attendant::{Passphrases, RoomAttendant};
 use super::output::{print, print_json, Failure};
 use crate::ceremony::demo::demo;
 use crate::ceremony::drill::drill;
@@ -38,9 +38,8 @@ pub struct GenesisArgs {
     /// The domain directory to create (must not exist).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
-    #[arg(long, value_name = "PDIR")]
-    passphrases: Option<PathBuf>,
+    #[command(flatten)]
+    passphrases: Passphrases,
     #[command(flatten)]
     kdf: KdfArgs,
     /// Print the result as JSON.
@@ -88,9 +87,8 @@ pub struct UnlockArgs {
     /// Import the key as a session object that vanishes when this process ends.
     #[arg(long)]
     session_only: bool,
-    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
-    #[arg(long, value_name = "PDIR")]
-    passphrases: Option<PathBuf>,
+    #[command(flatten)]
+    passphrases: Passphrases,
     /// The share files offered, in the order the officials come forward.
     #[arg(required = true, value_name = "SHARE")]
     shares: Vec<PathBuf>,
@@ -122,7 +120,7 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         kdf: args.kdf.params()?,
     };
-    let mut attendant = RoomAttendant::new(args.passphrases.clone(), &args.domain);
+    let mut attendant = args.passphrases.attendant(&args.domain);
     if !args.json {
         print(&format!(
             "Genesis of domain {} — {} of {} officials will be needed to rebuild its key.\n",
@@ -189,7 +187,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
         },
         shares: args.shares.clone(),
     };
-    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let mut attendant = args.passphrases.attendant("");
     let unlocked = unlock(&request, &mut attendant)?;
     let report = UnlockReport {
         domain: unlocked.manifest.domain().to_owned(),
@@ -241,9 +239,8 @@ pub struct DrillArgs {
     /// The domain's manifest.json (its directory holds the transcript and the canary archive).
     #[arg(long, value_name = "MANIFEST")]
     manifest: PathBuf,
-    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
-    #[arg(long, value_name = "PDIR")]
-    passphrases: Option<PathBuf>,
+    #[command(flatten)]
+    passphrases: Passphrases,
     /// The share files offered, in the order the officials come forward.
     #[arg(required = true, value_name = "SHARE")]
     shares: Vec<PathBuf>,
@@ -261,7 +258,7 @@ struct DrillReport {
 }
 
 pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
-    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let mut attendant = args.passphrases.attendant("");
     let outcome = drill(&args.manifest, &args.shares, &mut attendant)?;
     let report = DrillReport {
         passed: outcome.passed,
@@ -320,9 +317,8 @@ pub struct RotateArgs {
     /// The token holding the domain key (PKCS#11 URI).
     #[arg(long = "hsm", value_name = "URI")]
     hsm: String,
-    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
-    #[arg(long, value_name = "PDIR")]
-    passphrases: Option<PathBuf>,
+    #[command(flatten)]
+    passphrases: Passphrases,
     /// Current officials' share files authorizing the rotation.
     #[arg(required = true, value_name = "SHARE")]
     shares: Vec<PathBuf>,
@@ -358,7 +354,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         keep_old: args.keep_old,
         kdf: args.kdf.params()?,
     };
-    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let mut attendant = args.passphrases.attendant("");
     let outcome = rotate(&request, &mut attendant)?;
     let report = RotateReport {
         epoch: outcome.epoch,

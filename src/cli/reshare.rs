@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::attendant::RoomAttendant;
+use super::attendant::Passphrases;
 use super::ceremony::KdfArgs;
 use super::output::{print, print_json, Failure};
 use crate::ceremony::reshare::{
@@ -33,9 +33,8 @@ pub struct ReshareArgs {
     /// Why the current share set is revoked (recorded in the manifest and the transcript).
     #[arg(long, value_name = "TEXT", default_value = DEFAULT_REASON)]
     reason: String,
-    /// Scripted mode: read each official's passphrase from PDIR/<official-id>.pass.
-    #[arg(long, value_name = "PDIR")]
-    passphrases: Option<PathBuf>,
+    #[command(flatten)]
+    passphrases: Passphrases,
     /// Current officials' share files, in the order they come forward.
     #[arg(required = true, value_name = "SHARE")]
     shares: Vec<PathBuf>,
@@ -78,7 +77,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         reason: args.reason.clone(),
         kdf: args.kdf.params()?,
     };
-    let mut attendant = RoomAttendant::new(args.passphrases.clone(), "");
+    let mut attendant = args.passphrases.attendant("");
     if !args.json {
         print(&format!(
             "Reshare: a quorum of the current officials rebuilds the key; then {} of {} new \

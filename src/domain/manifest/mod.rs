@@ -21,6 +21,7 @@ pub use revocation::{RevokedSet, MAX_REASON_CHARS};
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
 use crate::files::{read_at_most, write_atomic};
+use crate::hsm::KeySelector;
 use crate::primitives::key_identity::{Kcv, KeyId};
 use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
@@ -211,6 +212,11 @@ impl Manifest {
     /// Commitment to the domain key.
     pub fn key_id(&self) -> &KeyId {
         &self.fields.key_id
+    }
+
+    /// How a token finds this manifest's domain key (label and id, FORMAT.md 2).
+    pub fn key_selector(&self) -> KeySelector {
+        KeySelector::domain_key(self.domain(), self.epoch(), self.key_id().as_bytes())
     }
 
     /// Key check value of the domain key.
