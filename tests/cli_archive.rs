@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{OwnSoftHsm, TestToken, TINY_KDF};
+use common::{names_in, OwnSoftHsm, TestToken, TINY_KDF};
 
 /// A token holding the domain key of `ee-registries`, its manifest, and a work directory.
 struct Vault {
@@ -179,16 +179,6 @@ fn data(len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| u8::try_from((i * 31 + i / 251) % 256).unwrap())
         .collect()
-}
-
-/// Names in `dir` other than those expected: a leftover temporary file shows up here.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Flips one byte of the payload, well past the header.

@@ -9,6 +9,7 @@ mod room;
 use std::path::Path;
 use std::process::Command;
 
+use common::names_in;
 use room::{officials_toml, Room, OFFICIALS};
 
 #[test]
@@ -261,9 +262,8 @@ fn a_genesis_that_stops_midway_leaves_no_domain_directory() {
     assert!(!run.ok);
     assert!(run.stderr.contains("president-office"), "{}", run.stderr);
     assert!(!room.dir().exists());
-    let leftovers: Vec<_> = std::fs::read_dir(room.hsm.dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    let leftovers: Vec<_> = names_in(room.hsm.dir())
+        .into_iter()
         .filter(|n| n.contains("ee-registries"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");

@@ -12,7 +12,7 @@ mod room;
 
 use std::path::PathBuf;
 
-use common::TINY_KDF;
+use common::{names_in, TINY_KDF};
 use room::{officials_toml, passphrase, Room, Run};
 
 /// Two officials stay, one joins: a 2-of-3 set.
@@ -83,9 +83,8 @@ impl Room {
     fn assert_untouched(&self, manifest: &[u8]) {
         assert_eq!(self.manifest_bytes(), manifest, "the manifest changed");
         assert!(!self.dir().join(".reshare-incomplete").exists());
-        let revoked_dirs: Vec<_> = std::fs::read_dir(self.dir().join("shares"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        let revoked_dirs: Vec<_> = names_in(&self.dir().join("shares"))
+            .into_iter()
             .filter(|name| name.starts_with("revoked-"))
             .collect();
         assert!(revoked_dirs.is_empty(), "{revoked_dirs:?}");

@@ -28,6 +28,16 @@ pub const TINY_KDF: [&str; 6] = [
     "1",
 ];
 
+/// The names in `dir`, sorted: what a test compares to spot a leftover or a missing file.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Tokens made for each test process before any test runs.
 const POOL_SIZE: usize = 24;
 
