@@ -21,9 +21,11 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::time::Instant;
 
-use custody::archive::{self, Archive, ArchiveIdentity, ArchiveSpec};
+use custody::archive::{self, Archive, ArchiveSpec};
 use custody::hsm::WrappedKey;
+use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DataKey;
 
 fn main() {
@@ -31,8 +33,8 @@ fn main() {
     let [_, input, sealed, opened] = args.as_slice() else {
         panic!("usage: archive_throughput INPUT SEALED OPENED");
     };
-    let spec = ArchiveSpec::new(ArchiveIdentity {
-        domain: "bench".into(),
+    let spec = ArchiveSpec::new(KeyRef {
+        domain: DomainId::new("bench").unwrap(),
         epoch: 1,
         key_id: KeyId::from_bytes([0; 32]),
     });

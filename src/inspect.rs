@@ -213,7 +213,7 @@ fn archive_facts(bytes: &[u8], archive_len: u64) -> Result<FileFacts, ArchiveErr
     Ok(FileFacts::Archive(ArchiveFacts {
         format: "custody-archive",
         version,
-        domain: spec.identity.domain,
+        domain: spec.identity.domain.to_string(),
         epoch: spec.identity.epoch,
         key_id: spec.identity.key_id.to_string(),
         wrapped_key: hex::encode(wrapped_key.0),

@@ -6,11 +6,11 @@
 
 mod common;
 
-use custody::archive::{
-    self, Archive, ArchiveIdentity, ArchiveKeys, ArchiveSpec, ChunkSize, Metadata,
-};
+use custody::archive::{self, Archive, ArchiveKeys, ArchiveSpec, ChunkSize, Metadata};
 use custody::hsm::WrappedKey;
+use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DataKey;
 
 #[test]
@@ -22,8 +22,8 @@ fn worked_example_of_the_format_document() {
     let salt: [u8; 32] = value("salt").try_into().unwrap();
     let payload = value("payload");
     let spec = ArchiveSpec {
-        identity: ArchiveIdentity {
-            domain: "ee-registries".into(),
+        identity: KeyRef {
+            domain: DomainId::new("ee-registries").unwrap(),
             epoch: 1,
             key_id: KeyId::from_bytes(value("key-id").try_into().unwrap()),
         },

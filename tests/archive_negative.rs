@@ -14,10 +14,9 @@ mod common;
 
 use archive_kit::*;
 use common::TestToken;
-use custody::archive::{
-    self, Archive, ArchiveError, ArchiveIdentity, ArchiveSpec, ChunkSize, Metadata,
-};
-use custody::hsm::{self, KeySelector};
+use custody::archive::{self, Archive, ArchiveError, ArchiveSpec, ChunkSize, Metadata, TokenKey};
+use custody::primitives::domain_id::DomainId;
+use custody::primitives::key_ref::KeyRef;
 
 #[test]
 fn stream_truncated_at_a_chunk_boundary() {
@@ -187,17 +186,9 @@ fn header_every_byte_altered() {
         ..spec()
     };
     let mut sealed = Vec::new();
-    archive::seal(
-        &f.session,
-        &f.kek,
-        &spec,
-        &b"hello"[..],
-        &mut sealed,
-        &no_progress,
-    )
-    .unwrap();
+    archive::seal(&f.key(), &spec, &b"hello"[..], &mut sealed, &no_progress).unwrap();
     let header_len = archive::read_header(sealed.as_slice()).unwrap().len;
-    let domain_len = spec.identity.domain.len();
+    let domain_len = spec.identity.domain.as_str().len();
     let wrapped_start = 16 + 1 + 1 + domain_len + 4 + 32;
     for position in 0..header_len {
         for mask in [0x01, 0x80] {
@@ -288,8 +279,8 @@ fn wrapped_key_of_another_domain_or_epoch() {
         matches!(error, ArchiveError::IdentityMismatch { field: "epoch", .. }),
         "{error}"
     );
-    let renamed = ArchiveIdentity {
-        domain: "ee-courts".into(),
+    let renamed = KeyRef {
+        domain: DomainId::new("ee-courts").unwrap(),
         ..identity([0x42; 32], 1)
     };
     assert!(matches!(
@@ -308,15 +299,24 @@ fn a_token_that_lacks_the_key() {
     let sealed = f.seal(b"registries");
     let bare = TestToken::new();
     let session = bare.session();
-    let selector = KeySelector {
-        label: Some(LABEL.into()),
-        id: Some(vec![1]),
-    };
-    let error = session.find_domain_key(&selector).unwrap_err();
+    let header = archive::read_header(sealed.as_slice()).unwrap();
+    let error = TokenKey::find(&session, &header.spec.identity).unwrap_err();
     assert!(
-        matches!(error, hsm::Error::DomainKeyAbsent { .. }),
+        matches!(&error, ArchiveError::DomainKeyAbsent { key_ref, .. } if *key_ref == header.spec.identity),
         "{error}"
     );
+    let id = &header.spec.identity.key_id.to_string();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "token {} does not hold the domain key of ee-registries epoch 1 (key \"{LABEL}\" (id {}), key id {id})",
+            session.token().label,
+            &id[..32]
+        )
+    );
+    assert!(error
+        .hint()
+        .starts_with("use a token holding that domain key"));
     // The archive itself is untouched and still opens on the right token.
     assert_eq!(f.open_file(&sealed).unwrap().payload_len, 10);
 }
@@ -331,15 +331,8 @@ fn declared_size_must_match_the_payload() {
         },
         ..spec()
     };
-    let error = archive::seal(
-        &f.session,
-        &f.kek,
-        &spec,
-        &payload(11)[..],
-        Vec::new(),
-        &no_progress,
-    )
-    .unwrap_err();
+    let error =
+        archive::seal(&f.key(), &spec, &payload(11)[..], Vec::new(), &no_progress).unwrap_err();
     assert!(
         matches!(
             error,
@@ -355,15 +348,12 @@ fn declared_size_must_match_the_payload() {
 #[test]
 fn sealing_refuses_invalid_specs_before_using_the_token() {
     let f = fixture();
-    let bad_domain = ArchiveSpec {
-        identity: ArchiveIdentity {
-            domain: "EE_registries".into(),
-            ..identity([0x42; 32], 1)
-        },
-        ..spec()
-    };
+    // A bad domain id cannot even be named: the type refuses it.
+    for domain in ["EE_registries", "", &"d".repeat(65)] {
+        assert!(DomainId::new(domain).is_err(), "{domain:?}");
+    }
     let bad_names = ["", ".", "..", "a/b", "a\\b", "a\nb", &"n".repeat(256)];
-    let mut specs = vec![bad_domain];
+    let mut specs = Vec::new();
     for name in bad_names {
         let mut spec = spec();
         spec.metadata.name = Some(name.to_owned());
@@ -374,8 +364,7 @@ fn sealing_refuses_invalid_specs_before_using_the_token() {
     specs.push(spec);
     for spec in specs {
         let mut out = Vec::new();
-        let error = archive::seal(&f.session, &f.kek, &spec, &b"x"[..], &mut out, &no_progress)
-            .unwrap_err();
+        let error = archive::seal(&f.key(), &spec, &b"x"[..], &mut out, &no_progress).unwrap_err();
         assert!(
             matches!(error, ArchiveError::InvalidField { .. }),
             "{spec:?}: {error}"
@@ -399,7 +388,7 @@ fn open_to_file_replaces_the_destination_only_on_success() {
     sealed[last] ^= 1;
     Archive::read(sealed.as_slice())
         .unwrap()
-        .open_to_file(&f.session, &f.kek, &f.destination(), &no_progress)
+        .open_to_file(&f.key(), &f.destination(), &no_progress)
         .unwrap_err();
     assert_eq!(
         std::fs::read(f.destination()).unwrap(),
@@ -429,4 +418,27 @@ fn errors_and_debug_never_show_keys() {
         assert!(!text.contains(&hex_key));
         assert!(!text.contains("secret payload"));
     }
+}
+
+#[test]
+fn a_header_naming_a_malformed_domain_is_refused() {
+    let f = fixture();
+    let mut sealed = f.seal(b"x");
+    // The domain starts after the magic, the version and its one-byte length.
+    sealed[16 + 1 + 1] = b'E';
+    let error = f.refused(&sealed);
+    assert!(
+        matches!(
+            error,
+            ArchiveError::InvalidField {
+                field: "domain",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "archive header field `domain` is invalid: only a-z, 0-9 and - are allowed"
+    );
 }

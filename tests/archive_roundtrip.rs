@@ -48,12 +48,12 @@ fn round_trips_for_every_size_around_a_chunk_boundary() {
         let mut opened = Vec::new();
         Archive::read(sealed.as_slice())
             .unwrap()
-            .open(&f.session, &f.kek, &mut opened, &no_progress)
+            .open(&f.key(), &mut opened, &no_progress)
             .unwrap();
         assert_eq!(opened, plaintext, "size {len}");
         let verified = Archive::read(sealed.as_slice())
             .unwrap()
-            .verify(&f.session, &f.kek, &no_progress)
+            .verify(&f.key(), &no_progress)
             .unwrap();
         assert_eq!(verified.payload_len, len as u64);
     }
@@ -75,8 +75,7 @@ fn round_trip_through_pipes() {
         sealed
     });
     archive::seal(
-        &f.session,
-        &f.kek,
+        &f.key(),
         &spec(),
         &mut plain_reader,
         sealed_writer,
@@ -97,7 +96,7 @@ fn round_trip_through_pipes() {
     let feeder = std::thread::spawn(move || archive_writer.write_all(&sealed).unwrap());
     Archive::read(&mut archive_reader)
         .unwrap()
-        .open(&f.session, &f.kek, &mut opened_writer, &no_progress)
+        .open(&f.key(), &mut opened_writer, &no_progress)
         .unwrap();
     drop(opened_writer);
     feeder.join().unwrap();
@@ -119,17 +118,10 @@ fn metadata_round_trips_and_progress_reaches_the_size() {
     };
     let seen = std::cell::Cell::new(0);
     let mut sealed = Vec::new();
-    let summary = archive::seal(
-        &f.session,
-        &f.kek,
-        &spec,
-        plaintext.as_slice(),
-        &mut sealed,
-        &|n| {
-            assert!(n >= seen.get());
-            seen.set(n);
-        },
-    )
+    let summary = archive::seal(&f.key(), &spec, plaintext.as_slice(), &mut sealed, &|n| {
+        assert!(n >= seen.get());
+        seen.set(n);
+    })
     .unwrap();
     assert_eq!(seen.get(), plaintext.len() as u64);
     let header = archive::read_header(sealed.as_slice()).unwrap();

@@ -5,9 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use custody::archive::{seal_with_key, ArchiveIdentity, ArchiveSpec, ChunkSize, Metadata};
+use custody::archive::{seal_with_key, ArchiveSpec, ChunkSize, Metadata};
 use custody::hsm::WrappedKey;
+use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DataKey;
 use sha2::{Digest, Sha256};
 
@@ -26,8 +28,8 @@ pub fn wrapped_key() -> WrappedKey {
 /// span several chunks; `size` declares the payload length when given.
 pub fn archive_spec(size: Option<u64>) -> ArchiveSpec {
     ArchiveSpec {
-        identity: ArchiveIdentity {
-            domain: "ee-registries".into(),
+        identity: KeyRef {
+            domain: DomainId::new("ee-registries").unwrap(),
             epoch: 1,
             key_id: KeyId::from_bytes([0x19; 32]),
         },

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::hsm;
+use crate::primitives::key_ref::KeyRef;
 
 /// Why an archive could not be sealed, read, verified or opened.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,19 @@ pub enum ArchiveError {
         epoch: u32,
         /// The key id the header names, hex.
         key_id: String,
+    },
+    /// The token holds no domain key of the domain, epoch and key id an archive or manifest names.
+    #[error(
+        "token {token} does not hold the domain key of {key_ref} (key {key}, key id {})",
+        .key_ref.key_id
+    )]
+    DomainKeyAbsent {
+        /// The token's label.
+        token: String,
+        /// The label and id looked for.
+        key: String,
+        /// The domain key named.
+        key_ref: KeyRef,
     },
     /// Any other HSM failure.
     #[error(transparent)]
@@ -129,6 +143,10 @@ impl ArchiveError {
             }
             Self::KeyRefused { .. } => {
                 "use a token holding the domain key of the epoch the archive names (`custody inspect` shows it)"
+            }
+            Self::DomainKeyAbsent { .. } => {
+                "use a token holding that domain key (genesis or unlock puts it there); \
+                 `custody inspect ARCHIVE` shows the domain, epoch and key id an archive needs"
             }
             Self::Hsm(error) => error.hint(),
             Self::HeaderAltered

@@ -16,11 +16,13 @@ use std::io::{self, Read};
 
 use super::error::{ArchiveError, Result};
 use super::header::{
-    invalid, ArchiveIdentity, ArchiveSpec, ChunkSize, Metadata, PublicHeader, MAX_CONTENT_TYPE_LEN,
+    invalid, invalid_domain, ArchiveSpec, ChunkSize, Metadata, PublicHeader, MAX_CONTENT_TYPE_LEN,
     MAX_DOMAIN_LEN, MAX_NAME_LEN, SALT_LEN,
 };
 use crate::hsm::{WrappedKey, WRAPPED_DATA_KEY_LEN};
+use crate::primitives::domain_id::DomainId;
 use crate::primitives::key_identity::KeyId;
+use crate::primitives::key_ref::KeyRef;
 
 /// The first bytes of every archive.
 pub const MAGIC: &[u8; 16] = b"CUSTODY-ARCHIVE\0";
@@ -62,7 +64,7 @@ pub(super) fn encode(
     let mut out = Vec::with_capacity(MAX_HEADER_LEN);
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
-    push_short(&mut out, identity.domain.as_bytes());
+    push_short(&mut out, identity.domain.as_str().as_bytes());
     out.extend_from_slice(&identity.epoch.to_be_bytes());
     out.extend_from_slice(identity.key_id.as_bytes());
     out.extend_from_slice(&wrapped_key.0);
@@ -110,8 +112,8 @@ pub(super) fn read(input: &mut impl Read) -> Result<(PublicHeader, Vec<u8>)> {
     let chunk_size = ChunkSize::new(u32::from_be_bytes(reader.array()?))?;
     let metadata = reader.metadata()?;
     let spec = ArchiveSpec {
-        identity: ArchiveIdentity {
-            domain,
+        identity: KeyRef {
+            domain: DomainId::new(domain).map_err(invalid_domain)?,
             epoch,
             key_id,
         },
@@ -248,8 +250,8 @@ mod tests {
 
     fn spec(metadata: Metadata) -> ArchiveSpec {
         ArchiveSpec {
-            identity: ArchiveIdentity {
-                domain: "d".repeat(MAX_DOMAIN_LEN),
+            identity: KeyRef {
+                domain: DomainId::new("d".repeat(MAX_DOMAIN_LEN)).unwrap(),
                 epoch: 7,
                 key_id: KeyId::from_bytes([1; 32]),
             },

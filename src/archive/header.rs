@@ -1,72 +1,20 @@
-//! The public facts an archive header states: whose archive it is (domain, epoch, key id), the
+//! The public facts an archive header states: whose archive it is (a `KeyRef`: domain, epoch, key id), the
 //! wrapped data key, the salt, the chunk size and the optional metadata, with the bounds every
 //! field must respect. Validation lives here so the writer refuses what the reader would refuse.
 //! This module holds no secret and does no I/O or cryptography.
 
 use super::error::{ArchiveError, Result};
 use crate::hsm::WrappedKey;
-use crate::primitives::key_identity::KeyId;
+use crate::primitives::domain_id::IdentifierProblem;
+pub use crate::primitives::domain_id::MAX_DOMAIN_LEN;
+use crate::primitives::key_ref::KeyRef;
 
-/// Longest domain id, in bytes.
-pub const MAX_DOMAIN_LEN: usize = 64;
 /// Longest original file name, in bytes (the common file-system limit).
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest content type, in bytes.
 pub const MAX_CONTENT_TYPE_LEN: usize = 127;
 /// Length of the per-archive salt.
 pub const SALT_LEN: usize = 32;
-
-/// Which domain key, of which epoch, wraps an archive's data key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArchiveIdentity {
-    /// Domain id, `[a-z0-9-]{1,64}`.
-    pub domain: String,
-    /// Epoch of the domain key.
-    pub epoch: u32,
-    /// Key id of the domain key (`primitives::key_identity`).
-    pub key_id: KeyId,
-}
-
-impl ArchiveIdentity {
-    /// Refuses a domain id custody would not write.
-    pub fn validate(&self) -> Result<()> {
-        let domain = self.domain.as_bytes();
-        if !(1..=MAX_DOMAIN_LEN).contains(&domain.len()) {
-            return Err(invalid(
-                "domain",
-                format!("length {} is outside 1..={MAX_DOMAIN_LEN}", domain.len()),
-            ));
-        }
-        if !domain
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        {
-            return Err(invalid("domain", "only a-z, 0-9 and - are allowed".into()));
-        }
-        Ok(())
-    }
-
-    /// Refuses a header naming another domain, epoch or key than `expected`.
-    pub fn expect(&self, expected: &ArchiveIdentity) -> Result<()> {
-        let fields = [
-            ("domain", expected.domain.clone(), self.domain.clone()),
-            ("epoch", expected.epoch.to_string(), self.epoch.to_string()),
-            (
-                "key id",
-                expected.key_id.to_string(),
-                self.key_id.to_string(),
-            ),
-        ];
-        match fields.into_iter().find(|(_, want, have)| want != have) {
-            None => Ok(()),
-            Some((field, expected, found)) => Err(ArchiveError::IdentityMismatch {
-                field,
-                expected,
-                found,
-            }),
-        }
-    }
-}
 
 /// Optional public facts about the sealed data. They are authenticated but NOT encrypted: anyone
 /// holding the archive can read them, so they must not reveal what the payload protects.
@@ -184,7 +132,7 @@ impl Default for ChunkSize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveSpec {
     /// Which domain key wraps the data key.
-    pub identity: ArchiveIdentity,
+    pub identity: KeyRef,
     /// Optional public facts.
     pub metadata: Metadata,
     /// Plaintext bytes per chunk.
@@ -193,7 +141,7 @@ pub struct ArchiveSpec {
 
 impl ArchiveSpec {
     /// A spec with no metadata and the default chunk size.
-    pub fn new(identity: ArchiveIdentity) -> Self {
+    pub fn new(identity: KeyRef) -> Self {
         Self {
             identity,
             metadata: Metadata::default(),
@@ -203,9 +151,29 @@ impl ArchiveSpec {
 
     /// Refuses any field custody would not write.
     pub fn validate(&self) -> Result<()> {
-        self.identity.validate()?;
         self.metadata.validate()
     }
+
+    /// Refuses a header naming another domain, epoch or key than `expected`.
+    pub fn expect(&self, expected: &KeyRef) -> Result<()> {
+        match self.identity.first_difference(expected) {
+            None => Ok(()),
+            Some((field, expected, found)) => Err(ArchiveError::IdentityMismatch {
+                field,
+                expected,
+                found,
+            }),
+        }
+    }
+}
+
+/// A header's domain id refused, in the archive format's words.
+pub(super) fn invalid_domain(problem: IdentifierProblem) -> ArchiveError {
+    let problem = match problem {
+        IdentifierProblem::Length { len, max } => format!("length {len} is outside 1..={max}"),
+        IdentifierProblem::Characters => "only a-z, 0-9 and - are allowed".into(),
+    };
+    invalid("domain", problem)
 }
 
 /// Everything the header states, readable without any key (for `custody inspect`).

@@ -1,5 +1,5 @@
-//! Layer 5, archives: data sets of any size sealed under a per-archive data key that the HSM
-//! generates and wraps under the domain key. A header (identity, wrapped key, salt, chunk size,
+//! Layer 5, archives: data sets of any size sealed under a per-archive data key that a
+//! [`KeyWrap`] (the domain key on a token, a [`TokenKey`]) generates and wraps under the domain key. A header (identity, wrapped key, salt, chunk size,
 //! optional metadata) authenticated by an HMAC under a key derived from the data key, then a STREAM
 //! of AES-256-GCM chunks, sealed and opened on all cores in bounded memory.
 //! Normative format: docs/FORMAT.md section 7.
@@ -12,20 +12,24 @@
 mod error;
 mod format;
 mod header;
+mod key_wrap;
 mod keys;
 mod open;
 mod pipeline;
 mod rewrap;
 mod seal;
 pub mod stream;
+mod token_key;
 
 pub use error::{ArchiveError, Result};
 pub use format::{MAC_LEN, MAGIC, MAX_HEADER_LEN, VERSION};
 pub use header::{
-    ArchiveIdentity, ArchiveSpec, ChunkSize, Metadata, PublicHeader, MAX_CONTENT_TYPE_LEN,
-    MAX_DOMAIN_LEN, MAX_NAME_LEN, SALT_LEN,
+    ArchiveSpec, ChunkSize, Metadata, PublicHeader, MAX_CONTENT_TYPE_LEN, MAX_DOMAIN_LEN,
+    MAX_NAME_LEN, SALT_LEN,
 };
+pub use key_wrap::KeyWrap;
 pub use keys::{ArchiveKeys, HEADER_KEY_INFO, PAYLOAD_KEY_INFO};
 pub use open::{read_header, Archive};
 pub use rewrap::write_header;
 pub use seal::{seal, seal_with_key, ArchiveSummary};
+pub use token_key::{KeyToken, TokenKey};

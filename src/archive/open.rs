@@ -1,4 +1,4 @@
-//! Opening and verifying: read the public header, unwrap the data key on the token, check the
+//! Opening and verifying: read the public header, unwrap the data key with the domain key, check the
 //! header MAC in constant time, then open the payload chunk by chunk on all cores, releasing each
 //! chunk only after its tag verifies. This module owns that order; it must never write a payload
 //! byte before the header MAC verifies, nor a chunk before it and every chunk before it
@@ -9,13 +9,14 @@ use std::path::Path;
 
 use super::error::{ArchiveError, Result};
 use super::format;
-use super::header::{ArchiveIdentity, PublicHeader};
+use super::header::PublicHeader;
+use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::pipeline::{self, Segment};
 use super::seal::{check_size, len_u64, ArchiveSummary};
 use super::stream::{PayloadCipher, TAG_LEN};
 use crate::files::AtomicFile;
-use crate::hsm::{self, DomainKeyHandle, TokenSession};
+use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DataKey;
 
 /// An archive whose public header has been read; the payload has not been touched.
@@ -48,8 +49,8 @@ impl<R: Read> Archive<R> {
     }
 
     /// Refuses an archive of another domain, epoch or key than `expected` (from the manifest).
-    pub fn expect(&self, expected: &ArchiveIdentity) -> Result<()> {
-        self.header.spec.identity.expect(expected)
+    pub fn expect(&self, expected: &KeyRef) -> Result<()> {
+        self.header.spec.expect(expected)
     }
 
     /// Decrypts the payload into `output`, writing each chunk only after it authenticates.
@@ -57,35 +58,28 @@ impl<R: Read> Archive<R> {
     /// [`Archive::open_to_file`] to leave nothing behind.
     pub fn open(
         self,
-        session: &TokenSession,
-        kek: &DomainKeyHandle,
+        key: &dyn KeyWrap,
         output: impl Write,
         progress: &dyn Fn(u64),
     ) -> Result<ArchiveSummary> {
-        let data_key = self.unwrap(session, kek)?;
+        let data_key = key.unwrap(&self.header.wrapped_key)?;
         self.open_with_key(&data_key, output, progress)
     }
 
     /// Authenticates every chunk and writes nothing.
-    pub fn verify(
-        self,
-        session: &TokenSession,
-        kek: &DomainKeyHandle,
-        progress: &dyn Fn(u64),
-    ) -> Result<ArchiveSummary> {
-        self.open(session, kek, io::sink(), progress)
+    pub fn verify(self, key: &dyn KeyWrap, progress: &dyn Fn(u64)) -> Result<ArchiveSummary> {
+        self.open(key, io::sink(), progress)
     }
 
     /// Opens into a temporary file beside `destination`, renamed over it only after the final
     /// chunk authenticates; on any failure nothing is left.
     pub fn open_to_file(
         self,
-        session: &TokenSession,
-        kek: &DomainKeyHandle,
+        key: &dyn KeyWrap,
         destination: &Path,
         progress: &dyn Fn(u64),
     ) -> Result<ArchiveSummary> {
-        let data_key = self.unwrap(session, kek)?;
+        let data_key = key.unwrap(&self.header.wrapped_key)?;
         let output_error = |source| ArchiveError::Output {
             path: destination.to_owned(),
             source,
@@ -136,21 +130,5 @@ impl<R: Read> Archive<R> {
             chunks,
             archive_len,
         })
-    }
-
-    pub(super) fn unwrap(&self, session: &TokenSession, kek: &DomainKeyHandle) -> Result<DataKey> {
-        session
-            .unwrap_data_key(kek, &self.header.wrapped_key)
-            .map_err(|error| match error {
-                hsm::Error::UnwrapRefused(_) => {
-                    let identity = &self.header.spec.identity;
-                    ArchiveError::KeyRefused {
-                        domain: identity.domain.clone(),
-                        epoch: identity.epoch,
-                        key_id: identity.key_id.to_string(),
-                    }
-                }
-                other => ArchiveError::Hsm(other),
-            })
     }
 }

@@ -11,29 +11,27 @@ use std::path::Path;
 
 use super::error::{ArchiveError, Result};
 use super::format;
-use super::header::{ArchiveIdentity, ArchiveSpec};
+use super::header::ArchiveSpec;
+use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::open::Archive;
-use crate::hsm::{DomainKeyHandle, TokenSession};
 
 impl<R: Read> Archive<R> {
-    /// The header this archive has under `new_kek` and `identity`: same length, same salt, chunk
-    /// size and metadata, the data key wrapped anew, the MAC recomputed.
+    /// The header this archive has under `new_key`: same length, same salt, chunk size and
+    /// metadata, the data key wrapped anew, the new key's reference, the MAC recomputed.
     pub fn rewrapped_header(
         &self,
-        session: &TokenSession,
-        old_kek: &DomainKeyHandle,
-        new_kek: &DomainKeyHandle,
-        identity: &ArchiveIdentity,
+        old_key: &dyn KeyWrap,
+        new_key: &dyn KeyWrap,
     ) -> Result<Vec<u8>> {
-        let data_key = self.unwrap(session, old_kek)?;
+        let data_key = old_key.unwrap(&self.header.wrapped_key)?;
         let keys = ArchiveKeys::derive(&data_key, &self.header.salt);
         if !keys.header_mac_matches(&self.covered, &self.header.mac) {
             return Err(ArchiveError::HeaderAltered);
         }
-        let wrapped = session.wrap_data_key(new_kek, &data_key)?;
+        let wrapped = new_key.wrap(&data_key)?;
         let spec = ArchiveSpec {
-            identity: identity.clone(),
+            identity: new_key.key_ref().clone(),
             ..self.header.spec.clone()
         };
         spec.validate()?;

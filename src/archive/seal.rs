@@ -1,4 +1,4 @@
-//! Sealing: a fresh data key from the token, the authenticated header, then the payload sealed
+//! Sealing: a fresh data key from the domain key's [`KeyWrap`], the authenticated header, then the payload sealed
 //! chunk by chunk on all cores. This module owns the order of those steps; it must never write a
 //! payload byte before the header, and never keep the data key beyond the call.
 
@@ -7,10 +7,11 @@ use std::io::{Read, Write};
 use super::error::{ArchiveError, Result};
 use super::format;
 use super::header::{ArchiveSpec, PublicHeader, SALT_LEN};
+use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::pipeline::{self, Segment};
 use super::stream::{PayloadCipher, TAG_LEN};
-use crate::hsm::{DomainKeyHandle, TokenSession, WrappedKey};
+use crate::hsm::WrappedKey;
 use crate::primitives::random;
 use crate::primitives::secret::DataKey;
 
@@ -27,11 +28,10 @@ pub struct ArchiveSummary {
     pub archive_len: u64,
 }
 
-/// Seals `input` into `output` under a fresh data key that the token generates and wraps under
-/// `kek`. `progress` is called with the plaintext bytes sealed so far.
+/// Seals `input` into `output` under a fresh data key that `key` generates and wraps.
+/// `progress` is called with the plaintext bytes sealed so far.
 pub fn seal(
-    session: &TokenSession,
-    kek: &DomainKeyHandle,
+    key: &dyn KeyWrap,
     spec: &ArchiveSpec,
     input: impl Read,
     output: impl Write,
@@ -39,7 +39,7 @@ pub fn seal(
 ) -> Result<ArchiveSummary> {
     // Refuse a bad spec before asking the token for anything.
     spec.validate()?;
-    let (data_key, wrapped_key) = session.new_data_key(kek)?;
+    let (data_key, wrapped_key) = key.new_data_key()?;
     let mut salt = [0u8; SALT_LEN];
     random::fill(&mut salt).map_err(|e| ArchiveError::Randomness(e.0))?;
     seal_with_key(&data_key, &wrapped_key, salt, spec, input, output, progress)

@@ -6,10 +6,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::archive::{self, Archive, ArchiveIdentity, ArchiveSpec, Metadata};
+use crate::archive::{self, Archive, ArchiveSpec, KeyWrap, Metadata};
 use crate::domain::Manifest;
 use crate::files::{read_at_most, AtomicFile};
-use crate::hsm::{DomainKeyHandle, TokenSession};
 
 use super::error::CeremonyError;
 
@@ -32,8 +31,7 @@ pub fn canary_text(manifest: &Manifest) -> Vec<u8> {
 
 /// Seals the canary into `dir`; returns the SHA-256 of the archive file, hex.
 pub fn seal_canary(
-    session: &TokenSession,
-    kek: &DomainKeyHandle,
+    key: &dyn KeyWrap,
     manifest: &Manifest,
     dir: &Path,
 ) -> Result<String, CeremonyError> {
@@ -45,29 +43,28 @@ pub fn seal_canary(
             content_type: Some("text/plain".into()),
             created: Some(manifest.created().unix_seconds()),
         },
-        ..ArchiveSpec::new(identity(manifest))
+        ..ArchiveSpec::new(manifest.key_ref().clone())
     };
     let path = dir.join(CANARY_FILE);
     let mut file = AtomicFile::create(&path).map_err(CeremonyError::io(&path))?;
-    archive::seal(session, kek, &spec, text.as_slice(), &mut file, &|_| {})?;
+    archive::seal(key, &spec, text.as_slice(), &mut file, &|_| {})?;
     file.commit().map_err(CeremonyError::io(&path))?;
     let bytes = std::fs::read(&path).map_err(CeremonyError::io(&path))?;
     Ok(hex::encode(Sha256::digest(bytes)))
 }
 
-/// Opens the canary in `dir` with the key on `session` and checks its content.
+/// Opens the canary in `dir` with `key` and checks its content.
 pub fn check_canary(
-    session: &TokenSession,
-    kek: &DomainKeyHandle,
+    key: &dyn KeyWrap,
     manifest: &Manifest,
     dir: &Path,
 ) -> Result<(), CeremonyError> {
     let path = dir.join(CANARY_FILE);
     let bytes = read_at_most(&path, MAX_CANARY).map_err(CeremonyError::io(&path))?;
     let archive = Archive::read(bytes.as_slice())?;
-    archive.expect(&identity(manifest))?;
+    archive.expect(manifest.key_ref())?;
     let mut opened = Vec::new();
-    archive.open(session, kek, &mut opened, &|_| {})?;
+    archive.open(key, &mut opened, &|_| {})?;
     if opened != canary_text(manifest) {
         return Err(CeremonyError::refused(
             format!(
@@ -78,12 +75,4 @@ pub fn check_canary(
         ));
     }
     Ok(())
-}
-
-fn identity(manifest: &Manifest) -> ArchiveIdentity {
-    ArchiveIdentity {
-        domain: manifest.domain().to_owned(),
-        epoch: manifest.epoch(),
-        key_id: *manifest.key_id(),
-    }
 }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::archive::{self, Archive, ArchiveIdentity, ArchiveSpec, Metadata};
+use crate::archive::{self, Archive, ArchiveSpec, Metadata, TokenKey};
 use crate::domain::{parse_officials, Manifest, Timestamp};
 use crate::files::write_atomic;
 use crate::hsm::{Persistence, ThrowawaySoftHsm, TokenSession};
@@ -123,12 +123,8 @@ pub fn demo(
     for (name, archive_path) in &sealed {
         let bytes = std::fs::read(archive_path).map_err(CeremonyError::io(archive_path))?;
         let mut opened = Vec::new();
-        Archive::read(bytes.as_slice())?.open(
-            &unlocked.session,
-            &unlocked.key,
-            &mut opened,
-            &|_| {},
-        )?;
+        let key = TokenKey::find(&unlocked.session, unlocked.manifest.key_ref())?;
+        Archive::read(bytes.as_slice())?.open(&key, &mut opened, &|_| {})?;
         let original_path = originals.join(name);
         let original = std::fs::read(&original_path).map_err(CeremonyError::io(&original_path))?;
         if opened != original {
@@ -175,7 +171,7 @@ fn seal_registries(
     attendant: &mut dyn Attendant,
 ) -> Result<Vec<(String, PathBuf)>, CeremonyError> {
     let session = TokenSession::open(home, &mut |token| attendant.token_pin(token))?;
-    let kek = session.find_domain_key(&manifest.key_selector())?;
+    let kek = TokenKey::find(&session, manifest.key_ref())?;
     let mut sealed = Vec::new();
     for (name, content) in sample_registries() {
         let original = originals.join(name);
@@ -194,15 +190,11 @@ fn seal_registries(
                 ),
                 created: Some(Timestamp::now().unix_seconds()),
             },
-            ..ArchiveSpec::new(ArchiveIdentity {
-                domain: manifest.domain().to_owned(),
-                epoch: manifest.epoch(),
-                key_id: *manifest.key_id(),
-            })
+            ..ArchiveSpec::new(manifest.key_ref().clone())
         };
         let path = archives.join(format!("{name}.custody"));
         let mut out = Vec::new();
-        let summary = archive::seal(&session, &kek, &spec, content.as_slice(), &mut out, &|_| {})?;
+        let summary = archive::seal(&kek, &spec, content.as_slice(), &mut out, &|_| {})?;
         write_atomic(&path, &out).map_err(CeremonyError::io(&path))?;
         attendant.announce(&Event::Step(format!(
             "{name} ({} bytes) sealed as {} in {} chunk(s), under a fresh data key the home HSM wrapped",

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::archive::TokenKey;
 use crate::domain::Manifest;
 use crate::hsm::{Persistence, ThrowawaySoftHsm};
 
@@ -102,7 +103,11 @@ fn rehearse(
     };
     let unlocked = unlock(&request, attendant)?;
     let dir = crate::files::directory_of(manifest_path);
-    check_canary(&unlocked.session, &unlocked.key, manifest, dir)?;
+    check_canary(
+        &TokenKey::find(&unlocked.session, manifest.key_ref())?,
+        manifest,
+        dir,
+    )?;
     attendant.announce(&Event::Step(
         "the canary archive sealed at genesis opened with the rebuilt key".into(),
     ));

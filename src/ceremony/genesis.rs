@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use subtle::ConstantTimeEq;
 
+use crate::archive::TokenKey;
 use crate::domain::{
     check_new_passphrase, Manifest, ManifestDigest, ManifestFields, Official, OfficialEntry,
     RevokedSet, Timestamp,
@@ -175,10 +176,9 @@ fn run(
         manifest,
         sealed: sealed_files,
     } = split_and_seal(&key, &plan, dir, &mut transcript, attendant)?;
-    let key_id = *manifest.key_id();
     let kcv = *manifest.kcv();
 
-    let selector = KeySelector::domain_key(&request.domain, FIRST_EPOCH, key_id.as_bytes());
+    let selector = KeySelector::domain_key(manifest.key_ref());
     let mut first_key = None;
     for session in &sessions {
         let handle = import_and_prove(session, &key, &selector)?;
@@ -201,8 +201,12 @@ fn run(
         });
     }
     drop(key);
-    if let Some((session, kek)) = &first_key {
-        let canary = seal_canary(session, kek, &manifest, dir)?;
+    if let Some((session, _)) = &first_key {
+        let canary = seal_canary(
+            &TokenKey::find(session, manifest.key_ref())?,
+            &manifest,
+            dir,
+        )?;
         transcript.append(Record {
             step: "genesis.canary-sealed".into(),
             outputs: [(CANARY_FILE.into(), canary)].into(),

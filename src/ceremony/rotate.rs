@@ -13,12 +13,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{self, Archive, ArchiveIdentity, MAX_HEADER_LEN};
+use crate::archive::{self, Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
 use crate::domain::{Manifest, Official};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent, write_atomic};
-use crate::hsm::{DomainKeyHandle, KeySelector, Pkcs11Uri, TokenSession};
+use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::KeyId;
+use crate::primitives::key_ref::KeyRef;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
@@ -86,13 +87,13 @@ struct Rotation {
 }
 
 impl Rotation {
-    /// How the token finds the old epoch's key.
-    fn old_key(&self) -> KeySelector {
-        KeySelector::domain_key(
-            self.new_manifest.domain(),
-            self.from_epoch,
-            self.from_key_id.as_bytes(),
-        )
+    /// The old epoch's key.
+    fn old_key(&self) -> KeyRef {
+        KeyRef {
+            epoch: self.from_epoch,
+            key_id: self.from_key_id,
+            ..self.new_manifest.key_ref().clone()
+        }
     }
 }
 
@@ -169,7 +170,7 @@ pub fn rotate(
     })?;
     let old_key_destroyed = !request.keep_old;
     if old_key_destroyed {
-        if let Ok(handle) = session.find_domain_key(&old) {
+        if let Ok(handle) = session.find_domain_key(&KeySelector::domain_key(&old)) {
             session.destroy_domain_key(handle)?;
         }
         attendant.announce(&Event::Step(format!(
@@ -270,7 +271,7 @@ fn prepare(
     let journal_bytes = serde_json::to_vec_pretty(&journal)
         .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
     write_atomic(&journal_path, &journal_bytes).map_err(CeremonyError::io(&journal_path))?;
-    let selector = new_manifest.key_selector();
+    let selector = KeySelector::domain_key(new_manifest.key_ref());
     import_and_prove(session, &key, &selector)?;
     drop(key);
     attendant.announce(&Event::KeyImported {
@@ -379,17 +380,12 @@ fn rewrap_all(
     let new_manifest = &rotation.new_manifest;
     // Absent only when a run was stopped after destroying it, which comes after every archive
     // was rewrapped and synced: a resume then finds nothing left that needs it.
-    let old_kek = match session.find_domain_key(&rotation.old_key()) {
-        Ok(handle) => Some(handle),
-        Err(crate::hsm::Error::DomainKeyAbsent { .. }) => None,
+    let old_kek = match TokenKey::find(session, &rotation.old_key()) {
+        Ok(key) => Some(key),
+        Err(ArchiveError::DomainKeyAbsent { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    let new_kek = session.find_domain_key(&new_manifest.key_selector())?;
-    let new_identity = ArchiveIdentity {
-        domain: new_manifest.domain().to_owned(),
-        epoch: new_manifest.epoch(),
-        key_id: *new_manifest.key_id(),
-    };
+    let new_kek = TokenKey::find(session, new_manifest.key_ref())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
         .map_err(CeremonyError::io(&request.archives))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -401,10 +397,9 @@ fn rewrap_all(
         match rewrap_one(
             &file,
             session,
-            old_kek.as_ref(),
+            old_kek.as_ref().map(|key| key as &dyn KeyWrap),
             &new_kek,
             rotation,
-            &new_identity,
         )? {
             Step::Rewrapped => rewrapped += 1,
             Step::Already => already += 1,
@@ -444,11 +439,11 @@ enum Step {
 fn rewrap_one(
     file: &Path,
     session: &TokenSession,
-    old_kek: Option<&DomainKeyHandle>,
-    new_kek: &DomainKeyHandle,
+    old_kek: Option<&dyn KeyWrap>,
+    new_kek: &dyn KeyWrap,
     rotation: &Rotation,
-    new_identity: &ArchiveIdentity,
 ) -> Result<Step, CeremonyError> {
+    let new_identity = new_kek.key_ref();
     let head = read_at_most(file, MAX_HEADER_LEN).map_err(CeremonyError::io(file))?;
     let archive = match Archive::read(head.as_slice()) {
         Ok(archive) => archive,
@@ -482,7 +477,7 @@ fn rewrap_one(
              the old key, or move it out of the archive directory and run the rotation again",
         ));
     };
-    let header = archive.rewrapped_header(session, old_kek, new_kek, new_identity)?;
+    let header = archive.rewrapped_header(old_kek, new_kek)?;
     archive::write_header(file, &header)?;
     Ok(Step::Rewrapped)
 }
@@ -537,7 +532,7 @@ fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Rotation>, Cer
 }
 
 fn new_key_present(session: &TokenSession, new_manifest: &Manifest) -> bool {
-    let selector = new_manifest.key_selector();
+    let selector = KeySelector::domain_key(new_manifest.key_ref());
     session.find_domain_key(&selector).is_ok()
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, Timestamp};
-use crate::hsm::{DomainKeyHandle, Persistence, Pkcs11Uri, TokenSession};
+use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
@@ -117,7 +117,7 @@ fn quorum(
         .pop()
         .ok_or_else(|| CeremonyError::refused("no target token", "give --hsm URI"))?;
     let gathered = quorum::gather("unlock", manifest, &request.shares, transcript, attendant)?;
-    let selector = manifest.key_selector();
+    let selector = KeySelector::domain_key(manifest.key_ref());
     let handle = import_and_prove_as(&session, &gathered.key, &selector, request.persistence)?;
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),

@@ -1,7 +1,6 @@
 //! Layer 7, the `custody` command line (clap derive): parses arguments, prompts, prints.
 //! Thin by rule: no cryptography and no format logic live here.
 
-mod archive_token;
 mod attendant;
 mod audit;
 mod ceremony;

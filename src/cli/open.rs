@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Serialize;
 
-use super::archive_token::{domain_key, open_session};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
+use super::prompt;
 use super::stdio::{self, is_dash};
-use crate::archive::{Archive, ArchiveSummary};
+use crate::archive::{Archive, ArchiveSummary, KeyToken};
 
 #[derive(Debug, Args)]
 #[command(
@@ -57,7 +57,7 @@ impl OpenReport {
             archive,
             output,
             name: spec.metadata.name.clone(),
-            domain: spec.identity.domain.clone(),
+            domain: spec.identity.domain.to_string(),
             epoch: spec.identity.epoch,
             key_id: spec.identity.key_id.to_string(),
             payload_bytes: summary.payload_len,
@@ -71,16 +71,17 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
     stdio::refuse_existing(&args.out, args.force)?;
     let archive_name = stdio::name(&args.archive, "standard input");
     let archive = read_archive(&args.archive, &archive_name)?;
-    let session = open_session(&args.hsm)?;
-    let kek = domain_key(&session, &archive.header().spec.identity)
-        .map_err(|e| e.about(&archive_name))?;
+    let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
+    let key = token
+        .key(&archive.header().spec.identity)
+        .map_err(|e| Failure::from(e).about(&archive_name))?;
     let progress = Progress::new(archive.header().spec.metadata.size, args.json);
     progress.item(archive_name.clone());
     let update = |done| progress.update(done);
     let summary = if is_dash(&args.out) {
-        archive.open(&session, &kek, std::io::stdout().lock(), &update)
+        archive.open(&key, std::io::stdout().lock(), &update)
     } else {
-        archive.open_to_file(&session, &kek, &args.out, &update)
+        archive.open_to_file(&key, &args.out, &update)
     }
     .map_err(|e| Failure::from(e).about(&archive_name))?;
     drop(progress);

@@ -1,5 +1,5 @@
 //! `custody seal`: the arguments, the plan (which input goes to which archive, checked in full
-//! before the token is touched), one token session for every input, and the report. Sealing
+//! before the token is touched), one domain key on the token for every input, and the report. Sealing
 //! itself is the archive layer's; each archive file appears complete or not at all.
 
 use std::collections::HashSet;
@@ -9,14 +9,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
-use super::archive_token::{domain_key, open_session};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
+use super::prompt;
 use super::stdio::{self, is_dash};
-use crate::archive::{self, ArchiveIdentity, ArchiveSpec, ArchiveSummary, ChunkSize, Metadata};
+use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyToken, KeyWrap, Metadata};
 use crate::domain::Manifest;
 use crate::files::AtomicFile;
-use crate::hsm::{DomainKeyHandle, TokenSession};
 
 /// The name `--out-dir` gives the archive of an input: `<input file name>.custody`.
 const ARCHIVE_SUFFIX: &str = ".custody";
@@ -83,19 +82,12 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let chunk_size = ChunkSize::new(args.chunk_size)?;
     let jobs = plan(args)?;
     let manifest = Manifest::load(&args.manifest)?;
-    let identity = ArchiveIdentity {
-        domain: manifest.domain().to_owned(),
-        epoch: manifest.epoch(),
-        key_id: *manifest.key_id(),
-    };
-    let session = open_session(&args.hsm)?;
-    let kek = domain_key(&session, &identity)?;
+    let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
+    let key = token.key(manifest.key_ref())?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();
     let progress = Progress::new(total, args.json);
     let sealer = Sealer {
-        session: &session,
-        kek: &kek,
-        identity,
+        key: &key,
         chunk_size,
         progress: &progress,
     };
@@ -210,11 +202,9 @@ fn input_size(input: &Path) -> Result<Option<u64>, Failure> {
     Ok(metadata.is_file().then_some(metadata.len()))
 }
 
-/// What every archive of one run shares: the session, the key, the identity and chunk size.
+/// What every archive of one run shares: the domain key and the chunk size.
 struct Sealer<'a> {
-    session: &'a TokenSession,
-    kek: &'a DomainKeyHandle,
-    identity: ArchiveIdentity,
+    key: &'a dyn KeyWrap,
     chunk_size: ChunkSize,
     progress: &'a Progress,
 }
@@ -228,7 +218,7 @@ impl Sealer<'_> {
         let progress = |done| self.progress.update(done);
         let summary = if is_dash(&job.output) {
             let stdout = std::io::stdout().lock();
-            archive::seal(self.session, self.kek, &spec, input, stdout, &progress)
+            archive::seal(self.key, &spec, input, stdout, &progress)
                 .map_err(|e| Failure::from(e).about(&input_name))?
         } else {
             self.seal_to_file(&spec, input, &job.output, &progress)
@@ -238,9 +228,9 @@ impl Sealer<'_> {
         Ok(SealReport {
             input: input_name,
             archive: stdio::name(&job.output, "standard output"),
-            domain: self.identity.domain.clone(),
-            epoch: self.identity.epoch,
-            key_id: self.identity.key_id.to_string(),
+            domain: spec.identity.domain.to_string(),
+            epoch: spec.identity.epoch,
+            key_id: spec.identity.key_id.to_string(),
             payload_bytes: summary.payload_len,
             chunks: summary.chunks,
             archive_bytes: summary.archive_len,
@@ -259,7 +249,7 @@ impl Sealer<'_> {
             .ok()
             .map(|since| since.as_secs());
         ArchiveSpec {
-            identity: self.identity.clone(),
+            identity: self.key.key_ref().clone(),
             metadata: Metadata {
                 name,
                 size: job.size,
@@ -284,7 +274,7 @@ impl Sealer<'_> {
             )
         };
         let mut file = AtomicFile::create(destination).map_err(output_error)?;
-        let summary = archive::seal(self.session, self.kek, spec, input, &mut file, progress)?;
+        let summary = archive::seal(self.key, spec, input, &mut file, progress)?;
         file.commit().map_err(output_error)?;
         Ok(summary)
     }

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::archive_token::{domain_key, open_session};
 use super::open::{read_archive, OpenReport};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
+use super::prompt;
 use super::stdio;
-use crate::hsm::TokenSession;
+use crate::archive::KeyToken;
 
 #[derive(Debug, Args)]
 #[command(
@@ -53,7 +53,7 @@ struct VerifyReport {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
-    let session = open_session(&args.hsm)?;
+    let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
     let progress = Progress::new(None, args.json);
     let outcomes: Vec<Outcome> = args
         .archives
@@ -61,7 +61,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         .map(|path| {
             let name = stdio::name(path, "standard input");
             progress.item(name.clone());
-            match verify_one(&session, path, &name, &progress) {
+            match verify_one(&token, path, &name, &progress) {
                 Ok(report) => Outcome::Verified { ok: true, report },
                 Err(failure) => Outcome::Failed {
                     ok: false,
@@ -100,15 +100,17 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
 }
 
 fn verify_one(
-    session: &TokenSession,
+    token: &KeyToken,
     path: &std::path::Path,
     name: &str,
     progress: &Progress,
 ) -> Result<OpenReport, Failure> {
     let archive = read_archive(path, name)?;
-    let kek = domain_key(session, &archive.header().spec.identity).map_err(|e| e.about(name))?;
+    let key = token
+        .key(&archive.header().spec.identity)
+        .map_err(|e| Failure::from(e).about(name))?;
     let summary = archive
-        .verify(session, &kek, &|done| progress.update(done))
+        .verify(&key, &|done| progress.update(done))
         .map_err(|e| Failure::from(e).about(name))?;
     progress.item_done(summary.payload_len);
     Ok(OpenReport::new(name.to_owned(), None, &summary))

@@ -7,6 +7,7 @@ use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHan
 
 use super::error::{Error, Result};
 use super::session::{wipe_values, TokenSession};
+use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DomainKey;
 
 /// Whether an imported domain key outlives the session.
@@ -28,12 +29,12 @@ pub struct KeySelector {
 }
 
 impl KeySelector {
-    /// How custody names the domain key of `domain` at `epoch` on every token: label
-    /// `custody:<domain>:e<epoch>`, id the first 16 bytes of the key id (docs/FORMAT.md 2).
-    pub fn domain_key(domain: &str, epoch: u32, key_id: &[u8; 32]) -> Self {
+    /// How custody names the domain key `key` on every token: label `custody:<domain>:e<epoch>`,
+    /// id the first 16 bytes of the key id (docs/FORMAT.md 2).
+    pub fn domain_key(key: &KeyRef) -> Self {
         Self {
-            label: Some(format!("custody:{domain}:e{epoch}")),
-            id: Some(key_id[..16].to_vec()),
+            label: Some(format!("custody:{}:e{}", key.domain, key.epoch)),
+            id: Some(key.key_id.as_bytes()[..16].to_vec()),
         }
     }
 }

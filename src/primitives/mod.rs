@@ -2,8 +2,10 @@
 //! Pure computation: nothing here does I/O or knows about files, tokens or officials.
 
 pub mod aead;
+pub mod domain_id;
 pub mod kdf;
 pub mod key_identity;
+pub mod key_ref;
 pub mod key_wrap;
 pub mod random;
 pub mod readout;

@@ -15,11 +15,13 @@ use std::path::Path;
 
 use common::TestToken;
 use custody::archive::{
-    self, Archive, ArchiveError, ArchiveIdentity, ArchiveKeys, ArchiveSpec, ArchiveSummary,
-    ChunkSize, Metadata, PublicHeader,
+    self, Archive, ArchiveError, ArchiveKeys, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap,
+    Metadata, PublicHeader, TokenKey,
 };
-use custody::hsm::{DomainKeyHandle, Persistence, TokenSession};
+use custody::hsm::{KeySelector, Persistence, TokenSession};
+use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DomainKey;
 
 pub const CHUNK: usize = 4096;
@@ -29,25 +31,27 @@ pub const LABEL: &str = "custody:ee-registries:e1";
 pub struct Fixture {
     pub _token: TestToken,
     pub session: TokenSession,
-    pub kek: DomainKeyHandle,
     pub dir: tempfile::TempDir,
 }
 
+/// A token holding `key` under the name of the archives `spec` makes: the key of epoch 1 of
+/// `ee-registries`, key id of the key 0x42… (so another `key` plays a wrong key of that name).
 pub fn fixture_with(key: [u8; 32]) -> Fixture {
     let token = TestToken::new();
     let session = token.session();
-    let kek = session
+    let name = KeySelector::domain_key(&spec().identity);
+    assert_eq!(name.label.as_deref(), Some(LABEL));
+    session
         .import_domain_key(
             &DomainKey::from_bytes(&mut key.clone()),
             LABEL,
-            &[1],
+            &name.id.unwrap(),
             Persistence::Token,
         )
         .unwrap();
     Fixture {
         _token: token,
         session,
-        kek,
         dir: tempfile::tempdir().unwrap(),
     }
 }
@@ -56,9 +60,9 @@ pub fn fixture() -> Fixture {
     fixture_with([0x42; 32])
 }
 
-pub fn identity(key: [u8; 32], epoch: u32) -> ArchiveIdentity {
-    ArchiveIdentity {
-        domain: "ee-registries".into(),
+pub fn identity(key: [u8; 32], epoch: u32) -> KeyRef {
+    KeyRef {
+        domain: DomainId::new("ee-registries").unwrap(),
         epoch,
         key_id: KeyId::of(&DomainKey::from_bytes(&mut key.clone())),
     }
@@ -80,17 +84,14 @@ pub fn payload(len: usize) -> Vec<u8> {
 pub fn no_progress(_: u64) {}
 
 impl Fixture {
+    /// The domain key the archives of `spec` name, on this fixture's token.
+    pub fn key(&self) -> TokenKey<'_> {
+        TokenKey::find(&self.session, &spec().identity).unwrap()
+    }
+
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        archive::seal(
-            &self.session,
-            &self.kek,
-            &spec(),
-            plaintext,
-            &mut out,
-            &no_progress,
-        )
-        .unwrap();
+        archive::seal(&self.key(), &spec(), plaintext, &mut out, &no_progress).unwrap();
         out
     }
 
@@ -100,9 +101,8 @@ impl Fixture {
 
     /// Opens to a file; on failure asserts the directory holds nothing at all.
     pub fn open_file(&self, bytes: &[u8]) -> Result<ArchiveSummary, ArchiveError> {
-        let result = Archive::read(bytes).and_then(|a| {
-            a.open_to_file(&self.session, &self.kek, &self.destination(), &no_progress)
-        });
+        let result = Archive::read(bytes)
+            .and_then(|a| a.open_to_file(&self.key(), &self.destination(), &no_progress));
         if result.is_err() {
             assert_empty(self.dir.path());
         }
@@ -113,7 +113,7 @@ impl Fixture {
     pub fn refused(&self, bytes: &[u8]) -> ArchiveError {
         let error = self.open_file(bytes).unwrap_err();
         let verified = Archive::read(bytes)
-            .and_then(|a| a.verify(&self.session, &self.kek, &no_progress))
+            .and_then(|a| a.verify(&self.key(), &no_progress))
             .unwrap_err();
         assert_eq!(verified.to_string(), error.to_string());
         assert!(!error.hint().is_empty());
@@ -122,10 +122,7 @@ impl Fixture {
 
     pub fn data_key_and_header(&self, bytes: &[u8]) -> (ArchiveKeys, PublicHeader) {
         let header = archive::read_header(bytes).unwrap();
-        let data_key = self
-            .session
-            .unwrap_data_key(&self.kek, &header.wrapped_key)
-            .unwrap();
+        let data_key = self.key().unwrap(&header.wrapped_key).unwrap();
         (ArchiveKeys::derive(&data_key, &header.salt), header)
     }
 

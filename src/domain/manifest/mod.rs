@@ -18,11 +18,13 @@ pub use digest::ManifestDigest;
 pub use error::{ManifestError, ManifestProblem};
 pub use revocation::{RevokedSet, MAX_REASON_CHARS};
 
+use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
 use crate::files::{read_at_most, write_atomic};
-use crate::hsm::KeySelector;
+use crate::primitives::domain_id::DomainId;
 use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::key_ref::KeyRef;
 use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
 use wire::ManifestJson;
@@ -96,6 +98,7 @@ pub struct ManifestFields {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
     fields: ManifestFields,
+    key_ref: KeyRef,
     tool_version: String,
     canonical: Vec<u8>,
     digest: ManifestDigest,
@@ -214,9 +217,9 @@ impl Manifest {
         &self.fields.key_id
     }
 
-    /// How a token finds this manifest's domain key (label and id, FORMAT.md 2).
-    pub fn key_selector(&self) -> KeySelector {
-        KeySelector::domain_key(self.domain(), self.epoch(), self.key_id().as_bytes())
+    /// Which domain key this manifest names: its domain, epoch and key id.
+    pub fn key_ref(&self) -> &KeyRef {
+        &self.key_ref
     }
 
     /// Key check value of the domain key.
@@ -249,8 +252,16 @@ impl Manifest {
     /// Computes the canonical bytes and digest; only `wire::validate` and the checked
     /// constructors above call it, so every `Manifest` is valid.
     fn assemble(fields: ManifestFields, tool_version: String) -> Result<Self, ManifestError> {
+        let domain = DomainId::new(fields.domain.as_str())
+            .map_err(|problem| ManifestError::invalid("domain", identifier::explain(&problem)))?;
+        let key_ref = KeyRef {
+            domain,
+            epoch: fields.epoch,
+            key_id: fields.key_id,
+        };
         let mut manifest = Self {
             fields,
+            key_ref,
             tool_version,
             canonical: Vec::new(),
             digest: ManifestDigest::of(&[]),

@@ -13,8 +13,9 @@ use super::{
 use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
+use crate::primitives::domain_id::MAX_DOMAIN_LEN;
 use crate::primitives::key_identity::{Kcv, KeyId};
-use crate::shares::sealed::{MAX_DOMAIN_LEN, SET_ID_LEN};
+use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
 
 /// Longest `tool_version`, in bytes.

@@ -3,9 +3,8 @@
 //! the comparison against what a caller expected. It holds nothing secret and does no I/O.
 
 use super::error::SealedShareError;
-
-/// Longest domain id, in bytes.
-pub const MAX_DOMAIN_LEN: usize = 64;
+pub use crate::primitives::domain_id::MAX_DOMAIN_LEN;
+use crate::primitives::domain_id::{check_identifier, IdentifierProblem};
 
 /// Longest official id, in bytes.
 pub const MAX_OFFICIAL_LEN: usize = 32;
@@ -34,8 +33,8 @@ pub struct ShareHeader {
 impl ShareHeader {
     /// Refuses values custody never writes: bad ids, share id 0, threshold below 2.
     pub fn validate(&self) -> Result<(), SealedShareError> {
-        check_identifier("domain", &self.domain, MAX_DOMAIN_LEN)?;
-        check_identifier("official", &self.official, MAX_OFFICIAL_LEN)?;
+        check_id("domain", &self.domain, MAX_DOMAIN_LEN)?;
+        check_id("official", &self.official, MAX_OFFICIAL_LEN)?;
         if self.share_id == 0 {
             return Err(invalid(
                 "share_id",
@@ -83,15 +82,14 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn check_identifier(field: &'static str, value: &str, max: usize) -> Result<(), SealedShareError> {
-    if value.is_empty() || value.len() > max {
-        return Err(invalid(field, &format!("length must be 1..={max} bytes")));
-    }
-    let allowed = |byte: &u8| byte.is_ascii_lowercase() || byte.is_ascii_digit() || *byte == b'-';
-    if !value.as_bytes().iter().all(allowed) {
-        return Err(invalid(field, "only a-z, 0-9 and '-' are allowed"));
-    }
-    Ok(())
+/// Refuses `value` unless it is a custody identifier, in the share format's words.
+fn check_id(field: &'static str, value: &str, max: usize) -> Result<(), SealedShareError> {
+    check_identifier(value, max).map_err(|problem| match problem {
+        IdentifierProblem::Length { max, .. } => {
+            invalid(field, &format!("length must be 1..={max} bytes"))
+        }
+        IdentifierProblem::Characters => invalid(field, "only a-z, 0-9 and '-' are allowed"),
+    })
 }
 
 fn invalid(field: &'static str, problem: &str) -> SealedShareError {

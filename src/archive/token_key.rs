@@ -1,0 +1,92 @@
+//! The token implementation of [`KeyWrap`]: the domain key a `KeyRef` names, found on a logged-in
+//! token by the label and id every token gives it, its protections checked. A [`TokenKey`]
+//! borrows the session it was found on, so it cannot be used with another session or outlive
+//! its own. [`KeyToken`] opens that session from a PKCS#11 URI for callers that hold no session.
+//! This module owns finding a domain key for archives and saying, in the archive's words, which
+//! key a token lacks; the `hsm` layer does every PKCS#11 call.
+
+use super::error::{ArchiveError, Result};
+use super::key_wrap::KeyWrap;
+use crate::hsm::{
+    self, DomainKeyHandle, KeySelector, PinPrompt, Pkcs11Uri, TokenSession, WrappedKey,
+};
+use crate::primitives::key_ref::KeyRef;
+use crate::primitives::secret::DataKey;
+
+/// A domain key on the token of one session.
+#[derive(Debug)]
+pub struct TokenKey<'s> {
+    session: &'s TokenSession,
+    handle: DomainKeyHandle,
+    key_ref: KeyRef,
+}
+
+impl<'s> TokenKey<'s> {
+    /// The domain key `key_ref` names on the session's token, its protections checked.
+    pub fn find(session: &'s TokenSession, key_ref: &KeyRef) -> Result<Self> {
+        let handle = session
+            .find_domain_key(&KeySelector::domain_key(key_ref))
+            .map_err(|error| match error {
+                hsm::Error::DomainKeyAbsent { token, key } => ArchiveError::DomainKeyAbsent {
+                    token,
+                    key,
+                    key_ref: key_ref.clone(),
+                },
+                other => other.into(),
+            })?;
+        Ok(Self {
+            session,
+            handle,
+            key_ref: key_ref.clone(),
+        })
+    }
+}
+
+impl KeyWrap for TokenKey<'_> {
+    fn key_ref(&self) -> &KeyRef {
+        &self.key_ref
+    }
+
+    fn new_data_key(&self) -> Result<(DataKey, WrappedKey)> {
+        Ok(self.session.new_data_key(&self.handle)?)
+    }
+
+    fn wrap(&self, data_key: &DataKey) -> Result<WrappedKey> {
+        Ok(self.session.wrap_data_key(&self.handle, data_key)?)
+    }
+
+    fn unwrap(&self, wrapped: &WrappedKey) -> Result<DataKey> {
+        self.session
+            .unwrap_data_key(&self.handle, wrapped)
+            .map_err(|error| match error {
+                hsm::Error::UnwrapRefused(_) => ArchiveError::KeyRefused {
+                    domain: self.key_ref.domain.to_string(),
+                    epoch: self.key_ref.epoch,
+                    key_id: self.key_ref.key_id.to_string(),
+                },
+                other => other.into(),
+            })
+    }
+}
+
+/// One logged-in session on the token a PKCS#11 URI names, for finding archive keys on it.
+#[derive(Debug)]
+pub struct KeyToken {
+    session: TokenSession,
+}
+
+impl KeyToken {
+    /// Opens a session on the token `uri` names, asking `prompt` for the PIN when the URI names
+    /// no pin-source.
+    pub fn open(uri: &str, prompt: PinPrompt<'_>) -> Result<Self> {
+        let uri: Pkcs11Uri = uri.parse()?;
+        Ok(Self {
+            session: TokenSession::open(&uri, prompt)?,
+        })
+    }
+
+    /// The domain key `key_ref` names on this token.
+    pub fn key(&self, key_ref: &KeyRef) -> Result<TokenKey<'_>> {
+        TokenKey::find(&self.session, key_ref)
+    }
+}
