@@ -4,9 +4,6 @@
 
 use std::path::PathBuf;
 
-use cryptoki::context::Function;
-use cryptoki::error::RvError;
-
 /// Everything that can go wrong talking to an HSM.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -109,12 +106,13 @@ pub enum Error {
     #[error("the wrapped data key does not unwrap under this domain key ({0})")]
     UnwrapRefused(&'static str),
     /// Any other refusal from the token, with the function and return code.
-    #[error("the token refused C_{function:?} while {doing}: CKR_{rv:?}")]
+    #[error("the token refused C_{function} while {doing}: CKR_{code}")]
     Pkcs11 {
-        /// The PKCS#11 function that failed.
-        function: Function,
-        /// Its return code.
-        rv: RvError,
+        /// The PKCS#11 function that failed, without its `C_` prefix (e.g. `WrapKey`).
+        function: String,
+        /// Its return code, as cryptoki names it without the `CKR_` prefix (e.g.
+        /// `WrappedKeyInvalid`; a vendor code as `VendorDefined(<number>)`).
+        code: String,
         /// What custody was doing.
         doing: &'static str,
     },
@@ -157,8 +155,8 @@ impl Error {
     ) -> impl FnOnce(cryptoki::error::Error) -> Self {
         move |err| match err {
             cryptoki::error::Error::Pkcs11(rv, function) => Self::Pkcs11 {
-                function,
-                rv,
+                function: format!("{function:?}"),
+                code: format!("{rv:?}"),
                 doing,
             },
             other => Self::Interface {
@@ -187,3 +185,27 @@ fn list_or_none(items: &[String]) -> String {
 
 /// The HSM layer's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cryptoki::context::Function;
+    use cryptoki::error::RvError;
+
+    #[test]
+    fn a_pkcs11_refusal_names_the_function_and_code_in_custodys_own_types() {
+        let error = Error::from_cryptoki("wrapping a key")(cryptoki::error::Error::Pkcs11(
+            RvError::KeyFunctionNotPermitted,
+            Function::WrapKey,
+        ));
+        assert!(
+            matches!(&error, Error::Pkcs11 { function, code, .. }
+                if function == "WrapKey" && code == "KeyFunctionNotPermitted"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the token refused C_WrapKey while wrapping a key: CKR_KeyFunctionNotPermitted"
+        );
+    }
+}
