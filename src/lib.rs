@@ -16,7 +16,8 @@
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
 //! files) and [`hardening`] the process's own protection (no core dumps, not dumpable, memory
-//! locked): no format and no cryptography.
+//! locked): no format and no cryptography. [`readout`], how public digests are read aloud, is
+//! presentation for the two layers that speak to people, [`ceremony`] and [`cli`].
 
 pub mod archive;
 pub mod ceremony;
@@ -27,5 +28,6 @@ pub mod hardening;
 pub mod hsm;
 pub mod inspect;
 pub mod primitives;
+pub mod readout;
 pub mod selftest;
 pub mod shares;

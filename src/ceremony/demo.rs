@@ -12,6 +12,7 @@ use crate::files::write_atomic;
 use crate::hsm::{Persistence, ThrowawaySoftHsm, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::random;
+use crate::readout::hex_groups;
 
 use super::attendant::{Attendant, Event};
 use super::audit::audit_domain;
@@ -74,7 +75,7 @@ pub fn demo(
         &mut attendant,
         &format!(
             "Genesis complete. Manifest digest, read aloud at the ceremony: {}",
-            outcome.manifest_digest.grouped()
+            hex_groups(outcome.manifest_digest.as_bytes())
         ),
     );
 

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::output::{print, print_json, Failure};
 use crate::ceremony::audit::audit_domain;
-use crate::primitives::readout::{hex_groups, pgp_words};
+use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
 #[command(

@@ -16,7 +16,7 @@ use crate::ceremony::unlock::{unlock, UnlockRequest};
 use crate::domain::load_officials;
 use crate::hsm::{Persistence, Pkcs11Uri};
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::readout::{hex_groups, pgp_words};
+use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
 #[command(
@@ -134,7 +134,7 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
     let report = GenesisReport {
         domain_dir: outcome.dir.display().to_string(),
         manifest_digest: digest.to_string(),
-        manifest_digest_words: digest.words(),
+        manifest_digest_words: pgp_words(digest.as_bytes()),
         kcv: outcome.kcv.to_string(),
         kcv_words: pgp_words(outcome.kcv.as_bytes()),
         transcript_closing_digest: hex::encode(outcome.closing_digest),
@@ -153,7 +153,7 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
          The key is on: {tokens}.\n\
          Each official keeps their own share file (shares/<official-id>.share) apart from the others.\n",
         dir = report.domain_dir,
-        grouped = digest.grouped(),
+        grouped = hex_groups(digest.as_bytes()),
         words = report.manifest_digest_words,
         kcv = report.kcv,
         kcv_words = report.kcv_words,

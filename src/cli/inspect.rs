@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::output::{print, print_json, Failure};
 use crate::inspect::{inspect_file, ArchiveFacts, FileFacts, ManifestFacts, ShareFileFacts};
+use crate::readout::hex_groups;
 
 #[derive(Debug, Args)]
 #[command(
@@ -145,7 +146,7 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    rows.push(row("digest", manifest.digest().grouped()));
+    rows.push(row("digest", hex_groups(manifest.digest().as_bytes())));
     rows
 }
 

@@ -14,7 +14,7 @@ use crate::ceremony::reshare::{
     reshare, ReshareRequest, DEFAULT_REASON, REVOKED_SHARES_STILL_WORK,
 };
 use crate::domain::load_officials;
-use crate::primitives::readout::{hex_groups, pgp_words};
+use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
 #[command(
@@ -100,7 +100,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
             .map(|entry| entry.official().id().to_string())
             .collect(),
         manifest_digest: digest.to_string(),
-        manifest_digest_words: digest.words(),
+        manifest_digest_words: pgp_words(digest.as_bytes()),
         kcv: manifest.kcv().to_string(),
         revoked_set_id: hex::encode(outcome.revoked.set_id()),
         revoked_at: outcome.revoked.revoked_at().to_string(),
@@ -143,7 +143,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         } else {
             report.moved_aside.join(", ")
         },
-        grouped = digest.grouped(),
+        grouped = hex_groups(digest.as_bytes()),
         words = report.manifest_digest_words,
         kcv = report.kcv,
         closing = hex_groups(&outcome.closing_digest),

@@ -13,6 +13,7 @@ use crate::ceremony::transcript::{record_beside, Record};
 use crate::domain::{self, Manifest, OfficialEntry, ResealError};
 use crate::files::{read_at_most, read_secret_file, write_atomic};
 use crate::primitives::secret::Passphrase;
+use crate::readout::hex_groups;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 #[derive(Debug, Subcommand)]
@@ -129,7 +130,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
         t = report.threshold,
         domain = report.domain,
         epoch = report.epoch,
-        digest = manifest.digest().grouped(),
+        digest = hex_groups(manifest.digest().as_bytes()),
     ));
     Ok(())
 }
@@ -239,8 +240,8 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
         file = report.share_file,
         manifest = report.manifest,
         fingerprint = report.share_fingerprint,
-        old = manifest.digest().grouped(),
-        new = resealed.manifest.digest().grouped(),
+        old = hex_groups(manifest.digest().as_bytes()),
+        new = hex_groups(resealed.manifest.digest().as_bytes()),
     ));
     Ok(())
 }

@@ -8,5 +8,4 @@ pub mod key_identity;
 pub mod key_ref;
 pub mod key_wrap;
 pub mod random;
-pub mod readout;
 pub mod secret;

@@ -1,11 +1,9 @@
 //! The manifest digest: SHA-256 of the manifest's canonical encoding (JSON with object keys
 //! sorted, no insignificant whitespace, minimal string escapes as RFC 8785), so the digest does
 //! not depend on how the file is formatted. Officials read it aloud at ceremonies to confirm they
-//! hold the same manifest. Public values only; no I/O.
+//! hold the same manifest (`crate::readout` says how). Public values only; no I/O.
 
 use std::fmt;
-
-use crate::primitives::readout::{hex_groups, pgp_words};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -23,16 +21,6 @@ impl ManifestDigest {
     /// The 32 digest bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
-    }
-
-    /// Lower-case hex in blocks of four digits, for reading aloud: `a1b2 c3d4 …`.
-    pub fn grouped(&self) -> String {
-        hex_groups(&self.0)
-    }
-
-    /// The PGP words of the digest, for reading aloud.
-    pub fn words(&self) -> String {
-        pgp_words(&self.0)
     }
 }
 
@@ -93,13 +81,11 @@ mod tests {
     }
 
     #[test]
-    fn grouped_hex_reads_in_blocks_of_four() {
+    fn the_digest_is_sha256_of_the_canonical_bytes_in_hex() {
         let digest = ManifestDigest::of(b"");
         // SHA-256 of the empty string (FIPS 180-4 examples).
         let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(digest.to_string(), hex);
-        assert!(digest.grouped().starts_with("e3b0 c442 98fc "));
-        assert_eq!(digest.grouped().len(), 64 + 15);
-        assert_eq!(digest.grouped().replace(' ', ""), hex);
+        assert_eq!(hex::encode(digest.as_bytes()), hex);
     }
 }

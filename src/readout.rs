@@ -1,6 +1,8 @@
-//! Public digests as people read them aloud at a ceremony: hex in groups of four, and the PGP word
-//! list (one word per byte, alternating two-syllable and three-syllable lists, so a dropped or
-//! swapped word is heard). Only ever given public values: digests, key ids, check values.
+//! Presentation: public digests as people read them aloud at a ceremony, hex in groups of four and
+//! the PGP word list (one word per byte, alternating two-syllable and three-syllable lists, so a
+//! dropped or swapped word is heard). Used by what speaks to people, the command line and the
+//! ceremony narration; the layers below print nothing. Only ever given public values (digests,
+//! key ids, check values); never a format, a check or cryptography.
 
 /// Lower-case hex in space-separated groups of four digits: `a1b2 c3d4 …`.
 pub fn hex_groups(bytes: &[u8]) -> String {
@@ -25,6 +27,12 @@ mod tests {
     fn hex_groups_of_four() {
         assert_eq!(hex_groups(&[0xa1, 0xb2, 0xc3, 0xd4, 0xe5]), "a1b2 c3d4 e5");
         assert_eq!(hex_groups(&[]), "");
+        // SHA-256 of the empty string (FIPS 180-4 examples), as a manifest digest is read.
+        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let grouped = hex_groups(&hex::decode(hex).unwrap());
+        assert!(grouped.starts_with("e3b0 c442 98fc "));
+        assert_eq!(grouped.len(), 64 + 15);
+        assert_eq!(grouped.replace(' ', ""), hex);
     }
 
     /// The example of the PGP word list's published description (Juola and Zimmermann).
