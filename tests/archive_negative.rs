@@ -302,7 +302,7 @@ fn a_token_that_lacks_the_key() {
     let header = archive::read_header(sealed.as_slice()).unwrap();
     let error = TokenKey::find(&session, &header.spec.identity).unwrap_err();
     assert!(
-        matches!(&error, ArchiveError::DomainKeyAbsent { key_ref, .. } if *key_ref == header.spec.identity),
+        matches!(&error, ArchiveError::DomainKeyAbsent { key_ref, .. } if **key_ref == header.spec.identity),
         "{error}"
     );
     let id = &header.spec.identity.key_id.to_string();

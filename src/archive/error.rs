@@ -74,8 +74,8 @@ pub enum ArchiveError {
         token: String,
         /// The label and id looked for.
         key: String,
-        /// The domain key named.
-        key_ref: KeyRef,
+        /// The domain key named (boxed: it would double the size of every archive result).
+        key_ref: Box<KeyRef>,
     },
     /// Any other HSM failure.
     #[error(transparent)]

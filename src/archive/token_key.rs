@@ -13,7 +13,18 @@ use crate::hsm::{
 use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DataKey;
 
-/// A domain key on the token of one session.
+/// A domain key on the token of one session. It borrows the session, so it cannot outlive it:
+///
+/// ```compile_fail,E0515
+/// use custody::archive::TokenKey;
+/// use custody::hsm::{Pkcs11Uri, TokenSession};
+/// use custody::primitives::key_ref::KeyRef;
+///
+/// fn outlives(uri: &Pkcs11Uri, key_ref: &KeyRef) -> Option<TokenKey<'static>> {
+///     let session = TokenSession::open(uri, &mut |_| Err(std::io::ErrorKind::NotFound.into())).ok()?;
+///     TokenKey::find(&session, key_ref).ok()
+/// }
+/// ```
 #[derive(Debug)]
 pub struct TokenKey<'s> {
     session: &'s TokenSession,
@@ -30,7 +41,7 @@ impl<'s> TokenKey<'s> {
                 hsm::Error::DomainKeyAbsent { token, key } => ArchiveError::DomainKeyAbsent {
                     token,
                     key,
-                    key_ref: key_ref.clone(),
+                    key_ref: Box::new(key_ref.clone()),
                 },
                 other => other.into(),
             })?;
