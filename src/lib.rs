@@ -1,15 +1,17 @@
 //! custody: secret-shared key custody and recovery for a state's data embassy.
 //!
 //! The crate is layered as the design brief describes; a layer never imports a layer above it:
-//! 1. [`primitives`] — zeroizing secret types, KDFs, AEAD helpers, key commitments. No I/O.
+//! 1. [`primitives`] — zeroizing secret types, KDFs, AEAD helpers, key commitments, and the one
+//!    name of a domain key every layer uses (`DomainId`, `KeyRef`). No I/O.
 //! 2. [`hsm`] — everything PKCS#11. Nothing outside it touches cryptoki.
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
 //!    [`selftest`], the power-on self-tests of everything below, sits on this layer.
 //! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
 //!    digest, binding share files to it, the passphrase policy and resealing.
-//! 5. [`archive`] — sealed archives: data sets of any size under HSM-wrapped data keys, a
-//!    MAC-authenticated header and a parallel STREAM of AES-256-GCM chunks.
+//! 5. [`archive`] — sealed archives: data sets of any size under data keys wrapped by the domain
+//!    key through the `KeyWrap` seam (a key on a token today), a MAC-authenticated header and a
+//!    parallel STREAM of AES-256-GCM chunks.
 //! 6. [`ceremony`] — ceremonies and their hash-chained transcripts; [`inspect`], the public
 //!    facts of any custody file.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.

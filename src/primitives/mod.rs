@@ -1,4 +1,5 @@
-//! Layer 1, primitives: zeroizing secret types, key derivation, AEAD helpers and key commitments.
+//! Layer 1, primitives: zeroizing secret types, key derivation, AEAD helpers, key commitments and
+//! the names of domain keys (`DomainId`, `KeyRef`).
 //! Pure computation: nothing here does I/O or knows about files, tokens or officials.
 
 pub mod aead;
