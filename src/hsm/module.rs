@@ -123,7 +123,7 @@ impl Module {
     }
 
     /// Every token present in the module's slots.
-    pub fn tokens(&self) -> Result<Vec<(Slot, TokenDescription)>> {
+    pub(super) fn tokens(&self) -> Result<Vec<(Slot, TokenDescription)>> {
         let slots = self
             .context
             .get_slots_with_initialized_token()
@@ -141,7 +141,7 @@ impl Module {
     }
 
     /// The one token matching the URI's token attributes.
-    pub fn find_token(&self, uri: &Pkcs11Uri) -> Result<(Slot, TokenDescription)> {
+    pub(super) fn find_token(&self, uri: &Pkcs11Uri) -> Result<(Slot, TokenDescription)> {
         let tokens = self.tokens()?;
         let wanted = uri.token_part();
         let (matching, others): (Vec<_>, Vec<_>) = tokens
