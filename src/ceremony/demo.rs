@@ -291,7 +291,7 @@ fn damaged_copy(share: &Path, dir: &Path) -> Result<PathBuf, CeremonyError> {
 fn invent_passphrase() -> Result<String, CeremonyError> {
     let mut bytes = [0u8; 18];
     random::fill(&mut bytes)
-        .map_err(|e| CeremonyError::refused(e.to_string(), "the machine has no randomness"))?;
+        .map_err(|e| CeremonyError::failed(e, "the machine has no randomness"))?;
     Ok(bytes
         .chunks(3)
         .map(hex::encode)

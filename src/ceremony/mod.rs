@@ -9,11 +9,17 @@ pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;
+pub mod passphrase;
 mod quorum;
+pub mod reseal;
 pub mod reshare;
 pub mod rotate;
+mod share_set;
+pub mod step;
+mod tokens;
 pub mod transcript;
 pub mod unlock;
 
 pub use attendant::{Attendant, Event};
 pub use error::CeremonyError;
+pub use passphrase::{AcceptedPassphrase, PassphrasePolicy};
