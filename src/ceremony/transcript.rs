@@ -1,7 +1,9 @@
 //! The ceremony transcript: an append-only JSON Lines file in which every entry carries the
 //! SHA-256 of the previous line, so that any edit, deletion, insertion or reordering breaks the
 //! chain at a place the audit names. A transcript records digests of inputs and outputs, never
-//! secrets.
+//! secrets. This module is the format's one writer and one reader: every read is bounded and
+//! strict, and whoever needs the entries (the audit, a ceremony checking the manifest it last
+//! recorded) takes them from here, checked, never from the file directly.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
