@@ -17,7 +17,9 @@ use crate::primitives::secret::DomainKey;
 use super::attendant::{Attendant, Event};
 use super::canary::seal_canary;
 use super::error::CeremonyError;
-use super::share_set::{check_threshold, ids, split_and_seal, verify_all, SealedSet, SetPlan};
+use super::share_set::{
+    check_threshold, empty_stage, ids, split_and_seal, verify_all, SealedSet, SetPlan,
+};
 use super::step::{Ceremony, Step, MANIFEST};
 use super::tokens::{generate_key, import_and_prove, open_tokens};
 use super::transcript::Transcript;
@@ -109,10 +111,7 @@ fn staging_dir(out: &Path) -> Result<PathBuf, CeremonyError> {
         )
     })?;
     let staging = out.with_file_name(format!(".{}.genesis-incomplete", name.to_string_lossy()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
-    }
-    std::fs::create_dir_all(staging.join("shares")).map_err(CeremonyError::io(&staging))?;
+    empty_stage(&staging)?;
     Ok(staging)
 }
 

@@ -25,7 +25,7 @@ use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::quorum;
-use super::share_set::{split_and_seal, verify_all, SealedSet, SetPlan};
+use super::share_set::{empty_stage, split_and_seal, verify_all, SealedSet, SetPlan};
 use super::step::{share_file, Ceremony, Step};
 use super::tokens::{generate_key, import_and_prove, open_token};
 use super::transcript::{self, Transcript};
@@ -225,7 +225,8 @@ fn prepare(
     })?;
     authorize(request, manifest, transcript, attendant)?;
     let officials = officials_of(manifest);
-    let stage = fresh_staging(dir, manifest.epoch())?;
+    let stage = staging(dir, manifest.epoch());
+    empty_stage(&stage)?;
     let key = generate_key(std::slice::from_ref(session))?;
     let plan = SetPlan {
         ceremony: Ceremony::Rotate,
@@ -283,16 +284,6 @@ fn authorize(
         "the quorum is verified: the rotation is authorized".into(),
     ));
     Ok(())
-}
-
-/// An empty staging directory for the new shares, emptied of an earlier attempt's.
-fn fresh_staging(dir: &Path, from_epoch: u32) -> Result<PathBuf, CeremonyError> {
-    let stage = staging(dir, from_epoch);
-    if stage.exists() {
-        std::fs::remove_dir_all(&stage).map_err(CeremonyError::io(&stage))?;
-    }
-    std::fs::create_dir_all(stage.join("shares")).map_err(CeremonyError::io(&stage))?;
-    Ok(stage)
 }
 
 /// Records the rotation in the journal before the new key goes onto the token.

@@ -39,6 +39,14 @@ pub(super) fn check_threshold(
     Ok(())
 }
 
+/// Empties `stage` of an earlier interrupted attempt and makes `stage/shares/` for a new set.
+pub(super) fn empty_stage(stage: &Path) -> Result<(), CeremonyError> {
+    if stage.exists() {
+        std::fs::remove_dir_all(stage).map_err(CeremonyError::io(stage))?;
+    }
+    std::fs::create_dir_all(stage.join("shares")).map_err(CeremonyError::io(stage))
+}
+
 /// The officials' ids, in order.
 pub(super) fn ids(officials: &[Official]) -> Vec<String> {
     officials.iter().map(|o| o.id().to_string()).collect()
