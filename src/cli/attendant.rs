@@ -1,6 +1,7 @@
 //! The ceremony attendant of the command line: passphrases from no-echo prompts, or from
-//! `PDIR/<official-id>.pass` in scripted mode; token PINs from prompts; and the narration of
-//! each event on stdout, so the room hears what happened.
+//! `PDIR/<official-id>.pass` in scripted mode, a new one held to the ceremony's passphrase policy
+//! where it is typed; token PINs from prompts; and the narration of each event on stdout, so the
+//! room hears what happened.
 
 use std::path::PathBuf;
 
