@@ -1,5 +1,5 @@
-//! Layer 6, ceremonies: genesis, unlock, drill, rotate, reshare, reseal and audit, each composing the
-//! layers below and recording every step in a hash-chained [`transcript`]. Ceremonies talk to
+//! Layer 6, ceremonies: genesis, unlock, drill, rotate, reshare, reseal and audit, each composing
+//! the layers below and recording every step in a hash-chained [`transcript`]. Ceremonies talk to
 //! people only through the command line's prompts; they never print or log a secret.
 
 pub mod attendant;
