@@ -4,7 +4,8 @@
 //! reshare as at a genesis (before the fix the attendant of a reshare judged it without the
 //! domain, accepted it, and the ceremony then refused it with the domain and stopped). And the
 //! transcript names every share file one way, `shares/<official-id>.share`, wherever it was
-//! offered from (before, a quorum wrote the offered file's bare name).
+//! offered from (before, a quorum wrote the offered file's bare name). The audit names a
+//! revocation the transcript never recorded in one clean sentence.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -224,5 +225,44 @@ fn a_quorum_names_each_offered_share_by_its_place_in_the_domain_directory() {
                 vec!["shares/ria.share".to_owned()]
             ),
         ]
+    );
+}
+
+/// Noticed in review: the audit's message ran a string over two lines without `\`, leaving a run
+/// of spaces in the middle of the sentence.
+#[test]
+fn a_revocation_missing_from_the_transcript_is_named_in_one_clean_sentence() {
+    use custody::ceremony::audit::audit_domain;
+    use custody::ceremony::transcript::{read_closed, Transcript};
+
+    let token = TestToken::new();
+    let root = tempfile::tempdir().unwrap();
+    let mut room = Officials::default();
+    let dir = genesis_in(root.path(), &token, &mut room);
+    let old_set = hex::encode(Manifest::load(&dir.join("manifest.json")).unwrap().set_id());
+    reshare_to(
+        &dir,
+        officials(&["cio", "justice", "ria"]),
+        vec![share(&dir, "cio"), share(&dir, "ria")],
+        &mut room,
+    );
+    // A transcript that chains and closes, but never revoked the old set.
+    let path = dir.join("transcript.jsonl");
+    let entries = read_closed(&path).unwrap().entries;
+    std::fs::remove_file(&path).unwrap();
+    let mut rewritten = Transcript::create(&path).unwrap();
+    for entry in entries {
+        if entry.record.step != "reshare.set-revoked" {
+            rewritten.append(entry.record).unwrap();
+        }
+    }
+    drop(rewritten);
+
+    let message = audit_domain(&dir).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        format!(
+            "the manifest lists set {old_set} as revoked, but no reshare in the transcript revoked it"
+        )
     );
 }

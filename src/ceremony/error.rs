@@ -135,3 +135,21 @@ pub enum StepFailure {
 /// What to do when a ceremony that publishes only at its end stops early.
 pub(super) const NOTHING_PUBLISHED: &str =
     "nothing was published; run the ceremony again, and report it if it persists";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_failed_step_keeps_its_source_typed_and_its_message() {
+        let error = CeremonyError::failed(RandomnessUnavailable("no entropy".into()), "retry");
+        assert_eq!(
+            error.to_string(),
+            RandomnessUnavailable("no entropy".into()).to_string()
+        );
+        let source = error.source().and_then(|s| s.downcast_ref::<StepFailure>());
+        assert!(matches!(source, Some(StepFailure::Randomness(_))));
+        assert_eq!(error.hint(), "retry");
+    }
+}
