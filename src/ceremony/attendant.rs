@@ -7,6 +7,7 @@ use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
 
 use super::error::CeremonyError;
+use super::passphrase::{AcceptedPassphrase, PassphrasePolicy};
 
 /// Something that happened, for the room to hear.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +63,13 @@ pub enum Event {
 
 /// The people in the room, as a ceremony sees them.
 pub trait Attendant {
-    /// A new passphrase chosen by `official` (asked twice on a terminal).
-    fn new_passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError>;
+    /// A new passphrase chosen by the policy's official (asked twice on a terminal) that
+    /// `policy` accepts: a weak one is refused and asked again where the official types, or, by
+    /// an attendant that cannot ask again, refused with [`PassphrasePolicy::refusal`].
+    fn new_passphrase(
+        &mut self,
+        policy: &PassphrasePolicy<'_>,
+    ) -> Result<AcceptedPassphrase, CeremonyError>;
     /// `official`'s passphrase for their share file.
     fn passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError>;
     /// A token's user PIN, for a token whose URI names no pin-source.

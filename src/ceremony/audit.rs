@@ -12,7 +12,8 @@ use crate::domain::Manifest;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::error::CeremonyError;
-use super::transcript::{audit, CeremonySpan, Entry};
+use super::step::{revoked_set_id, share_file, MANIFEST};
+use super::transcript::{read_closed, CeremonySpan, Entry, RecordedManifest};
 
 /// What the audit of a domain directory found.
 #[derive(Debug, Clone, Serialize)]
@@ -52,27 +53,26 @@ pub struct RevokedSetAudit {
 
 /// Audits the domain directory `dir`.
 pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
-    let transcript_path = dir.join("transcript.jsonl");
-    let report = audit(&transcript_path)?;
-    let manifest = Manifest::load(&dir.join("manifest.json"))?;
-    check_recorded_manifest(&transcript_path, &manifest)?;
+    let transcript = read_closed(&dir.join("transcript.jsonl"))?;
+    let manifest = Manifest::load(&dir.join(MANIFEST))?;
+    check_recorded_manifest(transcript.last_manifest().as_ref(), &manifest)?;
     let share_files = manifest
         .officials()
         .iter()
         .map(|entry| {
             let id = entry.official().id().to_string();
-            let file = dir.join("shares").join(format!("{id}.share"));
+            let file = dir.join(share_file(&id));
             check_share_file(&manifest, &file).map(|state| (id, state))
         })
         .collect::<Result<_, _>>()?;
-    let revoked_sets = check_revocations(&transcript_path, &manifest)?;
+    let revoked_sets = check_revocations(&transcript.entries, &manifest)?;
     Ok(DomainAudit {
         domain: manifest.domain().to_owned(),
         epoch: manifest.epoch(),
         manifest_digest: manifest.digest().to_string(),
-        entries: report.entries,
-        ceremonies: report.ceremonies,
-        closing_digest: report.closing_digest,
+        entries: transcript.report.entries,
+        ceremonies: transcript.report.ceremonies,
+        closing_digest: transcript.report.closing_digest,
         share_files,
         revoked_sets,
     })
@@ -80,10 +80,9 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
 
 /// Every revoked set of the manifest must have been revoked by a `reshare.set-revoked` entry.
 fn check_revocations(
-    transcript: &Path,
+    entries: &[Entry],
     manifest: &Manifest,
 ) -> Result<Vec<RevokedSetAudit>, CeremonyError> {
-    let entries = read_entries(transcript)?;
     manifest
         .revoked_sets()
         .iter()
@@ -91,15 +90,13 @@ fn check_revocations(
             let set_id = hex::encode(revoked.set_id());
             let line = entries
                 .iter()
-                .find(|entry| {
-                    entry.record.step == "reshare.set-revoked"
-                        && entry.record.detail.get("revoked_set_id") == Some(&set_id)
-                })
+                .find(|entry| revoked_set_id(&entry.record) == Some(set_id.as_str()))
                 .map(|entry| entry.seq)
                 .ok_or_else(|| {
                     CeremonyError::refused(
                         format!(
-                            "the manifest lists set {set_id} as revoked, but no reshare in the                              transcript revoked it"
+                            "the manifest lists set {set_id} as revoked, but no reshare in the \
+                             transcript revoked it"
                         ),
                         "restore the manifest and transcript from witnessed copies",
                     )
@@ -115,33 +112,14 @@ fn check_revocations(
         .collect()
 }
 
-fn read_entries(transcript: &Path) -> Result<Vec<Entry>, CeremonyError> {
-    let text = std::fs::read_to_string(transcript).map_err(CeremonyError::io(transcript))?;
-    Ok(text
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Entry>(line).ok())
-        .collect())
-}
-
-/// The last manifest digest the transcript wrote must be the manifest's.
+/// The last manifest digest the transcript wrote (`recorded`) must be the manifest's.
 pub(super) fn check_recorded_manifest(
-    transcript: &Path,
+    recorded: Option<&RecordedManifest>,
     manifest: &Manifest,
 ) -> Result<(), CeremonyError> {
-    let recorded = read_entries(transcript)?
-        .into_iter()
-        .rev()
-        .filter_map(|entry| {
-            entry
-                .record
-                .outputs
-                .get("manifest.json")
-                .map(|d| (entry.seq, d.clone()))
-        })
-        .next();
     match recorded {
-        Some((_, digest)) if digest == manifest.digest().to_string() => Ok(()),
-        Some((seq, digest)) => Err(CeremonyError::refused(
+        Some(RecordedManifest { digest, .. }) if *digest == manifest.digest().to_string() => Ok(()),
+        Some(RecordedManifest { seq, digest }) => Err(CeremonyError::refused(
             format!(
                 "manifest.json has digest {}, but the transcript last recorded {digest} (line {seq}): the manifest was changed outside a ceremony",
                 manifest.digest()

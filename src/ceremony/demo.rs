@@ -7,18 +7,18 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, Archive, ArchiveSpec, Metadata, TokenKey};
-use crate::domain::{parse_officials, Manifest, Timestamp};
+use crate::domain::{parse_officials, Manifest, Official, Timestamp};
 use crate::files::write_atomic;
-use crate::hsm::{Persistence, ThrowawaySoftHsm, TokenSession};
+use crate::hsm::{Persistence, Pkcs11Uri, ThrowawaySoftHsm, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::random;
 use crate::readout::hex_groups;
 
 use super::attendant::{Attendant, Event};
-use super::audit::audit_domain;
+use super::audit::{audit_domain, DomainAudit};
 use super::error::CeremonyError;
 use super::genesis::{genesis, GenesisRequest};
-use super::unlock::{unlock, UnlockRequest};
+use super::unlock::{unlock, UnlockRequest, Unlocked};
 
 /// The officials of the demo: the example file the ceremonies directory ships.
 const OFFICIALS: &str = include_str!("../../ceremonies/officials.example.toml");
@@ -44,87 +44,156 @@ pub fn demo(
     let embassy = hsm.token("embassy")?;
     let officials = parse_officials(OFFICIALS)
         .map_err(|e| CeremonyError::refused(e, "the example officials file is broken"))?;
-    let pdir = hsm.dir().join("passphrases");
+    let pdir = write_passphrases(hsm.dir(), &officials)?;
+    let mut attendant = attendant_for(&pdir);
+    let attendant = attendant.as_mut();
+    let dir = hsm.dir().join("ee-registries");
+    genesis_at_home(&home, officials, &dir, attendant)?;
+    let originals = hsm.dir().join("registries");
+    let sealed = seal_at_home(&home, &dir, &originals, hsm.dir(), attendant)?;
+    lose_home(&hsm, &home, attendant)?;
+    let unlocked = unlock_at_embassy(embassy, &dir, hsm.dir(), attendant)?;
+    open_at_embassy(&unlocked, &sealed, &originals, attendant)?;
+    let accepted = unlocked.accepted.clone();
+    drop(unlocked);
+    let audit = audit_chapter(&dir, attendant)?;
+    Ok(DemoOutcome {
+        archives_checked: sealed.len(),
+        accepted,
+        closing_digest: audit.closing_digest,
+    })
+}
+
+fn say(attendant: &mut dyn Attendant, text: &str) {
+    attendant.announce(&Event::Step(text.to_owned()));
+}
+
+/// Each official's invented passphrase in `PDIR/<official-id>.pass` under `dir`; returns PDIR.
+fn write_passphrases(dir: &Path, officials: &[Official]) -> Result<PathBuf, CeremonyError> {
+    let pdir = dir.join("passphrases");
     std::fs::create_dir(&pdir).map_err(CeremonyError::io(&pdir))?;
-    for official in &officials {
+    for official in officials {
         let file = pdir.join(format!("{}.pass", official.id()));
         write_atomic(&file, invent_passphrase()?.as_bytes()).map_err(CeremonyError::io(&file))?;
     }
-    let mut attendant = attendant_for(&pdir);
-    let say = |attendant: &mut Box<dyn Attendant>, text: &str| {
-        attendant.announce(&Event::Step(text.to_owned()))
-    };
+    Ok(pdir)
+}
 
+/// Chapter 1: the genesis ceremony at home, into `dir`.
+fn genesis_at_home(
+    home: &Pkcs11Uri,
+    officials: Vec<Official>,
+    dir: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
     attendant.announce(&Event::Chapter("1. At home: the genesis ceremony".into()));
-    say(&mut attendant, "Two throwaway HSM tokens stand in for real HSMs: \"home\", in the state's data centre, and \"embassy\", in the data embassy abroad.");
-    say(&mut attendant, "Five officials will each hold one share of the domain key; any three of them can rebuild it, two cannot.");
-    say(&mut attendant, "(In this demo each official's passphrase comes from a file; at a real ceremony they type it, unseen.)");
-    let dir = hsm.dir().join("ee-registries");
+    say(attendant, "Two throwaway HSM tokens stand in for real HSMs: \"home\", in the state's data centre, and \"embassy\", in the data embassy abroad.");
+    say(attendant, "Five officials will each hold one share of the domain key; any three of them can rebuild it, two cannot.");
+    say(attendant, "(In this demo each official's passphrase comes from a file; at a real ceremony they type it, unseen.)");
     let outcome = genesis(
         &GenesisRequest {
             domain: "ee-registries".into(),
             officials,
             threshold: 3,
             tokens: vec![home.clone()],
-            out: dir.clone(),
+            out: dir.to_owned(),
             kdf: KdfParams::default(),
         },
-        attendant.as_mut(),
+        attendant,
     )?;
     say(
-        &mut attendant,
+        attendant,
         &format!(
             "Genesis complete. Manifest digest, read aloud at the ceremony: {}",
             hex_groups(outcome.manifest_digest.as_bytes())
         ),
     );
+    Ok(())
+}
 
+/// Chapter 2: the registries (written to `originals`) sealed at home into `work/archives`.
+fn seal_at_home(
+    home: &Pkcs11Uri,
+    dir: &Path,
+    originals: &Path,
+    work: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<Vec<(String, PathBuf)>, CeremonyError> {
     attendant.announce(&Event::Chapter(
         "2. At home: sealing the registries' backups".into(),
     ));
     let manifest = Manifest::load(&dir.join("manifest.json"))?;
-    let originals = hsm.dir().join("registries");
-    let archives = hsm.dir().join("archives");
-    for path in [&originals, &archives] {
+    let archives = work.join("archives");
+    for path in [originals, &archives] {
         std::fs::create_dir(path).map_err(CeremonyError::io(path))?;
     }
-    let sealed = seal_registries(&home, &manifest, &originals, &archives, attendant.as_mut())?;
+    seal_registries(home, &manifest, originals, &archives, attendant)
+}
 
+/// Chapter 3: the home token is destroyed, and seen to be gone.
+fn lose_home(
+    hsm: &ThrowawaySoftHsm,
+    home: &Pkcs11Uri,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
     attendant.announce(&Event::Chapter("3. Disaster: the home site is lost".into()));
     hsm.destroy("home")?;
-    match TokenSession::open(&home, &mut |_| Err(std::io::ErrorKind::NotFound.into())) {
-        Ok(_) => return Err(CeremonyError::refused("the home token survived its destruction", "report this: SoftHSM did not wipe the token")),
-        Err(error) => say(&mut attendant, &format!("The home HSM is gone ({error}). Only the embassy's copies of the archives, the public manifest and the officials' share files remain.")),
+    match TokenSession::open(home, &mut |_| Err(std::io::ErrorKind::NotFound.into())) {
+        Ok(_) => Err(CeremonyError::refused(
+            "the home token survived its destruction",
+            "report this: SoftHSM did not wipe the token",
+        )),
+        Err(error) => {
+            say(attendant, &format!("The home HSM is gone ({error}). Only the embassy's copies of the archives, the public manifest and the officials' share files remain."));
+            Ok(())
+        }
     }
+}
 
+/// Chapter 4: three officials unlock the key into the embassy's token, after a damaged share
+/// (copied into `work`) is refused.
+fn unlock_at_embassy(
+    embassy: Pkcs11Uri,
+    dir: &Path,
+    work: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<Unlocked, CeremonyError> {
     attendant.announce(&Event::Chapter(
         "4. At the embassy: three officials unlock the key".into(),
     ));
-    let damaged = damaged_copy(&dir.join("shares/justice.share"), hsm.dir())?;
-    say(&mut attendant, "The Minister of Justice first offers a copy of her share file that was damaged in transit; custody must name it and refuse it.");
+    let damaged = damaged_copy(&dir.join("shares/justice.share"), work)?;
+    say(attendant, "The Minister of Justice first offers a copy of her share file that was damaged in transit; custody must name it and refuse it.");
     let shares = vec![
         damaged,
         dir.join("shares/cio.share"),
         dir.join("shares/ria.share"),
         dir.join("shares/justice.share"),
     ];
-    let unlocked = unlock(
+    unlock(
         &UnlockRequest {
             manifest: dir.join("manifest.json"),
             target: embassy,
             persistence: Persistence::Token,
             shares,
         },
-        attendant.as_mut(),
-    )?;
+        attendant,
+    )
+}
 
+/// Chapter 5: every backup opened with the embassy's key and compared with its original.
+fn open_at_embassy(
+    unlocked: &Unlocked,
+    sealed: &[(String, PathBuf)],
+    originals: &Path,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
     attendant.announce(&Event::Chapter(
         "5. At the embassy: opening the backups".into(),
     ));
-    for (name, archive_path) in &sealed {
+    let key = TokenKey::find(&unlocked.session, unlocked.manifest.key_ref())?;
+    for (name, archive_path) in sealed {
         let bytes = std::fs::read(archive_path).map_err(CeremonyError::io(archive_path))?;
         let mut opened = Vec::new();
-        let key = TokenKey::find(&unlocked.session, unlocked.manifest.key_ref())?;
         Archive::read(bytes.as_slice())?.open(&key, &mut opened, &|_| {})?;
         let original_path = originals.join(name);
         let original = std::fs::read(&original_path).map_err(CeremonyError::io(&original_path))?;
@@ -134,17 +203,19 @@ pub fn demo(
                 "report this: it is a bug",
             ));
         }
-        say(&mut attendant, &format!("{name}: opened with the embassy's key, identical to the original, byte for byte ({} bytes)", opened.len()));
+        say(attendant, &format!("{name}: opened with the embassy's key, identical to the original, byte for byte ({} bytes)", opened.len()));
     }
-    let accepted = unlocked.accepted.clone();
-    drop(unlocked);
+    Ok(())
+}
 
+/// Chapter 6: the auditor checks the domain directory.
+fn audit_chapter(dir: &Path, attendant: &mut dyn Attendant) -> Result<DomainAudit, CeremonyError> {
     attendant.announce(&Event::Chapter(
         "6. The auditor checks the transcript".into(),
     ));
-    let audit = audit_domain(&dir)?;
+    let audit = audit_domain(dir)?;
     say(
-        &mut attendant,
+        attendant,
         &format!(
             "{} transcript entries, hash chain intact, ceremonies: {}.",
             audit.entries,
@@ -156,16 +227,12 @@ pub fn demo(
                 .join(", ")
         ),
     );
-    Ok(DemoOutcome {
-        archives_checked: sealed.len(),
-        accepted,
-        closing_digest: audit.closing_digest,
-    })
+    Ok(audit)
 }
 
 /// Writes sample registries and seals each under the home token's key, in one session.
 fn seal_registries(
-    home: &crate::hsm::Pkcs11Uri,
+    home: &Pkcs11Uri,
     manifest: &Manifest,
     originals: &Path,
     archives: &Path,
@@ -284,7 +351,7 @@ fn damaged_copy(share: &Path, dir: &Path) -> Result<PathBuf, CeremonyError> {
 fn invent_passphrase() -> Result<String, CeremonyError> {
     let mut bytes = [0u8; 18];
     random::fill(&mut bytes)
-        .map_err(|e| CeremonyError::refused(e.to_string(), "the machine has no randomness"))?;
+        .map_err(|e| CeremonyError::failed(e, "the machine has no randomness"))?;
     Ok(bytes
         .chunks(3)
         .map(hex::encode)

@@ -13,7 +13,8 @@ use crate::hsm::{Persistence, ThrowawaySoftHsm};
 use super::attendant::{Attendant, Event};
 use super::canary::check_canary;
 use super::error::CeremonyError;
-use super::transcript::{self, Record, Transcript};
+use super::step::Step;
+use super::transcript::{self, Transcript};
 use super::unlock::{unlock, UnlockRequest};
 
 /// How a drill went.
@@ -38,11 +39,9 @@ pub fn drill(
     let manifest = Manifest::load(manifest_path)?;
     let transcript_path = transcript::beside(manifest_path);
     let mut transcript = Transcript::open(&transcript_path)?;
-    transcript.append(Record {
-        step: "drill.begin".into(),
-        inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
-        detail: [("offered".into(), shares.len().to_string())].into(),
-        ..Record::default()
+    transcript.append(Step::DrillBegun {
+        manifest: manifest.digest(),
+        offered: shares.len(),
     })?;
     drop(transcript);
     let started = Instant::now();
@@ -63,22 +62,14 @@ pub fn drill(
         },
     };
     let mut transcript = Transcript::open(&transcript_path)?;
-    transcript.append(Record {
-        step: "drill.close".into(),
-        actors: outcome.accepted.clone(),
-        detail: [
-            (
-                "outcome".into(),
-                if outcome.passed {
-                    "pass".into()
-                } else {
-                    format!("FAIL: {}", outcome.failure.clone().unwrap_or_default())
-                },
-            ),
-            ("seconds".into(), format!("{:.1}", elapsed.as_secs_f64())),
-        ]
-        .into(),
-        ..Record::default()
+    transcript.append(Step::DrillClosed {
+        accepted: outcome.accepted.clone(),
+        outcome: if outcome.passed {
+            "pass".into()
+        } else {
+            format!("FAIL: {}", outcome.failure.clone().unwrap_or_default())
+        },
+        seconds: elapsed.as_secs_f64(),
     })?;
     Ok(outcome)
 }

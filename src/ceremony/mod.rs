@@ -1,5 +1,5 @@
-//! Layer 6, ceremonies: genesis, unlock, drill, rotate, reshare and audit, each composing the
-//! layers below and recording every step in a hash-chained [`transcript`]. Ceremonies talk to
+//! Layer 6, ceremonies: genesis, unlock, drill, rotate, reshare, reseal and audit, each composing
+//! the layers below and recording every step in a hash-chained [`transcript`]. Ceremonies talk to
 //! people only through the command line's prompts; they never print or log a secret.
 
 pub mod attendant;
@@ -9,11 +9,17 @@ pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;
+pub mod passphrase;
 mod quorum;
+pub mod reseal;
 pub mod reshare;
 pub mod rotate;
+mod share_set;
+pub mod step;
+mod tokens;
 pub mod transcript;
 pub mod unlock;
 
 pub use attendant::{Attendant, Event};
 pub use error::CeremonyError;
+pub use passphrase::{AcceptedPassphrase, PassphrasePolicy};

@@ -16,7 +16,8 @@ use crate::shares::{combine, Share};
 
 use super::attendant::{Attendant, Event};
 use super::error::CeremonyError;
-use super::transcript::{Record, Transcript};
+use super::step::{Ceremony, Step};
+use super::transcript::Transcript;
 
 /// What a quorum produced.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub(super) struct Quorum {
 /// Takes the shares as offered and rebuilds the key from the first t that pass; every offer is
 /// recorded as `<ceremony>.share-accepted` or `<ceremony>.share-refused`.
 pub(super) fn gather(
-    ceremony: &str,
+    ceremony: Ceremony,
     manifest: &Manifest,
     files: &[PathBuf],
     transcript: &mut Transcript,
@@ -57,11 +58,10 @@ pub(super) fn gather(
                     accepted: accepted.len(),
                     needed,
                 });
-                transcript.append(Record {
-                    step: format!("{ceremony}.share-accepted"),
-                    actors: vec![official],
-                    inputs: [(file_name(file), fingerprint_of(file))].into(),
-                    ..Record::default()
+                transcript.append(Step::ShareAccepted {
+                    ceremony,
+                    official,
+                    fingerprint: fingerprint_of(file),
                 })?;
             }
             Err((official, reason)) => {
@@ -70,12 +70,12 @@ pub(super) fn gather(
                     official: official.clone(),
                     reason: reason.clone(),
                 });
-                transcript.append(Record {
-                    step: format!("{ceremony}.share-refused"),
-                    actors: official.into_iter().collect(),
-                    inputs: [(file_name(file), fingerprint_of(file))].into(),
-                    detail: [("reason".into(), reason.clone())].into(),
-                    ..Record::default()
+                transcript.append(Step::ShareRefused {
+                    ceremony,
+                    official,
+                    file_name: file_name(file),
+                    fingerprint: fingerprint_of(file),
+                    reason: reason.clone(),
                 })?;
                 refused.push((file.clone(), reason));
             }
@@ -95,7 +95,7 @@ pub(super) fn gather(
     let officials: Vec<String> = accepted.iter().map(|(id, _)| id.clone()).collect();
     let shares: Vec<Share> = accepted.into_iter().map(|(_, share)| share).collect();
     let key = combine(&shares, manifest.threshold(), manifest.verifier_set(), manifest.key_id())
-        .map_err(|e| CeremonyError::refused(e.to_string(), "the shares and the manifest disagree: check the manifest digest against the signed ceremony sheet"))?;
+        .map_err(|e| CeremonyError::failed(e, "the shares and the manifest disagree: check the manifest digest against the signed ceremony sheet"))?;
     Ok(Quorum {
         key,
         accepted: officials,

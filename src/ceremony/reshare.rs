@@ -11,18 +11,19 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp};
+use crate::domain::{Manifest, Official, RevokedSet, Timestamp};
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::random;
-use crate::shares::sealed::{SealedShare, ShareHeader, SET_ID_LEN};
-use crate::shares::split;
+use crate::shares::sealed::SET_ID_LEN;
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
-use super::error::CeremonyError;
-use super::genesis::{check_threshold, ids, seal_for, verify_own_share, RETRY};
+use super::error::{CeremonyError, NOTHING_PUBLISHED};
 use super::quorum::{self, Quorum};
-use super::transcript::{self, Record, Transcript};
+use super::share_set::{
+    check_threshold, ids, seal_set, split_key, verify_all, SealedSet, SetPlan, SplitKey,
+};
+use super::step::{Ceremony, Step, MANIFEST};
+use super::transcript::{self, Transcript};
 
 mod publish;
 
@@ -93,27 +94,21 @@ pub fn reshare(
 ) -> Result<ReshareOutcome, CeremonyError> {
     let old = Manifest::load(&request.manifest)?;
     check_request(request)?;
-    let transcript_path = transcript::beside(&request.manifest);
-    let mut transcript = Transcript::open(&transcript_path)?;
+    let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
     if let Some(finished) = finish_interrupted(&request.manifest, &old, &mut transcript)? {
         return close_resumed(old, finished, &mut transcript);
     }
-    check_recorded_manifest(&transcript_path, &old)?;
+    check_recorded_manifest(transcript.last_manifest(), &old)?;
     let staging = staging_dir(&request.manifest)?;
-    transcript.append(Record {
-        step: "reshare.begin".into(),
-        inputs: [("manifest.json".into(), old.digest().to_string())].into(),
-        detail: [
-            ("domain".into(), old.domain().to_owned()),
-            ("epoch".into(), old.epoch().to_string()),
-            ("set_id".into(), hex::encode(old.set_id())),
-            ("threshold".into(), request.threshold.to_string()),
-            ("officials".into(), request.officials.len().to_string()),
-            ("offered".into(), request.shares.len().to_string()),
-            ("reason".into(), request.reason.clone()),
-        ]
-        .into(),
-        ..Record::default()
+    transcript.append(Step::ReshareBegun {
+        manifest: old.digest(),
+        domain: old.domain().to_owned(),
+        epoch: old.epoch(),
+        set_id: *old.set_id(),
+        threshold: request.threshold,
+        officials: request.officials.len(),
+        offered: request.shares.len(),
+        reason: request.reason.clone(),
     })?;
     let prepared = match prepare(request, &old, &staging, &mut transcript, attendant) {
         Ok(prepared) => prepared,
@@ -135,16 +130,10 @@ pub fn reshare(
         revoked_dir,
         moved_aside,
     } = published;
-    let closing_digest = transcript.append(Record {
-        step: "reshare.close".into(),
-        actors: ids(&request.officials),
-        outputs: [(
-            "manifest.json".into(),
-            prepared.manifest.digest().to_string(),
-        )]
-        .into(),
-        detail: [("outcome".into(), "share set replaced".into())].into(),
-        ..Record::default()
+    let closing_digest = transcript.append(Step::ReshareClosed {
+        officials: ids(&request.officials),
+        manifest: Some(prepared.manifest.digest()),
+        outcome: "share set replaced".into(),
     })?;
     Ok(ReshareOutcome {
         manifest: prepared.manifest,
@@ -166,13 +155,15 @@ fn close_resumed(
     transcript: &mut Transcript,
 ) -> Result<ReshareOutcome, CeremonyError> {
     let revoked = manifest.revoked_sets().last().cloned().ok_or_else(|| {
-        CeremonyError::refused("the manifest in force records no revoked set", RETRY)
+        CeremonyError::refused(
+            "the manifest in force records no revoked set",
+            NOTHING_PUBLISHED,
+        )
     })?;
-    let closing_digest = transcript.append(Record {
-        step: "reshare.close".into(),
-        outputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
-        detail: [("outcome".into(), "interrupted publication finished".into())].into(),
-        ..Record::default()
+    let closing_digest = transcript.append(Step::ReshareClosed {
+        officials: Vec::new(),
+        manifest: Some(manifest.digest()),
+        outcome: "interrupted publication finished".into(),
     })?;
     Ok(ReshareOutcome {
         manifest,
@@ -206,10 +197,10 @@ fn check_request(request: &ReshareRequest) -> Result<(), CeremonyError> {
 
 /// Records the failure as the ceremony's close; the failure itself matters more than the record.
 fn close_failed(transcript: &mut Transcript, error: CeremonyError, state: &str) -> CeremonyError {
-    let _ = transcript.append(Record {
-        step: "reshare.close".into(),
-        detail: [("outcome".into(), format!("failed, {state}: {error}"))].into(),
-        ..Record::default()
+    let _ = transcript.append(Step::ReshareClosed {
+        officials: Vec::new(),
+        manifest: None,
+        outcome: format!("failed, {state}: {error}"),
     });
     error
 }
@@ -226,100 +217,44 @@ fn prepare(
         key,
         accepted,
         refused,
-    } = quorum::gather("reshare", old, &request.shares, transcript, attendant)?;
-    let mut set_id = [0u8; SET_ID_LEN];
-    random::fill(&mut set_id).map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
-    let n = u8::try_from(request.officials.len())
-        .map_err(|_| CeremonyError::refused("more than 255 officials", RETRY))?;
-    let (shares, verifier_set) = split(&key, request.threshold, n)
-        .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
-    drop(key);
-    attendant.announce(&Event::Step(format!(
-        "the domain key is rebuilt and matches the manifest (key check value {}); it is split \
-         {} of {n} for the new officials",
-        old.kcv(),
-        request.threshold
-    )));
-    transcript.append(Record {
-        step: "reshare.key-rebuilt".into(),
-        actors: accepted.clone(),
-        detail: [
-            ("kcv".into(), old.kcv().to_string()),
-            ("key_id".into(), old.key_id().to_string()),
-            ("set_id".into(), hex::encode(set_id)),
-        ]
-        .into(),
-        ..Record::default()
-    })?;
-
-    let mut entries = Vec::with_capacity(request.officials.len());
-    let mut sealed_files = Vec::with_capacity(request.officials.len());
-    for (official, share) in request.officials.iter().zip(&shares) {
-        let header = ShareHeader {
-            domain: old.domain().to_owned(),
-            epoch: old.epoch(),
-            set_id,
-            share_id: share.identifier(),
-            official: official.id().to_string(),
-            threshold: request.threshold,
-        };
-        let sealed = seal_for(
-            official,
-            share,
-            header,
-            old.domain(),
-            request.kdf,
-            attendant,
-        )?;
-        write_share(staging, official, &sealed)?;
-        transcript.append(Record {
-            step: "reshare.share-sealed".into(),
-            actors: vec![official.id().to_string()],
-            outputs: [(share_name(official), sealed.fingerprint())].into(),
-            ..Record::default()
-        })?;
-        attendant.announce(&Event::ShareSealed {
-            official: official.id().to_string(),
-        });
-        entries.push(OfficialEntry::new(
-            official.clone(),
-            share.identifier(),
-            sealed.fingerprint(),
-        ));
-        sealed_files.push(sealed);
-    }
-    drop(shares);
-
+    } = quorum::gather(
+        Ceremony::Reshare,
+        old,
+        &request.shares,
+        transcript,
+        attendant,
+    )?;
     let now = Timestamp::now();
     let revoked = RevokedSet::new(*old.set_id(), old.epoch(), now, request.reason.clone())
-        .map_err(|problem| CeremonyError::refused(format!("the reason {problem}"), RETRY))?;
+        .map_err(|problem| {
+            CeremonyError::refused(format!("the reason {problem}"), NOTHING_PUBLISHED)
+        })?;
     let mut revoked_sets = old.revoked_sets().to_vec();
     revoked_sets.push(revoked.clone());
-    let manifest = Manifest::new(ManifestFields {
-        domain: old.domain().to_owned(),
+    let plan = SetPlan {
+        ceremony: Ceremony::Reshare,
+        domain: old.domain(),
         epoch: old.epoch(),
-        set_id,
-        officials: entries,
-        verifier_set,
-        key_id: *old.key_id(),
-        kcv: *old.kcv(),
-        created: now,
+        officials: &request.officials,
+        threshold: request.threshold,
+        kdf: request.kdf,
         revoked_sets,
-    })?;
-    manifest.save(&staging.join("manifest.json"))?;
-
-    for (official, sealed) in request.officials.iter().zip(&sealed_files) {
-        verify_own_share(&manifest, official, sealed, staging, attendant)?;
-        transcript.append(Record {
-            step: "reshare.share-verified".into(),
-            actors: vec![official.id().to_string()],
-            inputs: [(share_name(official), sealed.fingerprint())].into(),
-            ..Record::default()
-        })?;
-        attendant.announce(&Event::ShareVerified {
-            official: official.id().to_string(),
-        });
-    }
+        created: now,
+    };
+    let split = split_key(&key, &plan)?;
+    drop(key);
+    record_rebuilt(old, &plan, &split, accepted.clone(), transcript, attendant)?;
+    let SealedSet { manifest, sealed } = seal_set(split, &plan, staging, transcript, attendant)?;
+    manifest.save(&staging.join(MANIFEST))?;
+    verify_all(
+        &manifest,
+        &request.officials,
+        &sealed,
+        staging,
+        Ceremony::Reshare,
+        transcript,
+        attendant,
+    )?;
     Ok(Prepared {
         manifest,
         revoked,
@@ -328,15 +263,27 @@ fn prepare(
     })
 }
 
-fn write_share(
-    staging: &Path,
-    official: &Official,
-    sealed: &SealedShare,
+/// Tells the room and the transcript that the quorum's key is rebuilt and split afresh.
+fn record_rebuilt(
+    old: &Manifest,
+    plan: &SetPlan<'_>,
+    split: &SplitKey,
+    accepted: Vec<String>,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
 ) -> Result<(), CeremonyError> {
-    let path = staging.join(share_name(official));
-    crate::files::write_atomic(&path, &sealed.to_bytes()).map_err(CeremonyError::io(&path))
-}
-
-fn share_name(official: &Official) -> String {
-    format!("shares/{}.share", official.id())
+    attendant.announce(&Event::Step(format!(
+        "the domain key is rebuilt and matches the manifest (key check value {}); it is split \
+         {} of {} for the new officials",
+        old.kcv(),
+        plan.threshold,
+        plan.officials.len()
+    )));
+    transcript.append(Step::KeyRebuilt {
+        accepted,
+        kcv: *old.kcv(),
+        key_id: *old.key_id(),
+        set_id: split.set_id,
+    })?;
+    Ok(())
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
-use crate::domain::{Manifest, Official};
+use crate::domain::{Manifest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent, write_atomic};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
@@ -25,11 +25,11 @@ use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
-use super::genesis::{
-    generate_key, import_and_prove, open_tokens, split_and_seal, verify_all, SealedSet, SetPlan,
-};
 use super::quorum;
-use super::transcript::{self, Record, Transcript};
+use super::share_set::{empty_stage, split_and_seal, verify_all, SealedSet, SetPlan};
+use super::step::{share_file, Ceremony, Step};
+use super::tokens::{generate_key, import_and_prove, open_token};
+use super::transcript::{self, Transcript};
 
 /// The journal's file name, beside the manifest.
 const JOURNAL: &str = "rotation.journal.json";
@@ -105,69 +105,92 @@ pub fn rotate(
     let dir = directory_of(&request.manifest).to_owned();
     let journal_path = dir.join(JOURNAL);
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
-    let mut sessions = open_tokens(std::slice::from_ref(&request.target), attendant)?;
-    let session = sessions
-        .pop()
-        .ok_or_else(|| CeremonyError::refused("no token", "give --hsm URI"))?;
-
+    let session = open_token(&request.target, attendant, "no token")?;
     let resumed = journal_path.exists();
     let current = Manifest::load(&request.manifest)?;
-    let rotation = match read_journal(&journal_path, &current)? {
-        Some(rotation) if new_key_present(&session, &rotation.new_manifest) => {
-            attendant.announce(&Event::Step(format!(
-                "resuming the rotation to epoch {} recorded in {JOURNAL}",
-                rotation.new_manifest.epoch()
-            )));
-            transcript.append(Record {
-                step: "rotate.begin".into(),
-                detail: [("resumed".into(), "yes".into())].into(),
-                ..Record::default()
-            })?;
-            let staged = staging(&dir, rotation.from_epoch);
-            verify_staged(&rotation.new_manifest, &staged, &mut transcript, attendant)?;
-            rotation
-        }
-        stale => {
-            if let Some(stale) = &stale {
-                attendant.announce(&Event::Step(
-                    "an earlier rotation stopped before its new key reached the token: starting afresh".into(),
-                ));
-                discard(&journal_path, &staging(&dir, stale.from_epoch))?;
-            }
-            prepare(
-                request,
-                &current,
-                &dir,
-                &session,
-                &mut transcript,
-                attendant,
-            )?
-        }
-    };
+    let rotation = resume_or_prepare(
+        request,
+        &current,
+        &dir,
+        &session,
+        &mut transcript,
+        attendant,
+    )?;
     publish(request, &current, &dir, &rotation, &mut transcript)?;
     let Rewrapping {
         rewrapped,
         already,
         skipped,
     } = rewrap_all(request, &session, &rotation, attendant)?;
-    let old = rotation.old_key();
-    let Rotation {
-        from_epoch,
-        new_manifest,
-        ..
-    } = rotation;
     // Every new header must be on disk before the key that opens the old ones is destroyed.
     sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
-    transcript.append(Record {
-        step: "rotate.archives-rewrapped".into(),
-        detail: [
-            ("rewrapped".into(), rewrapped.to_string()),
-            ("already".into(), already.to_string()),
-            ("skipped".into(), skipped.len().to_string()),
-        ]
-        .into(),
-        ..Record::default()
+    transcript.append(Step::ArchivesRewrapped {
+        rewrapped,
+        already,
+        skipped: skipped.len(),
     })?;
+    let old_key_destroyed = retire_old_key(request, &session, &rotation, attendant)?;
+    std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    let new_manifest = rotation.new_manifest;
+    transcript.append(Step::RotateClosed {
+        manifest: new_manifest.digest(),
+        epoch: new_manifest.epoch(),
+        old_key_destroyed,
+    })?;
+    Ok(RotateOutcome {
+        epoch: new_manifest.epoch(),
+        rewrapped,
+        already,
+        skipped,
+        old_key_destroyed,
+        resumed,
+    })
+}
+
+/// The rotation the journal records, resumed once its new key is on the token; otherwise a
+/// fresh one (a journal whose key never reached the token is discarded first).
+fn resume_or_prepare(
+    request: &RotateRequest,
+    current: &Manifest,
+    dir: &Path,
+    session: &TokenSession,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Rotation, CeremonyError> {
+    let journal_path = dir.join(JOURNAL);
+    match read_journal(&journal_path, current)? {
+        Some(rotation) if new_key_present(session, &rotation.new_manifest) => {
+            attendant.announce(&Event::Step(format!(
+                "resuming the rotation to epoch {} recorded in {JOURNAL}",
+                rotation.new_manifest.epoch()
+            )));
+            transcript.append(Step::RotateResumed)?;
+            let staged = staging(dir, rotation.from_epoch);
+            verify_staged(&rotation.new_manifest, &staged, transcript, attendant)?;
+            Ok(rotation)
+        }
+        stale => {
+            if let Some(stale) = &stale {
+                attendant.announce(&Event::Step(
+                    "an earlier rotation stopped before its new key reached the token: starting afresh".into(),
+                ));
+                discard(&journal_path, &staging(dir, stale.from_epoch))?;
+            }
+            prepare(request, current, dir, session, transcript, attendant)
+        }
+    }
+}
+
+/// Destroys the old epoch's key on the token, unless asked to keep it; says which it did.
+fn retire_old_key(
+    request: &RotateRequest,
+    session: &TokenSession,
+    rotation: &Rotation,
+    attendant: &mut dyn Attendant,
+) -> Result<bool, CeremonyError> {
+    let old = rotation.old_key();
+    let from_epoch = rotation.from_epoch;
     let old_key_destroyed = !request.keep_old;
     if old_key_destroyed {
         if let Ok(handle) = session.find_domain_key(&KeySelector::domain_key(&old)) {
@@ -183,33 +206,7 @@ pub fn rotate(
             session.token()
         )));
     }
-    std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
-    sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
-    transcript.append(Record {
-        step: "rotate.close".into(),
-        outputs: [("manifest.json".into(), new_manifest.digest().to_string())].into(),
-        detail: [
-            ("epoch".into(), new_manifest.epoch().to_string()),
-            (
-                "old_key".into(),
-                if old_key_destroyed {
-                    "destroyed".into()
-                } else {
-                    "kept".into()
-                },
-            ),
-        ]
-        .into(),
-        ..Record::default()
-    })?;
-    Ok(RotateOutcome {
-        epoch: new_manifest.epoch(),
-        rewrapped,
-        already,
-        skipped,
-        old_key_destroyed,
-        resumed,
-    })
+    Ok(old_key_destroyed)
 }
 
 /// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
@@ -222,55 +219,31 @@ fn prepare(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
-    check_recorded_manifest(&transcript::beside(&request.manifest), manifest)?;
-    transcript.append(Record {
-        step: "rotate.begin".into(),
-        inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
-        detail: [("from_epoch".into(), manifest.epoch().to_string())].into(),
-        ..Record::default()
+    check_recorded_manifest(transcript.last_manifest(), manifest)?;
+    transcript.append(Step::RotateBegun {
+        manifest: manifest.digest(),
+        from_epoch: manifest.epoch(),
     })?;
-    // The rebuilt old key proves the quorum; rotation itself needs only the token's copy.
-    drop(quorum::gather(
-        "rotate",
-        manifest,
-        &request.shares,
-        transcript,
-        attendant,
-    )?);
-    attendant.announce(&Event::Step(
-        "the quorum is verified: the rotation is authorized".into(),
-    ));
-
+    authorize(request, manifest, transcript, attendant)?;
     let officials = officials_of(manifest);
     let stage = staging(dir, manifest.epoch());
-    if stage.exists() {
-        std::fs::remove_dir_all(&stage).map_err(CeremonyError::io(&stage))?;
-    }
-    std::fs::create_dir_all(stage.join("shares")).map_err(CeremonyError::io(&stage))?;
+    empty_stage(&stage)?;
     let key = generate_key(std::slice::from_ref(session))?;
     let plan = SetPlan {
-        ceremony: "rotate",
+        ceremony: Ceremony::Rotate,
         domain: manifest.domain(),
         epoch: manifest.epoch() + 1,
         officials: &officials,
         threshold: manifest.threshold(),
         kdf: request.kdf,
         revoked_sets: manifest.revoked_sets().to_vec(),
+        created: Timestamp::now(),
     };
     let SealedSet {
         manifest: new_manifest,
         sealed,
     } = split_and_seal(&key, &plan, &stage, transcript, attendant)?;
-    let pretty = new_manifest.to_pretty_json()?;
-    let journal = Journal {
-        from_epoch: manifest.epoch(),
-        from_key_id: manifest.key_id().to_string(),
-        new_manifest: String::from_utf8_lossy(&pretty).into_owned(),
-    };
-    let journal_path = dir.join(JOURNAL);
-    let journal_bytes = serde_json::to_vec_pretty(&journal)
-        .map_err(|e| CeremonyError::refused(e.to_string(), RETRY))?;
-    write_atomic(&journal_path, &journal_bytes).map_err(CeremonyError::io(&journal_path))?;
+    write_journal(dir, manifest, &new_manifest)?;
     let selector = KeySelector::domain_key(new_manifest.key_ref());
     import_and_prove(session, &key, &selector)?;
     drop(key);
@@ -282,7 +255,7 @@ fn prepare(
         &officials,
         &sealed,
         &stage,
-        "rotate",
+        Ceremony::Rotate,
         transcript,
         attendant,
     )?;
@@ -291,6 +264,45 @@ fn prepare(
         from_key_id: *manifest.key_id(),
         new_manifest,
     })
+}
+
+/// A quorum of the current officials authorizes the rotation; the rebuilt old key proves it, and
+/// is dropped at once: rotation itself needs only the token's copy.
+fn authorize(
+    request: &RotateRequest,
+    manifest: &Manifest,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
+    drop(quorum::gather(
+        Ceremony::Rotate,
+        manifest,
+        &request.shares,
+        transcript,
+        attendant,
+    )?);
+    attendant.announce(&Event::Step(
+        "the quorum is verified: the rotation is authorized".into(),
+    ));
+    Ok(())
+}
+
+/// Records the rotation in the journal before the new key goes onto the token.
+fn write_journal(
+    dir: &Path,
+    manifest: &Manifest,
+    new_manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let pretty = new_manifest.to_pretty_json()?;
+    let journal = Journal {
+        from_epoch: manifest.epoch(),
+        from_key_id: manifest.key_id().to_string(),
+        new_manifest: String::from_utf8_lossy(&pretty).into_owned(),
+    };
+    let journal_path = dir.join(JOURNAL);
+    let journal_bytes = serde_json::to_vec_pretty(&journal)
+        .map_err(|e| CeremonyError::failed(e, ROTATION_RESUMES))?;
+    write_atomic(&journal_path, &journal_bytes).map_err(CeremonyError::io(&journal_path))
 }
 
 /// Officials verify the staged new shares of a resumed rotation that had not published them: the
@@ -308,9 +320,7 @@ fn verify_staged(
     let sealed = officials
         .iter()
         .map(|official| {
-            let file = stage
-                .join("shares")
-                .join(format!("{}.share", official.id()));
+            let file = stage.join(share_file(official.id().as_str()));
             let bytes = read_at_most(&file, MAX_FILE_LEN).map_err(CeremonyError::io(&file))?;
             SealedShare::parse(&bytes).map_err(|e| CeremonyError::Share {
                 file,
@@ -319,7 +329,13 @@ fn verify_staged(
         })
         .collect::<Result<Vec<_>, _>>()?;
     verify_all(
-        manifest, &officials, &sealed, stage, "rotate", transcript, attendant,
+        manifest,
+        &officials,
+        &sealed,
+        stage,
+        Ceremony::Rotate,
+        transcript,
+        attendant,
     )
 }
 
@@ -355,17 +371,11 @@ fn publish(
         sync_parent(&shares).map_err(CeremonyError::io(&shares))?;
     }
     new_manifest.save(&request.manifest)?;
-    transcript.append(Record {
-        step: "rotate.published".into(),
-        outputs: [("manifest.json".into(), new_manifest.digest().to_string())].into(),
-        detail: [(
-            "retired_shares".into(),
-            retired
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        )]
-        .into(),
-        ..Record::default()
+    transcript.append(Step::RotatePublished {
+        manifest: new_manifest.digest(),
+        retired_shares: retired
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
     })?;
     Ok(())
 }
@@ -401,9 +411,9 @@ fn rewrap_all(
             &new_kek,
             rotation,
         )? {
-            Step::Rewrapped => rewrapped += 1,
-            Step::Already => already += 1,
-            Step::Skipped(reason) => {
+            ArchiveState::Rewrapped => rewrapped += 1,
+            ArchiveState::Already => already += 1,
+            ArchiveState::Skipped(reason) => {
                 attendant.announce(&Event::Step(format!(
                     "skipped {}: {reason}",
                     file.display()
@@ -430,7 +440,8 @@ struct Rewrapping {
     skipped: Vec<(PathBuf, String)>,
 }
 
-enum Step {
+/// What became of one archive.
+enum ArchiveState {
     Rewrapped,
     Already,
     Skipped(String),
@@ -442,25 +453,29 @@ fn rewrap_one(
     old_kek: Option<&dyn KeyWrap>,
     new_kek: &dyn KeyWrap,
     rotation: &Rotation,
-) -> Result<Step, CeremonyError> {
+) -> Result<ArchiveState, CeremonyError> {
     let new_identity = new_kek.key_ref();
     let head = read_at_most(file, MAX_HEADER_LEN).map_err(CeremonyError::io(file))?;
     let archive = match Archive::read(head.as_slice()) {
         Ok(archive) => archive,
-        Err(error) => return Ok(Step::Skipped(format!("not a readable archive ({error})"))),
+        Err(error) => {
+            return Ok(ArchiveState::Skipped(format!(
+                "not a readable archive ({error})"
+            )))
+        }
     };
     let identity = &archive.header().spec.identity;
     if identity == new_identity {
-        return Ok(Step::Already);
+        return Ok(ArchiveState::Already);
     }
     if identity.domain != new_identity.domain {
-        return Ok(Step::Skipped(format!(
+        return Ok(ArchiveState::Skipped(format!(
             "it belongs to domain {}, not {}",
             identity.domain, new_identity.domain
         )));
     }
     if identity.epoch != rotation.from_epoch || identity.key_id != rotation.from_key_id {
-        return Ok(Step::Skipped(format!(
+        return Ok(ArchiveState::Skipped(format!(
             "it is of epoch {}, neither the old epoch {} nor the new one",
             identity.epoch, rotation.from_epoch
         )));
@@ -479,10 +494,11 @@ fn rewrap_one(
     };
     let header = archive.rewrapped_header(old_kek, new_kek)?;
     archive::write_header(file, &header)?;
-    Ok(Step::Rewrapped)
+    Ok(ArchiveState::Rewrapped)
 }
 
-const RETRY: &str = "run the rotation again: it resumes where it stopped";
+/// What to do when a rotation stops: it resumes from its journal.
+const ROTATION_RESUMES: &str = "run the rotation again: it resumes where it stopped";
 
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {

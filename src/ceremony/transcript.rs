@@ -1,7 +1,9 @@
 //! The ceremony transcript: an append-only JSON Lines file in which every entry carries the
 //! SHA-256 of the previous line, so that any edit, deletion, insertion or reordering breaks the
 //! chain at a place the audit names. A transcript records digests of inputs and outputs, never
-//! secrets.
+//! secrets. This module is the format's one writer and one reader: every read is bounded and
+//! strict, and whoever needs the entries (the audit, a ceremony checking the manifest it last
+//! recorded) takes them from here, checked, never from the file directly.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -13,6 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::Timestamp;
 use crate::files::read_at_most;
+
+use super::step::MANIFEST;
 
 /// The `prev` of the first entry.
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -119,6 +123,40 @@ pub struct AuditReport {
     pub ceremonies: Vec<CeremonySpan>,
 }
 
+/// A transcript read whole and checked: what its audit found, and the entries it checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedTranscript {
+    /// What the check found.
+    pub report: AuditReport,
+    /// Every entry, in order.
+    pub entries: Vec<Entry>,
+}
+
+impl CheckedTranscript {
+    /// The last manifest the transcript records as written: its line and digest.
+    pub fn last_manifest(&self) -> Option<RecordedManifest> {
+        self.entries.iter().rev().find_map(RecordedManifest::of)
+    }
+}
+
+/// A manifest digest a transcript records as a step's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedManifest {
+    /// The entry's `seq`.
+    pub seq: u64,
+    /// The manifest digest, hex.
+    pub digest: String,
+}
+
+impl RecordedManifest {
+    fn of(entry: &Entry) -> Option<Self> {
+        entry.record.outputs.get(MANIFEST).map(|digest| Self {
+            seq: entry.seq,
+            digest: digest.clone(),
+        })
+    }
+}
+
 /// An open transcript, ready for appending.
 #[derive(Debug)]
 pub struct Transcript {
@@ -126,6 +164,7 @@ pub struct Transcript {
     file: File,
     entries: usize,
     head: String,
+    last_manifest: Option<RecordedManifest>,
 }
 
 impl Transcript {
@@ -141,12 +180,13 @@ impl Transcript {
             file,
             entries: 0,
             head: GENESIS_PREV.to_owned(),
+            last_manifest: None,
         })
     }
 
     /// Opens an existing transcript for appending, after checking its whole chain.
     pub fn open(path: &Path) -> Result<Self, TranscriptError> {
-        let report = audit_file(path, Openness::MayBeOpen)?;
+        let checked = check(path, Openness::MayBeOpen)?;
         let file = OpenOptions::new()
             .append(true)
             .open(path)
@@ -154,13 +194,16 @@ impl Transcript {
         Ok(Self {
             path: path.to_owned(),
             file,
-            entries: report.entries,
-            head: hex::encode(report.closing_digest),
+            entries: checked.report.entries,
+            head: hex::encode(checked.report.closing_digest),
+            last_manifest: checked.last_manifest(),
         })
     }
 
-    /// Appends one entry and makes it durable; returns the new head digest.
-    pub fn append(&mut self, record: Record) -> Result<[u8; 32], TranscriptError> {
+    /// Appends one entry (a ceremony's [`Step`](super::step::Step), or any record) and makes it
+    /// durable; returns the new head digest.
+    pub fn append(&mut self, record: impl Into<Record>) -> Result<[u8; 32], TranscriptError> {
+        let record = record.into();
         let entry = Entry {
             seq: self.entries as u64 + 1,
             time: Timestamp::now().to_string(),
@@ -179,7 +222,16 @@ impl Transcript {
             .map_err(io(&self.path))?;
         self.entries += 1;
         self.head = hex::encode(digest);
+        if let Some(recorded) = RecordedManifest::of(&entry) {
+            self.last_manifest = Some(recorded);
+        }
         Ok(digest)
+    }
+
+    /// The last manifest this transcript records as written, read when it was opened or
+    /// appended since.
+    pub fn last_manifest(&self) -> Option<&RecordedManifest> {
+        self.last_manifest.as_ref()
     }
 
     /// The digest of the last line written.
@@ -193,31 +245,6 @@ pub fn beside(manifest: &Path) -> PathBuf {
     crate::files::directory_of(manifest).join("transcript.jsonl")
 }
 
-/// Records a one-step ceremony — `NAME.begin`, then `NAME.close` carrying `record`'s facts — in
-/// the transcript beside `manifest`; `None` when there is no transcript there.
-pub fn record_beside(
-    manifest: &Path,
-    name: &str,
-    record: Record,
-) -> Result<Option<[u8; 32]>, TranscriptError> {
-    let path = beside(manifest);
-    if !path.exists() {
-        return Ok(None);
-    }
-    let mut transcript = Transcript::open(&path)?;
-    transcript.append(Record {
-        step: format!("{name}.begin"),
-        actors: record.actors.clone(),
-        ..Record::default()
-    })?;
-    transcript
-        .append(Record {
-            step: format!("{name}.close"),
-            ..record
-        })
-        .map(Some)
-}
-
 /// Whether the last ceremony may still be open (a ceremony appending to its own transcript).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Openness {
@@ -227,10 +254,16 @@ enum Openness {
 
 /// Checks a finished transcript: the chain, the numbering, and that every ceremony closed.
 pub fn audit(path: &Path) -> Result<AuditReport, TranscriptError> {
-    audit_file(path, Openness::MustBeClosed)
+    read_closed(path).map(|checked| checked.report)
 }
 
-fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, TranscriptError> {
+/// Reads a finished transcript with every check of [`audit`], keeping the entries it checked.
+pub fn read_closed(path: &Path) -> Result<CheckedTranscript, TranscriptError> {
+    check(path, Openness::MustBeClosed)
+}
+
+/// The one reader of the format: bounded, strict, every line checked in order.
+fn check(path: &Path, openness: Openness) -> Result<CheckedTranscript, TranscriptError> {
     let text = read_at_most(path, MAX_TRANSCRIPT_LEN).map_err(io(path))?;
     let at = |line: usize, problem: String| TranscriptError::Line {
         path: path.to_owned(),
@@ -256,6 +289,7 @@ fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, Transcript
     let mut prev = GENESIS_PREV.to_owned();
     let mut ceremonies: Vec<CeremonySpan> = Vec::new();
     let lines: Vec<&[u8]> = text[..text.len() - 1].split(|b| *b == b'\n').collect();
+    let mut entries = Vec::with_capacity(lines.len());
     for (index, bytes) in lines.iter().enumerate() {
         let number = index + 1;
         if bytes.len() > MAX_LINE {
@@ -277,6 +311,7 @@ fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, Transcript
         })?;
         track_ceremony(&mut ceremonies, &entry.record.step, number);
         prev = hex::encode(Sha256::digest(bytes));
+        entries.push(entry);
     }
     if openness == Openness::MustBeClosed {
         if let Some(open) = ceremonies.last().filter(|c| c.close.is_none()) {
@@ -290,10 +325,13 @@ fn audit_file(path: &Path, openness: Openness) -> Result<AuditReport, Transcript
     let mut closing_digest = [0u8; 32];
     hex::decode_to_slice(&prev, &mut closing_digest)
         .map_err(|_| at(lines.len(), "bad digest".into()))?;
-    Ok(AuditReport {
-        entries: lines.len(),
-        closing_digest,
-        ceremonies,
+    Ok(CheckedTranscript {
+        report: AuditReport {
+            entries: entries.len(),
+            closing_digest,
+            ceremonies,
+        },
+        entries,
     })
 }
 

@@ -11,9 +11,10 @@ use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSess
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
-use super::genesis::{import_and_prove_as, open_tokens};
 use super::quorum;
-use super::transcript::{self, Record, Transcript};
+use super::step::{Ceremony, Step};
+use super::tokens::{import_and_prove_as, open_token};
+use super::transcript::{self, Transcript};
 
 /// What an unlock is asked to do.
 #[derive(Debug, Clone)]
@@ -55,25 +56,18 @@ pub fn unlock(
     let manifest = Manifest::load(&request.manifest)?;
     let (mut transcript, transcript_path) =
         open_transcript(&request.manifest, &manifest, attendant)?;
-    transcript.append(Record {
-        step: "unlock.begin".into(),
-        inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
-        detail: [
-            ("domain".into(), manifest.domain().to_owned()),
-            ("epoch".into(), manifest.epoch().to_string()),
-            ("target".into(), request.target.token_part()),
-            ("offered".into(), request.shares.len().to_string()),
-        ]
-        .into(),
-        ..Record::default()
+    transcript.append(Step::UnlockBegun {
+        manifest: manifest.digest(),
+        domain: manifest.domain().to_owned(),
+        epoch: manifest.epoch(),
+        target: request.target.token_part(),
+        offered: request.shares.len(),
     })?;
     match quorum(request, &manifest, &mut transcript, attendant) {
         Ok(rebuilt) => {
-            let closing_digest = transcript.append(Record {
-                step: "unlock.close".into(),
-                actors: rebuilt.accepted.clone(),
-                detail: [("outcome".into(), "key rebuilt and imported".into())].into(),
-                ..Record::default()
+            let closing_digest = transcript.append(Step::UnlockClosed {
+                accepted: rebuilt.accepted.clone(),
+                outcome: "key rebuilt and imported".into(),
             })?;
             Ok(Unlocked {
                 session: rebuilt.session,
@@ -87,10 +81,9 @@ pub fn unlock(
         }
         Err(error) => {
             // Close the ceremony in the record even when it failed; the failure itself matters more.
-            let _ = transcript.append(Record {
-                step: "unlock.close".into(),
-                detail: [("outcome".into(), format!("failed: {error}"))].into(),
-                ..Record::default()
+            let _ = transcript.append(Step::UnlockClosed {
+                accepted: Vec::new(),
+                outcome: format!("failed: {error}"),
             });
             Err(error)
         }
@@ -112,30 +105,24 @@ fn quorum(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Rebuilt, CeremonyError> {
-    let mut sessions = open_tokens(std::slice::from_ref(&request.target), attendant)?;
-    let session = sessions
-        .pop()
-        .ok_or_else(|| CeremonyError::refused("no target token", "give --hsm URI"))?;
-    let gathered = quorum::gather("unlock", manifest, &request.shares, transcript, attendant)?;
+    let session = open_token(&request.target, attendant, "no target token")?;
+    let gathered = quorum::gather(
+        Ceremony::Unlock,
+        manifest,
+        &request.shares,
+        transcript,
+        attendant,
+    )?;
     let selector = KeySelector::domain_key(manifest.key_ref());
     let handle = import_and_prove_as(&session, &gathered.key, &selector, request.persistence)?;
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),
     });
-    transcript.append(Record {
-        step: "unlock.key-imported".into(),
-        actors: gathered.accepted.clone(),
-        detail: [
-            ("token".into(), session.token().label.clone()),
-            ("serial".into(), session.token().serial.clone()),
-            (
-                "persistence".into(),
-                format!("{:?}", request.persistence).to_lowercase(),
-            ),
-            ("kcv".into(), manifest.kcv().to_string()),
-        ]
-        .into(),
-        ..Record::default()
+    transcript.append(Step::UnlockKeyImported {
+        accepted: gathered.accepted.clone(),
+        token: session.token().clone(),
+        persistence: request.persistence,
+        kcv: *manifest.kcv(),
     })?;
     Ok(Rebuilt {
         session,
@@ -161,7 +148,7 @@ fn open_transcript(
     }
     match Transcript::open(&path) {
         Ok(transcript) => {
-            check_recorded_manifest(&path, manifest)?;
+            check_recorded_manifest(transcript.last_manifest(), manifest)?;
             Ok((transcript, path))
         }
         Err(broken) => {

@@ -1,11 +1,12 @@
 //! The ceremony attendant of the command line: passphrases from no-echo prompts, or from
-//! `PDIR/<official-id>.pass` in scripted mode; token PINs from prompts; and the narration of
-//! each event on stdout, so the room hears what happened.
+//! `PDIR/<official-id>.pass` in scripted mode, a new one held to the ceremony's passphrase policy
+//! where it is typed; token PINs from prompts; and the narration of each event on stdout, so the
+//! room hears what happened.
 
 use std::path::PathBuf;
 
-use crate::ceremony::{Attendant, CeremonyError, Event};
-use crate::domain::{check_new_passphrase, Official};
+use crate::ceremony::{AcceptedPassphrase, Attendant, CeremonyError, Event, PassphrasePolicy};
+use crate::domain::Official;
 use crate::files::read_secret_file;
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
@@ -25,9 +26,9 @@ pub struct Passphrases {
 }
 
 impl Passphrases {
-    /// The attendant for a ceremony of `domain`: prompts, or PDIR when given.
-    pub fn attendant(&self, domain: &str) -> RoomAttendant {
-        RoomAttendant::new(self.dir.clone(), domain)
+    /// The attendant for a ceremony: prompts, or PDIR when given.
+    pub fn attendant(&self) -> RoomAttendant {
+        RoomAttendant::new(self.dir.clone())
     }
 }
 
@@ -35,17 +36,12 @@ impl Passphrases {
 #[derive(Debug)]
 pub struct RoomAttendant {
     passphrases: Option<PathBuf>,
-    /// The domain, among the words a passphrase must not lean on.
-    domain: String,
 }
 
 impl RoomAttendant {
-    /// An attendant for `domain`, scripted when `passphrases` names a PDIR.
-    pub fn new(passphrases: Option<PathBuf>, domain: &str) -> Self {
-        Self {
-            passphrases,
-            domain: domain.to_owned(),
-        }
+    /// An attendant, scripted when `passphrases` names a PDIR.
+    pub fn new(passphrases: Option<PathBuf>) -> Self {
+        Self { passphrases }
     }
 
     fn scripted(&self, official: &Official) -> Option<Result<Passphrase, CeremonyError>> {
@@ -61,9 +57,16 @@ impl RoomAttendant {
 }
 
 impl Attendant for RoomAttendant {
-    fn new_passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError> {
+    fn new_passphrase(
+        &mut self,
+        policy: &PassphrasePolicy<'_>,
+    ) -> Result<AcceptedPassphrase, CeremonyError> {
+        let official = policy.official();
         if let Some(scripted) = self.scripted(official) {
-            return scripted;
+            // A file cannot be asked again: a weak one stops the ceremony.
+            return policy
+                .accept(scripted?)
+                .map_err(|weak| policy.refusal(&weak));
         }
         print(&format!(
             "\n>> Official {} ({}), {}: please come to the keyboard alone.\n   Choose a passphrase only you know: four or more unrelated words work well.\n",
@@ -71,19 +74,14 @@ impl Attendant for RoomAttendant {
             official.id(),
             official.role()
         ));
-        let context = [
-            official.id().as_str(),
-            official.name(),
-            self.domain.as_str(),
-        ];
         for _ in 0..NEW_PASSPHRASE_TRIES {
             let Some(chosen) = prompt::new_passphrase_for_share(official).map_err(into_refusal)?
             else {
                 print("   The two entries differ. Once more, please.\n");
                 continue;
             };
-            match check_new_passphrase(&chosen, &context) {
-                Ok(()) => return Ok(chosen),
+            match policy.accept(chosen) {
+                Ok(accepted) => return Ok(accepted),
                 Err(weak) => print(&format!("   {weak}. {}\n", weak.hint())),
             }
         }

@@ -120,7 +120,7 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         kdf: args.kdf.params()?,
     };
-    let mut attendant = args.passphrases.attendant(&args.domain);
+    let mut attendant = args.passphrases.attendant();
     if !args.json {
         print(&format!(
             "Genesis of domain {} — {} of {} officials will be needed to rebuild its key.\n",
@@ -187,7 +187,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
         },
         shares: args.shares.clone(),
     };
-    let mut attendant = args.passphrases.attendant("");
+    let mut attendant = args.passphrases.attendant();
     let unlocked = unlock(&request, &mut attendant)?;
     let report = UnlockReport {
         domain: unlocked.manifest.domain().to_owned(),
@@ -258,7 +258,7 @@ struct DrillReport {
 }
 
 pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
-    let mut attendant = args.passphrases.attendant("");
+    let mut attendant = args.passphrases.attendant();
     let outcome = drill(&args.manifest, &args.shares, &mut attendant)?;
     let report = DrillReport {
         passed: outcome.passed,
@@ -292,8 +292,7 @@ pub struct DemoArgs {}
 
 pub fn run_demo(_args: &DemoArgs) -> Result<(), Failure> {
     print("custody demo: a country keeps the ultimate backup of its registries in a data embassy abroad.\nOnly a quorum of its officials can unlock it. Here is the whole story, on throwaway HSM tokens.\n");
-    let outcome =
-        demo(&mut |pdir| Box::new(RoomAttendant::new(Some(pdir.to_owned()), "ee-registries")))?;
+    let outcome = demo(&mut |pdir| Box::new(RoomAttendant::new(Some(pdir.to_owned()))))?;
     print(&format!(
         "\nDemo complete: {} backups sealed at home were opened at the embassy after the home site was lost,\n\
          with the key rebuilt from the shares of {}. The damaged share was named and refused.\n\
@@ -354,7 +353,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         keep_old: args.keep_old,
         kdf: args.kdf.params()?,
     };
-    let mut attendant = args.passphrases.attendant("");
+    let mut attendant = args.passphrases.attendant();
     let outcome = rotate(&request, &mut attendant)?;
     let report = RotateReport {
         epoch: outcome.epoch,

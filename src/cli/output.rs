@@ -33,19 +33,6 @@ impl From<crate::inspect::InspectError> for Failure {
     }
 }
 
-impl From<crate::domain::ResealError> for Failure {
-    fn from(error: crate::domain::ResealError) -> Self {
-        use crate::domain::ResealError;
-        let hint = match &error {
-            ResealError::Weak(weak) => weak.hint(),
-            ResealError::Check(check) => check.hint(),
-            ResealError::Manifest(manifest) => manifest.problem.hint(),
-            ResealError::Seal(_) => "nothing was changed; retry, and report it if it persists",
-        };
-        Self::new(error.to_string(), hint)
-    }
-}
-
 impl From<crate::ceremony::CeremonyError> for Failure {
     fn from(error: crate::ceremony::CeremonyError) -> Self {
         Self::new(error.to_string(), error.hint())

@@ -77,7 +77,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         reason: args.reason.clone(),
         kdf: args.kdf.params()?,
     };
-    let mut attendant = args.passphrases.attendant("");
+    let mut attendant = args.passphrases.attendant();
     if !args.json {
         print(&format!(
             "Reshare: a quorum of the current officials rebuilds the key; then {} of {} new \

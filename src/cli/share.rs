@@ -1,6 +1,6 @@
 //! `custody share …`: an official checks their share file against the manifest, or changes its
-//! passphrase. Prompts, file reading and writing, and printing only: the checks, the sealing and
-//! the manifest update are the domain layer's.
+//! passphrase. Prompts, passphrase files and printing only: the checks are the domain layer's,
+//! and the reseal (the share file, the manifest and the transcript) is the ceremony layer's.
 
 use std::path::{Path, PathBuf};
 
@@ -9,12 +9,11 @@ use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
 use super::prompt;
-use crate::ceremony::transcript::{record_beside, Record};
-use crate::domain::{self, Manifest, OfficialEntry, ResealError};
-use crate::files::{read_at_most, read_secret_file, write_atomic};
+use crate::ceremony::reseal::{read_share, ResealOutcome, ShareToReseal};
+use crate::domain::{Manifest, Official};
+use crate::files::read_secret_file;
 use crate::primitives::secret::Passphrase;
 use crate::readout::hex_groups;
-use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 #[derive(Debug, Subcommand)]
 pub enum ShareCommand {
@@ -93,7 +92,11 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     let entry = manifest
         .check_share(&sealed)
         .map_err(|error| Failure::share_file(&args.share, error))?;
-    let passphrase = current_passphrase(args.passphrase_file.as_deref(), entry, &args.share)?;
+    let passphrase = current_passphrase(
+        args.passphrase_file.as_deref(),
+        entry.official(),
+        &args.share,
+    )?;
     manifest
         .open_share(&sealed, &passphrase)
         .map_err(|error| Failure::share_file(&args.share, error))?;
@@ -147,79 +150,36 @@ struct ResealReport<'a> {
 }
 
 fn reseal(args: &ResealArgs) -> Result<(), Failure> {
-    let manifest = Manifest::load(&args.manifest)?;
-    let sealed = read_share(&args.share)?;
-    let entry = manifest
-        .check_share(&sealed)
-        .map_err(|error| Failure::share_file(&args.share, error))?;
-    let official = entry.official();
-    let old = current_passphrase(args.passphrase_file.as_deref(), entry, &args.share)?;
-    let share = manifest
-        .open_share(&sealed, &old)
-        .map_err(|error| Failure::share_file(&args.share, error))?;
+    let checked = ShareToReseal::load(&args.manifest, &args.share)?;
+    let old = current_passphrase(
+        args.passphrase_file.as_deref(),
+        checked.official(),
+        &args.share,
+    )?;
+    let opened = checked.open(&old)?;
+    let official = opened.official().clone();
     let new = match &args.new_passphrase_file {
         Some(file) => passphrase_file(file)?,
-        None => prompt::new_passphrase(official, &args.share)?,
+        None => prompt::new_passphrase(&official, &args.share)?,
     };
-    let resealed =
-        domain::reseal(&manifest, &sealed, &share, &new).map_err(|error| match error {
-            ResealError::Check(check) => Failure::share_file(&args.share, check),
-            other => Failure::from(other),
-        })?;
-    let fingerprint = resealed.share.fingerprint();
-    write_atomic(&args.share, &resealed.share.to_bytes()).map_err(|error| {
-        Failure::new(
-            format!(
-                "{}: cannot be written: {error}; nothing was changed",
-                args.share.display()
-            ),
-            "check that the share file's directory is writable and the disk has space",
-        )
-    })?;
-    resealed.manifest.save(&args.manifest).map_err(|error| {
-        Failure::new(
-            format!(
-                "{error}; the share file {} WAS resealed (new fingerprint {fingerprint}) but the \
-                 manifest still records the old file",
-                args.share.display()
-            ),
-            "fix the problem and record the new fingerprint in the manifest before distributing \
-             it; the share now opens only with the new passphrase",
-        )
-    })?;
-    let recorded = record_beside(
-        &args.manifest,
-        "reseal",
-        Record {
-            actors: vec![official.id().to_string()],
-            inputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
-            outputs: [
-                (
-                    "manifest.json".into(),
-                    resealed.manifest.digest().to_string(),
-                ),
-                (
-                    format!("shares/{}.share", official.id()),
-                    fingerprint.clone(),
-                ),
-            ]
-            .into(),
-            ..Record::default()
-        },
-    );
-    if let Err(error) = recorded {
+    let outcome = opened.reseal(&new)?;
+    if let Some(error) = &outcome.unrecorded {
         print(&format!(
             "WARNING: the reseal is done but not recorded in the transcript: {error}\n"
         ));
     }
+    print_reseal(args, &outcome)
+}
+
+fn print_reseal(args: &ResealArgs, outcome: &ResealOutcome) -> Result<(), Failure> {
     let report = ResealReport {
         share_file: args.share.display().to_string(),
-        official: official.id().as_str(),
-        share_id: entry.share_id(),
-        share_fingerprint: fingerprint,
+        official: outcome.official.id().as_str(),
+        share_id: outcome.share_id,
+        share_fingerprint: outcome.fingerprint.clone(),
         manifest: args.manifest.display().to_string(),
-        old_manifest_digest: manifest.digest().to_string(),
-        new_manifest_digest: resealed.manifest.digest().to_string(),
+        old_manifest_digest: outcome.old_manifest.to_string(),
+        new_manifest_digest: outcome.new_manifest.to_string(),
     };
     if args.json {
         return print_json(&report);
@@ -235,37 +195,26 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
          Distribute the new manifest to every official and to the embassy: the old one no longer \
          matches this share file.\n",
         id = report.share_id,
-        name = official.name(),
+        name = outcome.official.name(),
         official = report.official,
         file = report.share_file,
         manifest = report.manifest,
         fingerprint = report.share_fingerprint,
-        old = hex_groups(manifest.digest().as_bytes()),
-        new = hex_groups(resealed.manifest.digest().as_bytes()),
+        old = hex_groups(outcome.old_manifest.as_bytes()),
+        new = hex_groups(outcome.new_manifest.as_bytes()),
     ));
     Ok(())
-}
-
-/// Reads and parses a share file; its errors name the file.
-fn read_share(path: &Path) -> Result<SealedShare, Failure> {
-    let bytes = read_at_most(path, MAX_FILE_LEN).map_err(|error| {
-        Failure::new(
-            format!("share file {}: cannot be read: {error}", path.display()),
-            "check the path names the official's .share file",
-        )
-    })?;
-    SealedShare::parse(&bytes).map_err(|error| Failure::share_file(path, error))
 }
 
 /// The official's current passphrase: from the file when given, else from the terminal.
 fn current_passphrase(
     file: Option<&Path>,
-    entry: &OfficialEntry,
+    official: &Official,
     share: &Path,
 ) -> Result<Passphrase, Failure> {
     match file {
         Some(file) => passphrase_file(file),
-        None => prompt::passphrase(entry.official(), "your", share),
+        None => prompt::passphrase(official, "your", share),
     }
 }
 

@@ -38,6 +38,18 @@ pub enum ResealError {
     Manifest(#[from] ManifestError),
 }
 
+impl ResealError {
+    /// What to do next.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Weak(weak) => weak.hint(),
+            Self::Check(check) => check.hint(),
+            Self::Manifest(manifest) => manifest.problem.hint(),
+            Self::Seal(_) => "nothing was changed; retry, and report it if it persists",
+        }
+    }
+}
+
 /// The KDF costs of a reseal: the strong defaults, unless the file's own costs make each guess
 /// dearer (more memory × passes), in which case those are kept.
 pub fn reseal_params(current: &KdfParams) -> KdfParams {

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use crate::domain::{Manifest, RevokedSet};
 use crate::files::{directory_of, sync_parent, write_atomic};
 
+use super::super::audit::check_recorded_manifest;
 use super::super::error::CeremonyError;
-use super::super::transcript::{self, Record, Transcript};
+use super::super::step::Step;
+use super::super::transcript::Transcript;
 use super::Prepared;
 
 /// The staging directory's name, beside the manifest.
@@ -131,9 +133,7 @@ pub(super) fn finish_interrupted(
         }
         moved_aside.push(id);
     }
-    let recorded =
-        super::super::audit::check_recorded_manifest(&transcript::beside(manifest_path), current);
-    if recorded.is_err() {
+    if check_recorded_manifest(transcript.last_manifest(), current).is_err() {
         transcript.append(revocation_record(current, revoked))?;
     }
     std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
@@ -144,17 +144,9 @@ pub(super) fn finish_interrupted(
 }
 
 /// The transcript entry that puts a revocation and its manifest on record.
-fn revocation_record(manifest: &Manifest, revoked: &RevokedSet) -> Record {
-    Record {
-        step: "reshare.set-revoked".into(),
-        outputs: [("manifest.json".into(), manifest.digest().to_string())].into(),
-        detail: [
-            ("revoked_set_id".into(), hex::encode(revoked.set_id())),
-            ("epoch".into(), revoked.epoch().to_string()),
-            ("revoked_at".into(), revoked.revoked_at().to_string()),
-            ("reason".into(), revoked.reason().to_owned()),
-        ]
-        .into(),
-        ..Record::default()
+fn revocation_record(manifest: &Manifest, revoked: &RevokedSet) -> Step {
+    Step::SetRevoked {
+        manifest: manifest.digest(),
+        revoked: revoked.clone(),
     }
 }

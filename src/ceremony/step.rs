@@ -1,0 +1,591 @@
+//! What a ceremony records: every step a ceremony writes to its transcript, as a typed value, and
+//! the one place where each becomes the `step`, `actors`, `inputs`, `outputs` and `detail` of its
+//! transcript line (docs/FORMAT.md section 9), so no step can be spelled two ways. It names files
+//! as they stand in the domain directory and records each by the digest that identifies it. It
+//! never writes anything itself, and never holds a secret: every field is a public fact.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{ManifestDigest, RevokedSet};
+use crate::hsm::{Persistence, TokenDescription};
+use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::shares::sealed::SET_ID_LEN;
+
+use super::transcript::Record;
+
+/// The manifest's name in `inputs` and `outputs`.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The action of `reshare.set-revoked`, which an audit looks for.
+const SET_REVOKED: &str = "set-revoked";
+
+/// The `detail` of `reshare.set-revoked` naming the set revoked.
+const REVOKED_SET_ID: &str = "revoked_set_id";
+
+/// The ceremony a step belongs to: the part of `step` before the dot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ceremony {
+    /// `genesis`: a domain is created.
+    Genesis,
+    /// `unlock`: a quorum rebuilds the key into a token.
+    Unlock,
+    /// `drill`: a restore rehearsal.
+    Drill,
+    /// `rotate`: a new epoch with a new key.
+    Rotate,
+    /// `reshare`: the same key split for new officials.
+    Reshare,
+    /// `reseal`: one official's share under a new passphrase.
+    Reseal,
+}
+
+impl Ceremony {
+    /// The name the transcript uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Genesis => "genesis",
+            Self::Unlock => "unlock",
+            Self::Drill => "drill",
+            Self::Rotate => "rotate",
+            Self::Reshare => "reshare",
+            Self::Reseal => "reseal",
+        }
+    }
+}
+
+/// A share file, as `inputs` and `outputs` name it: `shares/<official-id>.share`.
+pub fn share_file(official: &str) -> String {
+    format!("shares/{official}.share")
+}
+
+/// One step of a ceremony, with the public facts it records.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// `genesis.begin`.
+    GenesisBegun {
+        /// Every official, in order.
+        officials: Vec<String>,
+        /// The domain id.
+        domain: String,
+        /// The threshold.
+        threshold: u8,
+    },
+    /// `<ceremony>.key-split`: a new key split for a new share set (genesis, rotate).
+    KeySplit {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The key's check value.
+        kcv: Kcv,
+        /// The key's id.
+        key_id: KeyId,
+        /// The new set's id.
+        set_id: [u8; SET_ID_LEN],
+        /// The key's epoch.
+        epoch: u32,
+    },
+    /// `<ceremony>.share-sealed`: an official sealed their new share; output: the file.
+    ShareSealed {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The official.
+        official: String,
+        /// The share file's fingerprint.
+        fingerprint: String,
+    },
+    /// `<ceremony>.share-verified`: an official opened and verified it; input: the file.
+    ShareVerified {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The official.
+        official: String,
+        /// The share file's fingerprint.
+        fingerprint: String,
+    },
+    /// `<ceremony>.share-accepted`: a share offered to a quorum passed every check.
+    ShareAccepted {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The official whose share it is.
+        official: String,
+        /// SHA-256 of the file offered.
+        fingerprint: String,
+    },
+    /// `<ceremony>.share-refused`: a share offered to a quorum was set aside.
+    ShareRefused {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The official the file names, when it names one.
+        official: Option<String>,
+        /// The file's name as offered, for a file that names no official.
+        file_name: String,
+        /// SHA-256 of the file offered, or `unreadable`.
+        fingerprint: String,
+        /// Why.
+        reason: String,
+    },
+    /// `genesis.key-imported`: a token holds the new key and proved it.
+    GenesisKeyImported {
+        /// The token.
+        token: TokenDescription,
+    },
+    /// `genesis.canary-sealed`: output: the canary archive.
+    CanarySealed {
+        /// SHA-256 of the canary archive file.
+        sha256: String,
+    },
+    /// `genesis.manifest-written`.
+    ManifestWritten {
+        /// The manifest written.
+        manifest: ManifestDigest,
+    },
+    /// `genesis.close`.
+    GenesisClosed {
+        /// Every official, in order.
+        officials: Vec<String>,
+        /// The manifest published.
+        manifest: ManifestDigest,
+    },
+    /// `unlock.begin`.
+    UnlockBegun {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The domain id.
+        domain: String,
+        /// The epoch.
+        epoch: u32,
+        /// The target token, as its URI names it.
+        target: String,
+        /// How many share files were offered.
+        offered: usize,
+    },
+    /// `unlock.key-imported`.
+    UnlockKeyImported {
+        /// The officials whose shares rebuilt the key.
+        accepted: Vec<String>,
+        /// The token.
+        token: TokenDescription,
+        /// Whether the key stays on the token.
+        persistence: Persistence,
+        /// The key's check value.
+        kcv: Kcv,
+    },
+    /// `unlock.close`.
+    UnlockClosed {
+        /// The officials whose shares rebuilt the key (none on failure).
+        accepted: Vec<String>,
+        /// `key rebuilt and imported`, or `failed: <why>`.
+        outcome: String,
+    },
+    /// `drill.begin`.
+    DrillBegun {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// How many share files were offered.
+        offered: usize,
+    },
+    /// `drill.close`.
+    DrillClosed {
+        /// The officials whose shares rebuilt the key.
+        accepted: Vec<String>,
+        /// `pass`, or `FAIL: <why>`.
+        outcome: String,
+        /// Seconds from the first share offered to the end, one decimal.
+        seconds: f64,
+    },
+    /// `rotate.begin` of a fresh rotation.
+    RotateBegun {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// Its epoch.
+        from_epoch: u32,
+    },
+    /// `rotate.begin` of a run resuming an interrupted rotation.
+    RotateResumed,
+    /// `rotate.published`: the new manifest and shares are in place.
+    RotatePublished {
+        /// The new manifest.
+        manifest: ManifestDigest,
+        /// The directory the old shares were moved to.
+        retired_shares: String,
+    },
+    /// `rotate.archives-rewrapped`.
+    ArchivesRewrapped {
+        /// Rewrapped by this run.
+        rewrapped: usize,
+        /// Already under the new key.
+        already: usize,
+        /// Skipped.
+        skipped: usize,
+    },
+    /// `rotate.close`.
+    RotateClosed {
+        /// The new manifest.
+        manifest: ManifestDigest,
+        /// The new epoch.
+        epoch: u32,
+        /// Whether the old key was destroyed.
+        old_key_destroyed: bool,
+    },
+    /// `reshare.begin`.
+    ReshareBegun {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The domain id.
+        domain: String,
+        /// The epoch.
+        epoch: u32,
+        /// The set being replaced.
+        set_id: [u8; SET_ID_LEN],
+        /// The new threshold.
+        threshold: u8,
+        /// How many new officials.
+        officials: usize,
+        /// How many share files were offered.
+        offered: usize,
+        /// Why the current set is revoked.
+        reason: String,
+    },
+    /// `reshare.key-rebuilt`: the quorum's key, split for the new officials.
+    KeyRebuilt {
+        /// The officials whose shares rebuilt the key.
+        accepted: Vec<String>,
+        /// The key's check value.
+        kcv: Kcv,
+        /// The key's id.
+        key_id: KeyId,
+        /// The new set's id.
+        set_id: [u8; SET_ID_LEN],
+    },
+    /// `reshare.set-revoked`: the new manifest, revoking the old set, is in force.
+    SetRevoked {
+        /// The new manifest.
+        manifest: ManifestDigest,
+        /// The revocation it records.
+        revoked: RevokedSet,
+    },
+    /// `reshare.close`.
+    ReshareClosed {
+        /// The new officials (none when resumed or failed).
+        officials: Vec<String>,
+        /// The manifest in force (none on failure).
+        manifest: Option<ManifestDigest>,
+        /// What happened.
+        outcome: String,
+    },
+    /// `reseal.begin`.
+    ResealBegun {
+        /// The official.
+        official: String,
+    },
+    /// `reseal.close`.
+    ResealClosed {
+        /// The official.
+        official: String,
+        /// The manifest before.
+        old_manifest: ManifestDigest,
+        /// The manifest recording the new file.
+        new_manifest: ManifestDigest,
+        /// The new share file's fingerprint.
+        fingerprint: String,
+    },
+}
+
+/// A transcript line's fields, built up by [`Step::line`].
+#[derive(Default)]
+struct Line {
+    actors: Vec<String>,
+    inputs: BTreeMap<String, String>,
+    outputs: BTreeMap<String, String>,
+    detail: BTreeMap<String, String>,
+}
+
+impl Line {
+    fn actors(mut self, actors: Vec<String>) -> Self {
+        self.actors = actors;
+        self
+    }
+
+    fn actor(self, actor: &str) -> Self {
+        self.actors(vec![actor.to_owned()])
+    }
+
+    fn input(mut self, name: String, digest: String) -> Self {
+        self.inputs.insert(name, digest);
+        self
+    }
+
+    fn output(mut self, name: String, digest: String) -> Self {
+        self.outputs.insert(name, digest);
+        self
+    }
+
+    fn manifest_in(self, manifest: &ManifestDigest) -> Self {
+        self.input(MANIFEST.into(), manifest.to_string())
+    }
+
+    fn manifest_out(self, manifest: &ManifestDigest) -> Self {
+        self.output(MANIFEST.into(), manifest.to_string())
+    }
+
+    fn detail(mut self, name: &str, value: impl ToString) -> Self {
+        self.detail.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    fn token(self, token: &TokenDescription) -> Self {
+        self.detail("token", &token.label)
+            .detail("serial", &token.serial)
+    }
+}
+
+impl Step {
+    /// The ceremony and the action, `ceremony.action`.
+    fn name(&self) -> String {
+        let (ceremony, action) = match self {
+            Self::GenesisBegun { .. } => (Ceremony::Genesis, "begin"),
+            Self::KeySplit { ceremony, .. } => (*ceremony, "key-split"),
+            Self::ShareSealed { ceremony, .. } => (*ceremony, "share-sealed"),
+            Self::ShareVerified { ceremony, .. } => (*ceremony, "share-verified"),
+            Self::ShareAccepted { ceremony, .. } => (*ceremony, "share-accepted"),
+            Self::ShareRefused { ceremony, .. } => (*ceremony, "share-refused"),
+            Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
+            Self::CanarySealed { .. } => (Ceremony::Genesis, "canary-sealed"),
+            Self::ManifestWritten { .. } => (Ceremony::Genesis, "manifest-written"),
+            Self::GenesisClosed { .. } => (Ceremony::Genesis, "close"),
+            Self::UnlockBegun { .. } => (Ceremony::Unlock, "begin"),
+            Self::UnlockKeyImported { .. } => (Ceremony::Unlock, "key-imported"),
+            Self::UnlockClosed { .. } => (Ceremony::Unlock, "close"),
+            Self::DrillBegun { .. } => (Ceremony::Drill, "begin"),
+            Self::DrillClosed { .. } => (Ceremony::Drill, "close"),
+            Self::RotateBegun { .. } | Self::RotateResumed => (Ceremony::Rotate, "begin"),
+            Self::RotatePublished { .. } => (Ceremony::Rotate, "published"),
+            Self::ArchivesRewrapped { .. } => (Ceremony::Rotate, "archives-rewrapped"),
+            Self::RotateClosed { .. } => (Ceremony::Rotate, "close"),
+            Self::ReshareBegun { .. } => (Ceremony::Reshare, "begin"),
+            Self::KeyRebuilt { .. } => (Ceremony::Reshare, "key-rebuilt"),
+            Self::SetRevoked { .. } => (Ceremony::Reshare, SET_REVOKED),
+            Self::ReshareClosed { .. } => (Ceremony::Reshare, "close"),
+            Self::ResealBegun { .. } => (Ceremony::Reseal, "begin"),
+            Self::ResealClosed { .. } => (Ceremony::Reseal, "close"),
+        };
+        format!("{}.{action}", ceremony.name())
+    }
+
+    /// Everything but the step's name.
+    fn line(self) -> Line {
+        let line = Line::default();
+        match self {
+            Self::GenesisBegun {
+                officials,
+                domain,
+                threshold,
+            } => line
+                .detail("domain", domain)
+                .detail("threshold", threshold)
+                .detail("officials", officials.len())
+                .actors(officials),
+            Self::KeySplit {
+                kcv,
+                key_id,
+                set_id,
+                epoch,
+                ..
+            } => line
+                .detail("kcv", kcv)
+                .detail("key_id", key_id)
+                .detail("set_id", hex::encode(set_id))
+                .detail("epoch", epoch),
+            Self::ShareSealed {
+                official,
+                fingerprint,
+                ..
+            } => line
+                .actor(&official)
+                .output(share_file(&official), fingerprint),
+            Self::ShareVerified {
+                official,
+                fingerprint,
+                ..
+            }
+            | Self::ShareAccepted {
+                official,
+                fingerprint,
+                ..
+            } => line
+                .actor(&official)
+                .input(share_file(&official), fingerprint),
+            Self::ShareRefused {
+                official,
+                file_name,
+                fingerprint,
+                reason,
+                ..
+            } => {
+                let name = official.as_deref().map_or(file_name, share_file);
+                line.actors(official.into_iter().collect())
+                    .input(name, fingerprint)
+                    .detail("reason", reason)
+            }
+            Self::GenesisKeyImported { token } => line
+                .token(&token)
+                .detail("proof", "token wrap of a canary equals the software wrap"),
+            Self::CanarySealed { sha256 } => line.output(super::canary::CANARY_FILE.into(), sha256),
+            Self::ManifestWritten { manifest } => line.manifest_out(&manifest),
+            Self::GenesisClosed {
+                officials,
+                manifest,
+            } => line.actors(officials).manifest_out(&manifest),
+            Self::UnlockBegun {
+                manifest,
+                domain,
+                epoch,
+                target,
+                offered,
+            } => line
+                .manifest_in(&manifest)
+                .detail("domain", domain)
+                .detail("epoch", epoch)
+                .detail("target", target)
+                .detail("offered", offered),
+            Self::UnlockKeyImported {
+                accepted,
+                token,
+                persistence,
+                kcv,
+            } => line
+                .actors(accepted)
+                .token(&token)
+                .detail("persistence", format!("{persistence:?}").to_lowercase())
+                .detail("kcv", kcv),
+            Self::UnlockClosed { accepted, outcome } => {
+                line.actors(accepted).detail("outcome", outcome)
+            }
+            Self::DrillBegun { manifest, offered } => {
+                line.manifest_in(&manifest).detail("offered", offered)
+            }
+            Self::DrillClosed {
+                accepted,
+                outcome,
+                seconds,
+            } => line
+                .actors(accepted)
+                .detail("outcome", outcome)
+                .detail("seconds", format!("{seconds:.1}")),
+            Self::RotateBegun {
+                manifest,
+                from_epoch,
+            } => line.manifest_in(&manifest).detail("from_epoch", from_epoch),
+            Self::RotateResumed => line.detail("resumed", "yes"),
+            Self::RotatePublished {
+                manifest,
+                retired_shares,
+            } => line
+                .manifest_out(&manifest)
+                .detail("retired_shares", retired_shares),
+            Self::ArchivesRewrapped {
+                rewrapped,
+                already,
+                skipped,
+            } => line
+                .detail("rewrapped", rewrapped)
+                .detail("already", already)
+                .detail("skipped", skipped),
+            Self::RotateClosed {
+                manifest,
+                epoch,
+                old_key_destroyed,
+            } => line.manifest_out(&manifest).detail("epoch", epoch).detail(
+                "old_key",
+                if old_key_destroyed {
+                    "destroyed"
+                } else {
+                    "kept"
+                },
+            ),
+            Self::ReshareBegun {
+                manifest,
+                domain,
+                epoch,
+                set_id,
+                threshold,
+                officials,
+                offered,
+                reason,
+            } => line
+                .manifest_in(&manifest)
+                .detail("domain", domain)
+                .detail("epoch", epoch)
+                .detail("set_id", hex::encode(set_id))
+                .detail("threshold", threshold)
+                .detail("officials", officials)
+                .detail("offered", offered)
+                .detail("reason", reason),
+            Self::KeyRebuilt {
+                accepted,
+                kcv,
+                key_id,
+                set_id,
+            } => line
+                .actors(accepted)
+                .detail("kcv", kcv)
+                .detail("key_id", key_id)
+                .detail("set_id", hex::encode(set_id)),
+            Self::SetRevoked { manifest, revoked } => line
+                .manifest_out(&manifest)
+                .detail(REVOKED_SET_ID, hex::encode(revoked.set_id()))
+                .detail("epoch", revoked.epoch())
+                .detail("revoked_at", revoked.revoked_at())
+                .detail("reason", revoked.reason()),
+            Self::ReshareClosed {
+                officials,
+                manifest,
+                outcome,
+            } => {
+                let line = line.actors(officials).detail("outcome", outcome);
+                match manifest {
+                    Some(manifest) => line.manifest_out(&manifest),
+                    None => line,
+                }
+            }
+            Self::ResealBegun { official } => line.actor(&official),
+            Self::ResealClosed {
+                official,
+                old_manifest,
+                new_manifest,
+                fingerprint,
+            } => line
+                .actor(&official)
+                .manifest_in(&old_manifest)
+                .manifest_out(&new_manifest)
+                .output(share_file(&official), fingerprint),
+        }
+    }
+}
+
+/// The set id (hex) a `reshare.set-revoked` line revokes; `None` for any other line.
+pub fn revoked_set_id(record: &Record) -> Option<&str> {
+    let step = format!("{}.{SET_REVOKED}", Ceremony::Reshare.name());
+    if record.step != step {
+        return None;
+    }
+    record.detail.get(REVOKED_SET_ID).map(String::as_str)
+}
+
+impl From<Step> for Record {
+    fn from(step: Step) -> Self {
+        let step_name = step.name();
+        let Line {
+            actors,
+            inputs,
+            outputs,
+            detail,
+        } = step.line();
+        Record {
+            step: step_name,
+            actors,
+            inputs,
+            outputs,
+            detail,
+        }
+    }
+}
