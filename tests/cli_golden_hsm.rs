@@ -1,6 +1,6 @@
 //! Golden tests of the `custody` commands that need real SoftHSM tokens and a fresh domain:
-//! genesis, audit, hsm probe, share reseal, unlock, drill, seal, open, verify, rotate and reshare,
-//! each in a ceremony room of its own (`tests/room`). Each run's exit code, stdout and stderr are
+//! genesis, audit, hsm probe, share reseal, unlock, drill, seal, open, verify, rotate, reshare
+//! and demo, each in a ceremony room (`tests/room`) or SoftHSM configuration of its own. Each run's exit code, stdout and stderr are
 //! pinned exactly in one file under `tests/snapshots/`; only values that differ from run to run
 //! are redacted (the room's temporary directory, the SoftHSM module path, slots and serials,
 //! digests, ids, key check values and their words, times). Refresh with
@@ -20,7 +20,12 @@ use snapbox::{Assert, Data, Redactions};
 fn redactions(dir: &Path) -> Redactions {
     let mut redactions = Redactions::new();
     let dir = dir.display().to_string();
-    let patterns: [(&'static str, &str); 10] = [
+    let patterns: [(&'static str, &str); 11] = [
+        // The temporary directory `demo` and `drill` make for their throwaway tokens.
+        (
+            "[THROWAWAY]",
+            r"(?<redacted>/\S*/custody-throwaway-[A-Za-z0-9]+)",
+        ),
         // Where the distribution installs SoftHSM (a path or its symlink).
         ("[MODULE]", r"(?<redacted>/\S*libsofthsm2\.so)"),
         // A digest read aloud: sixteen groups of four hex digits, then its 32 words.
@@ -30,7 +35,7 @@ fn redactions(dir: &Path) -> Redactions {
         ("[ID_HEX]", r"\b[0-9a-f]{32}\b"),
         (
             "[KCV]",
-            r"(?<redacted>\b[0-9A-F]{6}\b( \([a-z]+ [a-z]+ [a-z]+\))?)",
+            r"key check value +(?<redacted>[0-9A-F]{6}( \([a-z]+ [a-z]+ [a-z]+\))?)",
         ),
         ("[SLOT]", r"slot (?<redacted>\d+)"),
         ("[SERIAL]", r"serial (?<redacted>[0-9a-f]{16})"),
@@ -336,4 +341,20 @@ fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
     };
     pin(&room, "reshare-threshold-does-not-fit", &reshare("4"));
     pin(&room, "reshare", &reshare("2"));
+}
+
+/// The demo makes its own throwaway SoftHSM configuration and tokens.
+#[test]
+fn demo_tells_the_whole_story() {
+    common::softhsm_module();
+    let dir = tempfile::tempdir().unwrap();
+    let run = Run::from(
+        std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+            .arg("demo")
+            .env_remove("SOFTHSM2_CONF")
+            .current_dir(dir.path())
+            .output()
+            .unwrap(),
+    );
+    pin_in(dir.path(), "demo", &run);
 }
