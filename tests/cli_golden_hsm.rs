@@ -21,7 +21,7 @@ fn redactions(dir: &Path) -> Redactions {
     let mut redactions = Redactions::new();
     let dir = dir.display().to_string();
     let patterns: [(&'static str, &str); 11] = [
-        // The temporary directory `demo` and `drill` make for their throwaway tokens.
+        // The temporary directory `demo` makes for its throwaway tokens and files.
         (
             "[THROWAWAY]",
             r"(?<redacted>/\S*/custody-throwaway-[A-Za-z0-9]+)",
