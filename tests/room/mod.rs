@@ -146,6 +146,8 @@ impl Room {
 
 pub struct Run {
     pub ok: bool,
+    /// The exit code, `None` when a signal ended the process.
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -154,6 +156,7 @@ impl From<Output> for Run {
     fn from(output: Output) -> Self {
         Self {
             ok: output.status.success(),
+            code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }

@@ -1,0 +1,360 @@
+//! Golden tests of the `custody` commands that need real SoftHSM tokens and a fresh domain:
+//! genesis, audit, hsm probe, share reseal, unlock, drill, seal, open, verify, rotate, reshare
+//! and demo, each in a ceremony room (`tests/room`) or SoftHSM configuration of its own. Each run's exit code, stdout and stderr are
+//! pinned exactly in one file under `tests/snapshots/`; only values that differ from run to run
+//! are redacted (the room's temporary directory, the SoftHSM module path, slots and serials,
+//! digests, ids, key check values and their words, times). Refresh with
+//! `SNAPSHOTS=overwrite cargo test --test cli_golden_hsm` and review the diff (tests/README.md).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod room;
+
+use std::path::{Path, PathBuf};
+
+use room::{Room, Run};
+use snapbox::{Assert, Data, Redactions};
+
+/// What varies from run to run, and only that.
+fn redactions(dir: &Path) -> Redactions {
+    let mut redactions = Redactions::new();
+    let dir = dir.display().to_string();
+    let patterns: [(&'static str, &str); 11] = [
+        // The temporary directory `demo` makes for its throwaway tokens and files.
+        (
+            "[THROWAWAY]",
+            r"(?<redacted>/\S*/custody-throwaway-[A-Za-z0-9]+)",
+        ),
+        // Where the distribution installs SoftHSM (a path or its symlink).
+        ("[MODULE]", r"(?<redacted>/\S*libsofthsm2\.so)"),
+        // A digest read aloud: sixteen groups of four hex digits, then its 32 words.
+        ("[DIGEST]", r"(?<redacted>[0-9a-f]{4}( [0-9a-f]{4}){15})"),
+        ("[WORDS]", r"(?<redacted>\b[a-z]+( [a-z]+){31})\s*$"),
+        ("[DIGEST_HEX]", r"\b[0-9a-f]{64}\b"),
+        ("[ID_HEX]", r"\b[0-9a-f]{32}\b"),
+        (
+            "[KCV]",
+            r"key check value +(?<redacted>[0-9A-F]{6}( \([a-z]+ [a-z]+ [a-z]+\))?)",
+        ),
+        ("[SLOT]", r"slot (?<redacted>\d+)"),
+        ("[SERIAL]", r"serial (?<redacted>[0-9a-f]{16})"),
+        ("[TIME]", r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"),
+        ("[SECONDS]", r"\b(?<redacted>\d+\.\d+) s\b"),
+    ];
+    for (placeholder, pattern) in patterns {
+        redactions
+            .insert(
+                placeholder,
+                regex::Regex::new(&format!("(?m){pattern}")).unwrap(),
+            )
+            .unwrap();
+    }
+    redactions.insert("[ROOM]", dir).unwrap();
+    redactions
+}
+
+fn snapshot_path(name: &str) -> PathBuf {
+    common::repo_root().join(format!("tests/snapshots/{name}.txt"))
+}
+
+/// Checks `run` against `tests/snapshots/NAME.txt`: exit code, stdout and stderr, in that order.
+fn pin(room: &Room, name: &str, run: &Run) {
+    pin_in(room.hsm.dir(), name, run);
+}
+
+/// As [`pin`], for a run whose temporary files are under `dir`.
+fn pin_in(dir: &Path, name: &str, run: &Run) {
+    let path = snapshot_path(name);
+    let overwrite =
+        std::env::var(snapbox::assert::DEFAULT_ACTION_ENV).is_ok_and(|v| v == "overwrite");
+    if overwrite && !path.exists() {
+        std::fs::write(&path, "").unwrap();
+    }
+    let code = run.code.map_or("signal".to_owned(), |c| c.to_string());
+    let actual = format!(
+        "exit: {code}\n--- stdout\n{}--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+    Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .redact_with(redactions(dir))
+        .eq(actual, Data::read_from(&path, None));
+}
+
+fn text(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The room with its domain made, and the manifest's path.
+fn room_with_domain() -> (Room, String) {
+    let room = Room::new();
+    room.genesis();
+    let manifest = text(&room.dir().join("manifest.json"));
+    (room, manifest)
+}
+
+#[test]
+fn genesis_and_audit_and_a_second_genesis_into_the_same_directory() {
+    let room = Room::new();
+    let run = room.genesis_with(&room.officials, "3", &room.dir());
+    pin(&room, "genesis", &run);
+    pin(
+        &room,
+        "genesis-audit",
+        &room.custody(&["audit", &text(&room.dir())]),
+    );
+    let again = room.genesis_with(&room.officials, "3", &room.dir());
+    pin(&room, "genesis-out-exists", &again);
+}
+
+/// A SoftHSM of one token, so that the list of tokens present has one order.
+#[test]
+fn hsm_probe_of_a_good_token_a_wrong_pin_and_a_missing_token() {
+    let hsm = common::OwnSoftHsm::new();
+    let token = hsm.token("home");
+    let probe = |uri: &str| {
+        Run::from(
+            std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+                .env("SOFTHSM2_CONF", token.softhsm_conf())
+                .args(["hsm", "probe", uri])
+                .output()
+                .unwrap(),
+        )
+    };
+    pin_in(hsm.dir(), "hsm-probe", &probe(&token.uri.to_string()));
+    let wrong = hsm.dir().join("wrong.pin");
+    std::fs::write(&wrong, "not-the-pin").unwrap();
+    let wrong_uri = token.uri_with(|u| {
+        u.pin_source = Some(custody::hsm::PinSource::File(wrong.clone()));
+    });
+    pin_in(
+        hsm.dir(),
+        "hsm-probe-wrong-pin",
+        &probe(&wrong_uri.to_string()),
+    );
+    let missing = token.uri_with(|u| u.token = Some("no-such-token".into()));
+    pin_in(
+        hsm.dir(),
+        "hsm-probe-missing-token",
+        &probe(&missing.to_string()),
+    );
+}
+
+#[test]
+fn share_reseal_with_a_new_passphrase_and_with_a_weak_one() {
+    let (room, manifest) = room_with_domain();
+    let old = text(&room.pdir.join("ria.pass"));
+    let new = room.hsm.dir().join("ria.new.pass");
+    std::fs::write(&new, "violet harbor nine quartz meadow\n").unwrap();
+    let reseal = |new: &Path| {
+        room.custody(&[
+            "share",
+            "reseal",
+            "--manifest",
+            &manifest,
+            &room.share("ria"),
+            "--passphrase-file",
+            &old,
+            "--new-passphrase-file",
+            &text(new),
+        ])
+    };
+    pin(&room, "share-reseal", &reseal(&new));
+    std::fs::write(
+        room.pdir.join("ria.pass"),
+        "violet harbor nine quartz meadow\n",
+    )
+    .unwrap();
+    let weak = room.hsm.dir().join("ria.weak.pass");
+    std::fs::write(&weak, "password1234\n").unwrap();
+    pin(&room, "share-reseal-weak-passphrase", &reseal(&weak));
+}
+
+#[test]
+fn unlock_naming_a_damaged_share_and_with_too_few_shares() {
+    let (room, _) = room_with_domain();
+    let damaged = room.hsm.dir().join("justice-damaged.share");
+    let mut bytes = std::fs::read(room.share("justice")).unwrap();
+    bytes[120] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    let run = room.unlock(&[
+        text(&damaged),
+        room.share("cio"),
+        room.share("ria"),
+        room.share("justice"),
+    ]);
+    pin(&room, "unlock", &run);
+    let few = room.unlock_into(&room.home, &[room.share("cio"), room.share("ria")]);
+    pin(&room, "unlock-too-few-shares", &few);
+}
+
+#[test]
+fn drill_passing_and_failing() {
+    let (room, manifest) = room_with_domain();
+    let pdir = text(&room.pdir);
+    let drill = |shares: &[String]| {
+        let mut args = vec!["drill", "--manifest", &manifest, "--passphrases", &pdir];
+        args.extend(shares.iter().map(String::as_str));
+        room.custody(&args)
+    };
+    let three = [room.share("cio"), room.share("ria"), room.share("justice")];
+    pin(&room, "drill", &drill(&three));
+    pin(&room, "drill-too-few-shares", &drill(&three[..2]));
+}
+
+#[test]
+fn seal_verify_open_and_their_failures() {
+    let (room, manifest) = room_with_domain();
+    let uri = room.home.uri.to_string();
+    let input = room.hsm.dir().join("land.db");
+    std::fs::write(&input, vec![0x5a; 70_000]).unwrap();
+    let archive = text(&room.hsm.dir().join("land.db.custody"));
+    let seal = room.custody(&[
+        "seal",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        &text(&input),
+        "-o",
+        &archive,
+    ]);
+    pin(&room, "seal", &seal);
+    pin(
+        &room,
+        "verify",
+        &room.custody(&["verify", "--hsm", &uri, &archive]),
+    );
+    let out = text(&room.hsm.dir().join("land.restored"));
+    pin(
+        &room,
+        "open",
+        &room.custody(&["open", "--hsm", &uri, &archive, "-o", &out]),
+    );
+    pin(
+        &room,
+        "open-existing-output",
+        &room.custody(&["open", "--hsm", &uri, &archive, "-o", &out]),
+    );
+    let embassy = room.embassy.uri.to_string();
+    let elsewhere = text(&room.hsm.dir().join("land.elsewhere"));
+    pin(
+        &room,
+        "open-token-without-the-key",
+        &room.custody(&["open", "--hsm", &embassy, &archive, "-o", &elsewhere]),
+    );
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 0x01;
+    std::fs::write(&archive, bytes).unwrap();
+    pin(
+        &room,
+        "verify-tampered",
+        &room.custody(&["verify", "--hsm", &uri, &archive]),
+    );
+    let tampered_out = text(&room.hsm.dir().join("land.tampered"));
+    pin(
+        &room,
+        "open-tampered",
+        &room.custody(&["open", "--hsm", &uri, &archive, "-o", &tampered_out]),
+    );
+}
+
+#[test]
+fn rotate_with_a_quorum_and_with_too_few_shares() {
+    let (room, manifest) = room_with_domain();
+    let uri = room.home.uri.to_string();
+    let archives = room.hsm.dir().join("archives");
+    std::fs::create_dir(&archives).unwrap();
+    let input = room.hsm.dir().join("pensions.csv");
+    std::fs::write(&input, "id,amount\n1,100\n").unwrap();
+    let sealed = room.custody(&[
+        "seal",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        &text(&input),
+        "-o",
+        &text(&archives.join("pensions.csv.custody")),
+    ]);
+    assert!(sealed.ok, "{}", sealed.stderr);
+    let pdir = text(&room.pdir);
+    let rotate = |shares: &[String]| {
+        let mut args = vec![
+            "rotate",
+            "--manifest",
+            &manifest,
+            "--hsm",
+            &uri,
+            "--passphrases",
+            &pdir,
+            "--archives",
+        ];
+        let archives = text(&archives);
+        args.push(&archives);
+        args.extend(common::TINY_KDF);
+        args.extend(shares.iter().map(String::as_str));
+        room.custody(&args)
+    };
+    pin(
+        &room,
+        "rotate-too-few-shares",
+        &rotate(&[room.share("cio"), room.share("ria")]),
+    );
+    let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
+    pin(&room, "rotate", &rotate(&quorum));
+}
+
+#[test]
+fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
+    let (room, manifest) = room_with_domain();
+    let officials = room.hsm.dir().join("new-officials.toml");
+    std::fs::write(
+        &officials,
+        room::officials_toml(&[
+            ("cio", "Government CIO"),
+            ("ria", "Director of RIA"),
+            ("justice", "Minister of Justice"),
+        ]),
+    )
+    .unwrap();
+    let pdir = text(&room.pdir);
+    let reshare = |threshold: &str| {
+        let officials = text(&officials);
+        let mut args = vec![
+            "reshare",
+            "--manifest",
+            &manifest,
+            "--officials",
+            &officials,
+            "--threshold",
+            threshold,
+            "--passphrases",
+            &pdir,
+        ];
+        args.extend(common::TINY_KDF);
+        let shares = [room.share("cio"), room.share("ria"), room.share("justice")];
+        args.extend(shares.iter().map(String::as_str));
+        room.custody(&args)
+    };
+    pin(&room, "reshare-threshold-does-not-fit", &reshare("4"));
+    pin(&room, "reshare", &reshare("2"));
+}
+
+/// The demo makes its own throwaway SoftHSM configuration and tokens.
+#[test]
+fn demo_tells_the_whole_story() {
+    common::softhsm_module();
+    let dir = tempfile::tempdir().unwrap();
+    let run = Run::from(
+        std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+            .arg("demo")
+            .env_remove("SOFTHSM2_CONF")
+            .current_dir(dir.path())
+            .output()
+            .unwrap(),
+    );
+    pin_in(dir.path(), "demo", &run);
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# tests/cmd/make-fixture.sh — rebuilds tests/cmd/fixture/, the checked-in domain the golden
+# tests in tests/cmd/*.toml read without a token: a scripted genesis of `ee-fixture` (2 of 3
+# officials, tiny argon2 costs: a test fixture, never a ceremony) on a throwaway SoftHSM token
+# that is deleted afterwards. The passphrases are test values, kept in fixture/pdir/.
+#
+# Run it only when the file formats change (then refresh the snapshots: see tests/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build --locked --quiet
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+URI=$(bash hsm/new-token.sh "$WORK/hsm" fixture 2>/dev/null)
+FIXTURE=tests/cmd/fixture
+rm -rf "$FIXTURE"
+mkdir -p "$FIXTURE/pdir"
+for id in cio justice ria; do
+    printf 'amber %s lantern orbit seventeen\n' "$id" >"$FIXTURE/pdir/$id.pass"
+done
+printf 'not the passphrase of cio\n' >"$FIXTURE/wrong.pass"
+cat >"$FIXTURE/officials.toml" <<'TOML'
+[[official]]
+id = "cio"
+name = "Government CIO"
+role = "Office of the Government CIO"
+
+[[official]]
+id = "justice"
+name = "Minister of Justice"
+role = "Ministry of Justice"
+
+[[official]]
+id = "ria"
+name = "Director of RIA"
+role = "Information System Authority"
+TOML
+SOFTHSM2_CONF="$WORK/hsm/softhsm2.conf" target/debug/custody genesis --domain ee-fixture \
+    --officials "$FIXTURE/officials.toml" --threshold 2 --hsm "$URI" --out "$WORK/domain" \
+    --passphrases "$FIXTURE/pdir" --kdf-memory-kib 64 --kdf-passes 1 --kdf-lanes 1 >/dev/null
+cp -r "$WORK/domain" "$FIXTURE/domain"
+echo "rebuilt $FIXTURE"
