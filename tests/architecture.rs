@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top-level modules and their layers, low to high, as `src/lib.rs` lists them. `files` and
-/// `hardening` sit beneath everything; `selftest` sits on `shares`, `inspect` on `ceremony`.
-const LAYERS: [(&str, u8); 11] = [
+/// `hardening` sit beneath everything, and so does `readout` (plain presentation of public values,
+/// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`.
+const LAYERS: [(&str, u8); 12] = [
     ("files", 0),
     ("hardening", 0),
+    ("readout", 0),
     ("primitives", 1),
     ("hsm", 2),
     ("shares", 3),
