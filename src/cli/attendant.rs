@@ -47,12 +47,16 @@ impl RoomAttendant {
     fn scripted(&self, official: &Official) -> Option<Result<Passphrase, CeremonyError>> {
         let dir = self.passphrases.as_ref()?;
         let file = dir.join(format!("{}.pass", official.id()));
-        Some(read_secret_file(&file, "passphrase").map_err(|e| {
-            CeremonyError::refused(
+        Some(
+            read_secret_file(&file, "passphrase")
+                .map(Passphrase::from)
+                .map_err(|e| {
+                    CeremonyError::refused(
                 format!("official {}: {e}", official.id()),
                 "in scripted mode PDIR must hold <official-id>.pass for every official taking part",
             )
-        }))
+                }),
+        )
     }
 }
 

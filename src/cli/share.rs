@@ -219,10 +219,12 @@ fn current_passphrase(
 }
 
 fn passphrase_file(file: &Path) -> Result<Passphrase, Failure> {
-    read_secret_file(file, "passphrase").map_err(|error| {
-        Failure::new(
-            format!("passphrase file {}: {error}", file.display()),
-            "the file must hold the passphrase as UTF-8 text; one trailing newline is ignored",
-        )
-    })
+    read_secret_file(file, "passphrase")
+        .map(Passphrase::from)
+        .map_err(|error| {
+            Failure::new(
+                format!("passphrase file {}: {error}", file.display()),
+                "the file must hold the passphrase as UTF-8 text; one trailing newline is ignored",
+            )
+        })
 }

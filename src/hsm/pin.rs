@@ -15,10 +15,12 @@ pub fn read_pin(source: &PinSource) -> Result<Pin> {
         PinSource::File(path) => (path.display().to_string(), path.clone()),
         PinSource::Fd(fd) => (format!("fd:{fd}"), PathBuf::from(format!("/dev/fd/{fd}"))),
     };
-    read_secret_file(&path, "PIN").map_err(|error| Error::PinSource {
-        source_name: name,
-        reason: error.to_string(),
-    })
+    read_secret_file(&path, "PIN")
+        .map(Pin::from)
+        .map_err(|error| Error::PinSource {
+            source_name: name,
+            reason: error.to_string(),
+        })
 }
 
 #[cfg(test)]

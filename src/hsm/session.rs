@@ -39,7 +39,7 @@ impl TokenSession {
             .context
             .open_rw_session(slot)
             .map_err(Error::from_cryptoki("opening a session"))?;
-        match session.login(UserType::User, Some(&pin)) {
+        match session.login(UserType::User, Some(pin.as_secret_string())) {
             Ok(()) | Err(cryptoki::error::Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
             Err(cryptoki::error::Error::Pkcs11(
                 RvError::PinIncorrect | RvError::PinLenRange,

@@ -8,12 +8,12 @@
 use std::path::{Path, PathBuf};
 
 use cryptoki::session::UserType;
-use secrecy::SecretString;
 
 use super::error::{Error, Result};
 use super::module::{module_path, Module};
 use super::uri::{PinSource, Pkcs11Uri};
 use crate::primitives::random;
+use crate::primitives::secret::Pin;
 
 /// The SoftHSM configuration, pointing at a token directory.
 const CONFIG: &str = "directories.tokendir = {TOKENDIR}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n";
@@ -62,15 +62,15 @@ impl ThrowawaySoftHsm {
         let user_pin = self.new_pin(&format!("{label}.user.pin"))?;
         module
             .context
-            .init_token(slot, &so_pin, label)
+            .init_token(slot, so_pin.as_secret_string(), label)
             .map_err(Error::from_cryptoki("initializing a throwaway token"))?;
         let session = module
             .context
             .open_rw_session(slot)
             .map_err(Error::from_cryptoki("opening a throwaway token"))?;
         session
-            .login(UserType::So, Some(&so_pin))
-            .and_then(|()| session.init_pin(&user_pin))
+            .login(UserType::So, Some(so_pin.as_secret_string()))
+            .and_then(|()| session.init_pin(user_pin.as_secret_string()))
             .and_then(|()| session.logout())
             .map_err(Error::from_cryptoki("setting a throwaway token's PIN"))?;
         Ok(Pkcs11Uri {
@@ -97,17 +97,21 @@ impl ThrowawaySoftHsm {
         ))?;
         module
             .context
-            .init_token(slot, &so_pin, &format!("{label}-destroyed"))
+            .init_token(
+                slot,
+                so_pin.as_secret_string(),
+                &format!("{label}-destroyed"),
+            )
             .map_err(Error::from_cryptoki("destroying a throwaway token"))
     }
 
-    fn new_pin(&self, file: &str) -> Result<SecretString> {
+    fn new_pin(&self, file: &str) -> Result<Pin> {
         let mut bytes = [0u8; 16];
         random::fill(&mut bytes).map_err(|e| interface(&e.to_string()))?;
         let pin = hex::encode(bytes);
         let path = self.dir.path().join(file);
         crate::files::write_atomic(&path, pin.as_bytes()).map_err(|e| interface(&e.to_string()))?;
-        Ok(SecretString::from(pin))
+        Ok(Pin::from(pin))
     }
 }
 

@@ -7,11 +7,62 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use zeroize::Zeroize;
 
-/// A PKCS#11 user PIN.
-pub type Pin = SecretString;
+/// Defines a secret text newtype (a PIN, a passphrase) with a redacted `Debug`: distinct types,
+/// so a PIN cannot be passed where a passphrase is expected, or the other way round.
+macro_rules! secret_text {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name(SecretString);
 
-/// An official's passphrase.
-pub type Passphrase = SecretString;
+        impl From<SecretString> for $name {
+            fn from(text: SecretString) -> Self {
+                Self(text)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                Self(SecretString::from(text))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                Self(SecretString::from(text))
+            }
+        }
+
+        impl $name {
+            /// The secret as `secrecy` holds it, for a library that takes that type (cryptoki's
+            /// `AuthPin`).
+            pub fn as_secret_string(&self) -> &SecretString {
+                &self.0
+            }
+        }
+
+        impl ExposeSecret<str> for $name {
+            fn expose_secret(&self) -> &str {
+                self.0.expose_secret()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([REDACTED])"))
+            }
+        }
+    };
+}
+
+secret_text!(
+    /// A PKCS#11 user PIN.
+    Pin
+);
+
+secret_text!(
+    /// An official's passphrase.
+    Passphrase
+);
 
 /// Defines a 32-byte secret key newtype with a redacted `Debug`.
 macro_rules! secret_key_256 {
@@ -91,6 +142,11 @@ mod tests {
         assert_eq!(format!("{key:?}"), "DomainKey([REDACTED])");
         let bytes = SecretBytes::new(vec![0xCD; 5]);
         assert_eq!(format!("{bytes:?}"), "SecretBytes([REDACTED; 5])");
+        assert_eq!(format!("{:?}", Pin::from("1234")), "Pin([REDACTED])");
+        assert_eq!(
+            format!("{:?}", Passphrase::from("p")),
+            "Passphrase([REDACTED])"
+        );
     }
 
     #[test]
