@@ -11,15 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use crate::archive::{self, Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
 use crate::domain::{Manifest, Official, Timestamp};
-use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent, write_atomic};
+use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::key_identity::KeyId;
-use crate::primitives::key_ref::KeyRef;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
@@ -31,8 +26,13 @@ use super::step::{share_file, Ceremony, Step};
 use super::tokens::{generate_key, import_and_prove, open_token};
 use super::transcript::{self, Transcript};
 
-/// The journal's file name, beside the manifest.
-const JOURNAL: &str = "rotation.journal.json";
+mod journal;
+mod keys;
+mod rewrap;
+
+use journal::{discard, read_journal, write_journal, Rotation, JOURNAL};
+use keys::{new_key_present, retire_old_key};
+use rewrap::{rewrap_all, Rewrapping};
 
 /// What a rotation is asked to do.
 #[derive(Debug, Clone)]
@@ -66,35 +66,6 @@ pub struct RotateOutcome {
     pub old_key_destroyed: bool,
     /// Whether this run resumed an interrupted rotation.
     pub resumed: bool,
-}
-
-/// The journal as written (FORMAT.md 8.1): enough to resume after a crash.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Journal {
-    from_epoch: u32,
-    from_key_id: String,
-    new_manifest: String,
-}
-
-/// A rotation under way, as its journal records it once read and checked (or as `prepare` made
-/// it): the old epoch and key id, and the new manifest, parsed once.
-#[derive(Debug)]
-struct Rotation {
-    from_epoch: u32,
-    from_key_id: KeyId,
-    new_manifest: Manifest,
-}
-
-impl Rotation {
-    /// The old epoch's key.
-    fn old_key(&self) -> KeyRef {
-        KeyRef {
-            epoch: self.from_epoch,
-            key_id: self.from_key_id,
-            ..self.new_manifest.key_ref().clone()
-        }
-    }
 }
 
 /// Runs, or resumes, a rotation.
@@ -182,33 +153,6 @@ fn resume_or_prepare(
     }
 }
 
-/// Destroys the old epoch's key on the token, unless asked to keep it; says which it did.
-fn retire_old_key(
-    request: &RotateRequest,
-    session: &TokenSession,
-    rotation: &Rotation,
-    attendant: &mut dyn Attendant,
-) -> Result<bool, CeremonyError> {
-    let old = rotation.old_key();
-    let from_epoch = rotation.from_epoch;
-    let old_key_destroyed = !request.keep_old;
-    if old_key_destroyed {
-        if let Ok(handle) = session.find_domain_key(&KeySelector::domain_key(&old)) {
-            session.destroy_domain_key(handle)?;
-        }
-        attendant.announce(&Event::Step(format!(
-            "the epoch {from_epoch} key is destroyed on {}",
-            session.token()
-        )));
-    } else {
-        attendant.announce(&Event::Step(format!(
-            "the epoch {from_epoch} key stays on {} (--keep-old)",
-            session.token()
-        )));
-    }
-    Ok(old_key_destroyed)
-}
-
 /// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
 /// verified in a staging directory, journal, import.
 fn prepare(
@@ -287,24 +231,6 @@ fn authorize(
     Ok(())
 }
 
-/// Records the rotation in the journal before the new key goes onto the token.
-fn write_journal(
-    dir: &Path,
-    manifest: &Manifest,
-    new_manifest: &Manifest,
-) -> Result<(), CeremonyError> {
-    let pretty = new_manifest.to_pretty_json()?;
-    let journal = Journal {
-        from_epoch: manifest.epoch(),
-        from_key_id: manifest.key_id().to_string(),
-        new_manifest: String::from_utf8_lossy(&pretty).into_owned(),
-    };
-    let journal_path = dir.join(JOURNAL);
-    let journal_bytes = serde_json::to_vec_pretty(&journal)
-        .map_err(|e| CeremonyError::failed(e, ROTATION_RESUMES))?;
-    write_atomic(&journal_path, &journal_bytes).map_err(CeremonyError::io(&journal_path))
-}
-
 /// Officials verify the staged new shares of a resumed rotation that had not published them: the
 /// run that sealed them may have stopped before every official proved theirs.
 fn verify_staged(
@@ -380,181 +306,10 @@ fn publish(
     Ok(())
 }
 
-/// Rewraps every archive of the old epoch; skips those already done and those of other domains.
-fn rewrap_all(
-    request: &RotateRequest,
-    session: &TokenSession,
-    rotation: &Rotation,
-    attendant: &mut dyn Attendant,
-) -> Result<Rewrapping, CeremonyError> {
-    let new_manifest = &rotation.new_manifest;
-    // Absent only when a run was stopped after destroying it, which comes after every archive
-    // was rewrapped and synced: a resume then finds nothing left that needs it.
-    let old_kek = match TokenKey::find(session, &rotation.old_key()) {
-        Ok(key) => Some(key),
-        Err(ArchiveError::DomainKeyAbsent { .. }) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let new_kek = TokenKey::find(session, new_manifest.key_ref())?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
-        .map_err(CeremonyError::io(&request.archives))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == "custody"))
-        .collect();
-    files.sort();
-    let (mut rewrapped, mut already, mut skipped) = (0, 0, Vec::new());
-    for file in files {
-        match rewrap_one(
-            &file,
-            session,
-            old_kek.as_ref().map(|key| key as &dyn KeyWrap),
-            &new_kek,
-            rotation,
-        )? {
-            ArchiveState::Rewrapped => rewrapped += 1,
-            ArchiveState::Already => already += 1,
-            ArchiveState::Skipped(reason) => {
-                attendant.announce(&Event::Step(format!(
-                    "skipped {}: {reason}",
-                    file.display()
-                )));
-                skipped.push((file, reason));
-            }
-        }
-    }
-    attendant.announce(&Event::Step(format!(
-        "{rewrapped} archives rewrapped to epoch {}, {already} already were",
-        new_manifest.epoch()
-    )));
-    Ok(Rewrapping {
-        rewrapped,
-        already,
-        skipped,
-    })
-}
-
-/// What rewrapping the archives did.
-struct Rewrapping {
-    rewrapped: usize,
-    already: usize,
-    skipped: Vec<(PathBuf, String)>,
-}
-
-/// What became of one archive.
-enum ArchiveState {
-    Rewrapped,
-    Already,
-    Skipped(String),
-}
-
-fn rewrap_one(
-    file: &Path,
-    session: &TokenSession,
-    old_kek: Option<&dyn KeyWrap>,
-    new_kek: &dyn KeyWrap,
-    rotation: &Rotation,
-) -> Result<ArchiveState, CeremonyError> {
-    let new_identity = new_kek.key_ref();
-    let head = read_at_most(file, MAX_HEADER_LEN).map_err(CeremonyError::io(file))?;
-    let archive = match Archive::read(head.as_slice()) {
-        Ok(archive) => archive,
-        Err(error) => {
-            return Ok(ArchiveState::Skipped(format!(
-                "not a readable archive ({error})"
-            )))
-        }
-    };
-    let identity = &archive.header().spec.identity;
-    if identity == new_identity {
-        return Ok(ArchiveState::Already);
-    }
-    if identity.domain != new_identity.domain {
-        return Ok(ArchiveState::Skipped(format!(
-            "it belongs to domain {}, not {}",
-            identity.domain, new_identity.domain
-        )));
-    }
-    if identity.epoch != rotation.from_epoch || identity.key_id != rotation.from_key_id {
-        return Ok(ArchiveState::Skipped(format!(
-            "it is of epoch {}, neither the old epoch {} nor the new one",
-            identity.epoch, rotation.from_epoch
-        )));
-    }
-    let Some(old_kek) = old_kek else {
-        return Err(CeremonyError::refused(
-            format!(
-                "{} is still of epoch {}, whose key is no longer on {}",
-                file.display(),
-                rotation.from_epoch,
-                session.token()
-            ),
-            "it was added after the old key was destroyed: rewrap it on a token that still holds \
-             the old key, or move it out of the archive directory and run the rotation again",
-        ));
-    };
-    let header = archive.rewrapped_header(old_kek, new_kek)?;
-    archive::write_header(file, &header)?;
-    Ok(ArchiveState::Rewrapped)
-}
-
 /// What to do when a rotation stops: it resumes from its journal.
 const ROTATION_RESUMES: &str = "run the rotation again: it resumes where it stopped";
 
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
     dir.join(format!(".rotation-e{}", from_epoch + 1))
-}
-
-/// The journal beside the manifest, if any, once it is known to be this domain's own: a rotation
-/// from the manifest in force, or one already published (its new manifest is the one in force).
-/// Any other journal is refused, never resumed or discarded as stale.
-fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Rotation>, CeremonyError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let refuse = |problem: String| {
-        CeremonyError::refused(
-            format!("{}: {problem}", path.display()),
-            "restore the journal from a backup, or remove it if no rotation is under way",
-        )
-    };
-    let bytes = read_at_most(path, 1024 * 1024).map_err(CeremonyError::io(path))?;
-    let journal: Journal = serde_json::from_slice(&bytes)
-        .map_err(|e| refuse(format!("not a rotation journal ({e})")))?;
-    let new = Manifest::parse(journal.new_manifest.as_bytes())
-        .map_err(|e| refuse(format!("its new manifest is not valid: {e}")))?;
-    let from_key_id = KeyId::from_hex(&journal.from_key_id)
-        .ok_or_else(|| refuse("the rotation journal's key id is not 64 hex digits".into()))?;
-    let continues = new.domain() == current.domain()
-        && journal.from_epoch.checked_add(1) == Some(new.epoch())
-        && *new.key_id() != from_key_id;
-    let from_current = current.epoch() == journal.from_epoch && *current.key_id() == from_key_id;
-    if !continues || !(from_current || current.digest() == new.digest()) {
-        return Err(refuse(format!(
-            "it records a rotation of domain {} from epoch {} to epoch {}, which does not continue \
-             the manifest in force (domain {}, epoch {})",
-            new.domain(),
-            journal.from_epoch,
-            new.epoch(),
-            current.domain(),
-            current.epoch()
-        )));
-    }
-    Ok(Some(Rotation {
-        from_epoch: journal.from_epoch,
-        from_key_id,
-        new_manifest: new,
-    }))
-}
-
-fn new_key_present(session: &TokenSession, new_manifest: &Manifest) -> bool {
-    let selector = KeySelector::domain_key(new_manifest.key_ref());
-    session.find_domain_key(&selector).is_ok()
-}
-
-fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError> {
-    if stage.exists() {
-        std::fs::remove_dir_all(stage).map_err(CeremonyError::io(stage))?;
-    }
-    std::fs::remove_file(journal).map_err(CeremonyError::io(journal))
 }
