@@ -578,6 +578,9 @@ fn journal(edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -
             .unwrap()
             .into(),
     );
+    // Seals no quorum made: every case is refused before or at the seal, never acted on.
+    journal.insert("sealed_by_old_key".into(), "00".repeat(32).into());
+    journal.insert("sealed_by_new_key".into(), "00".repeat(32).into());
     edit(&mut journal);
     serde_json::to_vec_pretty(&journal).unwrap()
 }
@@ -607,6 +610,12 @@ fn rotation_journals() {
             "from-key-id-not-hex",
             journal(|j| {
                 j.insert("from_key_id".into(), "zz".repeat(32).into());
+            }),
+        ),
+        (
+            "seal-not-hex",
+            journal(|j| {
+                j.insert("sealed_by_old_key".into(), "zz".repeat(32).into());
             }),
         ),
         (
@@ -648,14 +657,23 @@ fn rotation_journals() {
         refused(
             &name,
             &[ws.root(), &e.tokens()],
-            &names(&["rotation.journal.json"]),
+            // The quorum that refuses a journal is recorded: the transcript may be appended to.
+            &Expect {
+                names: vec!["rotation.journal.json".into()],
+                transcript: Some(&dir.join("transcript.jsonl")),
+                ..Expect::default()
+            },
             || {
                 rotate(
                     s(&dir.join("manifest.json")),
                     &e.home.uri.to_string(),
                     s(&e.pdir),
                     s(&dir),
-                    &[s(&dir.join("shares/cio.share"))],
+                    // A full quorum: each journal is refused by name, at the latest by its seal.
+                    &[
+                        s(&dir.join("shares/cio.share")),
+                        s(&dir.join("shares/ria.share")),
+                    ],
                 )
             },
         );

@@ -175,6 +175,22 @@ impl Estate {
         args
     }
 
+    /// Rotation arguments offering every share file each official of the quorum may hold after an
+    /// interrupted run — the old one, wherever publication left it, and the new one, staged or
+    /// published — as officials who kept both would: the quorum of the manifest in force
+    /// accepts its own and refuses the others.
+    fn resume_args(&self) -> Vec<String> {
+        let mut args = self.rotate_args(&[]);
+        let dir = self.dir();
+        for id in ["cio", "ria", "justice"] {
+            for place in ["shares-epoch-1", ".rotation-e2/shares"] {
+                let file = dir.join(place).join(format!("{id}.share"));
+                args.push(file.display().to_string());
+            }
+        }
+        args
+    }
+
     fn rotate(&self, extra: &[&str]) -> Output {
         let args = self.rotate_args(extra);
         self.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
@@ -204,6 +220,46 @@ impl Estate {
         same.then_some(())
             .ok_or_else(|| format!("archive {i} opened to different bytes"))
     }
+}
+
+impl Estate {
+    /// The domain key of `manifest`, rebuilt from the files in `shares/` as a quorum would.
+    fn rebuild(&self, manifest: &custody::domain::Manifest) -> [u8; 32] {
+        let shares: Vec<_> = ["cio", "ria", "justice"]
+            .iter()
+            .map(|id| {
+                let file = self.dir().join("shares").join(format!("{id}.share"));
+                let sealed =
+                    custody::shares::sealed::SealedShare::parse(&std::fs::read(file).unwrap())
+                        .unwrap();
+                let passphrase =
+                    std::fs::read_to_string(self.pdir.join(format!("{id}.pass"))).unwrap();
+                let passphrase = custody::primitives::secret::Passphrase::from(passphrase);
+                manifest.open_share(&sealed, &passphrase).unwrap()
+            })
+            .collect();
+        let key = custody::shares::combine(
+            &shares,
+            manifest.threshold(),
+            manifest.verifier_set(),
+            manifest.key_id(),
+        )
+        .unwrap();
+        *key.expose()
+    }
+}
+
+/// A rotation journal's seal as FORMAT.md 8.1 specifies it, computed here independently of
+/// custody's code: HMAC-SHA256 under HKDF-SHA256(key, no salt, "custody/rotation-journal/v1").
+fn journal_seal(key: &[u8; 32], facts: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    let mut seal_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(None, key)
+        .expand(b"custody/rotation-journal/v1", &mut seal_key)
+        .unwrap();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&seal_key).unwrap();
+    mac.update(facts);
+    mac.finalize().into_bytes().into()
 }
 
 fn content(i: usize) -> Vec<u8> {
@@ -350,10 +406,21 @@ fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
         .to_string();
     let run = estate.rotate(&[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
+    let published = custody::domain::Manifest::load(&manifest).unwrap();
+    let new_key = estate.rebuild(&published);
+    let facts = [
+        1u32.to_be_bytes().as_slice(),
+        &hex::decode(&old_key_id).unwrap(),
+        published.digest().as_bytes(),
+    ]
+    .concat();
     let journal = serde_json::json!({
         "from_epoch": 1,
         "from_key_id": old_key_id,
         "new_manifest": std::fs::read_to_string(&manifest).unwrap(),
+        // Published: the quorum of the manifest in force checks the new key's seal only.
+        "sealed_by_old_key": "00".repeat(32),
+        "sealed_by_new_key": hex::encode(journal_seal(&new_key, &facts)),
     });
     let journal_path = estate.dir().join("rotation.journal.json");
     std::fs::write(&journal_path, journal.to_string()).unwrap();
@@ -413,7 +480,8 @@ fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
                 panic!("trial {trial}: archive {i} does not open after the kill: {e}")
             });
         }
-        let rerun = estate.rotate(&[]);
+        let args = estate.resume_args();
+        let rerun = estate.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(
             rerun.status.success(),
             "trial {trial}: the rerun failed: {}{}",
@@ -431,5 +499,137 @@ fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
             "trial {trial}: {}",
             text(&audit.stderr)
         );
+    }
+}
+
+/// Issue 12, attack 1: an operator with the token PIN and write access to the domain directory
+/// plants a rotation journal whose new manifest is their own domain's epoch 2 (same domain name),
+/// places their epoch-2 key on the victim's token under the expected label (by unlocking their
+/// own domain into it), and runs `custody rotate` — first with their own shares, then by waiting
+/// for the genuine quorum's next rotation. Both runs are refused before anything is touched: no
+/// key destroyed or imported, no archive rewritten, no manifest published.
+#[test]
+fn a_planted_rotation_journal_is_refused_without_and_with_the_genuine_quorum() {
+    let estate = Estate::new(2);
+    let attacker = estate.hsm.dir().join("attacker");
+    let attacker_token = estate.hsm.token("attacker");
+    let (uri, pdir) = (
+        attacker_token.uri.to_string(),
+        estate.pdir.display().to_string(),
+    );
+    let officials = estate.hsm.dir().join("officials.toml");
+    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
+    let (officials, out) = (
+        officials.display().to_string(),
+        attacker.display().to_string(),
+    );
+    args.extend(["--officials", &officials, "--hsm", &uri, "--out", &out]);
+    args.extend(["--passphrases", &pdir]);
+    args.extend(TINY_KDF);
+    assert!(estate.custody(&args).status.success());
+    let attacker_manifest = attacker.join("manifest.json").display().to_string();
+    let attacker_shares: Vec<String> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| {
+            attacker
+                .join(format!("shares/{id}.share"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let empty = estate.hsm.dir().join("attacker-archives");
+    std::fs::create_dir(&empty).unwrap();
+    let mut args = vec!["rotate", "--manifest", &attacker_manifest, "--hsm", &uri];
+    let empty = empty.display().to_string();
+    args.extend(["--archives", &empty, "--passphrases", &pdir]);
+    args.extend(TINY_KDF);
+    args.extend(attacker_shares.iter().map(String::as_str));
+    let own = estate.custody(&args);
+    assert!(own.status.success(), "{}", text(&own.stderr));
+    let victim_uri = estate.home.uri.to_string();
+    let mut args = vec![
+        "unlock",
+        "--manifest",
+        &attacker_manifest,
+        "--hsm",
+        &victim_uri,
+    ];
+    args.extend(["--passphrases", &pdir]);
+    args.extend(attacker_shares.iter().map(String::as_str));
+    let planted = estate.custody(&args);
+    assert!(planted.status.success(), "{}", text(&planted.stderr));
+
+    let dir = estate.dir();
+    let victim_key_id = custody::domain::Manifest::load(&dir.join("manifest.json"))
+        .unwrap()
+        .key_id()
+        .to_string();
+    let journal = serde_json::json!({
+        "from_epoch": 1,
+        "from_key_id": victim_key_id,
+        "new_manifest": std::fs::read_to_string(attacker.join("manifest.json")).unwrap(),
+        // The attacker cannot make the old key's seal: they hold no share of the victim domain.
+        "sealed_by_old_key": "00".repeat(32),
+        "sealed_by_new_key": "00".repeat(32),
+    });
+    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+
+    let tokens = estate.hsm.dir().join("tokens");
+    let objects = || {
+        common::names_in(&tokens)
+            .iter()
+            .map(|token| common::names_in(&tokens.join(token)))
+            .collect::<Vec<_>>()
+    };
+    let snapshot = || {
+        let files = |d: &Path| {
+            common::names_in(d)
+                .into_iter()
+                .map(|n| (n.clone(), std::fs::read(d.join(&n)).unwrap_or_default()))
+                .collect::<Vec<_>>()
+        };
+        (files(&dir), files(&estate.archives), objects())
+    };
+    let before = snapshot();
+
+    let mut args = estate.rotate_args(&[]);
+    let victim_shares = args.split_off(args.len() - 3);
+    args.extend(attacker_shares.iter().cloned());
+    let run = estate.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("0 of 3 shares accepted") && stderr.lines().count() <= 3,
+        "{stderr}"
+    );
+
+    args.truncate(args.len() - 3);
+    args.extend(victim_shares);
+    let run = estate.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("rotation.journal.json: its rotation to epoch 2 was not written by a quorum of domain ee-registries"),
+        "{stderr}"
+    );
+
+    let after = snapshot();
+    assert_eq!(before.1, after.1, "an archive was rewritten");
+    assert_eq!(before.2, after.2, "a key was destroyed or imported");
+    let changed: Vec<_> = before
+        .0
+        .iter()
+        .zip(&after.0)
+        .filter(|(b, a)| b != a)
+        .map(|(b, _)| b.0.clone())
+        .collect();
+    assert_eq!(before.0.len(), after.0.len());
+    assert_eq!(
+        changed,
+        ["transcript.jsonl"],
+        "only the record of the refusals changed"
+    );
+    for i in 0..2 {
+        estate.opens(i).unwrap();
     }
 }

@@ -15,6 +15,7 @@ use crate::domain::{Manifest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
+use crate::primitives::secret::DomainKey;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
@@ -133,24 +134,64 @@ fn resume_or_prepare(
     match read_journal(&journal_path, current)? {
         Some(rotation) if new_key_present(session, &rotation.new_manifest) => {
             attendant.announce(&Event::Step(format!(
-                "resuming the rotation to epoch {} recorded in {JOURNAL}",
+                "resuming the rotation to epoch {} recorded in {JOURNAL}: a quorum of the \
+                 manifest in force must confirm it",
                 rotation.new_manifest.epoch()
             )));
             transcript.append(Step::RotateResumed)?;
+            rotation.prove(
+                &authorize(request, current, transcript, attendant)?,
+                current,
+            )?;
             let staged = staging(dir, rotation.from_epoch);
+            check_new_shares_kept(dir, current, &rotation, &staged)?;
             verify_staged(&rotation.new_manifest, &staged, transcript, attendant)?;
             Ok(rotation)
         }
         stale => {
+            check_recorded_manifest(transcript.last_manifest(), current)?;
+            transcript.append(Step::RotateBegun {
+                manifest: current.digest(),
+                from_epoch: current.epoch(),
+            })?;
+            let old_key = authorize(request, current, transcript, attendant)?;
             if let Some(stale) = &stale {
+                stale.prove(&old_key, current)?;
                 attendant.announce(&Event::Step(
                     "an earlier rotation stopped before its new key reached the token: starting afresh".into(),
                 ));
                 discard(&journal_path, &staging(dir, stale.from_epoch))?;
             }
-            prepare(request, current, dir, session, transcript, attendant)
+            prepare(
+                request, current, &old_key, dir, session, transcript, attendant,
+            )
         }
     }
+}
+
+/// Refuses to resume a rotation not yet published whose new share files are gone: publishing
+/// would put in force a key that no official holds a share of.
+fn check_new_shares_kept(
+    dir: &Path,
+    current: &Manifest,
+    rotation: &Rotation,
+    staged: &Path,
+) -> Result<(), CeremonyError> {
+    let published = current.digest() == rotation.new_manifest.digest();
+    // Publication moves the old shares aside first, then the staged ones into `shares/`.
+    let publishing = retired_shares(dir, rotation.from_epoch).exists();
+    if published || publishing || staged.join("shares").exists() {
+        return Ok(());
+    }
+    Err(CeremonyError::refused(
+        format!(
+            "{JOURNAL}: the new epoch {} share files are gone ({} is missing) and its manifest is \
+             not published; no key, archive or manifest was touched",
+            rotation.new_manifest.epoch(),
+            staged.display()
+        ),
+        "restore the staging directory from a backup; without it the new key has no shares",
+    ))
 }
 
 /// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
@@ -158,17 +199,12 @@ fn resume_or_prepare(
 fn prepare(
     request: &RotateRequest,
     manifest: &Manifest,
+    old_key: &DomainKey,
     dir: &Path,
     session: &TokenSession,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
-    check_recorded_manifest(transcript.last_manifest(), manifest)?;
-    transcript.append(Step::RotateBegun {
-        manifest: manifest.digest(),
-        from_epoch: manifest.epoch(),
-    })?;
-    authorize(request, manifest, transcript, attendant)?;
     let officials = officials_of(manifest);
     let stage = staging(dir, manifest.epoch());
     empty_stage(&stage)?;
@@ -187,7 +223,9 @@ fn prepare(
         manifest: new_manifest,
         sealed,
     } = split_and_seal(&key, &plan, &stage, transcript, attendant)?;
-    write_journal(dir, manifest, &new_manifest)?;
+    let rotation = Rotation::sealed(manifest, new_manifest, old_key, &key);
+    write_journal(dir, &rotation)?;
+    let new_manifest = &rotation.new_manifest;
     let selector = KeySelector::domain_key(new_manifest.key_ref());
     import_and_prove(session, &key, &selector)?;
     drop(key);
@@ -195,7 +233,7 @@ fn prepare(
         token: session.token().to_string(),
     });
     verify_all(
-        &new_manifest,
+        new_manifest,
         &officials,
         &sealed,
         &stage,
@@ -203,32 +241,29 @@ fn prepare(
         transcript,
         attendant,
     )?;
-    Ok(Rotation {
-        from_epoch: manifest.epoch(),
-        from_key_id: *manifest.key_id(),
-        new_manifest,
-    })
+    Ok(rotation)
 }
 
-/// A quorum of the current officials authorizes the rotation; the rebuilt old key proves it, and
-/// is dropped at once: rotation itself needs only the token's copy.
+/// A quorum of the officials of the manifest in force authorizes this run, a fresh rotation or a
+/// resumed one; the rebuilt key proves it and seals (or proves) the journal, and is dropped once
+/// that is done: rotation itself needs only the token's copies.
 fn authorize(
     request: &RotateRequest,
     manifest: &Manifest,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
-) -> Result<(), CeremonyError> {
-    drop(quorum::gather(
+) -> Result<DomainKey, CeremonyError> {
+    let quorum = quorum::gather(
         Ceremony::Rotate,
         manifest,
         &request.shares,
         transcript,
         attendant,
-    )?);
+    )?;
     attendant.announce(&Event::Step(
         "the quorum is verified: the rotation is authorized".into(),
     ));
-    Ok(())
+    Ok(quorum.key)
 }
 
 /// Officials verify the staged new shares of a resumed rotation that had not published them: the
@@ -288,7 +323,7 @@ fn publish(
     }
     let stage_shares = staging(dir, rotation.from_epoch).join("shares");
     let shares = dir.join("shares");
-    let retired = dir.join(format!("shares-epoch-{}", rotation.from_epoch));
+    let retired = retired_shares(dir, rotation.from_epoch);
     if stage_shares.exists() {
         if shares.exists() && !retired.exists() {
             std::fs::rename(&shares, &retired).map_err(CeremonyError::io(&shares))?;
@@ -308,6 +343,11 @@ fn publish(
 
 /// What to do when a rotation stops: it resumes from its journal.
 const ROTATION_RESUMES: &str = "run the rotation again: it resumes where it stopped";
+
+/// Where publication moves the old epoch's share files.
+fn retired_shares(dir: &Path, from_epoch: u32) -> PathBuf {
+    dir.join(format!("shares-epoch-{from_epoch}"))
+}
 
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
