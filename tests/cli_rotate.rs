@@ -222,46 +222,6 @@ impl Estate {
     }
 }
 
-impl Estate {
-    /// The domain key of `manifest`, rebuilt from the files in `shares/` as a quorum would.
-    fn rebuild(&self, manifest: &custody::domain::Manifest) -> [u8; 32] {
-        let shares: Vec<_> = ["cio", "ria", "justice"]
-            .iter()
-            .map(|id| {
-                let file = self.dir().join("shares").join(format!("{id}.share"));
-                let sealed =
-                    custody::shares::sealed::SealedShare::parse(&std::fs::read(file).unwrap())
-                        .unwrap();
-                let passphrase =
-                    std::fs::read_to_string(self.pdir.join(format!("{id}.pass"))).unwrap();
-                let passphrase = custody::primitives::secret::Passphrase::from(passphrase);
-                manifest.open_share(&sealed, &passphrase).unwrap()
-            })
-            .collect();
-        let key = custody::shares::combine(
-            &shares,
-            manifest.threshold(),
-            manifest.verifier_set(),
-            manifest.key_id(),
-        )
-        .unwrap();
-        *key.expose()
-    }
-}
-
-/// A rotation journal's seal as FORMAT.md 8.1 specifies it, computed here independently of
-/// custody's code: HMAC-SHA256 under HKDF-SHA256(key, no salt, "custody/rotation-journal/v1").
-fn journal_seal(key: &[u8; 32], facts: &[u8]) -> [u8; 32] {
-    use hmac::Mac;
-    let mut seal_key = [0u8; 32];
-    hkdf::Hkdf::<sha2::Sha256>::new(None, key)
-        .expand(b"custody/rotation-journal/v1", &mut seal_key)
-        .unwrap();
-    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&seal_key).unwrap();
-    mac.update(facts);
-    mac.finalize().into_bytes().into()
-}
-
 fn content(i: usize) -> Vec<u8> {
     (0..(i * 7_001 % 50_000 + 10))
         .map(|n| ((n * 31 + i) % 256) as u8)
@@ -407,7 +367,11 @@ fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
     let run = estate.rotate(&[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let published = custody::domain::Manifest::load(&manifest).unwrap();
-    let new_key = estate.rebuild(&published);
+    let quorum: Vec<PathBuf> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| estate.dir().join(format!("shares/{id}.share")))
+        .collect();
+    let new_key = common::rebuild_key(&published, &quorum, &estate.pdir);
     let facts = [
         1u32.to_be_bytes().as_slice(),
         &hex::decode(&old_key_id).unwrap(),
@@ -420,7 +384,7 @@ fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
         "new_manifest": std::fs::read_to_string(&manifest).unwrap(),
         // Published: the quorum of the manifest in force checks the new key's seal only.
         "sealed_by_old_key": "00".repeat(32),
-        "sealed_by_new_key": hex::encode(journal_seal(&new_key, &facts)),
+        "sealed_by_new_key": common::quorum_seal(&new_key, b"custody/rotation-journal/v1", &facts),
     });
     let journal_path = estate.dir().join("rotation.journal.json");
     std::fs::write(&journal_path, journal.to_string()).unwrap();

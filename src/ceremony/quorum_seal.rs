@@ -1,4 +1,4 @@
-//! A quorum's seal on a step it leaves pending (a rotation journal): HMAC-SHA256 over the step's
+//! A quorum's seal on a step it leaves pending (a rotation journal, a reshare's staged manifest): HMAC-SHA256 over the step's
 //! public facts, under a key derived with HKDF-SHA256 from the domain key the quorum rebuilt, with
 //! a label of its own (FORMAT.md 8.1). Nobody without a quorum — a PIN holder at the embassy, a
 //! writer of the domain directory — can make one, so a resume acts only on what a quorum wrote;
@@ -17,6 +17,9 @@ use crate::primitives::secret::DomainKey;
 
 /// The HKDF label of a rotation journal's seal key.
 pub(super) const ROTATION_JOURNAL: &[u8] = b"custody/rotation-journal/v1";
+
+/// The HKDF label of a reshare staging directory's seal key.
+pub(super) const RESHARE_STAGING: &[u8] = b"custody/reshare-staging/v1";
 
 /// HMAC-SHA256's block size: the derived key is zero-padded to it, as RFC 2104 does.
 const HMAC_SHA256_BLOCK: usize = 64;

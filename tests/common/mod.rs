@@ -298,3 +298,45 @@ pub mod raw {
         session
     }
 }
+
+/// The domain key of `manifest`, rebuilt from `shares` as a quorum would, each opened with its
+/// official's passphrase in `pdir/<official>.pass`.
+pub fn rebuild_key(
+    manifest: &custody::domain::Manifest,
+    shares: &[PathBuf],
+    pdir: &Path,
+) -> [u8; 32] {
+    let shares: Vec<_> = shares
+        .iter()
+        .map(|file| {
+            let sealed =
+                custody::shares::sealed::SealedShare::parse(&std::fs::read(file).unwrap()).unwrap();
+            let pass = pdir.join(format!("{}.pass", sealed.header().official));
+            let passphrase = custody::primitives::secret::Passphrase::from(
+                std::fs::read_to_string(pass).unwrap(),
+            );
+            manifest.open_share(&sealed, &passphrase).unwrap()
+        })
+        .collect();
+    let key = custody::shares::combine(
+        &shares,
+        manifest.threshold(),
+        manifest.verifier_set(),
+        manifest.key_id(),
+    )
+    .unwrap();
+    *key.expose()
+}
+
+/// A quorum's seal as FORMAT.md 8.1 specifies it, computed here independently of custody's code:
+/// HMAC-SHA256 over `facts` under HKDF-SHA256(key, no salt, `label`).
+pub fn quorum_seal(key: &[u8; 32], label: &[u8], facts: &[u8]) -> String {
+    use hmac::Mac;
+    let mut seal_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(None, key)
+        .expand(label, &mut seal_key)
+        .unwrap();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&seal_key).unwrap();
+    mac.update(facts);
+    hex::encode(mac.finalize().into_bytes())
+}
