@@ -381,3 +381,60 @@ fn shares_of_an_older_set_of_the_same_domain_are_refused_by_name() {
     assert!(!run.ok);
     assert!(run.stderr.contains("set id"), "{}", run.stderr);
 }
+
+/// Issue 12, from the same review: an offered share file is read once, within its bound, and
+/// recorded by the fingerprint of the bytes that were judged. Offered through a FIFO that delivers
+/// the file once, the unlock completes and records that file's fingerprint; before, the
+/// fingerprint read the file a second time, unbounded (this FIFO blocked forever; `/dev/zero`
+/// read until allocation failed).
+#[test]
+fn an_offered_share_file_is_read_once_and_fingerprinted_from_those_bytes() {
+    use sha2::Digest;
+    let room = Room::new();
+    room.genesis();
+    let fifo = room.hsm.dir().join("cio.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let bytes = std::fs::read(room.share("cio")).unwrap();
+    let fingerprint = hex::encode(sha2::Sha256::digest(&bytes));
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+    };
+    let manifest = room.dir().join("manifest.json");
+    let (uri, fifo) = (room.embassy.uri.to_string(), fifo.display().to_string());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .env("SOFTHSM2_CONF", room.home.softhsm_conf())
+        .args([
+            "unlock",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--hsm",
+            &uri,
+        ])
+        .args(["--passphrases", room.pdir.to_str().unwrap(), &fifo])
+        .args([room.share("justice"), room.share("ria")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("unlock hung: the offered share file was read a second time");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    writer.join().unwrap();
+    assert!(status.success());
+    let transcript = std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains(&fingerprint), "{transcript}");
+}
