@@ -438,3 +438,40 @@ fn an_offered_share_file_is_read_once_and_fingerprinted_from_those_bytes() {
     let transcript = std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
     assert!(transcript.contains(&fingerprint), "{transcript}");
 }
+
+/// Issue 12, from the same review: a genesis that fails after importing the key destroys it
+/// again, so its hint ("run the ceremony again") is true and the retry succeeds. Naming the home
+/// token twice makes the second import fail after the first succeeded; before, the first import
+/// stayed on the token and every retry was refused because the token already held the key.
+#[test]
+fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried() {
+    let room = Room::new();
+    let uri = room.home.uri.to_string();
+    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
+    let (officials, out, pdir) = (
+        room.officials.display().to_string(),
+        room.dir().display().to_string(),
+        room.pdir.display().to_string(),
+    );
+    args.extend([
+        "--officials",
+        &officials,
+        "--out",
+        &out,
+        "--passphrases",
+        &pdir,
+    ]);
+    args.extend(common::TINY_KDF);
+    let mut twice = args.clone();
+    twice.extend(["--hsm", &uri, "--hsm", &uri]);
+    let failed = room.custody(&twice);
+    assert!(!failed.ok, "{}", failed.stdout);
+    assert!(
+        failed.stderr.contains("already exists"),
+        "{}",
+        failed.stderr
+    );
+    assert!(!room.dir().exists());
+    let retry = room.genesis();
+    assert!(retry.ok, "{}{}", retry.stdout, retry.stderr);
+}
