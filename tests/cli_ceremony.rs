@@ -293,6 +293,7 @@ fn a_genesis_killed_midway_leaves_nothing_that_looks_complete() {
             "1",
             "--kdf-lanes",
             "1",
+            "--insecure-kdf",
         ])
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -474,4 +475,52 @@ fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried
     assert!(!room.dir().exists());
     let retry = room.genesis();
     assert!(retry.ok, "{}{}", retry.stdout, retry.stderr);
+}
+
+/// Issue 12, from the same review: argon2id costs below the defaults need `--insecure-kdf`; with
+/// it they are recorded in the transcript and flagged by the audit. Before, tiny costs were
+/// accepted silently and nothing showed them.
+#[test]
+fn costs_below_the_defaults_need_insecure_kdf_and_the_audit_flags_them() {
+    let room = Room::new();
+    let uri = room.home.uri.to_string();
+    let (officials, out, pdir) = (
+        room.officials.display().to_string(),
+        room.dir().display().to_string(),
+        room.pdir.display().to_string(),
+    );
+    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
+    args.extend([
+        "--officials",
+        &officials,
+        "--out",
+        &out,
+        "--passphrases",
+        &pdir,
+    ]);
+    args.extend(["--hsm", &uri]);
+    args.extend(&common::TINY_KDF[..6]);
+    let refused = room.custody(&args);
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused.stderr.starts_with(
+            "error: argon2id costs 64 KiB and 1 passes are below the defaults (262144 KiB, 3 passes)"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(!room.dir().exists());
+    room.genesis();
+    let transcript = std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
+    assert!(
+        transcript.contains("\"genesis.insecure-kdf\""),
+        "{transcript}"
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}", audit.stderr);
+    assert!(
+        audit.stdout.contains("WARNING: line 3: share files sealed with argon2id costs below the defaults (--insecure-kdf)"),
+        "{}",
+        audit.stdout
+    );
 }

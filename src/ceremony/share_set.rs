@@ -17,7 +17,7 @@ use crate::shares::{split, Share, VerifierSet};
 
 use super::attendant::{Attendant, Event};
 use super::error::{CeremonyError, NOTHING_PUBLISHED};
-use super::passphrase::PassphrasePolicy;
+use super::passphrase::{kdf_below_defaults, PassphrasePolicy};
 use super::step::{share_file, Ceremony, Step};
 use super::transcript::Transcript;
 
@@ -139,6 +139,12 @@ pub(super) fn seal_set(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<SealedSet, CeremonyError> {
+    if kdf_below_defaults(&plan.kdf) {
+        transcript.append(Step::InsecureKdf {
+            ceremony: plan.ceremony,
+            kdf: plan.kdf,
+        })?;
+    }
     let mut entries = Vec::with_capacity(plan.officials.len());
     let mut sealed_files = Vec::with_capacity(plan.officials.len());
     for (official, share) in plan.officials.iter().zip(&split.shares) {

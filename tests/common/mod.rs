@@ -18,14 +18,15 @@ pub const INSTALL_HINT: &str =
     "SoftHSM2 and OpenSC are needed for these tests: run `bash hsm/install-softhsm.sh` as root (or `sudo apt-get install -y softhsm2 opensc`)";
 
 /// The argon2 costs every command-line test gives a ceremony: tiny, so the suite stays fast (the
-/// strong defaults stay the defaults).
-pub const TINY_KDF: [&str; 6] = [
+/// strong defaults stay the defaults), and so with `--insecure-kdf`.
+pub const TINY_KDF: [&str; 7] = [
     "--kdf-memory-kib",
     "64",
     "--kdf-passes",
     "1",
     "--kdf-lanes",
     "1",
+    "--insecure-kdf",
 ];
 
 /// The names in `dir`, sorted: what a test compares to spot a leftover or a missing file.

@@ -107,6 +107,7 @@ impl Room {
             "64",
             "--kdf-passes",
             "1",
+            "--insecure-kdf",
         ])
     }
 
