@@ -524,3 +524,48 @@ fn costs_below_the_defaults_need_insecure_kdf_and_the_audit_flags_them() {
         audit.stdout
     );
 }
+
+/// Issue 12, from the same review: what a ceremony creates has explicit modes whatever the
+/// umask. Under umask 000 a genesis made a world-writable transcript and directories; now the
+/// directories are 0755, the transcript and the public manifest 0644, share files 0600.
+#[test]
+fn a_genesis_under_umask_000_writes_nothing_writable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new();
+    let uri = room.home.uri.to_string();
+    let (officials, out, pdir) = (
+        room.officials.display().to_string(),
+        room.dir().display().to_string(),
+        room.pdir.display().to_string(),
+    );
+    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
+    args.extend([
+        "--officials",
+        &officials,
+        "--out",
+        &out,
+        "--passphrases",
+        &pdir,
+    ]);
+    args.extend(["--hsm", &uri]);
+    args.extend(common::TINY_KDF);
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            "umask 000; exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_custody"),
+        ])
+        .args(&args)
+        .env("SOFTHSM2_CONF", room.home.softhsm_conf())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = room.dir();
+    assert_eq!(mode(&dir), 0o755, "the domain directory");
+    assert_eq!(mode(&dir.join("shares")), 0o755, "shares/");
+    assert_eq!(mode(&dir.join("transcript.jsonl")), 0o644, "the transcript");
+    assert_eq!(mode(&dir.join("manifest.json")), 0o644, "the manifest");
+    assert_eq!(mode(Path::new(&room.share("cio"))), 0o600, "a share file");
+}

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::domain::{Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp};
-use crate::files::write_atomic;
+use crate::files::{create_directory, write_atomic};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::{Kcv, KeyId};
 use crate::primitives::random;
@@ -44,7 +44,8 @@ pub(super) fn empty_stage(stage: &Path) -> Result<(), CeremonyError> {
     if stage.exists() {
         std::fs::remove_dir_all(stage).map_err(CeremonyError::io(stage))?;
     }
-    std::fs::create_dir_all(stage.join("shares")).map_err(CeremonyError::io(stage))
+    create_directory(stage).map_err(CeremonyError::io(stage))?;
+    create_directory(&stage.join("shares")).map_err(CeremonyError::io(stage))
 }
 
 /// The officials' ids, in order.

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, RevokedSet};
-use crate::files::{directory_of, read_at_most, sync_parent, write_atomic};
+use crate::files::{create_directory, directory_of, read_at_most, sync_parent, write_atomic};
 use crate::primitives::secret::DomainKey;
 
 use super::super::audit::check_recorded_manifest;
@@ -46,7 +46,8 @@ pub(super) fn staging_dir(manifest_path: &Path) -> Result<PathBuf, CeremonyError
         std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
     }
     let shares = staging.join("shares");
-    std::fs::create_dir_all(&shares).map_err(CeremonyError::io(&shares))?;
+    create_directory(&staging).map_err(CeremonyError::io(&staging))?;
+    create_directory(&shares).map_err(CeremonyError::io(&shares))?;
     Ok(staging)
 }
 
@@ -105,7 +106,7 @@ pub(super) fn publish(
 ) -> Result<Published, CeremonyError> {
     let shares = directory_of(manifest_path).join("shares");
     let revoked_dir = shares.join(format!("revoked-{}", hex::encode(old.set_id())));
-    std::fs::create_dir_all(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
+    create_directory(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
     let mut moved_aside = Vec::new();
     for entry in old.officials() {
         let name = format!("{}.share", entry.official().id());
