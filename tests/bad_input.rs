@@ -33,7 +33,7 @@ fn names(names: &[&str]) -> Expect<'static> {
 fn domain_workspace() -> (Workspace, std::path::PathBuf) {
     let ws = Workspace::new();
     let dir = ws.copy_dir(&estate().a, "a");
-    ws.write("cio.pass", passphrase("cio").as_bytes());
+    common::write_private(&ws.path("cio.pass"), passphrase("cio"));
     (ws, dir)
 }
 

@@ -569,3 +569,57 @@ fn a_genesis_under_umask_000_writes_nothing_writable_by_others() {
     assert_eq!(mode(&dir.join("manifest.json")), 0o644, "the manifest");
     assert_eq!(mode(Path::new(&room.share("cio"))), 0o600, "a share file");
 }
+
+/// Issue 12, from the same review: a passphrase or PIN file its group or others may read is
+/// refused in a ceremony, naming the file, and warned about elsewhere. Before, any was read.
+#[test]
+fn secret_files_readable_by_others_are_refused_in_ceremonies_and_warned_about_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new();
+    room.genesis();
+    let open_to_all = |path: &Path| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    };
+    let pass = room.pdir.join("justice.pass");
+    open_to_all(&pass);
+    let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let run = room.unlock(&shares);
+    // The official's offer is refused, naming the file, and the quorum falls short.
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "{}: readable by group or others (mode 0644): a passphrase file must be private to its owner",
+            pass.display()
+        )),
+        "{}",
+        run.stdout
+    );
+    let verify = room.custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        room.dir().join("manifest.json").to_str().unwrap(),
+        &room.share("justice"),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    assert!(verify.ok, "{}", verify.stderr);
+    assert!(
+        verify.stderr.starts_with("warning: passphrase file "),
+        "{}",
+        verify.stderr
+    );
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let pin = room.embassy.pin_file.clone();
+    open_to_all(&pin);
+    let run = room.unlock(&shares);
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "PIN file {}: readable by group or others",
+            pin.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}

@@ -30,7 +30,7 @@ impl Room {
         let file = self.hsm.dir().join("new-officials.toml");
         std::fs::write(&file, officials_toml(&NEW_OFFICIALS)).unwrap();
         let pass = self.pdir.join("state-ciso.pass");
-        std::fs::write(pass, passphrase("state-ciso")).unwrap();
+        common::write_private(&pass, passphrase("state-ciso"));
         file
     }
 

@@ -47,11 +47,10 @@ impl Estate {
             toml += &format!(
                 "[[official]]\nid = \"{id}\"\nname = \"Official {id}\"\nrole = \"Role\"\n\n"
             );
-            std::fs::write(
-                pdir.join(format!("{id}.pass")),
+            common::write_private(
+                &pdir.join(format!("{id}.pass")),
                 format!("amber {id} lantern orbit seventeen"),
-            )
-            .unwrap();
+            );
         }
         std::fs::write(&officials, toml).unwrap();
         let estate = Self {

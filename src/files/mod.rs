@@ -11,4 +11,4 @@ pub use atomic::{
     write_atomic_public, AtomicFile, PUBLIC_FILE_MODE,
 };
 pub use bounded::read_at_most;
-pub use secret::{read_secret_file, SecretFileError, MAX_SECRET_FILE_LEN};
+pub use secret::{check_private, read_secret_file, SecretFileError, MAX_SECRET_FILE_LEN};

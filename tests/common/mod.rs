@@ -74,7 +74,7 @@ fn pool() -> &'static Pool {
         let labels: Vec<String> = (0..POOL_SIZE).rev().map(|n| format!("test-{n}")).collect();
         for label in &labels {
             let pin = format!("user-pin-{label}");
-            std::fs::write(dir.path().join(format!("{label}.user.pin")), &pin).unwrap();
+            write_private(&dir.path().join(format!("{label}.user.pin")), &pin);
             raw::init_token(label, &pin);
         }
         Pool {
@@ -340,4 +340,11 @@ pub fn quorum_seal(key: &[u8; 32], label: &[u8], facts: &[u8]) -> String {
     let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&seal_key).unwrap();
     mac.update(facts);
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// Writes a secret file (passphrase, PIN) as custody requires it: private to its owner (0600).
+pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
