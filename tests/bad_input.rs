@@ -480,11 +480,13 @@ fn passphrase_files() {
         let file = pdir.join("cio.pass");
         if case.name == "a-directory" {
             std::fs::create_dir(&file).unwrap();
+            let private = std::os::unix::fs::PermissionsExt::from_mode(0o700);
+            std::fs::set_permissions(&file, private).unwrap();
         } else {
-            std::fs::write(&file, &case.bytes).unwrap();
+            common::write_private(&file, &case.bytes);
         }
-        std::fs::write(pdir.join("justice.pass"), passphrase("justice")).unwrap();
-        std::fs::write(pdir.join("ria.pass"), passphrase("ria")).unwrap();
+        common::write_private(&pdir.join("justice.pass"), passphrase("justice"));
+        common::write_private(&pdir.join("ria.pass"), passphrase("ria"));
         let share = dir.join("shares/cio.share");
         let roots = [ws.root()];
         let name = |reader: &str| format!("passphrase file `{}` × {reader}", case.name);
