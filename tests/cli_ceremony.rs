@@ -448,24 +448,10 @@ fn an_offered_share_file_is_read_once_and_fingerprinted_from_those_bytes() {
 fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried() {
     let room = Room::new();
     let uri = room.home.uri.to_string();
-    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
-    let (officials, out, pdir) = (
-        room.officials.display().to_string(),
-        room.dir().display().to_string(),
-        room.pdir.display().to_string(),
-    );
-    args.extend([
-        "--officials",
-        &officials,
-        "--out",
-        &out,
-        "--passphrases",
-        &pdir,
-    ]);
-    args.extend(common::TINY_KDF);
-    let mut twice = args.clone();
-    twice.extend(["--hsm", &uri, "--hsm", &uri]);
-    let failed = room.custody(&twice);
+    let mut twice = genesis_args(&room);
+    twice.extend(common::TINY_KDF.map(str::to_owned));
+    twice.extend(["--hsm".into(), uri.clone(), "--hsm".into(), uri]);
+    let failed = room.custody(&twice.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!failed.ok, "{}", failed.stdout);
     assert!(
         failed.stderr.contains("already exists"),
@@ -484,23 +470,10 @@ fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried
 fn costs_below_the_defaults_need_insecure_kdf_and_the_audit_flags_them() {
     let room = Room::new();
     let uri = room.home.uri.to_string();
-    let (officials, out, pdir) = (
-        room.officials.display().to_string(),
-        room.dir().display().to_string(),
-        room.pdir.display().to_string(),
-    );
-    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
-    args.extend([
-        "--officials",
-        &officials,
-        "--out",
-        &out,
-        "--passphrases",
-        &pdir,
-    ]);
-    args.extend(["--hsm", &uri]);
-    args.extend(&common::TINY_KDF[..6]);
-    let refused = room.custody(&args);
+    let mut args = genesis_args(&room);
+    args.extend(["--hsm".into(), uri]);
+    args.extend(common::TINY_KDF[..6].iter().map(|s| (*s).to_owned()));
+    let refused = room.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!refused.ok, "{}", refused.stdout);
     assert!(
         refused.stderr.starts_with(
@@ -533,22 +506,9 @@ fn a_genesis_under_umask_000_writes_nothing_writable_by_others() {
     use std::os::unix::fs::PermissionsExt;
     let room = Room::new();
     let uri = room.home.uri.to_string();
-    let (officials, out, pdir) = (
-        room.officials.display().to_string(),
-        room.dir().display().to_string(),
-        room.pdir.display().to_string(),
-    );
-    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
-    args.extend([
-        "--officials",
-        &officials,
-        "--out",
-        &out,
-        "--passphrases",
-        &pdir,
-    ]);
-    args.extend(["--hsm", &uri]);
-    args.extend(common::TINY_KDF);
+    let mut args = genesis_args(&room);
+    args.extend(["--hsm".into(), uri]);
+    args.extend(common::TINY_KDF.map(str::to_owned));
     let status = Command::new("sh")
         .args([
             "-c",
@@ -622,4 +582,20 @@ fn secret_files_readable_by_others_are_refused_in_ceremonies_and_warned_about_el
         "{}",
         run.stderr
     );
+}
+
+/// A genesis of the room's domain without its tokens and argon2id costs.
+fn genesis_args(room: &Room) -> Vec<String> {
+    let mut args: Vec<String> = ["genesis", "--domain", "ee-registries", "--threshold", "3"]
+        .map(str::to_owned)
+        .into();
+    args.extend([
+        "--officials".into(),
+        room.officials.display().to_string(),
+        "--out".into(),
+        room.dir().display().to_string(),
+        "--passphrases".into(),
+        room.pdir.display().to_string(),
+    ]);
+    args
 }
