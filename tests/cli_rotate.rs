@@ -474,53 +474,7 @@ fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
 #[test]
 fn a_planted_rotation_journal_is_refused_without_and_with_the_genuine_quorum() {
     let estate = Estate::new(2);
-    let attacker = estate.hsm.dir().join("attacker");
-    let attacker_token = estate.hsm.token("attacker");
-    let (uri, pdir) = (
-        attacker_token.uri.to_string(),
-        estate.pdir.display().to_string(),
-    );
-    let officials = estate.hsm.dir().join("officials.toml");
-    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
-    let (officials, out) = (
-        officials.display().to_string(),
-        attacker.display().to_string(),
-    );
-    args.extend(["--officials", &officials, "--hsm", &uri, "--out", &out]);
-    args.extend(["--passphrases", &pdir]);
-    args.extend(TINY_KDF);
-    assert!(estate.custody(&args).status.success());
-    let attacker_manifest = attacker.join("manifest.json").display().to_string();
-    let attacker_shares: Vec<String> = ["cio", "ria", "justice"]
-        .iter()
-        .map(|id| {
-            attacker
-                .join(format!("shares/{id}.share"))
-                .display()
-                .to_string()
-        })
-        .collect();
-    let empty = estate.hsm.dir().join("attacker-archives");
-    std::fs::create_dir(&empty).unwrap();
-    let mut args = vec!["rotate", "--manifest", &attacker_manifest, "--hsm", &uri];
-    let empty = empty.display().to_string();
-    args.extend(["--archives", &empty, "--passphrases", &pdir]);
-    args.extend(TINY_KDF);
-    args.extend(attacker_shares.iter().map(String::as_str));
-    let own = estate.custody(&args);
-    assert!(own.status.success(), "{}", text(&own.stderr));
-    let victim_uri = estate.home.uri.to_string();
-    let mut args = vec![
-        "unlock",
-        "--manifest",
-        &attacker_manifest,
-        "--hsm",
-        &victim_uri,
-    ];
-    args.extend(["--passphrases", &pdir]);
-    args.extend(attacker_shares.iter().map(String::as_str));
-    let planted = estate.custody(&args);
-    assert!(planted.status.success(), "{}", text(&planted.stderr));
+    let (attacker, attacker_shares) = foreign_epoch_2_on_the_token(&estate);
 
     let dir = estate.dir();
     let victim_key_id = custody::domain::Manifest::load(&dir.join("manifest.json"))
@@ -595,4 +549,101 @@ fn a_planted_rotation_journal_is_refused_without_and_with_the_genuine_quorum() {
     for i in 0..2 {
         estate.opens(i).unwrap();
     }
+}
+
+/// Another domain of the same name, taken to epoch 2 on a token of its own, whose epoch-2 key is
+/// then unlocked into the estate's token — under the label and id a rotation of the estate to
+/// epoch 2 would use. Returns its directory and a quorum of its share files.
+fn foreign_epoch_2_on_the_token(estate: &Estate) -> (PathBuf, Vec<String>) {
+    let attacker = estate.hsm.dir().join("attacker");
+    let attacker_token = estate.hsm.token("attacker");
+    let (uri, pdir) = (
+        attacker_token.uri.to_string(),
+        estate.pdir.display().to_string(),
+    );
+    let officials = estate.hsm.dir().join("officials.toml");
+    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
+    let (officials, out) = (
+        officials.display().to_string(),
+        attacker.display().to_string(),
+    );
+    args.extend(["--officials", &officials, "--hsm", &uri, "--out", &out]);
+    args.extend(["--passphrases", &pdir]);
+    args.extend(TINY_KDF);
+    assert!(estate.custody(&args).status.success());
+    let attacker_manifest = attacker.join("manifest.json").display().to_string();
+    let attacker_shares: Vec<String> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| {
+            attacker
+                .join(format!("shares/{id}.share"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let empty = estate.hsm.dir().join("attacker-archives");
+    std::fs::create_dir(&empty).unwrap();
+    let mut args = vec!["rotate", "--manifest", &attacker_manifest, "--hsm", &uri];
+    let empty = empty.display().to_string();
+    args.extend(["--archives", &empty, "--passphrases", &pdir]);
+    args.extend(TINY_KDF);
+    args.extend(attacker_shares.iter().map(String::as_str));
+    let own = estate.custody(&args);
+    assert!(own.status.success(), "{}", text(&own.stderr));
+    let victim_uri = estate.home.uri.to_string();
+    let mut args = vec![
+        "unlock",
+        "--manifest",
+        &attacker_manifest,
+        "--hsm",
+        &victim_uri,
+    ];
+    args.extend(["--passphrases", &pdir]);
+    args.extend(attacker_shares.iter().map(String::as_str));
+    let planted = estate.custody(&args);
+    assert!(planted.status.success(), "{}", text(&planted.stderr));
+    (attacker, attacker_shares)
+}
+
+/// A resume whose new share files are gone before its manifest is published is refused:
+/// publishing would put in force a key no official holds a share of. The journal is sealed by the
+/// domain's own key, as a quorum's would be, and a key of its new epoch is on the token; only
+/// `.rotation-e2/shares/` is missing. Before, the resume published the manifest anyway.
+#[test]
+fn a_resume_whose_new_shares_are_gone_before_publication_is_refused() {
+    let estate = Estate::new(1);
+    let (other, _) = foreign_epoch_2_on_the_token(&estate);
+    let dir = estate.dir();
+    let manifest_path = dir.join("manifest.json");
+    let manifest = custody::domain::Manifest::load(&manifest_path).unwrap();
+    let new_manifest = custody::domain::Manifest::load(&other.join("manifest.json")).unwrap();
+    let quorum: Vec<PathBuf> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| dir.join(format!("shares/{id}.share")))
+        .collect();
+    let old_key = common::rebuild_key(&manifest, &quorum, &estate.pdir);
+    let facts = [
+        1u32.to_be_bytes().as_slice(),
+        manifest.key_id().as_bytes(),
+        new_manifest.digest().as_bytes(),
+    ]
+    .concat();
+    let journal = serde_json::json!({
+        "from_epoch": 1,
+        "from_key_id": manifest.key_id().to_string(),
+        "new_manifest": std::fs::read_to_string(other.join("manifest.json")).unwrap(),
+        "sealed_by_old_key": common::quorum_seal(&old_key, b"custody/rotation-journal/v1", &facts),
+        "sealed_by_new_key": "00".repeat(32),
+    });
+    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+    let before = std::fs::read(&manifest_path).unwrap();
+    let run = estate.rotate(&[]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    assert!(
+        text(&run.stderr).contains("the new epoch 2 share files are gone"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(std::fs::read(&manifest_path).unwrap(), before);
+    estate.opens(0).unwrap();
 }
