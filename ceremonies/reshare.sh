@@ -43,6 +43,7 @@ name = "State Chief Information Security Officer"
 role = "Information System Authority"
 TOML
     od -An -N18 -tx1 /dev/urandom | tr -d ' \n' | fold -w6 | paste -sd' ' >"$PDIR/state-ciso.pass"
+    chmod 600 "$PDIR/state-ciso.pass"
     set -- --manifest "$d/manifest.json" --officials "$new" --threshold 3 --reason "the Minister of Justice retired" \
         --passphrases "$PDIR" "$d/shares/cio.share" "$d/shares/justice.share" "$d/shares/ria.share"
 fi

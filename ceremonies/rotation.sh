@@ -34,6 +34,11 @@ if [[ $# -eq 0 ]]; then
         cmp -s "$work/$name.dat" "$work/$name.check" && echo "   $name: opens, identical"
         rm -f "$work/$name.check"
     done
+    # The resume needs a quorum of the manifest in force: the old share files before the new
+    # manifest is published, the new ones after. Officials bring both; custody takes its own.
+    set -- "$@" "$d/shares-epoch-1/cio.share" "$d/shares-epoch-1/ria.share" \
+        "$d/shares-epoch-1/auditor-general.share" "$d/.rotation-e2/shares/cio.share" \
+        "$d/.rotation-e2/shares/ria.share" "$d/.rotation-e2/shares/auditor-general.share"
 fi
 
 manifest="" hsm="" archives=""

@@ -33,7 +33,7 @@ fn names(names: &[&str]) -> Expect<'static> {
 fn domain_workspace() -> (Workspace, std::path::PathBuf) {
     let ws = Workspace::new();
     let dir = ws.copy_dir(&estate().a, "a");
-    ws.write("cio.pass", passphrase("cio").as_bytes());
+    common::write_private(&ws.path("cio.pass"), passphrase("cio"));
     (ws, dir)
 }
 
@@ -480,11 +480,13 @@ fn passphrase_files() {
         let file = pdir.join("cio.pass");
         if case.name == "a-directory" {
             std::fs::create_dir(&file).unwrap();
+            let private = std::os::unix::fs::PermissionsExt::from_mode(0o700);
+            std::fs::set_permissions(&file, private).unwrap();
         } else {
-            std::fs::write(&file, &case.bytes).unwrap();
+            common::write_private(&file, &case.bytes);
         }
-        std::fs::write(pdir.join("justice.pass"), passphrase("justice")).unwrap();
-        std::fs::write(pdir.join("ria.pass"), passphrase("ria")).unwrap();
+        common::write_private(&pdir.join("justice.pass"), passphrase("justice"));
+        common::write_private(&pdir.join("ria.pass"), passphrase("ria"));
         let share = dir.join("shares/cio.share");
         let roots = [ws.root()];
         let name = |reader: &str| format!("passphrase file `{}` × {reader}", case.name);
@@ -578,6 +580,9 @@ fn journal(edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -
             .unwrap()
             .into(),
     );
+    // Seals no quorum made: every case is refused before or at the seal, never acted on.
+    journal.insert("sealed_by_old_key".into(), "00".repeat(32).into());
+    journal.insert("sealed_by_new_key".into(), "00".repeat(32).into());
     edit(&mut journal);
     serde_json::to_vec_pretty(&journal).unwrap()
 }
@@ -607,6 +612,12 @@ fn rotation_journals() {
             "from-key-id-not-hex",
             journal(|j| {
                 j.insert("from_key_id".into(), "zz".repeat(32).into());
+            }),
+        ),
+        (
+            "seal-not-hex",
+            journal(|j| {
+                j.insert("sealed_by_old_key".into(), "zz".repeat(32).into());
             }),
         ),
         (
@@ -648,14 +659,23 @@ fn rotation_journals() {
         refused(
             &name,
             &[ws.root(), &e.tokens()],
-            &names(&["rotation.journal.json"]),
+            // The quorum that refuses a journal is recorded: the transcript may be appended to.
+            &Expect {
+                names: vec!["rotation.journal.json".into()],
+                transcript: Some(&dir.join("transcript.jsonl")),
+                ..Expect::default()
+            },
             || {
                 rotate(
                     s(&dir.join("manifest.json")),
                     &e.home.uri.to_string(),
                     s(&e.pdir),
                     s(&dir),
-                    &[s(&dir.join("shares/cio.share"))],
+                    // A full quorum: each journal is refused by name, at the latest by its seal.
+                    &[
+                        s(&dir.join("shares/cio.share")),
+                        s(&dir.join("shares/ria.share")),
+                    ],
                 )
             },
         );

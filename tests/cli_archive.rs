@@ -49,11 +49,10 @@ impl Vault {
         for id in ["cio", "justice"] {
             officials +=
                 &format!("[[official]]\nid = \"{id}\"\nname = \"{id}\"\nrole = \"Office\"\n\n");
-            std::fs::write(
-                pdir.join(format!("{id}.pass")),
+            common::write_private(
+                &pdir.join(format!("{id}.pass")),
                 format!("amber {id} lantern orbit seventeen"),
-            )
-            .unwrap();
+            );
         }
         std::fs::write(self.path("officials.toml"), officials).unwrap();
         let (officials, uri) = (

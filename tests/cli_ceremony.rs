@@ -293,6 +293,7 @@ fn a_genesis_killed_midway_leaves_nothing_that_looks_complete() {
             "1",
             "--kdf-lanes",
             "1",
+            "--insecure-kdf",
         ])
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -380,4 +381,221 @@ fn shares_of_an_older_set_of_the_same_domain_are_refused_by_name() {
     ]);
     assert!(!run.ok);
     assert!(run.stderr.contains("set id"), "{}", run.stderr);
+}
+
+/// Issue 12, from the same review: an offered share file is read once, within its bound, and
+/// recorded by the fingerprint of the bytes that were judged. Offered through a FIFO that delivers
+/// the file once, the unlock completes and records that file's fingerprint; before, the
+/// fingerprint read the file a second time, unbounded (this FIFO blocked forever; `/dev/zero`
+/// read until allocation failed).
+#[test]
+fn an_offered_share_file_is_read_once_and_fingerprinted_from_those_bytes() {
+    use sha2::Digest;
+    let room = Room::new();
+    room.genesis();
+    let fifo = room.hsm.dir().join("cio.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let bytes = std::fs::read(room.share("cio")).unwrap();
+    let fingerprint = hex::encode(sha2::Sha256::digest(&bytes));
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+    };
+    let manifest = room.dir().join("manifest.json");
+    let (uri, fifo) = (room.embassy.uri.to_string(), fifo.display().to_string());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .env("SOFTHSM2_CONF", room.home.softhsm_conf())
+        .args([
+            "unlock",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--hsm",
+            &uri,
+        ])
+        .args(["--passphrases", room.pdir.to_str().unwrap(), &fifo])
+        .args([room.share("justice"), room.share("ria")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("unlock hung: the offered share file was read a second time");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    writer.join().unwrap();
+    assert!(status.success());
+    let transcript = std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains(&fingerprint), "{transcript}");
+}
+
+/// Issue 12, from the same review: a genesis that fails after importing the key destroys it
+/// again, so its hint ("run the ceremony again") is true and the retry succeeds. Naming the home
+/// token twice makes the second import fail after the first succeeded; before, the first import
+/// stayed on the token and every retry was refused because the token already held the key.
+#[test]
+fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried() {
+    let room = Room::new();
+    let uri = room.home.uri.to_string();
+    let mut twice = genesis_args(&room);
+    twice.extend(common::TINY_KDF.map(str::to_owned));
+    twice.extend(["--hsm".into(), uri.clone(), "--hsm".into(), uri]);
+    let failed = room.custody(&twice.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!failed.ok, "{}", failed.stdout);
+    assert!(
+        failed.stderr.contains("already exists"),
+        "{}",
+        failed.stderr
+    );
+    assert!(!room.dir().exists());
+    let retry = room.genesis();
+    assert!(retry.ok, "{}{}", retry.stdout, retry.stderr);
+}
+
+/// Issue 12, from the same review: argon2id costs below the defaults need `--insecure-kdf`; with
+/// it they are recorded in the transcript and flagged by the audit. Before, tiny costs were
+/// accepted silently and nothing showed them.
+#[test]
+fn costs_below_the_defaults_need_insecure_kdf_and_the_audit_flags_them() {
+    let room = Room::new();
+    let uri = room.home.uri.to_string();
+    let mut args = genesis_args(&room);
+    args.extend(["--hsm".into(), uri]);
+    args.extend(common::TINY_KDF[..6].iter().map(|s| (*s).to_owned()));
+    let refused = room.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused.stderr.starts_with(
+            "error: argon2id costs 64 KiB and 1 passes are below the defaults (262144 KiB, 3 passes)"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(!room.dir().exists());
+    room.genesis();
+    let transcript = std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
+    assert!(
+        transcript.contains("\"genesis.insecure-kdf\""),
+        "{transcript}"
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}", audit.stderr);
+    assert!(
+        audit.stdout.contains("WARNING: line 3: share files sealed with argon2id costs below the defaults (--insecure-kdf)"),
+        "{}",
+        audit.stdout
+    );
+}
+
+/// Issue 12, from the same review: what a ceremony creates has explicit modes whatever the
+/// umask. Under umask 000 a genesis made a world-writable transcript and directories; now the
+/// directories are 0755, the transcript and the public manifest 0644, share files 0600.
+#[test]
+fn a_genesis_under_umask_000_writes_nothing_writable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new();
+    let uri = room.home.uri.to_string();
+    let mut args = genesis_args(&room);
+    args.extend(["--hsm".into(), uri]);
+    args.extend(common::TINY_KDF.map(str::to_owned));
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            "umask 000; exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_custody"),
+        ])
+        .args(&args)
+        .env("SOFTHSM2_CONF", room.home.softhsm_conf())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = room.dir();
+    assert_eq!(mode(&dir), 0o755, "the domain directory");
+    assert_eq!(mode(&dir.join("shares")), 0o755, "shares/");
+    assert_eq!(mode(&dir.join("transcript.jsonl")), 0o644, "the transcript");
+    assert_eq!(mode(&dir.join("manifest.json")), 0o644, "the manifest");
+    assert_eq!(mode(Path::new(&room.share("cio"))), 0o600, "a share file");
+}
+
+/// Issue 12, from the same review: a passphrase or PIN file its group or others may read is
+/// refused in a ceremony, naming the file, and warned about elsewhere. Before, any was read.
+#[test]
+fn secret_files_readable_by_others_are_refused_in_ceremonies_and_warned_about_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new();
+    room.genesis();
+    let open_to_all = |path: &Path| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    };
+    let pass = room.pdir.join("justice.pass");
+    open_to_all(&pass);
+    let shares = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let run = room.unlock(&shares);
+    // The official's offer is refused, naming the file, and the quorum falls short.
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "{}: readable by group or others (mode 0644): a passphrase file must be private to its owner",
+            pass.display()
+        )),
+        "{}",
+        run.stdout
+    );
+    let verify = room.custody(&[
+        "share",
+        "verify",
+        "--manifest",
+        room.dir().join("manifest.json").to_str().unwrap(),
+        &room.share("justice"),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    assert!(verify.ok, "{}", verify.stderr);
+    assert!(
+        verify.stderr.starts_with("warning: passphrase file "),
+        "{}",
+        verify.stderr
+    );
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let pin = room.embassy.pin_file.clone();
+    open_to_all(&pin);
+    let run = room.unlock(&shares);
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "PIN file {}: readable by group or others",
+            pin.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A genesis of the room's domain without its tokens and argon2id costs.
+fn genesis_args(room: &Room) -> Vec<String> {
+    let mut args: Vec<String> = ["genesis", "--domain", "ee-registries", "--threshold", "3"]
+        .map(str::to_owned)
+        .into();
+    args.extend([
+        "--officials".into(),
+        room.officials.display().to_string(),
+        "--out".into(),
+        room.dir().display().to_string(),
+        "--passphrases".into(),
+        room.pdir.display().to_string(),
+    ]);
+    args
 }

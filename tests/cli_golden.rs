@@ -8,6 +8,13 @@
 
 #[test]
 fn cli_golden() {
+    // The fixture's passphrase files are open to all, whatever the checkout's umask, so the
+    // warning `share verify` and `share reseal` give about them is pinned as it is.
+    for file in ["pdir/cio.pass", "wrong.pass"] {
+        let path = std::path::Path::new("tests/cmd/fixture").join(file);
+        let open = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+        std::fs::set_permissions(path, open).unwrap();
+    }
     trycmd::TestCases::new()
         .register_bin("custody", trycmd::cargo::cargo_bin!("custody"))
         .case("tests/cmd/*.toml")

@@ -124,7 +124,7 @@ fn hsm_probe_of_a_good_token_a_wrong_pin_and_a_missing_token() {
     };
     pin_in(hsm.dir(), "hsm-probe", &probe(&token.uri.to_string()));
     let wrong = hsm.dir().join("wrong.pin");
-    std::fs::write(&wrong, "not-the-pin").unwrap();
+    common::write_private(&wrong, "not-the-pin");
     let wrong_uri = token.uri_with(|u| {
         u.pin_source = Some(custody::hsm::PinSource::File(wrong.clone()));
     });
@@ -146,7 +146,7 @@ fn share_reseal_with_a_new_passphrase_and_with_a_weak_one() {
     let (room, manifest) = room_with_domain();
     let old = text(&room.pdir.join("ria.pass"));
     let new = room.hsm.dir().join("ria.new.pass");
-    std::fs::write(&new, "violet harbor nine quartz meadow\n").unwrap();
+    common::write_private(&new, "violet harbor nine quartz meadow\n");
     let reseal = |new: &Path| {
         room.custody(&[
             "share",
@@ -161,13 +161,12 @@ fn share_reseal_with_a_new_passphrase_and_with_a_weak_one() {
         ])
     };
     pin(&room, "share-reseal", &reseal(&new));
-    std::fs::write(
-        room.pdir.join("ria.pass"),
+    common::write_private(
+        &room.pdir.join("ria.pass"),
         "violet harbor nine quartz meadow\n",
-    )
-    .unwrap();
+    );
     let weak = room.hsm.dir().join("ria.weak.pass");
-    std::fs::write(&weak, "password1234\n").unwrap();
+    common::write_private(&weak, "password1234\n");
     pin(&room, "share-reseal-weak-passphrase", &reseal(&weak));
 }
 

@@ -12,7 +12,7 @@ mod room;
 
 use std::path::PathBuf;
 
-use common::{names_in, TINY_KDF};
+use common::{names_in, quorum_seal, rebuild_key, TINY_KDF};
 use room::{officials_toml, passphrase, Room, Run};
 
 /// Two officials stay, one joins: a 2-of-3 set.
@@ -30,7 +30,7 @@ impl Room {
         let file = self.hsm.dir().join("new-officials.toml");
         std::fs::write(&file, officials_toml(&NEW_OFFICIALS)).unwrap();
         let pass = self.pdir.join("state-ciso.pass");
-        std::fs::write(pass, passphrase("state-ciso")).unwrap();
+        common::write_private(&pass, passphrase("state-ciso"));
         file
     }
 
@@ -77,6 +77,36 @@ impl Room {
 
     fn audit(&self) -> Run {
         self.custody(&["audit", self.dir().to_str().unwrap()])
+    }
+
+    /// The quorum's seal over the manifest in force, as a reshare writes it into its staging
+    /// directory: the key rebuilt from the new officials' files in `shares/`.
+    fn staging_seal(&self) -> String {
+        let manifest = custody::domain::Manifest::load(&self.dir().join("manifest.json")).unwrap();
+        let quorum = ["cio", "ria"].map(|id| self.dir().join(format!("shares/{id}.share")));
+        let key = rebuild_key(&manifest, &quorum, &self.pdir);
+        quorum_seal(
+            &key,
+            b"custody/reshare-staging/v1",
+            manifest.digest().as_bytes(),
+        )
+    }
+
+    /// Every share file the officials may hold after an interrupted reshare — the old set's,
+    /// and the new set's, staged or moved in — as officials who kept both would offer them: the
+    /// quorum of the manifest in force accepts its own and refuses the others.
+    fn every_share_file(&self) -> Vec<String> {
+        let staged = self.dir().join(".reshare-incomplete/shares");
+        let mut files: Vec<String> = ["cio", "justice", "ria", "state-ciso"]
+            .iter()
+            .map(|id| self.share(id))
+            .collect();
+        files.extend(
+            ["cio", "ria", "state-ciso"]
+                .iter()
+                .map(|id| staged.join(format!("{id}.share")).display().to_string()),
+        );
+        files
     }
 
     /// Nothing of a reshare is left in the domain directory.
@@ -305,11 +335,13 @@ fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
     let run = room.reshare(&officials, "2", &shares);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     // Put the directory back as a reshare killed right after replacing the manifest leaves it:
-    // the new files still staged, the old ones in place, the transcript not closed.
+    // the new files still staged with the quorum's seal, the old ones in place, the transcript
+    // not closed.
     let dir = room.dir();
     let staging = dir.join(".reshare-incomplete");
     std::fs::create_dir_all(staging.join("shares")).unwrap();
     std::fs::copy(dir.join("manifest.json"), staging.join("manifest.json")).unwrap();
+    std::fs::write(staging.join("quorum.seal"), room.staging_seal()).unwrap();
     let revoked = std::fs::read_dir(dir.join("shares"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -334,7 +366,12 @@ fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
     let lines: Vec<&str> = text.lines().collect();
     std::fs::write(&transcript, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
 
-    let run = room.reshare(&officials, "2", &shares);
+    // The quorum of the manifest in force: the new officials, their files still staged.
+    let new_quorum = ["cio", "ria"].map(|id| {
+        let file = staging.join("shares").join(format!("{id}.share"));
+        file.display().to_string()
+    });
+    let run = room.reshare(&officials, "2", &new_quorum);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("an interrupted reshare, finished"),
@@ -348,6 +385,68 @@ fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
     );
     let audit = room.custody(&["audit", dir.to_str().unwrap()]);
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}
+
+/// Issue 12, attack 1 on a reshare: a writer of the domain directory stages files of their own as
+/// an interrupted reshare's (the manifest in force copied beside them, a seal they cannot make).
+/// Without a quorum of the manifest in force the run is refused; with the genuine quorum the seal
+/// refuses it; either way no share file is moved.
+#[test]
+fn a_planted_reshare_staging_is_refused_without_and_with_the_genuine_quorum() {
+    let room = Room::new();
+    room.genesis();
+    let officials = room.new_officials();
+    let old = [room.share("cio"), room.share("justice"), room.share("ria")];
+    let run = room.reshare(&officials, "2", &old);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let revoked = names_in(&room.dir().join("shares"))
+        .into_iter()
+        .find(|name| name.starts_with("revoked-"))
+        .unwrap();
+    let dir = room.dir();
+    let staging = dir.join(".reshare-incomplete");
+    std::fs::create_dir_all(staging.join("shares")).unwrap();
+    std::fs::copy(dir.join("manifest.json"), staging.join("manifest.json")).unwrap();
+    std::fs::copy(
+        dir.join(format!("shares/{revoked}/cio.share")),
+        staging.join("shares/cio.share"),
+    )
+    .unwrap();
+    std::fs::write(staging.join("quorum.seal"), "00".repeat(32)).unwrap();
+    let shares_before: Vec<(String, Vec<u8>)> = ["cio", "ria", "state-ciso"]
+        .iter()
+        .map(|id| (id.to_string(), std::fs::read(room.share(id)).unwrap()))
+        .collect();
+
+    // The revoked set's files: no quorum of the manifest in force.
+    let revoked_set = ["cio", "justice", "ria"].map(|id| {
+        let file = dir.join(format!("shares/{revoked}/{id}.share"));
+        file.display().to_string()
+    });
+    let run = room.reshare(&officials, "2", &revoked_set);
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("0 of 2 shares accepted"),
+        "{}",
+        run.stderr
+    );
+
+    let quorum = [room.share("cio"), room.share("ria")];
+    let run = room.reshare(&officials, "2", &quorum);
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(".reshare-incomplete/quorum.seal: the staged reshare was not sealed by a quorum of domain ee-registries"),
+        "{}",
+        run.stderr
+    );
+    for (id, bytes) in shares_before {
+        assert_eq!(
+            std::fs::read(room.share(&id)).unwrap(),
+            bytes,
+            "{id}'s share file changed"
+        );
+    }
+    assert!(staging.join("shares/cio.share").exists());
 }
 
 #[test]
@@ -398,7 +497,7 @@ fn a_reshare_killed_at_random_moments_leaves_a_consistent_domain_and_a_rerun_com
             inspect.stderr
         );
         if !finished_alone {
-            let rerun = room.reshare(&officials, "2", &shares);
+            let rerun = room.reshare(&officials, "2", &room.every_share_file());
             assert!(
                 rerun.ok,
                 "trial {trial}: the rerun failed: {}{}",

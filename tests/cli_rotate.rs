@@ -47,11 +47,10 @@ impl Estate {
             toml += &format!(
                 "[[official]]\nid = \"{id}\"\nname = \"Official {id}\"\nrole = \"Role\"\n\n"
             );
-            std::fs::write(
-                pdir.join(format!("{id}.pass")),
+            common::write_private(
+                &pdir.join(format!("{id}.pass")),
                 format!("amber {id} lantern orbit seventeen"),
-            )
-            .unwrap();
+            );
         }
         std::fs::write(&officials, toml).unwrap();
         let estate = Self {
@@ -171,6 +170,22 @@ impl Estate {
                     .display()
                     .to_string(),
             );
+        }
+        args
+    }
+
+    /// Rotation arguments offering every share file each official of the quorum may hold after an
+    /// interrupted run — the old one, wherever publication left it, and the new one, staged or
+    /// published — as officials who kept both would: the quorum of the manifest in force
+    /// accepts its own and refuses the others.
+    fn resume_args(&self) -> Vec<String> {
+        let mut args = self.rotate_args(&[]);
+        let dir = self.dir();
+        for id in ["cio", "ria", "justice"] {
+            for place in ["shares-epoch-1", ".rotation-e2/shares"] {
+                let file = dir.join(place).join(format!("{id}.share"));
+                args.push(file.display().to_string());
+            }
         }
         args
     }
@@ -350,10 +365,25 @@ fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
         .to_string();
     let run = estate.rotate(&[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
+    let published = custody::domain::Manifest::load(&manifest).unwrap();
+    let quorum: Vec<PathBuf> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| estate.dir().join(format!("shares/{id}.share")))
+        .collect();
+    let new_key = common::rebuild_key(&published, &quorum, &estate.pdir);
+    let facts = [
+        1u32.to_be_bytes().as_slice(),
+        &hex::decode(&old_key_id).unwrap(),
+        published.digest().as_bytes(),
+    ]
+    .concat();
     let journal = serde_json::json!({
         "from_epoch": 1,
         "from_key_id": old_key_id,
         "new_manifest": std::fs::read_to_string(&manifest).unwrap(),
+        // Published: the quorum of the manifest in force checks the new key's seal only.
+        "sealed_by_old_key": "00".repeat(32),
+        "sealed_by_new_key": common::quorum_seal(&new_key, b"custody/rotation-journal/v1", &facts),
     });
     let journal_path = estate.dir().join("rotation.journal.json");
     std::fs::write(&journal_path, journal.to_string()).unwrap();
@@ -413,7 +443,8 @@ fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
                 panic!("trial {trial}: archive {i} does not open after the kill: {e}")
             });
         }
-        let rerun = estate.rotate(&[]);
+        let args = estate.resume_args();
+        let rerun = estate.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(
             rerun.status.success(),
             "trial {trial}: the rerun failed: {}{}",
@@ -432,4 +463,187 @@ fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
             text(&audit.stderr)
         );
     }
+}
+
+/// Issue 12, attack 1: an operator with the token PIN and write access to the domain directory
+/// plants a rotation journal whose new manifest is their own domain's epoch 2 (same domain name),
+/// places their epoch-2 key on the victim's token under the expected label (by unlocking their
+/// own domain into it), and runs `custody rotate` — first with their own shares, then by waiting
+/// for the genuine quorum's next rotation. Both runs are refused before anything is touched: no
+/// key destroyed or imported, no archive rewritten, no manifest published.
+#[test]
+fn a_planted_rotation_journal_is_refused_without_and_with_the_genuine_quorum() {
+    let estate = Estate::new(2);
+    let (attacker, attacker_shares) = foreign_epoch_2_on_the_token(&estate);
+
+    let dir = estate.dir();
+    let victim_key_id = custody::domain::Manifest::load(&dir.join("manifest.json"))
+        .unwrap()
+        .key_id()
+        .to_string();
+    let journal = serde_json::json!({
+        "from_epoch": 1,
+        "from_key_id": victim_key_id,
+        "new_manifest": std::fs::read_to_string(attacker.join("manifest.json")).unwrap(),
+        // The attacker cannot make the old key's seal: they hold no share of the victim domain.
+        "sealed_by_old_key": "00".repeat(32),
+        "sealed_by_new_key": "00".repeat(32),
+    });
+    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+
+    let tokens = estate.hsm.dir().join("tokens");
+    let objects = || {
+        common::names_in(&tokens)
+            .iter()
+            .map(|token| common::names_in(&tokens.join(token)))
+            .collect::<Vec<_>>()
+    };
+    let snapshot = || {
+        let files = |d: &Path| {
+            common::names_in(d)
+                .into_iter()
+                .map(|n| (n.clone(), std::fs::read(d.join(&n)).unwrap_or_default()))
+                .collect::<Vec<_>>()
+        };
+        (files(&dir), files(&estate.archives), objects())
+    };
+    let before = snapshot();
+
+    let mut args = estate.rotate_args(&[]);
+    let victim_shares = args.split_off(args.len() - 3);
+    args.extend(attacker_shares.iter().cloned());
+    let run = estate.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("0 of 3 shares accepted") && stderr.lines().count() <= 3,
+        "{stderr}"
+    );
+
+    args.truncate(args.len() - 3);
+    args.extend(victim_shares);
+    let run = estate.custody(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("rotation.journal.json: its rotation to epoch 2 was not written by a quorum of domain ee-registries"),
+        "{stderr}"
+    );
+
+    let after = snapshot();
+    assert_eq!(before.1, after.1, "an archive was rewritten");
+    assert_eq!(before.2, after.2, "a key was destroyed or imported");
+    let changed: Vec<_> = before
+        .0
+        .iter()
+        .zip(&after.0)
+        .filter(|(b, a)| b != a)
+        .map(|(b, _)| b.0.clone())
+        .collect();
+    assert_eq!(before.0.len(), after.0.len());
+    assert_eq!(
+        changed,
+        ["transcript.jsonl"],
+        "only the record of the refusals changed"
+    );
+    for i in 0..2 {
+        estate.opens(i).unwrap();
+    }
+}
+
+/// Another domain of the same name, taken to epoch 2 on a token of its own, whose epoch-2 key is
+/// then unlocked into the estate's token — under the label and id a rotation of the estate to
+/// epoch 2 would use. Returns its directory and a quorum of its share files.
+fn foreign_epoch_2_on_the_token(estate: &Estate) -> (PathBuf, Vec<String>) {
+    let attacker = estate.hsm.dir().join("attacker");
+    let attacker_token = estate.hsm.token("attacker");
+    let (uri, pdir) = (
+        attacker_token.uri.to_string(),
+        estate.pdir.display().to_string(),
+    );
+    let officials = estate.hsm.dir().join("officials.toml");
+    let mut args = vec!["genesis", "--domain", "ee-registries", "--threshold", "3"];
+    let (officials, out) = (
+        officials.display().to_string(),
+        attacker.display().to_string(),
+    );
+    args.extend(["--officials", &officials, "--hsm", &uri, "--out", &out]);
+    args.extend(["--passphrases", &pdir]);
+    args.extend(TINY_KDF);
+    assert!(estate.custody(&args).status.success());
+    let attacker_manifest = attacker.join("manifest.json").display().to_string();
+    let attacker_shares: Vec<String> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| {
+            attacker
+                .join(format!("shares/{id}.share"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let empty = estate.hsm.dir().join("attacker-archives");
+    std::fs::create_dir(&empty).unwrap();
+    let mut args = vec!["rotate", "--manifest", &attacker_manifest, "--hsm", &uri];
+    let empty = empty.display().to_string();
+    args.extend(["--archives", &empty, "--passphrases", &pdir]);
+    args.extend(TINY_KDF);
+    args.extend(attacker_shares.iter().map(String::as_str));
+    let own = estate.custody(&args);
+    assert!(own.status.success(), "{}", text(&own.stderr));
+    let victim_uri = estate.home.uri.to_string();
+    let mut args = vec![
+        "unlock",
+        "--manifest",
+        &attacker_manifest,
+        "--hsm",
+        &victim_uri,
+    ];
+    args.extend(["--passphrases", &pdir]);
+    args.extend(attacker_shares.iter().map(String::as_str));
+    let planted = estate.custody(&args);
+    assert!(planted.status.success(), "{}", text(&planted.stderr));
+    (attacker, attacker_shares)
+}
+
+/// A resume whose new share files are gone before its manifest is published is refused:
+/// publishing would put in force a key no official holds a share of. The journal is sealed by the
+/// domain's own key, as a quorum's would be, and a key of its new epoch is on the token; only
+/// `.rotation-e2/shares/` is missing. Before, the resume published the manifest anyway.
+#[test]
+fn a_resume_whose_new_shares_are_gone_before_publication_is_refused() {
+    let estate = Estate::new(1);
+    let (other, _) = foreign_epoch_2_on_the_token(&estate);
+    let dir = estate.dir();
+    let manifest_path = dir.join("manifest.json");
+    let manifest = custody::domain::Manifest::load(&manifest_path).unwrap();
+    let new_manifest = custody::domain::Manifest::load(&other.join("manifest.json")).unwrap();
+    let quorum: Vec<PathBuf> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| dir.join(format!("shares/{id}.share")))
+        .collect();
+    let old_key = common::rebuild_key(&manifest, &quorum, &estate.pdir);
+    let facts = [
+        1u32.to_be_bytes().as_slice(),
+        manifest.key_id().as_bytes(),
+        new_manifest.digest().as_bytes(),
+    ]
+    .concat();
+    let journal = serde_json::json!({
+        "from_epoch": 1,
+        "from_key_id": manifest.key_id().to_string(),
+        "new_manifest": std::fs::read_to_string(other.join("manifest.json")).unwrap(),
+        "sealed_by_old_key": common::quorum_seal(&old_key, b"custody/rotation-journal/v1", &facts),
+        "sealed_by_new_key": "00".repeat(32),
+    });
+    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+    let before = std::fs::read(&manifest_path).unwrap();
+    let run = estate.rotate(&[]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    assert!(
+        text(&run.stderr).contains("the new epoch 2 share files are gone"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(std::fs::read(&manifest_path).unwrap(), before);
+    estate.opens(0).unwrap();
 }

@@ -12,7 +12,7 @@ use crate::domain::Manifest;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::error::CeremonyError;
-use super::step::{revoked_set_id, share_file, MANIFEST};
+use super::step::{is_insecure_kdf, revoked_set_id, share_file, MANIFEST};
 use super::transcript::{read_closed, CeremonySpan, Entry, RecordedManifest};
 
 /// What the audit of a domain directory found.
@@ -34,6 +34,9 @@ pub struct DomainAudit {
     pub share_files: Vec<(String, String)>,
     /// The share sets revoked, oldest first.
     pub revoked_sets: Vec<RevokedSetAudit>,
+    /// Lines recording share files sealed with argon2id costs below the defaults.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub insecure_kdf: Vec<u64>,
 }
 
 /// One revoked share set, as the manifest lists it and the transcript recorded it.
@@ -75,6 +78,12 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         closing_digest: transcript.report.closing_digest,
         share_files,
         revoked_sets,
+        insecure_kdf: transcript
+            .entries
+            .iter()
+            .filter(|entry| is_insecure_kdf(&entry.record))
+            .map(|entry| entry.seq)
+            .collect(),
     })
 }
 

@@ -4,7 +4,8 @@
 //! seals a canary archive for later drills, has every official open and verify their own share,
 //! and only then publishes the domain directory (`manifest.json`, `shares/`, `canary.custody`,
 //! `transcript.jsonl`) with one rename. A genesis that
-//! stops early leaves no directory that looks like a complete domain.
+//! stops early leaves no directory that looks like a complete domain, and no key on a token: what
+//! it imported is destroyed again unless it publishes (or the error names the token that kept it).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
 use crate::primitives::secret::DomainKey;
+use crate::shares::sealed::SealedShare;
 
 use super::attendant::{Attendant, Event};
 use super::canary::seal_canary;
@@ -72,13 +74,40 @@ pub fn genesis(
         // Sealed shares of a key that no token will keep: nothing worth leaving behind.
         let _ = std::fs::remove_dir_all(&staging);
     }
-    let outcome = result?;
-    std::fs::rename(&staging, &request.out).map_err(CeremonyError::io(&request.out))?;
-    crate::files::sync_parent(&request.out).map_err(CeremonyError::io(&request.out))?;
-    Ok(GenesisOutcome {
-        dir: request.out.clone(),
-        ..outcome
-    })
+    result
+}
+
+/// Publishes the staged domain with one rename.
+fn publish(staging: &Path, out: &Path) -> Result<(), CeremonyError> {
+    std::fs::rename(staging, out).map_err(CeremonyError::io(out))?;
+    crate::files::sync_parent(out).map_err(CeremonyError::io(out))
+}
+
+/// Destroys the key this genesis imported, wherever it went, because the genesis publishes
+/// nothing; `error` stays the reason, unless a token kept the key: then the error names it.
+fn withdraw(
+    sessions: &[TokenSession],
+    selector: &KeySelector,
+    error: CeremonyError,
+) -> CeremonyError {
+    for session in sessions {
+        // Label and id name only this genesis's key: the id comes from its own key id.
+        let Ok(handle) = session.find_domain_key(selector) else {
+            continue;
+        };
+        if let Err(kept) = session.destroy_domain_key(handle) {
+            return CeremonyError::refused(
+                format!(
+                    "{error}; the domain key {selector} this genesis imported stays on token {}: \
+                     {kept}",
+                    session.token()
+                ),
+                "destroy that key with the token vendor's tool, witnessed, before running genesis \
+                 again",
+            );
+        }
+    }
+    error
 }
 
 fn check_request(request: &GenesisRequest) -> Result<(), CeremonyError> {
@@ -133,14 +162,54 @@ fn run(
         manifest,
         sealed: sealed_files,
     } = split_and_seal(&key, &plan(request), dir, &mut transcript, attendant)?;
-    let first_token = import_everywhere(&sessions, &key, &manifest, &mut transcript, attendant)?;
-    drop(key);
+    let selector = KeySelector::domain_key(manifest.key_ref());
+    let imported = import_everywhere(&sessions, &key, &manifest, &mut transcript, attendant)
+        .and_then(|first_token| {
+            drop(key);
+            let unpublished = Unpublished {
+                request,
+                dir,
+                manifest: &manifest,
+                sealed_files: &sealed_files,
+            };
+            finish(unpublished, first_token, &mut transcript, attendant)
+        });
+    match imported {
+        Ok(closing_digest) => Ok(GenesisOutcome {
+            dir: request.out.clone(),
+            manifest_digest: manifest.digest(),
+            kcv: *manifest.kcv(),
+            closing_digest,
+            tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
+        }),
+        Err(error) => Err(withdraw(&sessions, &selector, error)),
+    }
+}
+
+/// What a genesis has made and not yet published.
+struct Unpublished<'a> {
+    request: &'a GenesisRequest,
+    dir: &'a Path,
+    manifest: &'a Manifest,
+    sealed_files: &'a [SealedShare],
+}
+
+/// Everything after the key is on the tokens: the canary, the manifest, every official's
+/// verification, the transcript's close and publication; returns the closing digest.
+fn finish(
+    unpublished: Unpublished<'_>,
+    first_token: Option<&TokenSession>,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<[u8; 32], CeremonyError> {
+    let Unpublished {
+        request,
+        dir,
+        manifest,
+        sealed_files,
+    } = unpublished;
     if let Some(session) = first_token {
-        let sha256 = seal_canary(
-            &TokenKey::find(session, manifest.key_ref())?,
-            &manifest,
-            dir,
-        )?;
+        let sha256 = seal_canary(&TokenKey::find(session, manifest.key_ref())?, manifest, dir)?;
         transcript.append(Step::CanarySealed { sha256 })?;
     }
     manifest.save(&dir.join(MANIFEST))?;
@@ -148,25 +217,20 @@ fn run(
         manifest: manifest.digest(),
     })?;
     verify_all(
-        &manifest,
+        manifest,
         &request.officials,
-        &sealed_files,
+        sealed_files,
         dir,
         Ceremony::Genesis,
-        &mut transcript,
+        transcript,
         attendant,
     )?;
     let closing_digest = transcript.append(Step::GenesisClosed {
         officials: ids(&request.officials),
         manifest: manifest.digest(),
     })?;
-    Ok(GenesisOutcome {
-        dir: dir.to_owned(),
-        manifest_digest: manifest.digest(),
-        kcv: *manifest.kcv(),
-        closing_digest,
-        tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
-    })
+    publish(dir, &request.out)?;
+    Ok(closing_digest)
 }
 
 /// The first share set of the domain.

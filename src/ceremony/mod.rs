@@ -11,6 +11,7 @@ pub mod error;
 pub mod genesis;
 pub mod passphrase;
 mod quorum;
+mod quorum_seal;
 pub mod reseal;
 pub mod reshare;
 pub mod rotate;

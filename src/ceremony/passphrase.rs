@@ -6,9 +6,17 @@
 //! reports a passphrase.
 
 use crate::domain::{check_new_passphrase, Official, WeakPassphrase};
+use crate::primitives::kdf::KdfParams;
 use crate::primitives::secret::Passphrase;
 
 use super::error::CeremonyError;
+
+/// Whether share files sealed with `kdf` would be cheaper to attack than with the defaults (less
+/// memory or fewer passes): allowed only with `--insecure-kdf`, recorded and flagged by the audit.
+pub fn kdf_below_defaults(kdf: &KdfParams) -> bool {
+    let strong = KdfParams::default();
+    kdf.memory_kib() < strong.memory_kib() || kdf.iterations() < strong.iterations()
+}
 
 /// The rule for the new passphrase of one official's share in one domain.
 #[derive(Debug, Clone, Copy)]

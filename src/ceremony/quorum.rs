@@ -9,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+use sha2::Digest;
+
 use crate::domain::Manifest;
 use crate::primitives::secret::DomainKey;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
@@ -50,7 +52,16 @@ pub(super) fn gather(
             )));
             continue;
         }
-        match offer(manifest, file, &accepted, attendant) {
+        let offered = crate::files::read_at_most(file, MAX_FILE_LEN);
+        // The bytes judged are the bytes recorded: the file is read once, never past the bound.
+        let fingerprint = offered.as_ref().map_or_else(
+            |_| "unreadable".to_owned(),
+            |bytes| hex::encode(sha2::Sha256::digest(bytes)),
+        );
+        let checked = offered
+            .map_err(|e| (None, format!("cannot read it: {e}")))
+            .and_then(|bytes| offer(manifest, &bytes, &accepted, attendant));
+        match checked {
             Ok((official, share)) => {
                 accepted.push((official.clone(), share));
                 attendant.announce(&Event::ShareAccepted {
@@ -61,7 +72,7 @@ pub(super) fn gather(
                 transcript.append(Step::ShareAccepted {
                     ceremony,
                     official,
-                    fingerprint: fingerprint_of(file),
+                    fingerprint,
                 })?;
             }
             Err((official, reason)) => {
@@ -74,7 +85,7 @@ pub(super) fn gather(
                     ceremony,
                     official,
                     file_name: file_name(file),
-                    fingerprint: fingerprint_of(file),
+                    fingerprint,
                     reason: reason.clone(),
                 })?;
                 refused.push((file.clone(), reason));
@@ -103,18 +114,16 @@ pub(super) fn gather(
     })
 }
 
-/// Checks one offered share: the file, its binding to the manifest, not a second share of the
+/// Checks one offered share file's bytes: the file, its binding to the manifest, not a second share of the
 /// same official, then the official's passphrase and the share's verification.
 fn offer(
     manifest: &Manifest,
-    file: &Path,
+    bytes: &[u8],
     accepted: &[(String, Share)],
     attendant: &mut dyn Attendant,
 ) -> Result<(String, Share), (Option<String>, String)> {
-    let bytes = crate::files::read_at_most(file, MAX_FILE_LEN)
-        .map_err(|e| (None, format!("cannot read it: {e}")))?;
-    let sealed = SealedShare::parse(&bytes)
-        .map_err(|e| (SealedShare::claimed_official(&bytes), e.to_string()))?;
+    let sealed = SealedShare::parse(bytes)
+        .map_err(|e| (SealedShare::claimed_official(bytes), e.to_string()))?;
     let official_id = sealed.header().official.clone();
     let named = |reason: String| (Some(official_id.clone()), reason);
     let entry = manifest
@@ -137,13 +146,5 @@ fn file_name(file: &Path) -> String {
     file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-fn fingerprint_of(file: &Path) -> String {
-    use sha2::Digest;
-    std::fs::read(file).map_or_else(
-        |_| "unreadable".into(),
-        |bytes| hex::encode(sha2::Sha256::digest(bytes)),
     )
 }

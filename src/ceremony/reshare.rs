@@ -27,7 +27,9 @@ use super::transcript::{self, Transcript};
 
 mod publish;
 
-use publish::{finish_interrupted, publish, staging_dir, Published};
+use publish::{
+    finish_interrupted, prove_staged, publish, seal_staged, staged_in_force, staging_dir, Published,
+};
 
 /// What every reshare tells the room, because revocation cannot change mathematics.
 pub const REVOKED_SHARES_STILL_WORK: &str = "revoked shares still rebuild the same key \
@@ -95,8 +97,20 @@ pub fn reshare(
     let old = Manifest::load(&request.manifest)?;
     check_request(request)?;
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
-    if let Some(finished) = finish_interrupted(&request.manifest, &old, &mut transcript)? {
-        return close_resumed(old, finished, &mut transcript);
+    if staged_in_force(&request.manifest)? {
+        // Every run needs its quorum: the one of the manifest in force proves what was staged.
+        let quorum = quorum::gather(
+            Ceremony::Reshare,
+            &old,
+            &request.shares,
+            &mut transcript,
+            attendant,
+        )?;
+        prove_staged(&request.manifest, &old, &quorum.key)?;
+        drop(quorum);
+        if let Some(finished) = finish_interrupted(&request.manifest, &old, &mut transcript)? {
+            return close_resumed(old, finished, &mut transcript);
+        }
     }
     check_recorded_manifest(transcript.last_manifest(), &old)?;
     let staging = staging_dir(&request.manifest)?;
@@ -242,9 +256,10 @@ fn prepare(
         created: now,
     };
     let split = split_key(&key, &plan)?;
-    drop(key);
     record_rebuilt(old, &plan, &split, accepted.clone(), transcript, attendant)?;
     let SealedSet { manifest, sealed } = seal_set(split, &plan, staging, transcript, attendant)?;
+    seal_staged(staging, &manifest, &key)?;
+    drop(key);
     manifest.save(&staging.join(MANIFEST))?;
     verify_all(
         &manifest,

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::domain::{Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp};
-use crate::files::write_atomic;
+use crate::files::{create_directory, write_atomic};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::{Kcv, KeyId};
 use crate::primitives::random;
@@ -17,7 +17,7 @@ use crate::shares::{split, Share, VerifierSet};
 
 use super::attendant::{Attendant, Event};
 use super::error::{CeremonyError, NOTHING_PUBLISHED};
-use super::passphrase::PassphrasePolicy;
+use super::passphrase::{kdf_below_defaults, PassphrasePolicy};
 use super::step::{share_file, Ceremony, Step};
 use super::transcript::Transcript;
 
@@ -44,7 +44,8 @@ pub(super) fn empty_stage(stage: &Path) -> Result<(), CeremonyError> {
     if stage.exists() {
         std::fs::remove_dir_all(stage).map_err(CeremonyError::io(stage))?;
     }
-    std::fs::create_dir_all(stage.join("shares")).map_err(CeremonyError::io(stage))
+    create_directory(stage).map_err(CeremonyError::io(stage))?;
+    create_directory(&stage.join("shares")).map_err(CeremonyError::io(stage))
 }
 
 /// The officials' ids, in order.
@@ -139,6 +140,12 @@ pub(super) fn seal_set(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<SealedSet, CeremonyError> {
+    if kdf_below_defaults(&plan.kdf) {
+        transcript.append(Step::InsecureKdf {
+            ceremony: plan.ceremony,
+            kdf: plan.kdf,
+        })?;
+    }
     let mut entries = Vec::with_capacity(plan.officials.len());
     let mut sealed_files = Vec::with_capacity(plan.officials.len());
     for (official, share) in plan.officials.iter().zip(&split.shares) {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::{ManifestDigest, RevokedSet};
 use crate::hsm::{Persistence, TokenDescription};
+use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::{Kcv, KeyId};
 use crate::shares::sealed::SET_ID_LEN;
 
@@ -18,6 +19,9 @@ pub const MANIFEST: &str = "manifest.json";
 
 /// The action of `reshare.set-revoked`, which an audit looks for.
 const SET_REVOKED: &str = "set-revoked";
+
+/// The step that records argon2id costs below the defaults.
+const INSECURE_KDF: &str = "insecure-kdf";
 
 /// The `detail` of `reshare.set-revoked` naming the set revoked.
 const REVOKED_SET_ID: &str = "revoked_set_id";
@@ -82,6 +86,14 @@ pub enum Step {
         set_id: [u8; SET_ID_LEN],
         /// The key's epoch.
         epoch: u32,
+    },
+    /// `<ceremony>.insecure-kdf`: the share files of this set are sealed with argon2id costs
+    /// below the defaults (`--insecure-kdf`); the audit flags it.
+    InsecureKdf {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The costs used.
+        kdf: KdfParams,
     },
     /// `<ceremony>.share-sealed`: an official sealed their new share; output: the file.
     ShareSealed {
@@ -344,6 +356,7 @@ impl Step {
         let (ceremony, action) = match self {
             Self::GenesisBegun { .. } => (Ceremony::Genesis, "begin"),
             Self::KeySplit { ceremony, .. } => (*ceremony, "key-split"),
+            Self::InsecureKdf { ceremony, .. } => (*ceremony, INSECURE_KDF),
             Self::ShareSealed { ceremony, .. } => (*ceremony, "share-sealed"),
             Self::ShareVerified { ceremony, .. } => (*ceremony, "share-verified"),
             Self::ShareAccepted { ceremony, .. } => (*ceremony, "share-accepted"),
@@ -395,6 +408,10 @@ impl Step {
                 .detail("key_id", key_id)
                 .detail("set_id", hex::encode(set_id))
                 .detail("epoch", epoch),
+            Self::InsecureKdf { kdf, .. } => line
+                .detail("kdf_memory_kib", kdf.memory_kib())
+                .detail("kdf_passes", kdf.iterations())
+                .detail("kdf_lanes", kdf.parallelism()),
             Self::ShareSealed {
                 official,
                 fingerprint,
@@ -560,6 +577,14 @@ impl Step {
                 .output(share_file(&official), fingerprint),
         }
     }
+}
+
+/// Whether `record` is a `<ceremony>.insecure-kdf` entry.
+pub fn is_insecure_kdf(record: &Record) -> bool {
+    record
+        .step
+        .split_once('.')
+        .is_some_and(|(_, step)| step == INSECURE_KDF)
 }
 
 /// The set id (hex) a `reshare.set-revoked` line revokes; `None` for any other line.

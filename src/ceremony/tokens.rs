@@ -5,7 +5,8 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
+use crate::files::{check_private, SecretFileError};
+use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, PinSource, Pkcs11Uri, TokenSession};
 use crate::primitives::key_wrap;
 use crate::primitives::random;
 use crate::primitives::secret::{DataKey, DomainKey};
@@ -21,6 +22,15 @@ pub(super) fn open_tokens(
 ) -> Result<Vec<TokenSession>, CeremonyError> {
     uris.iter()
         .map(|uri| {
+            if let Some(PinSource::File(file)) = &uri.pin_source {
+                if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(file, "PIN") {
+                    return Err(CeremonyError::refused(
+                        format!("PIN file {}: {exposed}", file.display()),
+                        "make the token's PIN file private (chmod 600), then run the ceremony \
+                         again",
+                    ));
+                }
+            }
             let session = TokenSession::open(uri, &mut |token| attendant.token_pin(token))?;
             attendant.announce(&Event::TokenReady {
                 token: session.token().to_string(),

@@ -8,13 +8,14 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Timestamp;
-use crate::files::read_at_most;
+use crate::files::{read_at_most, PUBLIC_FILE_MODE};
 
 use super::step::MANIFEST;
 
@@ -174,6 +175,9 @@ impl Transcript {
             .append(true)
             .create_new(true)
             .open(path)
+            .map_err(io(path))?;
+        // Public, and never writable by others, whatever the umask.
+        file.set_permissions(std::fs::Permissions::from_mode(PUBLIC_FILE_MODE))
             .map_err(io(path))?;
         Ok(Self {
             path: path.to_owned(),

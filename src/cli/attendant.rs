@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::ceremony::{AcceptedPassphrase, Attendant, CeremonyError, Event, PassphrasePolicy};
 use crate::domain::Official;
-use crate::files::read_secret_file;
+use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
 
@@ -47,6 +47,13 @@ impl RoomAttendant {
     fn scripted(&self, official: &Official) -> Option<Result<Passphrase, CeremonyError>> {
         let dir = self.passphrases.as_ref()?;
         let file = dir.join(format!("{}.pass", official.id()));
+        if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(&file, "passphrase") {
+            return Some(Err(CeremonyError::refused(
+                format!("official {}: {}: {exposed}", official.id(), file.display()),
+                "make every passphrase file private (chmod 600 PDIR/*.pass), then run the \
+                 ceremony again",
+            )));
+        }
         Some(
             read_secret_file(&file, "passphrase")
                 .map(Passphrase::from)

@@ -82,6 +82,12 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
             revoked.recorded_at_line
         );
     }
+    for line in &audit.insecure_kdf {
+        text += &format!(
+            "  WARNING: line {line}: share files sealed with argon2id costs below the defaults \
+             (--insecure-kdf): reseal them with the defaults (custody share reseal)\n"
+        );
+    }
     text += &format!(
         "closing digest    {}\n                  {}\n",
         hex_groups(&audit.closing_digest),

@@ -11,6 +11,7 @@ use super::output::{print, print_json, Failure};
 use crate::ceremony::demo::demo;
 use crate::ceremony::drill::drill;
 use crate::ceremony::genesis::{genesis, GenesisRequest};
+use crate::ceremony::passphrase::kdf_below_defaults;
 use crate::ceremony::rotate::{rotate, RotateRequest};
 use crate::ceremony::unlock::{unlock, UnlockRequest};
 use crate::domain::load_officials;
@@ -60,16 +61,35 @@ pub struct KdfArgs {
     /// argon2id lanes (default 2).
     #[arg(long, value_name = "N", default_value_t = KdfParams::default().parallelism())]
     kdf_lanes: u32,
+    /// Accept argon2id costs below the defaults (tests only): recorded in the transcript and
+    /// flagged by `custody audit`.
+    #[arg(long)]
+    insecure_kdf: bool,
 }
 
 impl KdfArgs {
     pub(super) fn params(&self) -> Result<KdfParams, Failure> {
-        KdfParams::new(self.kdf_memory_kib, self.kdf_passes, self.kdf_lanes).map_err(|e| {
-            Failure::new(
-                e.to_string(),
-                "choose argon2id costs within the bounds given",
-            )
-        })
+        let params =
+            KdfParams::new(self.kdf_memory_kib, self.kdf_passes, self.kdf_lanes).map_err(|e| {
+                Failure::new(
+                    e.to_string(),
+                    "choose argon2id costs within the bounds given",
+                )
+            })?;
+        if kdf_below_defaults(&params) && !self.insecure_kdf {
+            return Err(Failure::new(
+                format!(
+                    "argon2id costs {} KiB and {} passes are below the defaults ({} KiB, {} \
+                     passes): stolen share files would be cheaper to attack",
+                    params.memory_kib(),
+                    params.iterations(),
+                    KdfParams::default().memory_kib(),
+                    KdfParams::default().iterations()
+                ),
+                "keep the defaults; only tests may pass --insecure-kdf",
+            ));
+        }
+        Ok(params)
     }
 }
 

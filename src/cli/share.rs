@@ -11,7 +11,7 @@ use super::output::{print, print_json, Failure};
 use super::prompt;
 use crate::ceremony::reseal::{read_share, ResealOutcome, ShareToReseal};
 use crate::domain::{Manifest, Official};
-use crate::files::read_secret_file;
+use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::primitives::secret::Passphrase;
 use crate::readout::hex_groups;
 
@@ -219,6 +219,9 @@ fn current_passphrase(
 }
 
 fn passphrase_file(file: &Path) -> Result<Passphrase, Failure> {
+    if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(file, "passphrase") {
+        eprintln!("warning: passphrase file {}: {exposed}", file.display());
+    }
     read_secret_file(file, "passphrase")
         .map(Passphrase::from)
         .map_err(|error| {

@@ -12,6 +12,7 @@ mod official;
 mod officials_file;
 mod passphrase;
 mod reseal;
+mod shown_text;
 mod timestamp;
 
 pub use binding::ShareCheckError;

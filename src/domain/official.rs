@@ -1,7 +1,7 @@
 //! Officials: the people who each hold one share of the domain key. This module owns the rules
 //! for an official's id (it names their share file, so it is restricted to `[a-z0-9-]{1,32}`) and
-//! for the name and role shown in prompts and transcripts (no control characters, so a manifest
-//! cannot drive the terminal). It holds nothing secret and does no I/O.
+//! for the name and role shown in prompts and transcripts (no control or format characters, so a
+//! manifest cannot drive the terminal or make one name read as another). It holds nothing secret and does no I/O.
 
 use std::fmt;
 
@@ -99,8 +99,8 @@ fn check_text(field: &'static str, value: &str) -> Result<(), InvalidOfficial> {
             "must be at most {MAX_TEXT_CHARS} characters"
         )));
     }
-    if value.chars().any(char::is_control) {
-        return Err(invalid("must not contain control characters"));
+    if let Some(problem) = super::shown_text::problem(value) {
+        return Err(invalid(&problem));
     }
     Ok(())
 }
@@ -132,6 +132,8 @@ mod tests {
             ("name", "", "role"),
             ("evil\u{1b}[2J", "role", "name"),
             ("name", "line\nbreak", "role"),
+            ("Government\u{202E}OIC", "role", "name"),
+            ("name", "Office\u{200B}", "role"),
         ] {
             assert_eq!(Official::new(id(), name, role).unwrap_err().field, field);
         }

@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// A file that appears at its destination complete or not at all: written to a temporary file
@@ -62,6 +63,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.commit()
 }
 
+/// Replaces `path` with `bytes` atomically, as a public file: mode 0644 whatever the umask.
+pub fn write_atomic_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.temporary
+        .as_file()
+        .set_permissions(std::fs::Permissions::from_mode(PUBLIC_FILE_MODE))?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A public file's mode: everyone reads, only the owner writes.
+pub const PUBLIC_FILE_MODE: u32 = 0o644;
+
+/// A directory custody creates: everyone lists it, only the owner writes; never the umask's say.
+const DIRECTORY_MODE: u32 = 0o755;
+
+/// Creates `path` and any missing parent, and gives `path` mode 0755 whatever the umask.
+pub fn create_directory(path: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(DIRECTORY_MODE))
+}
+
 /// Makes a rename of `path` (file or directory) durable by syncing the directory holding it.
 pub fn sync_parent(path: &Path) -> io::Result<()> {
     File::open(directory_of(path))?.sync_all()
@@ -83,8 +106,6 @@ pub fn directory_of(path: &Path) -> &Path {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::*;
 
     #[test]

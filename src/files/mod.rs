@@ -6,6 +6,9 @@ mod atomic;
 mod bounded;
 mod secret;
 
-pub use atomic::{directory_of, sync_filesystem, sync_parent, write_atomic, AtomicFile};
+pub use atomic::{
+    create_directory, directory_of, sync_filesystem, sync_parent, write_atomic,
+    write_atomic_public, AtomicFile, PUBLIC_FILE_MODE,
+};
 pub use bounded::read_at_most;
-pub use secret::{read_secret_file, SecretFileError, MAX_SECRET_FILE_LEN};
+pub use secret::{check_private, read_secret_file, SecretFileError, MAX_SECRET_FILE_LEN};

@@ -1,7 +1,8 @@
 //! Reading a secret (a passphrase, a token PIN) from a file, for scripted ceremonies and CI: the
 //! secret is the file's UTF-8 text with one trailing `\n` or `\r\n` removed, so `echo secret >
 //! file` works. Every byte read is wiped; the secret exists only as a [`SecretString`]. Errors
-//! never contain the file's content.
+//! never contain the file's content. Whether others may read the file is checked apart
+//! ([`check_private`]): ceremonies refuse such a file, other commands warn.
 
 use std::io::Read;
 use std::path::Path;
@@ -35,6 +36,31 @@ pub enum SecretFileError {
     /// Nothing but an optional newline.
     #[error("it is empty")]
     Empty,
+    /// Its group or others may read it.
+    #[error(
+        "readable by group or others (mode {mode:04o}): a {what} file must be private to its owner"
+    )]
+    Exposed {
+        /// The kind of secret expected.
+        what: &'static str,
+        /// The file's permission bits.
+        mode: u32,
+    },
+}
+
+/// Refuses a secret file its group or others may read (ceremonies accept only private ones;
+/// other commands warn with this error).
+pub fn check_private(path: &Path, what: &'static str) -> Result<(), SecretFileError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(SecretFileError::Unreadable)?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o044 != 0 {
+        return Err(SecretFileError::Exposed { what, mode });
+    }
+    Ok(())
 }
 
 /// Reads the secret in `path`, ignoring one trailing newline. `what` names it in errors.

@@ -97,7 +97,7 @@ impl Estate {
         let mut toml = String::new();
         for id in OFFICIALS {
             toml += &format!("[[official]]\nid = \"{id}\"\nname = \"Official {id}\"\nrole = \"Role of {id}\"\n\n");
-            std::fs::write(pdir.join(format!("{id}.pass")), passphrase(id)).unwrap();
+            super::super::common::write_private(&pdir.join(format!("{id}.pass")), passphrase(id));
         }
         let officials = root.join("officials.toml");
         std::fs::write(&officials, toml).unwrap();

@@ -18,14 +18,15 @@ pub const INSTALL_HINT: &str =
     "SoftHSM2 and OpenSC are needed for these tests: run `bash hsm/install-softhsm.sh` as root (or `sudo apt-get install -y softhsm2 opensc`)";
 
 /// The argon2 costs every command-line test gives a ceremony: tiny, so the suite stays fast (the
-/// strong defaults stay the defaults).
-pub const TINY_KDF: [&str; 6] = [
+/// strong defaults stay the defaults), and so with `--insecure-kdf`.
+pub const TINY_KDF: [&str; 7] = [
     "--kdf-memory-kib",
     "64",
     "--kdf-passes",
     "1",
     "--kdf-lanes",
     "1",
+    "--insecure-kdf",
 ];
 
 /// The names in `dir`, sorted: what a test compares to spot a leftover or a missing file.
@@ -73,7 +74,7 @@ fn pool() -> &'static Pool {
         let labels: Vec<String> = (0..POOL_SIZE).rev().map(|n| format!("test-{n}")).collect();
         for label in &labels {
             let pin = format!("user-pin-{label}");
-            std::fs::write(dir.path().join(format!("{label}.user.pin")), &pin).unwrap();
+            write_private(&dir.path().join(format!("{label}.user.pin")), &pin);
             raw::init_token(label, &pin);
         }
         Pool {
@@ -297,4 +298,53 @@ pub mod raw {
         }
         session
     }
+}
+
+/// The domain key of `manifest`, rebuilt from `shares` as a quorum would, each opened with its
+/// official's passphrase in `pdir/<official>.pass`.
+pub fn rebuild_key(
+    manifest: &custody::domain::Manifest,
+    shares: &[PathBuf],
+    pdir: &Path,
+) -> [u8; 32] {
+    let shares: Vec<_> = shares
+        .iter()
+        .map(|file| {
+            let sealed =
+                custody::shares::sealed::SealedShare::parse(&std::fs::read(file).unwrap()).unwrap();
+            let pass = pdir.join(format!("{}.pass", sealed.header().official));
+            let passphrase = custody::primitives::secret::Passphrase::from(
+                std::fs::read_to_string(pass).unwrap(),
+            );
+            manifest.open_share(&sealed, &passphrase).unwrap()
+        })
+        .collect();
+    let key = custody::shares::combine(
+        &shares,
+        manifest.threshold(),
+        manifest.verifier_set(),
+        manifest.key_id(),
+    )
+    .unwrap();
+    *key.expose()
+}
+
+/// A quorum's seal as FORMAT.md 8.1 specifies it, computed here independently of custody's code:
+/// HMAC-SHA256 over `facts` under HKDF-SHA256(key, no salt, `label`).
+pub fn quorum_seal(key: &[u8; 32], label: &[u8], facts: &[u8]) -> String {
+    use hmac::Mac;
+    let mut seal_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(None, key)
+        .expand(label, &mut seal_key)
+        .unwrap();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&seal_key).unwrap();
+    mac.update(facts);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Writes a secret file (passphrase, PIN) as custody requires it: private to its owner (0600).
+pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

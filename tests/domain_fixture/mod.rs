@@ -117,6 +117,9 @@ impl Domain {
     pub fn passphrase_file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, format!("{text}\n")).unwrap();
+        // Private, as custody wants a passphrase file.
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         path
     }
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::common::{OwnSoftHsm, TestToken, TINY_KDF};
+use super::common::{write_private, OwnSoftHsm, TestToken, TINY_KDF};
 
 pub const OFFICIALS: [(&str, &str); 5] = [
     ("cio", "Government CIO"),
@@ -36,7 +36,7 @@ impl Room {
         let pdir = hsm.dir().join("pdir");
         std::fs::create_dir(&pdir).unwrap();
         for (id, _) in OFFICIALS {
-            std::fs::write(pdir.join(format!("{id}.pass")), passphrase(id)).unwrap();
+            write_private(&pdir.join(format!("{id}.pass")), passphrase(id));
         }
         Self {
             hsm,
@@ -107,6 +107,7 @@ impl Room {
             "64",
             "--kdf-passes",
             "1",
+            "--insecure-kdf",
         ])
     }
 

@@ -4,21 +4,29 @@
 //! atomic write — the commit point — then moves the new share files into `DIR/shares/` and
 //! removes the old set's files there (their copies are kept aside). Before the commit point the
 //! old manifest and share files are untouched; after it, the new manifest is in force even if
-//! moving the files is interrupted, and the next reshare finishes the publication.
+//! moving the files is interrupted, and the next reshare finishes the publication — once its
+//! quorum, of the manifest in force, has proven the staging directory's seal
+//! (`quorum.seal`, the quorum's seal over the staged manifest's digest, D53): what a writer of the
+//! domain directory staged is never moved into `shares/`.
 
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, RevokedSet};
-use crate::files::{directory_of, sync_parent, write_atomic};
+use crate::files::{create_directory, directory_of, read_at_most, sync_parent, write_atomic};
+use crate::primitives::secret::DomainKey;
 
 use super::super::audit::check_recorded_manifest;
 use super::super::error::CeremonyError;
+use super::super::quorum_seal::{QuorumSeal, RESHARE_STAGING};
 use super::super::step::Step;
 use super::super::transcript::Transcript;
 use super::Prepared;
 
 /// The staging directory's name, beside the manifest.
 const STAGING: &str = ".reshare-incomplete";
+
+/// The quorum's seal over the staged manifest, in the staging directory.
+const SEAL: &str = "quorum.seal";
 
 /// Where the old set's share files went.
 #[derive(Debug)]
@@ -38,8 +46,54 @@ pub(super) fn staging_dir(manifest_path: &Path) -> Result<PathBuf, CeremonyError
         std::fs::remove_dir_all(&staging).map_err(CeremonyError::io(&staging))?;
     }
     let shares = staging.join("shares");
-    std::fs::create_dir_all(&shares).map_err(CeremonyError::io(&shares))?;
+    create_directory(&staging).map_err(CeremonyError::io(&staging))?;
+    create_directory(&shares).map_err(CeremonyError::io(&shares))?;
     Ok(staging)
+}
+
+/// Seals the staged manifest with the key the quorum rebuilt, before anything is published.
+pub(super) fn seal_staged(
+    staging: &Path,
+    manifest: &Manifest,
+    key: &DomainKey,
+) -> Result<(), CeremonyError> {
+    let seal = QuorumSeal::of(key, RESHARE_STAGING, manifest.digest().as_bytes());
+    let file = staging.join(SEAL);
+    write_atomic(&file, seal.to_hex().as_bytes()).map_err(CeremonyError::io(&file))
+}
+
+/// Whether a reshare was interrupted after its commit point: its staged manifest is in force.
+pub(super) fn staged_in_force(manifest_path: &Path) -> Result<bool, CeremonyError> {
+    let staging = directory_of(manifest_path).join(STAGING);
+    let staged = std::fs::read(staging.join("manifest.json")).ok();
+    let in_force = std::fs::read(manifest_path).map_err(CeremonyError::io(manifest_path))?;
+    Ok(staged.as_deref() == Some(in_force.as_slice()))
+}
+
+/// Refuses to finish the staged reshare unless `key`, rebuilt by this run's quorum of `current`,
+/// sealed it.
+pub(super) fn prove_staged(
+    manifest_path: &Path,
+    current: &Manifest,
+    key: &DomainKey,
+) -> Result<(), CeremonyError> {
+    let file = directory_of(manifest_path).join(STAGING).join(SEAL);
+    let seal = read_at_most(&file, 64)
+        .ok()
+        .and_then(|bytes| QuorumSeal::from_hex(&String::from_utf8_lossy(&bytes)));
+    if seal.is_some_and(|seal| seal.verifies(key, RESHARE_STAGING, current.digest().as_bytes())) {
+        return Ok(());
+    }
+    Err(CeremonyError::refused(
+        format!(
+            "{}: the staged reshare was not sealed by a quorum of domain {}; no share file was \
+             moved",
+            file.display(),
+            current.domain()
+        ),
+        "keep the staging directory as evidence, move it out of the domain directory, and find \
+         out who wrote it before running a ceremony again",
+    ))
 }
 
 /// Puts the prepared set in force (see the module documentation for the order).
@@ -52,7 +106,7 @@ pub(super) fn publish(
 ) -> Result<Published, CeremonyError> {
     let shares = directory_of(manifest_path).join("shares");
     let revoked_dir = shares.join(format!("revoked-{}", hex::encode(old.set_id())));
-    std::fs::create_dir_all(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
+    create_directory(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
     let mut moved_aside = Vec::new();
     for entry in old.officials() {
         let name = format!("{}.share", entry.official().id());
@@ -101,9 +155,7 @@ pub(super) fn finish_interrupted(
     transcript: &mut Transcript,
 ) -> Result<Option<Published>, CeremonyError> {
     let staging = directory_of(manifest_path).join(STAGING);
-    let staged = std::fs::read(staging.join("manifest.json")).ok();
-    let in_force = std::fs::read(manifest_path).map_err(CeremonyError::io(manifest_path))?;
-    if staged.as_deref() != Some(in_force.as_slice()) {
+    if !staged_in_force(manifest_path)? {
         return Ok(None);
     }
     let Some(revoked) = current.revoked_sets().last() else {

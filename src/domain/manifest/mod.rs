@@ -21,7 +21,7 @@ pub use revocation::{RevokedSet, MAX_REASON_CHARS};
 use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
-use crate::files::{read_at_most, write_atomic};
+use crate::files::{read_at_most, write_atomic_public};
 use crate::primitives::domain_id::DomainId;
 use crate::primitives::key_identity::{Kcv, KeyId};
 use crate::primitives::key_ref::KeyRef;
@@ -134,7 +134,7 @@ impl Manifest {
     /// Writes the manifest to `path` as pretty JSON, atomically.
     pub fn save(&self, path: &Path) -> Result<(), ManifestError> {
         let bytes = self.to_pretty_json().map_err(|error| error.in_file(path))?;
-        write_atomic(path, &bytes)
+        write_atomic_public(path, &bytes)
             .map_err(|error| ManifestError::new(ManifestProblem::Unwritable(error)).in_file(path))
     }
 

@@ -22,7 +22,7 @@ pub struct RevokedSet {
 
 impl RevokedSet {
     /// A revocation record; the reason must be 1..=256 characters, not blank, with no control
-    /// characters (it is shown on terminals and in transcripts).
+    /// or format characters (it is shown on terminals and in transcripts).
     pub fn new(
         set_id: [u8; SET_ID_LEN],
         epoch: u32,
@@ -67,10 +67,7 @@ fn check_reason(reason: &str) -> Result<(), String> {
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(format!("must be at most {MAX_REASON_CHARS} characters"));
     }
-    if reason.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(())
+    super::super::shown_text::problem(reason).map_or(Ok(()), Err)
 }
 
 #[cfg(test)]
@@ -98,6 +95,7 @@ mod tests {
             ("   ".into(), "empty"),
             ("lost\nshare".into(), "control"),
             ("\u{1b}[2J".into(), "control"),
+            ("retired\u{202E}derited".into(), "format character U+202E"),
             ("r".repeat(MAX_REASON_CHARS + 1), "at most"),
         ] {
             let error = RevokedSet::new([1; SET_ID_LEN], 1, at(), reason).unwrap_err();

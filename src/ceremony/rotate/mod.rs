@@ -1,0 +1,355 @@
+//! Rotation: a new epoch with a new domain key. A quorum of current officials authorizes it; the
+//! new key is split among the same officials, who seal and verify their new shares; it goes onto
+//! the token beside the old key; the new manifest is published; every archive's header is
+//! rewrapped from the old key to the new one in place, without touching its payload; and only
+//! when every archive is done is the old key destroyed (unless `keep_old`).
+//!
+//! Crash safety: a journal beside the manifest records the new manifest before the new key is
+//! imported. Killed at any moment, every archive stays openable with the old or the new key
+//! (both are on the token until the end, and a header is replaced in one write), and running the
+//! command again resumes from the journal and completes.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{Manifest, Official, Timestamp};
+use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
+use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
+use crate::primitives::kdf::KdfParams;
+use crate::primitives::secret::DomainKey;
+use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
+
+use super::attendant::{Attendant, Event};
+use super::audit::check_recorded_manifest;
+use super::error::CeremonyError;
+use super::quorum;
+use super::share_set::{empty_stage, split_and_seal, verify_all, SealedSet, SetPlan};
+use super::step::{share_file, Ceremony, Step};
+use super::tokens::{generate_key, import_and_prove, open_token};
+use super::transcript::{self, Transcript};
+
+mod journal;
+mod keys;
+mod rewrap;
+
+use journal::{discard, read_journal, write_journal, Rotation, JOURNAL};
+use keys::{new_key_present, retire_old_key};
+use rewrap::{rewrap_all, Rewrapping};
+
+/// What a rotation is asked to do.
+#[derive(Debug, Clone)]
+pub struct RotateRequest {
+    /// The domain's manifest.
+    pub manifest: PathBuf,
+    /// The token holding the domain key.
+    pub target: Pkcs11Uri,
+    /// Current officials' share files authorizing the rotation.
+    pub shares: Vec<PathBuf>,
+    /// The directory of archives to rewrap.
+    pub archives: PathBuf,
+    /// Keep the old key on the token (a grace period).
+    pub keep_old: bool,
+    /// argon2id costs of the new share files.
+    pub kdf: KdfParams,
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone)]
+pub struct RotateOutcome {
+    /// The new epoch.
+    pub epoch: u32,
+    /// Archives rewrapped by this run.
+    pub rewrapped: usize,
+    /// Archives already under the new key.
+    pub already: usize,
+    /// Archives skipped, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Whether the old key was destroyed.
+    pub old_key_destroyed: bool,
+    /// Whether this run resumed an interrupted rotation.
+    pub resumed: bool,
+}
+
+/// Runs, or resumes, a rotation.
+pub fn rotate(
+    request: &RotateRequest,
+    attendant: &mut dyn Attendant,
+) -> Result<RotateOutcome, CeremonyError> {
+    let dir = directory_of(&request.manifest).to_owned();
+    let journal_path = dir.join(JOURNAL);
+    let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
+    let session = open_token(&request.target, attendant, "no token")?;
+    let resumed = journal_path.exists();
+    let current = Manifest::load(&request.manifest)?;
+    let rotation = resume_or_prepare(
+        request,
+        &current,
+        &dir,
+        &session,
+        &mut transcript,
+        attendant,
+    )?;
+    publish(request, &current, &dir, &rotation, &mut transcript)?;
+    let Rewrapping {
+        rewrapped,
+        already,
+        skipped,
+    } = rewrap_all(request, &session, &rotation, attendant)?;
+    // Every new header must be on disk before the key that opens the old ones is destroyed.
+    sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
+    transcript.append(Step::ArchivesRewrapped {
+        rewrapped,
+        already,
+        skipped: skipped.len(),
+    })?;
+    let old_key_destroyed = retire_old_key(request, &session, &rotation, attendant)?;
+    std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    let new_manifest = rotation.new_manifest;
+    transcript.append(Step::RotateClosed {
+        manifest: new_manifest.digest(),
+        epoch: new_manifest.epoch(),
+        old_key_destroyed,
+    })?;
+    Ok(RotateOutcome {
+        epoch: new_manifest.epoch(),
+        rewrapped,
+        already,
+        skipped,
+        old_key_destroyed,
+        resumed,
+    })
+}
+
+/// The rotation the journal records, resumed once its new key is on the token; otherwise a
+/// fresh one (a journal whose key never reached the token is discarded first).
+fn resume_or_prepare(
+    request: &RotateRequest,
+    current: &Manifest,
+    dir: &Path,
+    session: &TokenSession,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Rotation, CeremonyError> {
+    let journal_path = dir.join(JOURNAL);
+    match read_journal(&journal_path, current)? {
+        Some(rotation) if new_key_present(session, &rotation.new_manifest) => {
+            attendant.announce(&Event::Step(format!(
+                "resuming the rotation to epoch {} recorded in {JOURNAL}: a quorum of the \
+                 manifest in force must confirm it",
+                rotation.new_manifest.epoch()
+            )));
+            transcript.append(Step::RotateResumed)?;
+            rotation.prove(
+                &authorize(request, current, transcript, attendant)?,
+                current,
+            )?;
+            let staged = staging(dir, rotation.from_epoch);
+            check_new_shares_kept(dir, current, &rotation, &staged)?;
+            verify_staged(&rotation.new_manifest, &staged, transcript, attendant)?;
+            Ok(rotation)
+        }
+        stale => {
+            check_recorded_manifest(transcript.last_manifest(), current)?;
+            transcript.append(Step::RotateBegun {
+                manifest: current.digest(),
+                from_epoch: current.epoch(),
+            })?;
+            let old_key = authorize(request, current, transcript, attendant)?;
+            if let Some(stale) = &stale {
+                stale.prove(&old_key, current)?;
+                attendant.announce(&Event::Step(
+                    "an earlier rotation stopped before its new key reached the token: starting afresh".into(),
+                ));
+                discard(&journal_path, &staging(dir, stale.from_epoch))?;
+            }
+            prepare(
+                request, current, &old_key, dir, session, transcript, attendant,
+            )
+        }
+    }
+}
+
+/// Refuses to resume a rotation not yet published whose new share files are gone: publishing
+/// would put in force a key that no official holds a share of.
+fn check_new_shares_kept(
+    dir: &Path,
+    current: &Manifest,
+    rotation: &Rotation,
+    staged: &Path,
+) -> Result<(), CeremonyError> {
+    let published = current.digest() == rotation.new_manifest.digest();
+    // Publication moves the old shares aside first, then the staged ones into `shares/`.
+    let publishing = retired_shares(dir, rotation.from_epoch).exists();
+    if published || publishing || staged.join("shares").exists() {
+        return Ok(());
+    }
+    Err(CeremonyError::refused(
+        format!(
+            "{JOURNAL}: the new epoch {} share files are gone ({} is missing) and its manifest is \
+             not published; no key, archive or manifest was touched",
+            rotation.new_manifest.epoch(),
+            staged.display()
+        ),
+        "restore the staging directory from a backup; without it the new key has no shares",
+    ))
+}
+
+/// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
+/// verified in a staging directory, journal, import.
+fn prepare(
+    request: &RotateRequest,
+    manifest: &Manifest,
+    old_key: &DomainKey,
+    dir: &Path,
+    session: &TokenSession,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Rotation, CeremonyError> {
+    let officials = officials_of(manifest);
+    let stage = staging(dir, manifest.epoch());
+    empty_stage(&stage)?;
+    let key = generate_key(std::slice::from_ref(session))?;
+    let plan = SetPlan {
+        ceremony: Ceremony::Rotate,
+        domain: manifest.domain(),
+        epoch: manifest.epoch() + 1,
+        officials: &officials,
+        threshold: manifest.threshold(),
+        kdf: request.kdf,
+        revoked_sets: manifest.revoked_sets().to_vec(),
+        created: Timestamp::now(),
+    };
+    let SealedSet {
+        manifest: new_manifest,
+        sealed,
+    } = split_and_seal(&key, &plan, &stage, transcript, attendant)?;
+    let rotation = Rotation::sealed(manifest, new_manifest, old_key, &key);
+    write_journal(dir, &rotation)?;
+    let new_manifest = &rotation.new_manifest;
+    let selector = KeySelector::domain_key(new_manifest.key_ref());
+    import_and_prove(session, &key, &selector)?;
+    drop(key);
+    attendant.announce(&Event::KeyImported {
+        token: session.token().to_string(),
+    });
+    verify_all(
+        new_manifest,
+        &officials,
+        &sealed,
+        &stage,
+        Ceremony::Rotate,
+        transcript,
+        attendant,
+    )?;
+    Ok(rotation)
+}
+
+/// A quorum of the officials of the manifest in force authorizes this run, a fresh rotation or a
+/// resumed one; the rebuilt key proves it and seals (or proves) the journal, and is dropped once
+/// that is done: rotation itself needs only the token's copies.
+fn authorize(
+    request: &RotateRequest,
+    manifest: &Manifest,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<DomainKey, CeremonyError> {
+    let quorum = quorum::gather(
+        Ceremony::Rotate,
+        manifest,
+        &request.shares,
+        transcript,
+        attendant,
+    )?;
+    attendant.announce(&Event::Step(
+        "the quorum is verified: the rotation is authorized".into(),
+    ));
+    Ok(quorum.key)
+}
+
+/// Officials verify the staged new shares of a resumed rotation that had not published them: the
+/// run that sealed them may have stopped before every official proved theirs.
+fn verify_staged(
+    manifest: &Manifest,
+    stage: &Path,
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
+    if !stage.join("shares").exists() {
+        return Ok(());
+    }
+    let officials = officials_of(manifest);
+    let sealed = officials
+        .iter()
+        .map(|official| {
+            let file = stage.join(share_file(official.id().as_str()));
+            let bytes = read_at_most(&file, MAX_FILE_LEN).map_err(CeremonyError::io(&file))?;
+            SealedShare::parse(&bytes).map_err(|e| CeremonyError::Share {
+                file,
+                error: e.into(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    verify_all(
+        manifest,
+        &officials,
+        &sealed,
+        stage,
+        Ceremony::Rotate,
+        transcript,
+        attendant,
+    )
+}
+
+/// The officials of `manifest`, in its order: the same people hold the new epoch's shares.
+fn officials_of(manifest: &Manifest) -> Vec<Official> {
+    manifest
+        .officials()
+        .iter()
+        .map(|entry| entry.official().clone())
+        .collect()
+}
+
+/// Puts the new shares and manifest in place; idempotent, so a resumed run can repeat it.
+fn publish(
+    request: &RotateRequest,
+    current: &Manifest,
+    dir: &Path,
+    rotation: &Rotation,
+    transcript: &mut Transcript,
+) -> Result<(), CeremonyError> {
+    let new_manifest = &rotation.new_manifest;
+    if current.digest() == new_manifest.digest() {
+        return Ok(());
+    }
+    let stage_shares = staging(dir, rotation.from_epoch).join("shares");
+    let shares = dir.join("shares");
+    let retired = retired_shares(dir, rotation.from_epoch);
+    if stage_shares.exists() {
+        if shares.exists() && !retired.exists() {
+            std::fs::rename(&shares, &retired).map_err(CeremonyError::io(&shares))?;
+        }
+        std::fs::rename(&stage_shares, &shares).map_err(CeremonyError::io(&shares))?;
+        sync_parent(&shares).map_err(CeremonyError::io(&shares))?;
+    }
+    new_manifest.save(&request.manifest)?;
+    transcript.append(Step::RotatePublished {
+        manifest: new_manifest.digest(),
+        retired_shares: retired
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+    })?;
+    Ok(())
+}
+
+/// What to do when a rotation stops: it resumes from its journal.
+const ROTATION_RESUMES: &str = "run the rotation again: it resumes where it stopped";
+
+/// Where publication moves the old epoch's share files.
+fn retired_shares(dir: &Path, from_epoch: u32) -> PathBuf {
+    dir.join(format!("shares-epoch-{from_epoch}"))
+}
+
+/// Where the new shares wait until they are published.
+fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
+    dir.join(format!(".rotation-e{}", from_epoch + 1))
+}
