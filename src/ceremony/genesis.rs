@@ -137,7 +137,7 @@ fn run(
     drop(key);
     if let Some(session) = first_token {
         let sha256 = seal_canary(
-            &TokenKey::find(session, manifest.key_ref())?,
+            &TokenKey::find(session, manifest.key_ref(), manifest.wrap_check())?,
             &manifest,
             dir,
         )?;

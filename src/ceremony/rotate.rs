@@ -18,7 +18,7 @@ use crate::domain::{Manifest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent, write_atomic};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::key_identity::KeyId;
+use crate::primitives::key_identity::{KeyId, WrapCheck};
 use crate::primitives::key_ref::KeyRef;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
@@ -74,6 +74,7 @@ pub struct RotateOutcome {
 struct Journal {
     from_epoch: u32,
     from_key_id: String,
+    from_wrap_check: String,
     new_manifest: String,
 }
 
@@ -83,6 +84,7 @@ struct Journal {
 struct Rotation {
     from_epoch: u32,
     from_key_id: KeyId,
+    from_wrap_check: WrapCheck,
     new_manifest: Manifest,
 }
 
@@ -262,6 +264,7 @@ fn prepare(
     Ok(Rotation {
         from_epoch: manifest.epoch(),
         from_key_id: *manifest.key_id(),
+        from_wrap_check: *manifest.wrap_check(),
         new_manifest,
     })
 }
@@ -297,6 +300,7 @@ fn write_journal(
     let journal = Journal {
         from_epoch: manifest.epoch(),
         from_key_id: manifest.key_id().to_string(),
+        from_wrap_check: manifest.wrap_check().to_string(),
         new_manifest: String::from_utf8_lossy(&pretty).into_owned(),
     };
     let journal_path = dir.join(JOURNAL);
@@ -390,12 +394,12 @@ fn rewrap_all(
     let new_manifest = &rotation.new_manifest;
     // Absent only when a run was stopped after destroying it, which comes after every archive
     // was rewrapped and synced: a resume then finds nothing left that needs it.
-    let old_kek = match TokenKey::find(session, &rotation.old_key()) {
+    let old_kek = match TokenKey::find(session, &rotation.old_key(), &rotation.from_wrap_check) {
         Ok(key) => Some(key),
         Err(ArchiveError::DomainKeyAbsent { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    let new_kek = TokenKey::find(session, new_manifest.key_ref())?;
+    let new_kek = TokenKey::find(session, new_manifest.key_ref(), new_manifest.wrap_check())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
         .map_err(CeremonyError::io(&request.archives))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -525,6 +529,9 @@ fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Rotation>, Cer
         .map_err(|e| refuse(format!("its new manifest is not valid: {e}")))?;
     let from_key_id = KeyId::from_hex(&journal.from_key_id)
         .ok_or_else(|| refuse("the rotation journal's key id is not 64 hex digits".into()))?;
+    let from_wrap_check = WrapCheck::from_hex(&journal.from_wrap_check).ok_or_else(|| {
+        refuse("the rotation journal's wrap check value is not 80 hex digits".into())
+    })?;
     let continues = new.domain() == current.domain()
         && journal.from_epoch.checked_add(1) == Some(new.epoch())
         && *new.key_id() != from_key_id;
@@ -543,6 +550,7 @@ fn read_journal(path: &Path, current: &Manifest) -> Result<Option<Rotation>, Cer
     Ok(Some(Rotation {
         from_epoch: journal.from_epoch,
         from_key_id,
+        from_wrap_check,
         new_manifest: new,
     }))
 }

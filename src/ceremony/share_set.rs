@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::domain::{Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp};
 use crate::files::write_atomic;
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use crate::primitives::random;
 use crate::primitives::secret::DomainKey;
 use crate::shares::sealed::{SealedShare, ShareHeader, SET_ID_LEN};
@@ -80,6 +80,8 @@ pub(super) struct SplitKey {
     pub key_id: KeyId,
     /// The key's check value.
     pub kcv: Kcv,
+    /// The key's wrap check value.
+    pub wrap_check: WrapCheck,
     shares: Vec<Share>,
     verifier_set: VerifierSet,
 }
@@ -125,6 +127,7 @@ pub(super) fn split_key(key: &DomainKey, plan: &SetPlan<'_>) -> Result<SplitKey,
         set_id,
         key_id: KeyId::of(key),
         kcv: Kcv::of(key),
+        wrap_check: WrapCheck::of(key),
         shares,
         verifier_set,
     })
@@ -172,6 +175,7 @@ pub(super) fn seal_set(
         set_id,
         key_id,
         kcv,
+        wrap_check,
         shares,
         verifier_set,
     } = split;
@@ -184,6 +188,7 @@ pub(super) fn seal_set(
         verifier_set,
         key_id,
         kcv,
+        wrap_check,
         created: plan.created,
         revoked_sets: plan.revoked_sets.clone(),
     })?;

@@ -77,6 +77,7 @@ fn archive_rows(archive: &ArchiveFacts) -> Vec<(&'static str, String)> {
         row("domain", &archive.domain),
         row("epoch", archive.epoch.to_string()),
         row("key id", &archive.key_id),
+        row("wrap check", &archive.wrap_check),
         row("name", optional(archive.name.clone())),
         row("size", optional(archive.size.map(|s| format!("{s} bytes")))),
         row("content type", optional(archive.content_type.clone())),
@@ -131,6 +132,7 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
         ),
         row("key id", manifest.key_id().to_string()),
         row("kcv", manifest.kcv().to_string()),
+        row("wrap check", manifest.wrap_check().to_string()),
         row("created", manifest.created().to_string()),
         row("tool version", manifest.tool_version()),
     ]);
