@@ -271,4 +271,22 @@ impl TokenSession {
             _ => true,
         }))
     }
+
+    /// Which lock-down attributes the token honours on `key`: each PKCS#11 name with whether the
+    /// token reports it at custody's value (a token that does not know one reports nothing).
+    pub(super) fn lockdown_honoured(&self, key: &DomainKeyHandle) -> Result<Vec<(&'static str, bool)>> {
+        let attributes = self
+            .session
+            .get_attributes(key.handle, &LOCKDOWN)
+            .map_err(Error::from_cryptoki("reading key attributes"))?;
+        let held = |wanted: &Attribute| attributes.contains(wanted);
+        Ok(vec![
+            ("CKA_COPYABLE", held(&Attribute::Copyable(false))),
+            ("CKA_MODIFIABLE", held(&Attribute::Modifiable(false))),
+            (
+                "CKA_ALLOWED_MECHANISMS",
+                held(&Attribute::AllowedMechanisms(vec![ALLOWED_MECHANISM])),
+            ),
+        ])
+    }
 }
