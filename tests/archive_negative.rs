@@ -300,7 +300,7 @@ fn a_token_that_lacks_the_key() {
     let bare = TestToken::new();
     let session = bare.session();
     let header = archive::read_header(sealed.as_slice()).unwrap();
-    let error = TokenKey::find(&session, &header.spec.identity).unwrap_err();
+    let error = TokenKey::find(&session, &header.spec.identity, &header.wrap_check).unwrap_err();
     assert!(
         matches!(&error, ArchiveError::DomainKeyAbsent { key_ref, .. } if **key_ref == header.spec.identity),
         "{error}"

@@ -277,7 +277,8 @@ mod tests {
         for (metadata, len) in [(Metadata::default(), 0), (longest, MAX_HEADER_LEN)] {
             let spec = spec(metadata);
             let wrapped = WrappedKey(vec![2; WRAPPED_DATA_KEY_LEN]);
-            let mut bytes = encode(&spec, &wrapped, &[3; SALT_LEN]);
+            let wrap_check = WrapCheck::from_bytes([5; WRAP_CHECK_LEN]);
+            let mut bytes = encode(&spec, &wrap_check, &wrapped, &[3; SALT_LEN]);
             let covered = bytes.clone();
             bytes.extend_from_slice(&[4; MAC_LEN]);
             if len > 0 {
@@ -285,6 +286,7 @@ mod tests {
             }
             let (header, read_covered) = read(&mut bytes.as_slice()).unwrap();
             assert_eq!(header.spec, spec);
+            assert_eq!(header.wrap_check, wrap_check);
             assert_eq!(header.wrapped_key, wrapped);
             assert_eq!(header.mac, [4; MAC_LEN]);
             assert_eq!(header.len, bytes.len());

@@ -39,7 +39,11 @@ pub struct TokenKey<'s> {
 impl<'s> TokenKey<'s> {
     /// The domain key `key_ref` names on the session's token, its protections checked and its
     /// value proven: the token's wrap of the wrap check input must equal `wrap_check`.
-    pub fn find(session: &'s TokenSession, key_ref: &KeyRef, wrap_check: &WrapCheck) -> Result<Self> {
+    pub fn find(
+        session: &'s TokenSession,
+        key_ref: &KeyRef,
+        wrap_check: &WrapCheck,
+    ) -> Result<Self> {
         let handle = session
             .find_domain_key(&KeySelector::domain_key(key_ref))
             .map_err(|error| match error {

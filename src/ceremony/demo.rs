@@ -190,7 +190,11 @@ fn open_at_embassy(
     attendant.announce(&Event::Chapter(
         "5. At the embassy: opening the backups".into(),
     ));
-    let key = TokenKey::find(&unlocked.session, unlocked.manifest.key_ref(), unlocked.manifest.wrap_check())?;
+    let key = TokenKey::find(
+        &unlocked.session,
+        unlocked.manifest.key_ref(),
+        unlocked.manifest.wrap_check(),
+    )?;
     for (name, archive_path) in sealed {
         let bytes = std::fs::read(archive_path).map_err(CeremonyError::io(archive_path))?;
         let mut opened = Vec::new();

@@ -107,7 +107,10 @@ fn verify_one(
 ) -> Result<OpenReport, Failure> {
     let archive = read_archive(path, name)?;
     let key = token
-        .key(&archive.header().spec.identity, &archive.header().wrap_check)
+        .key(
+            &archive.header().spec.identity,
+            &archive.header().wrap_check,
+        )
         .map_err(|e| Failure::from(e).about(name))?;
     let summary = archive
         .verify(&key, &|done| progress.update(done))

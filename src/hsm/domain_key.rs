@@ -76,8 +76,16 @@ const FORBIDDEN: [Capability; 7] = [
     (AttributeType::Sign, Attribute::Sign, "can sign"),
     (AttributeType::Verify, Attribute::Verify, "can verify"),
     (AttributeType::Derive, Attribute::Derive, "can derive"),
-    (AttributeType::Copyable, Attribute::Copyable, "can be copied"),
-    (AttributeType::Modifiable, Attribute::Modifiable, "can be modified"),
+    (
+        AttributeType::Copyable,
+        Attribute::Copyable,
+        "can be copied",
+    ),
+    (
+        AttributeType::Modifiable,
+        Attribute::Modifiable,
+        "can be modified",
+    ),
 ];
 
 /// The one mechanism a domain key may be used with (CKA_ALLOWED_MECHANISMS): any other wrapping
@@ -274,7 +282,10 @@ impl TokenSession {
 
     /// Which lock-down attributes the token honours on `key`: each PKCS#11 name with whether the
     /// token reports it at custody's value (a token that does not know one reports nothing).
-    pub(super) fn lockdown_honoured(&self, key: &DomainKeyHandle) -> Result<Vec<(&'static str, bool)>> {
+    pub(super) fn lockdown_honoured(
+        &self,
+        key: &DomainKeyHandle,
+    ) -> Result<Vec<(&'static str, bool)>> {
         let attributes = self
             .session
             .get_attributes(key.handle, &LOCKDOWN)

@@ -114,7 +114,12 @@ pub fn probe(
             outcome(with_probe_key(&session, |kek| lockdown(&session, kek))),
             key.map(|(key_ref, wrap_check)| outcome(prove(&session, key_ref, wrap_check))),
         ),
-        Err(e) => (failed(&e), not_tried(), not_tried(), key.map(|_| not_tried())),
+        Err(e) => (
+            failed(&e),
+            not_tried(),
+            not_tried(),
+            key.map(|_| not_tried()),
+        ),
     };
     Ok(ProbeReport {
         module_path: module.path().display().to_string(),
@@ -232,8 +237,12 @@ fn lockdown(session: &TokenSession, kek: &DomainKeyHandle) -> Result<String> {
             .join(", ")
     };
     Ok(match (names(true), names(false)) {
-        (yes, no) if no.is_empty() => format!("{yes} honoured: the key cannot be copied, modified or used but to wrap"),
-        (yes, no) if yes.is_empty() => format!("{no} not supported: the key keeps only the protections of PKCS#11 v2.20"),
+        (yes, no) if no.is_empty() => {
+            format!("{yes} honoured: the key cannot be copied, modified or used but to wrap")
+        }
+        (yes, no) if yes.is_empty() => {
+            format!("{no} not supported: the key keeps only the protections of PKCS#11 v2.20")
+        }
         (yes, no) => format!("{yes} honoured; {no} not supported"),
     })
 }

@@ -221,8 +221,10 @@ mod tests {
     // Computed independently with OpenSSL 3.0.19:
     //   printf 'custody/wrap-check/v1' | openssl dgst -sha256
     //   printf <input> | xxd -r -p | openssl enc -id-aes256-wrap -K <key> -iv a6a6a6a6a6a6a6a6 | xxd -p
-    const WRAP_CHECK_INPUT: &str = "7475a05cd93b140d4c5825a387b5afd1aef9800718d3df8e22c8f2440d3ce41b";
-    const COUNTING_KEY_WRAP_CHECK: &str = "bd66c719e4fe50e1b2e70d69973e669b68a5de8fe40a3601dca5e121f7ebe780ea3435442d9fe924";
+    const WRAP_CHECK_INPUT: &str =
+        "7475a05cd93b140d4c5825a387b5afd1aef9800718d3df8e22c8f2440d3ce41b";
+    const COUNTING_KEY_WRAP_CHECK: &str =
+        "bd66c719e4fe50e1b2e70d69973e669b68a5de8fe40a3601dca5e121f7ebe780ea3435442d9fe924";
 
     #[test]
     fn wrap_check_known_answers() {
