@@ -54,7 +54,16 @@ impl<'s> TokenKey<'s> {
                 },
                 other => other.into(),
             })?;
-        session.prove_domain_key(&handle, wrap_check)?;
+        session
+            .prove_domain_key(&handle, wrap_check)
+            .map_err(|error| match error {
+                hsm::Error::NotTheDomainKey { token, key } => ArchiveError::NotTheDomainKey {
+                    token,
+                    key,
+                    key_ref: Box::new(key_ref.clone()),
+                },
+                other => other.into(),
+            })?;
         Ok(Self {
             session,
             handle,
