@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::output::{print, print_json, Failure};
+use crate::domain::manifest;
 use crate::inspect::{inspect_file, ArchiveFacts, FileFacts, ManifestFacts, ShareFileFacts};
 use crate::readout::hex_groups;
 
@@ -102,7 +103,10 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
     let manifest = &facts.manifest;
     let mut rows = vec![
         row("file", "manifest"),
-        row("format", "custody-manifest version 1"),
+        row(
+            "format",
+            format!("{} version {}", manifest::FORMAT, manifest::VERSION),
+        ),
         row("domain", manifest.domain()),
         row("epoch", manifest.epoch().to_string()),
         row("set id", hex::encode(manifest.set_id())),
