@@ -118,12 +118,14 @@ pub fn rotate(
         &mut transcript,
         attendant,
     )?;
+    // Both keys proven before the manifest is published or any archive touched (D51).
+    let keys = rotation_keys(&session, &rotation)?;
     publish(request, &current, &dir, &rotation, &mut transcript)?;
     let Rewrapping {
         rewrapped,
         already,
         skipped,
-    } = rewrap_all(request, &session, &rotation, attendant)?;
+    } = rewrap_all(request, &session, &rotation, keys, attendant)?;
     // Every new header must be on disk before the key that opens the old ones is destroyed.
     sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
     transcript.append(Step::ArchivesRewrapped {
@@ -221,6 +223,8 @@ fn prepare(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
+    // The token's key must be the manifest's before anything is written (D51).
+    TokenKey::find(session, manifest.key_ref(), manifest.wrap_check())?;
     check_recorded_manifest(transcript.last_manifest(), manifest)?;
     transcript.append(Step::RotateBegun {
         manifest: manifest.digest(),
@@ -384,13 +388,11 @@ fn publish(
     Ok(())
 }
 
-/// Rewraps every archive of the old epoch; skips those already done and those of other domains.
-fn rewrap_all(
-    request: &RotateRequest,
-    session: &TokenSession,
+/// The old epoch's key and the new one on the token, each proven against its wrap check value.
+fn rotation_keys<'s>(
+    session: &'s TokenSession,
     rotation: &Rotation,
-    attendant: &mut dyn Attendant,
-) -> Result<Rewrapping, CeremonyError> {
+) -> Result<(Option<TokenKey<'s>>, TokenKey<'s>), CeremonyError> {
     let new_manifest = &rotation.new_manifest;
     // Absent only when a run was stopped after destroying it, which comes after every archive
     // was rewrapped and synced: a resume then finds nothing left that needs it.
@@ -400,6 +402,17 @@ fn rewrap_all(
         Err(error) => return Err(error.into()),
     };
     let new_kek = TokenKey::find(session, new_manifest.key_ref(), new_manifest.wrap_check())?;
+    Ok((old_kek, new_kek))
+}
+
+/// Rewraps every archive of the old epoch; skips those already done and those of other domains.
+fn rewrap_all(
+    request: &RotateRequest,
+    session: &TokenSession,
+    rotation: &Rotation,
+    (old_kek, new_kek): (Option<TokenKey<'_>>, TokenKey<'_>),
+    attendant: &mut dyn Attendant,
+) -> Result<Rewrapping, CeremonyError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
         .map_err(CeremonyError::io(&request.archives))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -428,7 +441,7 @@ fn rewrap_all(
     }
     attendant.announce(&Event::Step(format!(
         "{rewrapped} archives rewrapped to epoch {}, {already} already were",
-        new_manifest.epoch()
+        rotation.new_manifest.epoch()
     )));
     Ok(Rewrapping {
         rewrapped,
