@@ -136,6 +136,16 @@ pub enum ArchiveError {
 }
 
 impl ArchiveError {
+    /// Whether the token's key itself was refused (not the domain's key, unsafe, or ambiguous):
+    /// a fault of the token, not of any archive, so a command over many archives stops at once.
+    pub fn refuses_the_token_key(&self) -> bool {
+        matches!(
+            self,
+            Self::NotTheDomainKey { .. }
+                | Self::Hsm(hsm::Error::UnsafeDomainKey { .. } | hsm::Error::DuplicateKeys { .. })
+        )
+    }
+
     /// What the user should do next.
     pub fn hint(&self) -> &'static str {
         match self {
