@@ -344,15 +344,14 @@ fn rotation_with_too_few_shares_is_refused_and_changes_nothing() {
 fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
     let estate = Estate::new(3);
     let manifest = estate.dir().join("manifest.json");
-    let old_key_id = custody::domain::Manifest::load(&manifest)
-        .unwrap()
-        .key_id()
-        .to_string();
+    let old = custody::domain::Manifest::load(&manifest).unwrap();
+    let (old_key_id, old_wrap_check) = (old.key_id().to_string(), old.wrap_check().to_string());
     let run = estate.rotate(&[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let journal = serde_json::json!({
         "from_epoch": 1,
         "from_key_id": old_key_id,
+        "from_wrap_check": old_wrap_check,
         "new_manifest": std::fs::read_to_string(&manifest).unwrap(),
     });
     let journal_path = estate.dir().join("rotation.journal.json");

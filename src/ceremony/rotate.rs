@@ -223,9 +223,9 @@ fn prepare(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
+    check_recorded_manifest(transcript.last_manifest(), manifest)?;
     // The token's key must be the manifest's before anything is written (D51).
     TokenKey::find(session, manifest.key_ref(), manifest.wrap_check())?;
-    check_recorded_manifest(transcript.last_manifest(), manifest)?;
     transcript.append(Step::RotateBegun {
         manifest: manifest.digest(),
         from_epoch: manifest.epoch(),
