@@ -391,30 +391,49 @@ fn an_oracle_key_is_refused_naming_the_attribute() {
     let mut genuine = [0u8; 32];
     genuine.copy_from_slice(estate.domain.key.expose());
     let original = plant(&raw, &estate.domain, genuine, false);
+    let (label, id) = (
+        &estate.token.label,
+        hex::encode(selector(&estate.domain).id.unwrap()),
+    );
+    let key = format!("\"custody:ee-registries:e1\" (id {id})");
+    let unsafe_key = |problems: &str| {
+        format!(
+            "error: token {label}: key {key} is not a safe domain key ({problems})\n\
+             hint: custody uses only keys it imported itself; destroy this object and import the domain key again with custody\n"
+        )
+    };
     let refusal = |expected: &str| {
         let out = estate.path("refused.custody");
         let run = estate.seal(&out);
         assert!(!run.ok, "accepted: {}", run.stdout);
-        assert!(run.stderr.contains(expected), "{}", run.stderr);
+        assert_eq!(run.stderr, expected);
         assert!(!out.exists(), "seal left an archive");
     };
-    refusal(
-        "can be copied, can be modified, can be used with mechanisms other than CKM_AES_KEY_WRAP",
-    );
+    let unlocked =
+        "can be copied, can be modified, can be used with mechanisms other than CKM_AES_KEY_WRAP";
+    refusal(&unsafe_key(unlocked));
 
     let copy = raw
         .copy_object(original, &[Attribute::Decrypt(true)])
         .unwrap();
-    refusal("2 keys answer to \"custody:ee-registries:e1\"");
+    refusal(&format!(
+        "error: token {label}: 2 keys answer to {key}\n\
+         hint: name the key by both object= and id=, or remove the stray copies with the token's administration tool\n"
+    ));
     raw.destroy_object(original).unwrap();
-    refusal("(can decrypt, can be copied");
+    let oracle = unsafe_key(&format!("can decrypt, {unlocked}"));
+    refusal(&oracle);
 
     raw.destroy_object(copy).unwrap();
     let original = plant(&raw, &estate.domain, genuine, false);
     raw.update_attributes(original, &[Attribute::Decrypt(true)])
         .unwrap();
-    refusal("(can decrypt, can be copied");
-    assert!(estate.verify().stderr.contains("can decrypt"));
+    refusal(&oracle);
+    let archive = estate.archive.display();
+    assert_eq!(
+        estate.verify().stderr,
+        format!("error: {archive}: {}", &oracle["error: ".len()..])
+    );
     let opened = estate.path("opened.bin");
     assert!(!estate.open(&opened).ok);
     assert!(!opened.exists());

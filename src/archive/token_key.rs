@@ -46,23 +46,26 @@ impl<'s> TokenKey<'s> {
     ) -> Result<Self> {
         let handle = session
             .find_domain_key(&KeySelector::domain_key(key_ref))
-            .map_err(|error| match error {
-                hsm::Error::DomainKeyAbsent { token, key } => ArchiveError::DomainKeyAbsent {
-                    token,
-                    key,
-                    key_ref: Box::new(key_ref.clone()),
-                },
-                other => other.into(),
-            })?;
-        session
-            .prove_domain_key(&handle, wrap_check)
-            .map_err(|error| match error {
-                hsm::Error::NotTheDomainKey { token, key } => ArchiveError::NotTheDomainKey {
-                    token,
-                    key,
-                    key_ref: Box::new(key_ref.clone()),
-                },
-                other => other.into(),
+            .and_then(|handle| {
+                session
+                    .prove_domain_key(&handle, wrap_check)
+                    .map(|()| handle)
+            })
+            .map_err(|error| {
+                let key_ref = Box::new(key_ref.clone());
+                match error {
+                    hsm::Error::DomainKeyAbsent { token, key } => ArchiveError::DomainKeyAbsent {
+                        token,
+                        key,
+                        key_ref,
+                    },
+                    hsm::Error::NotTheDomainKey { token, key } => ArchiveError::NotTheDomainKey {
+                        token,
+                        key,
+                        key_ref,
+                    },
+                    other => other.into(),
+                }
             })?;
         Ok(Self {
             session,
