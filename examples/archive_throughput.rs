@@ -21,10 +21,10 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::time::Instant;
 
-use custody::archive::{self, Archive, ArchiveSpec};
+use custody::archive::{self, Archive, ArchiveSpec, WrappedUnder};
 use custody::hsm::WrappedKey;
 use custody::primitives::domain_id::DomainId;
-use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_identity::{KeyId, WrapCheck};
 use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DataKey;
 
@@ -44,7 +44,10 @@ fn main() {
     let start = Instant::now();
     let summary = archive::seal_with_key(
         &key(),
-        &WrappedKey(vec![0; 40]),
+        WrappedUnder {
+            wrap_check: &WrapCheck::from_bytes([0; 40]),
+            wrapped_key: &WrappedKey(vec![0; 40]),
+        },
         [1; 32],
         &spec,
         File::open(input).unwrap(),

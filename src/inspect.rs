@@ -78,6 +78,8 @@ pub struct ArchiveFacts {
     pub epoch: u32,
     /// Key id of that domain key, hex.
     pub key_id: String,
+    /// Wrap check value of the domain key that sealed it, hex.
+    pub wrap_check: String,
     /// The wrapped data key (RFC 3394), hex: public, useless without the domain key.
     pub wrapped_key: String,
     /// Plaintext bytes per chunk.
@@ -205,6 +207,7 @@ fn archive_facts(bytes: &[u8], archive_len: u64) -> Result<FileFacts, ArchiveErr
     let PublicHeader {
         version,
         spec,
+        wrap_check,
         wrapped_key,
         len,
         ..
@@ -216,6 +219,7 @@ fn archive_facts(bytes: &[u8], archive_len: u64) -> Result<FileFacts, ArchiveErr
         domain: spec.identity.domain.to_string(),
         epoch: spec.identity.epoch,
         key_id: spec.identity.key_id.to_string(),
+        wrap_check: wrap_check.to_string(),
         wrapped_key: hex::encode(wrapped_key.0),
         chunk_size: spec.chunk_size.get(),
         name: metadata.name,

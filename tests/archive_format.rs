@@ -6,12 +6,14 @@
 
 mod common;
 
-use custody::archive::{self, Archive, ArchiveKeys, ArchiveSpec, ChunkSize, Metadata};
+use custody::archive::{
+    self, Archive, ArchiveKeys, ArchiveSpec, ChunkSize, Metadata, WrappedUnder,
+};
 use custody::hsm::WrappedKey;
 use custody::primitives::domain_id::DomainId;
-use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_identity::{KeyId, WrapCheck};
 use custody::primitives::key_ref::KeyRef;
-use custody::primitives::secret::DataKey;
+use custody::primitives::secret::{DataKey, DomainKey};
 
 #[test]
 fn worked_example_of_the_format_document() {
@@ -45,10 +47,17 @@ fn worked_example_of_the_format_document() {
     );
     assert_eq!(archive::stream::nonce(0, true).as_slice(), value("nonce-0"));
 
+    let wrap_check = WrapCheck::from_bytes(value("wrap-check").try_into().unwrap());
+    let mut domain_key_bytes: [u8; 32] = value("domain-key").try_into().unwrap();
+    let domain_key = DomainKey::from_bytes(&mut domain_key_bytes);
+    assert_eq!(WrapCheck::of(&domain_key), wrap_check);
     let mut sealed = Vec::new();
     let summary = archive::seal_with_key(
         &data_key,
-        &WrappedKey(value("wrapped-key")),
+        WrappedUnder {
+            wrap_check: &wrap_check,
+            wrapped_key: &WrappedKey(value("wrapped-key")),
+        },
         salt,
         &spec,
         payload.as_slice(),
@@ -61,10 +70,11 @@ fn worked_example_of_the_format_document() {
     assert_eq!(&sealed[covered_len..covered_len + 32], value("header-mac"));
     assert_eq!(&sealed[covered_len + 32..], value("chunk-0"));
     assert_eq!(sealed, value("archive"));
-    assert_eq!((summary.header.len, sealed.len()), (213, 255));
+    assert_eq!((summary.header.len, sealed.len()), (253, 295));
 
     let archive = Archive::read(sealed.as_slice()).unwrap();
     assert_eq!(archive.header().spec, spec);
+    assert_eq!(archive.header().wrap_check, wrap_check);
     let mut opened = Vec::new();
     archive
         .open_with_key(&data_key, &mut opened, &|_| {})

@@ -189,7 +189,7 @@ fn header_every_byte_altered() {
     archive::seal(&f.key(), &spec, &b"hello"[..], &mut sealed, &no_progress).unwrap();
     let header_len = archive::read_header(sealed.as_slice()).unwrap().len;
     let domain_len = spec.identity.domain.as_str().len();
-    let wrapped_start = 16 + 1 + 1 + domain_len + 4 + 32;
+    let wrapped_start = 16 + 1 + 1 + domain_len + 4 + 32 + 40;
     for position in 0..header_len {
         for mask in [0x01, 0x80] {
             let mut altered = sealed.clone();
@@ -218,7 +218,7 @@ fn header_every_byte_altered() {
 fn header_unknown_format_version() {
     let f = fixture();
     let mut sealed = f.seal(b"abc");
-    for version in [0, 2, 0xff] {
+    for version in [0, 1, 3, 0xff] {
         sealed[16] = version;
         assert!(matches!(f.refused(&sealed), ArchiveError::UnsupportedVersion(v) if v == version));
     }
@@ -243,7 +243,7 @@ fn header_not_an_archive() {
 fn header_hostile_chunk_size_is_refused_before_any_allocation() {
     let f = fixture();
     let sealed = f.seal(b"abc");
-    let offset = 16 + 1 + 1 + "ee-registries".len() + 4 + 32 + 40 + 32;
+    let offset = 16 + 1 + 1 + "ee-registries".len() + 4 + 32 + 40 + 40 + 32;
     for size in [0u32, 4095, 4097, 32 * 1024 * 1024, u32::MAX] {
         let mut altered = sealed.clone();
         altered[offset..offset + 4].copy_from_slice(&size.to_be_bytes());
@@ -300,7 +300,7 @@ fn a_token_that_lacks_the_key() {
     let bare = TestToken::new();
     let session = bare.session();
     let header = archive::read_header(sealed.as_slice()).unwrap();
-    let error = TokenKey::find(&session, &header.spec.identity).unwrap_err();
+    let error = TokenKey::find(&session, &header.spec.identity, &header.wrap_check).unwrap_err();
     assert!(
         matches!(&error, ArchiveError::DomainKeyAbsent { key_ref, .. } if **key_ref == header.spec.identity),
         "{error}"

@@ -127,7 +127,7 @@ fn metadata_round_trips_and_progress_reaches_the_size() {
     let header = archive::read_header(sealed.as_slice()).unwrap();
     assert_eq!(header, summary.header);
     assert_eq!(header.spec, spec);
-    assert_eq!(header.version, 1);
+    assert_eq!(header.version, archive::VERSION);
     assert_eq!(f.open_file(&sealed).unwrap().header, header);
 }
 

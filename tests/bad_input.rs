@@ -566,14 +566,15 @@ fn passphrase_files() {
 /// The journal of rotating `a` to `a2`, with `edit` applied to its members.
 fn journal(edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> Vec<u8> {
     let e = estate();
-    let key_id = |dir: &Path| -> serde_json::Value {
+    let manifest_field = |dir: &Path, field: &str| -> serde_json::Value {
         let manifest: serde_json::Value =
             serde_json::from_slice(&read(&dir.join("manifest.json"))).unwrap();
-        manifest["key_id"].clone()
+        manifest[field].clone()
     };
     let mut journal = serde_json::Map::new();
     journal.insert("from_epoch".into(), 1.into());
-    journal.insert("from_key_id".into(), key_id(&e.a));
+    journal.insert("from_key_id".into(), manifest_field(&e.a, "key_id"));
+    journal.insert("from_wrap_check".into(), manifest_field(&e.a, "wrap_check"));
     journal.insert(
         "new_manifest".into(),
         String::from_utf8(read(&e.a2.join("manifest.json")))
@@ -612,6 +613,12 @@ fn rotation_journals() {
             "from-key-id-not-hex",
             journal(|j| {
                 j.insert("from_key_id".into(), "zz".repeat(32).into());
+            }),
+        ),
+        (
+            "from-wrap-check-not-hex",
+            journal(|j| {
+                j.insert("from_wrap_check".into(), "zz".repeat(40).into());
             }),
         ),
         (

@@ -359,10 +359,8 @@ fn rotation_with_too_few_shares_is_refused_and_changes_nothing() {
 fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
     let estate = Estate::new(3);
     let manifest = estate.dir().join("manifest.json");
-    let old_key_id = custody::domain::Manifest::load(&manifest)
-        .unwrap()
-        .key_id()
-        .to_string();
+    let old = custody::domain::Manifest::load(&manifest).unwrap();
+    let (old_key_id, old_wrap_check) = (old.key_id().to_string(), old.wrap_check().to_string());
     let run = estate.rotate(&[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let published = custody::domain::Manifest::load(&manifest).unwrap();
@@ -374,12 +372,14 @@ fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
     let facts = [
         1u32.to_be_bytes().as_slice(),
         &hex::decode(&old_key_id).unwrap(),
+        &hex::decode(&old_wrap_check).unwrap(),
         published.digest().as_bytes(),
     ]
     .concat();
     let journal = serde_json::json!({
         "from_epoch": 1,
         "from_key_id": old_key_id,
+        "from_wrap_check": old_wrap_check,
         "new_manifest": std::fs::read_to_string(&manifest).unwrap(),
         // Published: the quorum of the manifest in force checks the new key's seal only.
         "sealed_by_old_key": "00".repeat(32),
@@ -477,13 +477,11 @@ fn a_planted_rotation_journal_is_refused_without_and_with_the_genuine_quorum() {
     let (attacker, attacker_shares) = foreign_epoch_2_on_the_token(&estate);
 
     let dir = estate.dir();
-    let victim_key_id = custody::domain::Manifest::load(&dir.join("manifest.json"))
-        .unwrap()
-        .key_id()
-        .to_string();
+    let victim = custody::domain::Manifest::load(&dir.join("manifest.json")).unwrap();
     let journal = serde_json::json!({
         "from_epoch": 1,
-        "from_key_id": victim_key_id,
+        "from_key_id": victim.key_id().to_string(),
+        "from_wrap_check": victim.wrap_check().to_string(),
         "new_manifest": std::fs::read_to_string(attacker.join("manifest.json")).unwrap(),
         // The attacker cannot make the old key's seal: they hold no share of the victim domain.
         "sealed_by_old_key": "00".repeat(32),
@@ -625,12 +623,14 @@ fn a_resume_whose_new_shares_are_gone_before_publication_is_refused() {
     let facts = [
         1u32.to_be_bytes().as_slice(),
         manifest.key_id().as_bytes(),
+        manifest.wrap_check().as_bytes(),
         new_manifest.digest().as_bytes(),
     ]
     .concat();
     let journal = serde_json::json!({
         "from_epoch": 1,
         "from_key_id": manifest.key_id().to_string(),
+        "from_wrap_check": manifest.wrap_check().to_string(),
         "new_manifest": std::fs::read_to_string(other.join("manifest.json")).unwrap(),
         "sealed_by_old_key": common::quorum_seal(&old_key, b"custody/rotation-journal/v1", &facts),
         "sealed_by_new_key": "00".repeat(32),

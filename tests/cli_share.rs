@@ -249,7 +249,7 @@ fn inspect_shows_a_manifest_with_its_digest() {
     let run = custody(&["inspect", path(&domain.manifest_path())]);
     assert!(run.ok, "{}", run.stderr);
     for expected in [
-        "custody-manifest version 1",
+        "custody-manifest version 2",
         "3 of 5",
         "cio share 1: Government CIO (Office of the Government CIO)",
         &custody::readout::hex_groups(domain.manifest.digest().as_bytes()),

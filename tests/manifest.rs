@@ -34,7 +34,7 @@ fn round_trips_through_the_file() {
     assert_eq!(loaded, domain.manifest);
     let pretty = domain.manifest.to_pretty_json().unwrap();
     assert_eq!(std::fs::read(domain.manifest_path()).unwrap(), pretty);
-    assert!(pretty.starts_with(b"{\n  \"format\": \"custody-manifest\",\n  \"version\": 1,\n"));
+    assert!(pretty.starts_with(b"{\n  \"format\": \"custody-manifest\",\n  \"version\": 2,\n"));
     assert!(pretty.ends_with(b"}\n"));
     assert_eq!(loaded.tool_version(), env!("CARGO_PKG_VERSION"));
     assert_eq!(loaded.threshold(), 3);
@@ -93,7 +93,8 @@ fn every_bad_field_is_refused_by_name() {
     let fingerprint_0 = good["officials"][0]["share_fingerprint"].clone();
     let cases: Vec<(&str, Value, &str)> = vec![
         ("/format", json!("custody-manifesto"), "`format`"),
-        ("/version", json!(2), "`version`"),
+        ("/version", json!(1), "`version`"),
+        ("/version", json!(3), "`version`"),
         ("/domain", json!("EE"), "`domain`"),
         ("/domain", json!(""), "`domain`"),
         ("/epoch", json!(4_294_967_296_u64), "`epoch`"),
@@ -133,6 +134,14 @@ fn every_bad_field_is_refused_by_name() {
         ("/key_id", json!("00"), "`key_id`"),
         ("/kcv", json!("f2900"), "`kcv`"),
         ("/kcv", json!("F29000"), "`kcv`"),
+        ("/wrap_check", json!("bd66"), "`wrap_check`"),
+        (
+            "/wrap_check",
+            json!(
+                "BD66C719E4FE50E1B2E70D69973E669B68A5DE8FE40A3601DCA5E121F7EBE780EA3435442D9FE924"
+            ),
+            "`wrap_check`",
+        ),
         ("/created", json!("2026-11-26 20:40:05"), "`created`"),
         ("/created", json!("2026-02-30T00:00:00Z"), "`created`"),
         ("/tool_version", json!(""), "`tool_version`"),
@@ -198,6 +207,9 @@ fn unknown_missing_and_repeated_fields_are_refused() {
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("kcv");
     assert!(refusal(&missing).contains("missing field `kcv`"));
+    let mut no_wrap_check = good.clone();
+    no_wrap_check.as_object_mut().unwrap().remove("wrap_check");
+    assert!(refusal(&no_wrap_check).contains("missing field `wrap_check`"));
     let text = String::from_utf8(serde_json::to_vec(&good).unwrap()).unwrap();
     let repeated = text.replacen("{\"created\"", "{\"epoch\":9,\"created\"", 1);
     let message = Manifest::parse(repeated.as_bytes())

@@ -4,7 +4,7 @@
 //! checked and the payload opened with the worked example's data key, which must not panic.
 #![no_main]
 
-use custody::archive::{seal_with_key, Archive, MAC_LEN};
+use custody::archive::{seal_with_key, Archive, WrappedUnder, MAC_LEN};
 use custody::domain::Timestamp;
 use custody_fuzz::data_key;
 use libfuzzer_sys::fuzz_target;
@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     let mut written = Vec::new();
     let _ = seal_with_key(
         &data_key(),
-        &header.wrapped_key,
+        WrappedUnder {
+            wrap_check: &header.wrap_check,
+            wrapped_key: &header.wrapped_key,
+        },
         header.salt,
         &header.spec,
         &[][..],

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use custody::archive::{seal_with_key, ArchiveSpec, ChunkSize, Metadata};
+use custody::archive::{seal_with_key, ArchiveSpec, ChunkSize, Metadata, WrappedUnder};
 use custody::hsm::WrappedKey;
 use custody::primitives::domain_id::DomainId;
-use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_identity::{KeyId, WrapCheck};
 use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DataKey;
 use sha2::{Digest, Sha256};
@@ -47,7 +47,10 @@ pub fn seal(payload: &[u8], declare_size: bool) -> Vec<u8> {
     let mut archive = Vec::new();
     seal_with_key(
         &data_key(),
-        &wrapped_key(),
+        WrappedUnder {
+            wrap_check: &WrapCheck::from_bytes([0xb0; 40]),
+            wrapped_key: &wrapped_key(),
+        },
         [0x20; 32],
         &archive_spec(size),
         payload,

@@ -77,6 +77,19 @@ pub enum ArchiveError {
         /// The domain key named (boxed: it would double the size of every archive result).
         key_ref: Box<KeyRef>,
     },
+    /// The token's key of that name is not the key the wrap check value records: it was replaced
+    /// or altered on the token (or the archive header's copy of the value was damaged).
+    #[error(
+        "token {token}: key {key} is not the domain key of {key_ref}: its wrap check value differs from the recorded one, so this token's key is not the domain's key"
+    )]
+    NotTheDomainKey {
+        /// The token's label.
+        token: String,
+        /// The label and id of the key object.
+        key: String,
+        /// The domain key named (boxed, as above).
+        key_ref: Box<KeyRef>,
+    },
     /// Any other HSM failure.
     #[error(transparent)]
     Hsm(#[from] hsm::Error),
@@ -123,6 +136,16 @@ pub enum ArchiveError {
 }
 
 impl ArchiveError {
+    /// Whether the token's key itself was refused (not the domain's key, unsafe, or ambiguous):
+    /// a fault of the token, not of any archive, so a command over many archives stops at once.
+    pub fn refuses_the_token_key(&self) -> bool {
+        matches!(
+            self,
+            Self::NotTheDomainKey { .. }
+                | Self::Hsm(hsm::Error::UnsafeDomainKey { .. } | hsm::Error::DuplicateKeys { .. })
+        )
+    }
+
     /// What the user should do next.
     pub fn hint(&self) -> &'static str {
         match self {
@@ -147,6 +170,11 @@ impl ArchiveError {
             Self::DomainKeyAbsent { .. } => {
                 "use a token holding that domain key (genesis or unlock puts it there); \
                  `custody inspect ARCHIVE` shows the domain, epoch and key id an archive needs"
+            }
+            Self::NotTheDomainKey { .. } => {
+                "do not use this token: someone holding its PIN may have replaced the key; check it \
+                 with `custody hsm probe URI --manifest M` (opening an archive, a damaged header \
+                 gives this too) and re-enrol it from a quorum (custody unlock); nothing was written"
             }
             Self::Hsm(error) => error.hint(),
             Self::HeaderAltered

@@ -1,9 +1,9 @@
-//! The byte layout of an archive, version 1: the header writer and the strict header reader side
+//! The byte layout of an archive, version 2: the header writer and the strict header reader side
 //! by side so one screen shows the whole format (normative text: docs/FORMAT.md section 7).
 //!
 //! ```text
-//! magic "CUSTODY-ARCHIVE\0" | version 01 | domain_len | domain | epoch u32 | key_id[32]
-//! | wrapped_key[40] | salt[32] | chunk_size u32 | flags | [name_len name] [size u64]
+//! magic "CUSTODY-ARCHIVE\0" | version 02 | domain_len | domain | epoch u32 | key_id[32]
+//! | wrap_check[40] | wrapped_key[40] | salt[32] | chunk_size u32 | flags | [name_len name] [size u64]
 //! | [content_type_len content_type] [created u64] | header_mac[32]
 //! payload: chunk_0 || chunk_1 || … || chunk_last, each = AES-256-GCM ciphertext || tag[16]
 //! ```
@@ -21,13 +21,13 @@ use super::header::{
 };
 use crate::hsm::{WrappedKey, WRAPPED_DATA_KEY_LEN};
 use crate::primitives::domain_id::DomainId;
-use crate::primitives::key_identity::KeyId;
+use crate::primitives::key_identity::{KeyId, WrapCheck, WRAP_CHECK_LEN};
 use crate::primitives::key_ref::KeyRef;
 
 /// The first bytes of every archive.
 pub const MAGIC: &[u8; 16] = b"CUSTODY-ARCHIVE\0";
 /// The format version this module writes and reads.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Length of the header MAC (HMAC-SHA256).
 pub const MAC_LEN: usize = 32;
 /// The longest possible header: every optional field present at its longest.
@@ -36,6 +36,7 @@ pub const MAX_HEADER_LEN: usize = MAGIC.len()
     + MAX_DOMAIN_LEN
     + 4
     + 32
+    + WRAP_CHECK_LEN
     + WRAPPED_DATA_KEY_LEN
     + SALT_LEN
     + 4
@@ -56,6 +57,7 @@ const KNOWN_FLAGS: u8 = FLAG_NAME | FLAG_SIZE | FLAG_CONTENT_TYPE | FLAG_CREATED
 /// caller must have validated `spec`.
 pub(super) fn encode(
     spec: &ArchiveSpec,
+    wrap_check: &WrapCheck,
     wrapped_key: &WrappedKey,
     salt: &[u8; SALT_LEN],
 ) -> Vec<u8> {
@@ -67,6 +69,7 @@ pub(super) fn encode(
     push_short(&mut out, identity.domain.as_str().as_bytes());
     out.extend_from_slice(&identity.epoch.to_be_bytes());
     out.extend_from_slice(identity.key_id.as_bytes());
+    out.extend_from_slice(wrap_check.as_bytes());
     out.extend_from_slice(&wrapped_key.0);
     out.extend_from_slice(salt);
     out.extend_from_slice(&spec.chunk_size.get().to_be_bytes());
@@ -107,6 +110,7 @@ pub(super) fn read(input: &mut impl Read) -> Result<(PublicHeader, Vec<u8>)> {
     let domain = reader.text("domain", MAX_DOMAIN_LEN)?;
     let epoch = u32::from_be_bytes(reader.array()?);
     let key_id = KeyId::from_bytes(reader.array()?);
+    let wrap_check = WrapCheck::from_bytes(reader.array()?);
     let wrapped_key = WrappedKey(reader.array::<WRAPPED_DATA_KEY_LEN>()?.to_vec());
     let salt = reader.array()?;
     let chunk_size = ChunkSize::new(u32::from_be_bytes(reader.array()?))?;
@@ -127,6 +131,7 @@ pub(super) fn read(input: &mut impl Read) -> Result<(PublicHeader, Vec<u8>)> {
     let header = PublicHeader {
         version,
         spec,
+        wrap_check,
         wrapped_key,
         salt,
         mac,
@@ -272,7 +277,8 @@ mod tests {
         for (metadata, len) in [(Metadata::default(), 0), (longest, MAX_HEADER_LEN)] {
             let spec = spec(metadata);
             let wrapped = WrappedKey(vec![2; WRAPPED_DATA_KEY_LEN]);
-            let mut bytes = encode(&spec, &wrapped, &[3; SALT_LEN]);
+            let wrap_check = WrapCheck::from_bytes([5; WRAP_CHECK_LEN]);
+            let mut bytes = encode(&spec, &wrap_check, &wrapped, &[3; SALT_LEN]);
             let covered = bytes.clone();
             bytes.extend_from_slice(&[4; MAC_LEN]);
             if len > 0 {
@@ -280,6 +286,7 @@ mod tests {
             }
             let (header, read_covered) = read(&mut bytes.as_slice()).unwrap();
             assert_eq!(header.spec, spec);
+            assert_eq!(header.wrap_check, wrap_check);
             assert_eq!(header.wrapped_key, wrapped);
             assert_eq!(header.mac, [4; MAC_LEN]);
             assert_eq!(header.len, bytes.len());

@@ -7,6 +7,7 @@ use super::error::{ArchiveError, Result};
 use crate::hsm::WrappedKey;
 use crate::primitives::domain_id::IdentifierProblem;
 pub use crate::primitives::domain_id::MAX_DOMAIN_LEN;
+use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::key_ref::KeyRef;
 
 /// Longest original file name, in bytes (the common file-system limit).
@@ -179,10 +180,13 @@ pub(super) fn invalid_domain(problem: IdentifierProblem) -> ArchiveError {
 /// Everything the header states, readable without any key (for `custody inspect`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicHeader {
-    /// Format version (1).
+    /// Format version (2).
     pub version: u8,
     /// Identity, metadata and chunk size.
     pub spec: ArchiveSpec,
+    /// The wrap check value of the domain key that sealed the archive: a token key is proven
+    /// against it before it unwraps anything.
+    pub wrap_check: WrapCheck,
     /// The data key wrapped by the domain key (RFC 3394).
     pub wrapped_key: WrappedKey,
     /// The per-archive salt of the key derivations.

@@ -6,6 +6,7 @@
 
 use super::error::Result;
 use crate::hsm::WrappedKey;
+use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DataKey;
 
@@ -13,6 +14,10 @@ use crate::primitives::secret::DataKey;
 pub trait KeyWrap {
     /// Which domain key this is.
     fn key_ref(&self) -> &KeyRef;
+
+    /// The key's wrap check value, proven before this `KeyWrap` was handed out; sealing records
+    /// it in the archive header.
+    fn wrap_check(&self) -> &WrapCheck;
 
     /// A fresh random 256-bit data key and its wrapping under the domain key.
     fn new_data_key(&self) -> Result<(DataKey, WrappedKey)>;

@@ -35,7 +35,7 @@ impl<R: Read> Archive<R> {
             ..self.header.spec.clone()
         };
         spec.validate()?;
-        let mut bytes = format::encode(&spec, &wrapped, &self.header.salt);
+        let mut bytes = format::encode(&spec, new_key.wrap_check(), &wrapped, &self.header.salt);
         bytes.extend_from_slice(&keys.header_mac(&bytes));
         if bytes.len() != self.header.len {
             return Err(ArchiveError::InvalidField {

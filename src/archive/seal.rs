@@ -12,6 +12,7 @@ use super::keys::ArchiveKeys;
 use super::pipeline::{self, Segment};
 use super::stream::{PayloadCipher, TAG_LEN};
 use crate::hsm::WrappedKey;
+use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::random;
 use crate::primitives::secret::DataKey;
 
@@ -42,16 +43,29 @@ pub fn seal(
     let (data_key, wrapped_key) = key.new_data_key()?;
     let mut salt = [0u8; SALT_LEN];
     random::fill(&mut salt).map_err(|e| ArchiveError::Randomness(e.0))?;
-    seal_with_key(&data_key, &wrapped_key, salt, spec, input, output, progress)
+    let wrapped = WrappedUnder {
+        wrap_check: key.wrap_check(),
+        wrapped_key: &wrapped_key,
+    };
+    seal_with_key(&data_key, wrapped, salt, spec, input, output, progress)
+}
+
+/// A data key's wrapping and the wrap check value of the domain key that wrapped it.
+#[derive(Debug, Clone, Copy)]
+pub struct WrappedUnder<'a> {
+    /// The domain key's wrap check value.
+    pub wrap_check: &'a WrapCheck,
+    /// The data key wrapped under it (RFC 3394).
+    pub wrapped_key: &'a WrappedKey,
 }
 
 /// Seals with a caller-supplied data key, its wrapped form and salt: the deterministic core of
 /// [`seal`], public so the worked example of the format specification can be regenerated. The
-/// data key MUST be fresh and random for every archive, and `wrapped_key` MUST be its wrapping
-/// under the domain key the spec names.
+/// data key MUST be fresh and random for every archive, and `wrapped.wrapped_key` MUST be its
+/// wrapping under the domain key the spec names, whose wrap check value is `wrapped.wrap_check`.
 pub fn seal_with_key(
     data_key: &DataKey,
-    wrapped_key: &WrappedKey,
+    wrapped: WrappedUnder<'_>,
     salt: [u8; SALT_LEN],
     spec: &ArchiveSpec,
     mut input: impl Read,
@@ -60,7 +74,7 @@ pub fn seal_with_key(
 ) -> Result<ArchiveSummary> {
     spec.validate()?;
     let keys = ArchiveKeys::derive(data_key, &salt);
-    let mut header_bytes = format::encode(spec, wrapped_key, &salt);
+    let mut header_bytes = format::encode(spec, wrapped.wrap_check, wrapped.wrapped_key, &salt);
     let mac = keys.header_mac(&header_bytes);
     header_bytes.extend_from_slice(&mac);
     output
@@ -88,7 +102,8 @@ pub fn seal_with_key(
     let header = PublicHeader {
         version: format::VERSION,
         spec: spec.clone(),
-        wrapped_key: wrapped_key.clone(),
+        wrap_check: *wrapped.wrap_check,
+        wrapped_key: wrapped.wrapped_key.clone(),
         salt,
         mac,
         len: header_bytes.len(),

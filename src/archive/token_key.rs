@@ -1,5 +1,6 @@
 //! The token implementation of [`KeyWrap`]: the domain key a `KeyRef` names, found on a logged-in
-//! token by the label and id every token gives it, its protections checked. A [`TokenKey`]
+//! token by the label and id every token gives it, its protections checked and its value proven
+//! against the recorded wrap check value (docs/DECISIONS.md D51). A [`TokenKey`]
 //! borrows the session it was found on, so it cannot be used with another session or outlive
 //! its own. [`KeyToken`] opens that session from a PKCS#11 URI for callers that hold no session.
 //! This module owns finding a domain key for archives and saying, in the archive's words, which
@@ -10,6 +11,7 @@ use super::key_wrap::KeyWrap;
 use crate::hsm::{
     self, DomainKeyHandle, KeySelector, PinPrompt, Pkcs11Uri, TokenSession, WrappedKey,
 };
+use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DataKey;
 
@@ -18,11 +20,12 @@ use crate::primitives::secret::DataKey;
 /// ```compile_fail,E0515
 /// use custody::archive::TokenKey;
 /// use custody::hsm::{Pkcs11Uri, TokenSession};
+/// use custody::primitives::key_identity::WrapCheck;
 /// use custody::primitives::key_ref::KeyRef;
 ///
 /// fn outlives(uri: &Pkcs11Uri, key_ref: &KeyRef) -> Option<TokenKey<'static>> {
 ///     let session = TokenSession::open(uri, &mut |_| Err(std::io::ErrorKind::NotFound.into())).ok()?;
-///     TokenKey::find(&session, key_ref).ok()
+///     TokenKey::find(&session, key_ref, &WrapCheck::from_bytes([0; 40])).ok()
 /// }
 /// ```
 #[derive(Debug)]
@@ -30,25 +33,45 @@ pub struct TokenKey<'s> {
     session: &'s TokenSession,
     handle: DomainKeyHandle,
     key_ref: KeyRef,
+    wrap_check: WrapCheck,
 }
 
 impl<'s> TokenKey<'s> {
-    /// The domain key `key_ref` names on the session's token, its protections checked.
-    pub fn find(session: &'s TokenSession, key_ref: &KeyRef) -> Result<Self> {
+    /// The domain key `key_ref` names on the session's token, its protections checked and its
+    /// value proven: the token's wrap of the wrap check input must equal `wrap_check`.
+    pub fn find(
+        session: &'s TokenSession,
+        key_ref: &KeyRef,
+        wrap_check: &WrapCheck,
+    ) -> Result<Self> {
         let handle = session
             .find_domain_key(&KeySelector::domain_key(key_ref))
-            .map_err(|error| match error {
-                hsm::Error::DomainKeyAbsent { token, key } => ArchiveError::DomainKeyAbsent {
-                    token,
-                    key,
-                    key_ref: Box::new(key_ref.clone()),
-                },
-                other => other.into(),
+            .and_then(|handle| {
+                session
+                    .prove_domain_key(&handle, wrap_check)
+                    .map(|()| handle)
+            })
+            .map_err(|error| {
+                let key_ref = Box::new(key_ref.clone());
+                match error {
+                    hsm::Error::DomainKeyAbsent { token, key } => ArchiveError::DomainKeyAbsent {
+                        token,
+                        key,
+                        key_ref,
+                    },
+                    hsm::Error::NotTheDomainKey { token, key } => ArchiveError::NotTheDomainKey {
+                        token,
+                        key,
+                        key_ref,
+                    },
+                    other => other.into(),
+                }
             })?;
         Ok(Self {
             session,
             handle,
             key_ref: key_ref.clone(),
+            wrap_check: *wrap_check,
         })
     }
 }
@@ -56,6 +79,10 @@ impl<'s> TokenKey<'s> {
 impl KeyWrap for TokenKey<'_> {
     fn key_ref(&self) -> &KeyRef {
         &self.key_ref
+    }
+
+    fn wrap_check(&self) -> &WrapCheck {
+        &self.wrap_check
     }
 
     fn new_data_key(&self) -> Result<(DataKey, WrappedKey)> {
@@ -96,8 +123,8 @@ impl KeyToken {
         })
     }
 
-    /// The domain key `key_ref` names on this token.
-    pub fn key(&self, key_ref: &KeyRef) -> Result<TokenKey<'_>> {
-        TokenKey::find(&self.session, key_ref)
+    /// The domain key `key_ref` names on this token, proven against `wrap_check`.
+    pub fn key(&self, key_ref: &KeyRef, wrap_check: &WrapCheck) -> Result<TokenKey<'_>> {
+        TokenKey::find(&self.session, key_ref, wrap_check)
     }
 }

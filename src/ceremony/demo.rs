@@ -190,7 +190,11 @@ fn open_at_embassy(
     attendant.announce(&Event::Chapter(
         "5. At the embassy: opening the backups".into(),
     ));
-    let key = TokenKey::find(&unlocked.session, unlocked.manifest.key_ref())?;
+    let key = TokenKey::find(
+        &unlocked.session,
+        unlocked.manifest.key_ref(),
+        unlocked.manifest.wrap_check(),
+    )?;
     for (name, archive_path) in sealed {
         let bytes = std::fs::read(archive_path).map_err(CeremonyError::io(archive_path))?;
         let mut opened = Vec::new();
@@ -239,7 +243,7 @@ fn seal_registries(
     attendant: &mut dyn Attendant,
 ) -> Result<Vec<(String, PathBuf)>, CeremonyError> {
     let session = TokenSession::open(home, &mut |token| attendant.token_pin(token))?;
-    let kek = TokenKey::find(&session, manifest.key_ref())?;
+    let kek = TokenKey::find(&session, manifest.key_ref(), manifest.wrap_check())?;
     let mut sealed = Vec::new();
     for (name, content) in sample_registries() {
         let original = originals.join(name);

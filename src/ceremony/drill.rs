@@ -95,7 +95,7 @@ fn rehearse(
     let unlocked = unlock(&request, attendant)?;
     let dir = crate::files::directory_of(manifest_path);
     check_canary(
-        &TokenKey::find(&unlocked.session, manifest.key_ref())?,
+        &TokenKey::find(&unlocked.session, manifest.key_ref(), manifest.wrap_check())?,
         manifest,
         dir,
     )?;

@@ -209,7 +209,11 @@ fn finish(
         sealed_files,
     } = unpublished;
     if let Some(session) = first_token {
-        let sha256 = seal_canary(&TokenKey::find(session, manifest.key_ref())?, manifest, dir)?;
+        let sha256 = seal_canary(
+            &TokenKey::find(session, manifest.key_ref(), manifest.wrap_check())?,
+            manifest,
+            dir,
+        )?;
         transcript.append(Step::CanarySealed { sha256 })?;
     }
     manifest.save(&dir.join(MANIFEST))?;

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::domain::{Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp};
 use crate::files::{create_directory, write_atomic};
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use crate::primitives::random;
 use crate::primitives::secret::DomainKey;
 use crate::shares::sealed::{SealedShare, ShareHeader, SET_ID_LEN};
@@ -81,6 +81,8 @@ pub(super) struct SplitKey {
     pub key_id: KeyId,
     /// The key's check value.
     pub kcv: Kcv,
+    /// The key's wrap check value.
+    pub wrap_check: WrapCheck,
     shares: Vec<Share>,
     verifier_set: VerifierSet,
 }
@@ -126,6 +128,7 @@ pub(super) fn split_key(key: &DomainKey, plan: &SetPlan<'_>) -> Result<SplitKey,
         set_id,
         key_id: KeyId::of(key),
         kcv: Kcv::of(key),
+        wrap_check: WrapCheck::of(key),
         shares,
         verifier_set,
     })
@@ -179,6 +182,7 @@ pub(super) fn seal_set(
         set_id,
         key_id,
         kcv,
+        wrap_check,
         shares,
         verifier_set,
     } = split;
@@ -191,6 +195,7 @@ pub(super) fn seal_set(
         verifier_set,
         key_id,
         kcv,
+        wrap_check,
         created: plan.created,
         revoked_sets: plan.revoked_sets.clone(),
     })?;

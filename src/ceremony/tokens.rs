@@ -3,13 +3,12 @@
 //! with the proof that the token holds exactly that key. It never keeps a key in memory beyond
 //! the call that needs it, and never names a key by anything but the manifest's selector.
 
-use subtle::ConstantTimeEq;
-
 use crate::files::{check_private, SecretFileError};
-use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, PinSource, Pkcs11Uri, TokenSession};
-use crate::primitives::key_wrap;
-use crate::primitives::random;
-use crate::primitives::secret::{DataKey, DomainKey};
+use crate::hsm::{
+    self, DomainKeyHandle, KeySelector, Persistence, PinSource, Pkcs11Uri, TokenSession,
+};
+use crate::primitives::key_identity::WrapCheck;
+use crate::primitives::secret::DomainKey;
 use crate::shares::generate_domain_key;
 
 use super::attendant::{Attendant, Event};
@@ -64,8 +63,8 @@ pub(super) fn generate_key(sessions: &[TokenSession]) -> Result<DomainKey, Cerem
     generate_domain_key(Some(&mixed)).map_err(|e| CeremonyError::failed(e, NOTHING_PUBLISHED))
 }
 
-/// Imports the key and proves the token holds exactly it: the token's RFC 3394 wrap of a fresh
-/// canary key must equal the wrap computed here with the key in memory.
+/// Imports the key and proves the token holds exactly it: the token's RFC 3394 wrap of the wrap
+/// check input must equal the wrap check value computed here with the key in memory.
 pub(super) fn import_and_prove(
     session: &TokenSession,
     key: &DomainKey,
@@ -84,21 +83,18 @@ pub(super) fn import_and_prove_as(
     let label = selector.label.clone().unwrap_or_default();
     let id = selector.id.clone().unwrap_or_default();
     let kek = session.import_domain_key(key, &label, &id, persistence)?;
-    let mut canary_bytes = [0u8; 32];
-    random::fill(&mut canary_bytes).map_err(|e| CeremonyError::failed(e, NOTHING_PUBLISHED))?;
-    let canary = DataKey::from_bytes(&mut canary_bytes);
-    let wrapped = session.wrap_data_key(&kek, &canary)?;
-    // Constant time: the expected value is a wrap under the domain key.
-    let same = wrapped.0[..].ct_eq(&key_wrap::wrap(key, &canary)[..]);
-    if !bool::from(same) {
+    if let Err(error) = session.prove_domain_key(&kek, &WrapCheck::of(key)) {
         let _ = session.destroy_domain_key(kek);
-        return Err(CeremonyError::refused(
-            format!(
-                "token {} does not hold the key it was given",
-                session.token()
+        return Err(match error {
+            hsm::Error::NotTheDomainKey { .. } => CeremonyError::refused(
+                format!(
+                    "token {} does not hold the key it was given",
+                    session.token()
+                ),
+                "the token is faulty or not what it claims to be: remove it from the ceremony",
             ),
-            "the token is faulty or not what it claims to be: remove it from the ceremony",
-        ));
+            other => other.into(),
+        });
     }
     Ok(kek)
 }

@@ -1,20 +1,26 @@
 //! `custody hsm …`: commands about tokens themselves.
 
+use std::path::PathBuf;
+
 use clap::Subcommand;
 
 use super::output::{print, print_json, status_line, Failure};
 use super::prompt;
+use crate::domain::Manifest;
 use crate::hsm::{probe, Check, Pkcs11Uri, ProbeReport};
 
 #[derive(Debug, Subcommand)]
 pub enum HsmCommand {
     /// Report a token's module, identity and capabilities, and whether custody can use it.
     #[command(
-        after_help = "Example:\n  custody hsm probe 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/custody/pin'\n\nExit status 0 only when every needed mechanism is present, login works and a wrap round trip succeeds."
+        after_help = "Example:\n  custody hsm probe 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/custody/pin' \\\n      --manifest ee-registries/manifest.json\n\nExit status 0 only when every needed mechanism is present, login works, a wrap round trip succeeds\nand, with --manifest, the token's domain key is proven to be the manifest's key."
     )]
     Probe {
         /// PKCS#11 URI of the token (RFC 7512).
         uri: String,
+        /// Also prove that the token holds this manifest's domain key (its wrap check value).
+        #[arg(long, value_name = "M")]
+        manifest: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -23,9 +29,15 @@ pub enum HsmCommand {
 
 pub fn run(command: HsmCommand) -> Result<(), Failure> {
     match command {
-        HsmCommand::Probe { uri, json } => {
+        HsmCommand::Probe {
+            uri,
+            manifest,
+            json,
+        } => {
             let uri: Pkcs11Uri = uri.parse()?;
-            let report = probe(&uri, &mut prompt::token_pin)?;
+            let manifest = manifest.as_deref().map(Manifest::load).transpose()?;
+            let key = manifest.as_ref().map(|m| (m.key_ref(), m.wrap_check()));
+            let report = probe(&uri, &mut prompt::token_pin, key)?;
             if json {
                 print_json(&report)?;
             } else {
@@ -54,6 +66,10 @@ fn render(report: &ProbeReport) -> String {
     }
     text += &check_line("login", &report.login);
     text += &check_line("round trip", &report.round_trip);
+    text += &check_line("lock-down", &report.lockdown);
+    if let Some(domain_key) = &report.domain_key {
+        text += &check_line("domain key", domain_key);
+    }
     if report.ready() {
         text += "ready: custody can keep a domain key on this token\n";
     }
@@ -74,6 +90,7 @@ fn not_ready(report: &ProbeReport) -> Failure {
         .map(|m| (format!("{} {}", m.name, m.detail), SEE_ABOVE));
     let check = [&report.login, &report.round_trip]
         .into_iter()
+        .chain(&report.domain_key)
         .find(|c| !c.ok)
         .map(|c| (c.detail.clone(), c.hint.unwrap_or(SEE_ABOVE)));
     let (what, hint) = mechanism.or(check).unwrap_or_default();

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::output::{print, print_json, Failure};
+use crate::domain::manifest;
 use crate::inspect::{inspect_file, ArchiveFacts, FileFacts, ManifestFacts, ShareFileFacts};
 use crate::readout::hex_groups;
 
@@ -77,6 +78,7 @@ fn archive_rows(archive: &ArchiveFacts) -> Vec<(&'static str, String)> {
         row("domain", &archive.domain),
         row("epoch", archive.epoch.to_string()),
         row("key id", &archive.key_id),
+        row("wrap check", &archive.wrap_check),
         row("name", optional(archive.name.clone())),
         row("size", optional(archive.size.map(|s| format!("{s} bytes")))),
         row("content type", optional(archive.content_type.clone())),
@@ -101,7 +103,10 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
     let manifest = &facts.manifest;
     let mut rows = vec![
         row("file", "manifest"),
-        row("format", "custody-manifest version 1"),
+        row(
+            "format",
+            format!("{} version {}", manifest::FORMAT, manifest::VERSION),
+        ),
         row("domain", manifest.domain()),
         row("epoch", manifest.epoch().to_string()),
         row("set id", hex::encode(manifest.set_id())),
@@ -131,6 +136,7 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
         ),
         row("key id", manifest.key_id().to_string()),
         row("kcv", manifest.kcv().to_string()),
+        row("wrap check", manifest.wrap_check().to_string()),
         row("created", manifest.created().to_string()),
         row("tool version", manifest.tool_version()),
     ]);

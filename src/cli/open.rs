@@ -73,7 +73,10 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
     let archive = read_archive(&args.archive, &archive_name)?;
     let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
     let key = token
-        .key(&archive.header().spec.identity)
+        .key(
+            &archive.header().spec.identity,
+            &archive.header().wrap_check,
+        )
         .map_err(|e| Failure::from(e).about(&archive_name))?;
     let progress = Progress::new(archive.header().spec.metadata.size, args.json);
     progress.item(archive_name.clone());

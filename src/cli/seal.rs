@@ -83,7 +83,7 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let jobs = plan(args)?;
     let manifest = Manifest::load(&args.manifest)?;
     let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
-    let key = token.key(manifest.key_ref())?;
+    let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();
     let progress = Progress::new(total, args.json);
     let sealer = Sealer {

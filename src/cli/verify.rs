@@ -55,23 +55,20 @@ struct VerifyReport {
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
     let progress = Progress::new(None, args.json);
-    let outcomes: Vec<Outcome> = args
-        .archives
-        .iter()
-        .map(|path| {
-            let name = stdio::name(path, "standard input");
-            progress.item(name.clone());
-            match verify_one(&token, path, &name, &progress) {
-                Ok(report) => Outcome::Verified { ok: true, report },
-                Err(failure) => Outcome::Failed {
-                    ok: false,
-                    archive: name,
-                    error: failure.message,
-                    hint: failure.hint,
-                },
-            }
-        })
-        .collect();
+    let mut outcomes = Vec::with_capacity(args.archives.len());
+    for path in &args.archives {
+        let name = stdio::name(path, "standard input");
+        progress.item(name.clone());
+        outcomes.push(match verify_one(&token, path, &name, &progress)? {
+            Ok(report) => Outcome::Verified { ok: true, report },
+            Err(failure) => Outcome::Failed {
+                ok: false,
+                archive: name,
+                error: failure.message,
+                hint: failure.hint,
+            },
+        });
+    }
     drop(progress);
     let failed: Vec<&str> = outcomes
         .iter()
@@ -99,21 +96,30 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     summary.map_or(Ok(()), Err)
 }
 
+/// One archive's outcome; the outer error, a refusal of the token's key, stops the command.
 fn verify_one(
     token: &KeyToken,
     path: &std::path::Path,
     name: &str,
     progress: &Progress,
-) -> Result<OpenReport, Failure> {
-    let archive = read_archive(path, name)?;
-    let key = token
-        .key(&archive.header().spec.identity)
-        .map_err(|e| Failure::from(e).about(name))?;
-    let summary = archive
+) -> Result<Result<OpenReport, Failure>, Failure> {
+    let archive = match read_archive(path, name) {
+        Ok(archive) => archive,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let header = archive.header();
+    let key = match token.key(&header.spec.identity, &header.wrap_check) {
+        Ok(key) => key,
+        Err(e) if e.refuses_the_token_key() => return Err(Failure::from(e).about(name)),
+        Err(e) => return Ok(Err(Failure::from(e).about(name))),
+    };
+    Ok(archive
         .verify(&key, &|done| progress.update(done))
-        .map_err(|e| Failure::from(e).about(name))?;
-    progress.item_done(summary.payload_len);
-    Ok(OpenReport::new(name.to_owned(), None, &summary))
+        .map(|summary| {
+            progress.item_done(summary.payload_len);
+            OpenReport::new(name.to_owned(), None, &summary)
+        })
+        .map_err(|e| Failure::from(e).about(name)))
 }
 
 fn line(outcome: &Outcome) -> String {

@@ -1,8 +1,11 @@
 //! The domain key as a token object: importing it with exactly the protections custody requires
-//! (wrap and unwrap only, sensitive, never extractable, private), finding it again by label or id,
-//! checking those protections every time it is loaded, and destroying it. A key that fails the
-//! check is refused, never used.
+//! (wrap and unwrap only, sensitive, never extractable, private; where the token supports them,
+//! never copied, never modified and CKM_AES_KEY_WRAP its only mechanism), finding it again by
+//! label or id, checking those protections every time it is loaded, and destroying it. A key that
+//! fails the check is refused, never used.
 
+use cryptoki::error::RvError;
+use cryptoki::mechanism::MechanismType;
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 
 use super::error::{Error, Result};
@@ -64,14 +67,36 @@ impl DomainKeyHandle {
     }
 }
 
-/// Capabilities a domain key must not have: it wraps keys and does nothing else.
+/// Capabilities a domain key must not have: it wraps keys and does nothing else. A token that
+/// does not know CKA_COPYABLE or CKA_MODIFIABLE reports neither, which reads as not set.
 type Capability = (AttributeType, fn(bool) -> Attribute, &'static str);
-const FORBIDDEN: [Capability; 5] = [
+const FORBIDDEN: [Capability; 7] = [
     (AttributeType::Encrypt, Attribute::Encrypt, "can encrypt"),
     (AttributeType::Decrypt, Attribute::Decrypt, "can decrypt"),
     (AttributeType::Sign, Attribute::Sign, "can sign"),
     (AttributeType::Verify, Attribute::Verify, "can verify"),
     (AttributeType::Derive, Attribute::Derive, "can derive"),
+    (
+        AttributeType::Copyable,
+        Attribute::Copyable,
+        "can be copied",
+    ),
+    (
+        AttributeType::Modifiable,
+        Attribute::Modifiable,
+        "can be modified",
+    ),
+];
+
+/// The one mechanism a domain key may be used with (CKA_ALLOWED_MECHANISMS): any other wrapping
+/// mechanism, CKM_AES_ECB above all, would make the key an AES oracle for whoever holds the PIN.
+const ALLOWED_MECHANISM: MechanismType = MechanismType::AES_KEY_WRAP;
+
+/// The lock-down attributes PKCS#11 v2.40 added, which older tokens may not know.
+const LOCKDOWN: [AttributeType; 3] = [
+    AttributeType::Copyable,
+    AttributeType::Modifiable,
+    AttributeType::AllowedMechanisms,
 ];
 
 impl TokenSession {
@@ -118,7 +143,13 @@ impl TokenSession {
             Attribute::Value(key.expose().to_vec()),
         ];
         template.extend(FORBIDDEN.iter().map(|(_, attribute, _)| attribute(false)));
-        let created = self.session.create_object(&template);
+        template.push(Attribute::AllowedMechanisms(vec![ALLOWED_MECHANISM]));
+        let mut created = self.session.create_object(&template);
+        if let Err(cryptoki::error::Error::Pkcs11(RvError::AttributeTypeInvalid, _)) = created {
+            // A token older than PKCS#11 v2.40: the key gets every protection it can hold.
+            template.retain(|a| !LOCKDOWN.contains(&a.attribute_type()));
+            created = self.session.create_object(&template);
+        }
         wipe_values(&mut template);
         let handle = created.map_err(Error::from_cryptoki("importing the domain key"))?;
         let key = DomainKeyHandle { handle, selector };
@@ -222,6 +253,9 @@ impl TokenSession {
             .chain(FORBIDDEN.map(|(_, _, p)| p));
         let flags = self.flags(key.handle, &kinds.collect::<Vec<_>>())?;
         problems.extend(names.zip(flags).filter(|(_, set)| *set).map(|(p, _)| p));
+        if !self.only_key_wrap(key.handle)? {
+            problems.push("can be used with mechanisms other than CKM_AES_KEY_WRAP");
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -231,5 +265,39 @@ impl TokenSession {
                 problems,
             })
         }
+    }
+
+    /// Whether CKA_ALLOWED_MECHANISMS is exactly {CKM_AES_KEY_WRAP}; a token that does not know
+    /// the attribute reports none, which passes (the capability probe says so).
+    fn only_key_wrap(&self, handle: ObjectHandle) -> Result<bool> {
+        let attributes = self
+            .session
+            .get_attributes(handle, &[AttributeType::AllowedMechanisms])
+            .map_err(Error::from_cryptoki("reading key attributes"))?;
+        Ok(attributes.iter().all(|attribute| match attribute {
+            Attribute::AllowedMechanisms(mechanisms) => mechanisms == &[ALLOWED_MECHANISM],
+            _ => true,
+        }))
+    }
+
+    /// Which lock-down attributes the token honours on `key`: each PKCS#11 name with whether the
+    /// token reports it at custody's value (a token that does not know one reports nothing).
+    pub(super) fn lockdown_honoured(
+        &self,
+        key: &DomainKeyHandle,
+    ) -> Result<Vec<(&'static str, bool)>> {
+        let attributes = self
+            .session
+            .get_attributes(key.handle, &LOCKDOWN)
+            .map_err(Error::from_cryptoki("reading key attributes"))?;
+        let held = |wanted: &Attribute| attributes.contains(wanted);
+        Ok(vec![
+            ("CKA_COPYABLE", held(&Attribute::Copyable(false))),
+            ("CKA_MODIFIABLE", held(&Attribute::Modifiable(false))),
+            (
+                "CKA_ALLOWED_MECHANISMS",
+                held(&Attribute::AllowedMechanisms(vec![ALLOWED_MECHANISM])),
+            ),
+        ])
     }
 }

@@ -102,6 +102,15 @@ pub enum Error {
         /// Each property that is wrong.
         problems: Vec<&'static str>,
     },
+    /// The key object has the domain key's name and protections but not its value: its wrap of
+    /// the wrap check input differs from the recorded wrap check value.
+    #[error("token {token}: key {key} is not the domain's key (its wrap check value differs from the one recorded)")]
+    NotTheDomainKey {
+        /// The token's label.
+        token: String,
+        /// The object's label and id.
+        key: String,
+    },
     /// A wrapped key that the token would not unwrap: tampered, truncated, or under another key.
     #[error("the wrapped data key does not unwrap under this domain key ({0})")]
     UnwrapRefused(&'static str),
@@ -144,6 +153,7 @@ impl Error {
             Self::DomainKeyExists { .. } => "this token already holds a key of that name; destroy it first or use another token",
             Self::DuplicateKeys { .. } => "name the key by both object= and id=, or remove the stray copies with the token's administration tool",
             Self::UnsafeDomainKey { .. } => "custody uses only keys it imported itself; destroy this object and import the domain key again with custody",
+            Self::NotTheDomainKey { .. } => "someone who holds the token's PIN may have replaced the key object: use another token, and re-enrol this one from a quorum (custody unlock) after investigating; nothing was written",
             Self::UnwrapRefused(_) => "the archive header may be damaged, or it belongs to another domain or epoch than this token's key",
             Self::Pkcs11 { .. } | Self::Interface { .. } => "run `custody hsm probe URI` to check the token supports what custody needs",
         }

@@ -5,6 +5,7 @@
 mod data_key;
 mod domain_key;
 mod error;
+mod key_proof;
 mod module;
 mod pin;
 mod probe;

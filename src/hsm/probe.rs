@@ -1,16 +1,20 @@
 //! The capability probe: what a module and token are, whether every mechanism custody needs is
-//! there with the right flags, whether the user can log in, and whether a full domain-key and
-//! data-key round trip works on a throwaway session key. It reports; it never changes the token
-//! (the probe key is a session object destroyed before returning).
+//! there with the right flags, whether the user can log in, whether a full domain-key and
+//! data-key round trip works on a throwaway session key, which lock-down attributes the token
+//! honours on it, and, given a manifest's key, whether the token's key is that key (its wrap
+//! check value proven). It reports; it never changes the token (the probe key is a session
+//! object destroyed before returning).
 
 use cryptoki::mechanism::MechanismType;
 use serde::Serialize;
 
-use super::domain_key::Persistence;
+use super::domain_key::{DomainKeyHandle, KeySelector, Persistence};
 use super::error::{Error, Result};
 use super::module::{Module, TokenDescription};
 use super::session::{PinPrompt, TokenSession};
 use super::uri::Pkcs11Uri;
+use crate::primitives::key_identity::WrapCheck;
+use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DomainKey;
 
 /// What the probe found.
@@ -28,6 +32,12 @@ pub struct ProbeReport {
     pub login: Check,
     /// Import a throwaway domain key, make, wrap and unwrap a data key, destroy.
     pub round_trip: Check,
+    /// Which lock-down attributes (CKA_COPYABLE, CKA_MODIFIABLE, CKA_ALLOWED_MECHANISMS) the
+    /// token honours; informative: a token without them can still serve custody.
+    pub lockdown: Check,
+    /// The domain key a manifest names, found, checked and proven (`hsm probe --manifest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_key: Option<Check>,
 }
 
 /// One mechanism custody needs.
@@ -58,12 +68,20 @@ pub struct Check {
 impl ProbeReport {
     /// Whether the token can serve custody.
     pub fn ready(&self) -> bool {
-        self.login.ok && self.round_trip.ok && self.mechanisms.iter().all(|m| m.ok)
+        self.login.ok
+            && self.round_trip.ok
+            && self.mechanisms.iter().all(|m| m.ok)
+            && self.domain_key.as_ref().is_none_or(|check| check.ok)
     }
 }
 
-/// Probes the token the URI names. Fails outright only when the module or token cannot be found.
-pub fn probe(uri: &Pkcs11Uri, prompt: PinPrompt<'_>) -> Result<ProbeReport> {
+/// Probes the token the URI names and, given one, proves the domain key `key` names against its
+/// wrap check value. Fails outright only when the module or token cannot be found.
+pub fn probe(
+    uri: &Pkcs11Uri,
+    prompt: PinPrompt<'_>,
+    key: Option<(&KeyRef, &WrapCheck)>,
+) -> Result<ProbeReport> {
     let module = Module::for_uri(uri)?;
     let (slot, token) = module.find_token(uri)?;
     let info = module
@@ -84,15 +102,23 @@ pub fn probe(uri: &Pkcs11Uri, prompt: PinPrompt<'_>) -> Result<ProbeReport> {
         .iter()
         .map(|needed| needed.check(&module, slot))
         .collect();
-    let (login, round_trip) = match TokenSession::open(uri, prompt) {
-        Ok(session) => (passed("logged in as user"), outcome(round_trip(&session))),
+    let not_tried = || Check {
+        ok: false,
+        detail: "not tried: login failed".into(),
+        hint: None,
+    };
+    let (login, round_trip, lockdown, domain_key) = match TokenSession::open(uri, prompt) {
+        Ok(session) => (
+            passed("logged in as user"),
+            outcome(with_probe_key(&session, |kek| round_trip(&session, kek))),
+            outcome(with_probe_key(&session, |kek| lockdown(&session, kek))),
+            key.map(|(key_ref, wrap_check)| outcome(prove(&session, key_ref, wrap_check))),
+        ),
         Err(e) => (
             failed(&e),
-            Check {
-                ok: false,
-                detail: "not tried: login failed".into(),
-                hint: None,
-            },
+            not_tried(),
+            not_tried(),
+            key.map(|_| not_tried()),
         ),
     };
     Ok(ProbeReport {
@@ -102,6 +128,8 @@ pub fn probe(uri: &Pkcs11Uri, prompt: PinPrompt<'_>) -> Result<ProbeReport> {
         mechanisms,
         login,
         round_trip,
+        lockdown,
+        domain_key,
     })
 }
 
@@ -169,7 +197,12 @@ impl Needed {
     }
 }
 
-fn round_trip(session: &TokenSession) -> Result<String> {
+/// Runs `probe` with a throwaway session domain key imported with custody's attributes, and
+/// destroys the key whatever `probe` returned.
+fn with_probe_key(
+    session: &TokenSession,
+    probe: impl FnOnce(&DomainKeyHandle) -> Result<String>,
+) -> Result<String> {
     let mut seed = [0u8; 32];
     session.random(&mut seed)?;
     let key = DomainKey::from_bytes(&mut seed);
@@ -177,17 +210,51 @@ fn round_trip(session: &TokenSession) -> Result<String> {
     session.random(&mut id)?;
     let label = format!("custody-probe-{}", hex::encode(id));
     let kek = session.import_domain_key(&key, &label, &id, Persistence::Session)?;
-    let result = (|| {
-        let (data_key, wrapped) = session.new_data_key(&kek)?;
-        let again = session.unwrap_data_key(&kek, &wrapped)?;
-        Ok(data_key.expose() == again.expose())
-    })();
+    let result = probe(&kek);
     session.destroy_domain_key(kek)?;
-    if result? {
+    result
+}
+
+fn round_trip(session: &TokenSession, kek: &DomainKeyHandle) -> Result<String> {
+    let (data_key, wrapped) = session.new_data_key(kek)?;
+    let again = session.unwrap_data_key(kek, &wrapped)?;
+    if data_key.expose() == again.expose() {
         Ok("session domain key imported with custody's attributes; data key generated, wrapped, unwrapped and matched; key destroyed".into())
     } else {
         Ok("MISMATCH: the unwrapped data key differs from the one generated".into())
     }
+}
+
+/// Names the lock-down attributes the token honours and those it does not.
+fn lockdown(session: &TokenSession, kek: &DomainKeyHandle) -> Result<String> {
+    let honoured = session.lockdown_honoured(kek)?;
+    let names = |held: bool| {
+        honoured
+            .iter()
+            .filter(|(_, h)| *h == held)
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(match (names(true), names(false)) {
+        (yes, no) if no.is_empty() => {
+            format!("{yes} honoured: the key cannot be copied, modified or used but to wrap")
+        }
+        (yes, no) if yes.is_empty() => {
+            format!("{no} not supported: the key keeps only the protections of PKCS#11 v2.20")
+        }
+        (yes, no) => format!("{yes} honoured; {no} not supported"),
+    })
+}
+
+/// Finds the domain key `key_ref` names, checks its protections and proves it.
+fn prove(session: &TokenSession, key_ref: &KeyRef, wrap_check: &WrapCheck) -> Result<String> {
+    let kek = session.find_domain_key(&KeySelector::domain_key(key_ref))?;
+    session.prove_domain_key(&kek, wrap_check)?;
+    Ok(format!(
+        "{} is the manifest's key: its protections hold and its wrap check value matches",
+        kek.selector()
+    ))
 }
 
 fn outcome(result: Result<String>) -> Check {

@@ -129,7 +129,9 @@ fn bool_value(attribute: &Attribute) -> bool {
         | Attribute::Decrypt(b)
         | Attribute::Sign(b)
         | Attribute::Verify(b)
-        | Attribute::Derive(b) => *b,
+        | Attribute::Derive(b)
+        | Attribute::Copyable(b)
+        | Attribute::Modifiable(b) => *b,
         _ => false,
     }
 }

@@ -1,6 +1,7 @@
 //! The public identity of a domain key: its key id (a commitment that the manifest records and every
-//! combine checks) and its 3-byte KCV (what HSM vendors display, for officials to read aloud).
-//! Both are safe to publish. This module must never return, print or keep the key itself, and it
+//! combine checks), its 3-byte KCV (what HSM vendors display, for officials to read aloud) and its
+//! wrap check value (what a token holding only a wrap-only key can prove it holds). All are safe
+//! to publish. This module must never return, print or keep the key itself, and it
 //! compares a key against an expected id only in constant time.
 
 use std::fmt;
@@ -12,7 +13,8 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::secret::DomainKey;
+use super::key_wrap;
+use super::secret::{DataKey, DomainKey};
 
 /// The HMAC message that makes a key id; versioned so a future scheme cannot collide with it.
 pub const KEY_ID_LABEL: &[u8] = b"custody/key-id/v1";
@@ -112,6 +114,68 @@ impl fmt::Debug for Kcv {
     }
 }
 
+/// The label whose SHA-256 is the value every wrap check wraps; versioned like [`KEY_ID_LABEL`].
+pub const WRAP_CHECK_LABEL: &[u8] = b"custody/wrap-check/v1";
+
+/// The length of a wrap check value: RFC 3394 output for a 256-bit input.
+pub const WRAP_CHECK_LEN: usize = 40;
+
+/// The fixed public 256-bit value a wrap check wraps: SHA-256([`WRAP_CHECK_LABEL`]).
+pub fn wrap_check_input() -> [u8; 32] {
+    use sha2::Digest;
+    Sha256::digest(WRAP_CHECK_LABEL).into()
+}
+
+/// Wrap check value: the RFC 3394 wrap of [`wrap_check_input`] under the domain key. A token can
+/// compute it with the key's one permitted mechanism (CKM_AES_KEY_WRAP), so comparing it proves
+/// the object on a token is the domain's key; it reveals no more about the key than the KCV.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct WrapCheck([u8; WRAP_CHECK_LEN]);
+
+impl WrapCheck {
+    /// Computes the wrap check value of `key` in software.
+    pub fn of(key: &DomainKey) -> Self {
+        let input = DataKey::from_bytes(&mut wrap_check_input());
+        Self(key_wrap::wrap(key, &input))
+    }
+
+    /// A wrap check value as recorded in a manifest or archive header.
+    pub fn from_bytes(bytes: [u8; WRAP_CHECK_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// Parses the 80 hex digits a journal records (either case); `None` for anything else.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let mut bytes = [0u8; WRAP_CHECK_LEN];
+        hex::decode_to_slice(text, &mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+
+    /// The 40 bytes.
+    pub fn as_bytes(&self) -> &[u8; WRAP_CHECK_LEN] {
+        &self.0
+    }
+
+    /// Whether `wrapped` (a token's wrap of [`wrap_check_input`]) is this value, compared in
+    /// constant time.
+    pub fn matches(&self, wrapped: &[u8]) -> bool {
+        wrapped.ct_eq(&self.0).into()
+    }
+}
+
+impl fmt::Display for WrapCheck {
+    /// Lowercase hex, as the manifest records it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for WrapCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WrapCheck({self})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +216,32 @@ mod tests {
             ALL_FF_ZERO_BLOCK[..6].to_uppercase()
         );
         assert_eq!(Kcv::of(&counting_key()).as_bytes(), &[0xf2, 0x90, 0x00]);
+    }
+
+    // Computed independently with OpenSSL 3.0.19:
+    //   printf 'custody/wrap-check/v1' | openssl dgst -sha256
+    //   printf <input> | xxd -r -p | openssl enc -id-aes256-wrap -K <key> -iv a6a6a6a6a6a6a6a6 | xxd -p
+    const WRAP_CHECK_INPUT: &str =
+        "7475a05cd93b140d4c5825a387b5afd1aef9800718d3df8e22c8f2440d3ce41b";
+    const COUNTING_KEY_WRAP_CHECK: &str =
+        "bd66c719e4fe50e1b2e70d69973e669b68a5de8fe40a3601dca5e121f7ebe780ea3435442d9fe924";
+
+    #[test]
+    fn wrap_check_known_answers() {
+        assert_eq!(hex::encode(wrap_check_input()), WRAP_CHECK_INPUT);
+        assert_eq!(
+            WrapCheck::of(&counting_key()).to_string(),
+            COUNTING_KEY_WRAP_CHECK
+        );
+    }
+
+    #[test]
+    fn wrap_check_matches_only_its_own_bytes() {
+        let check = WrapCheck::of(&counting_key());
+        assert!(check.matches(check.as_bytes()));
+        assert!(!check.matches(WrapCheck::of(&all_ff_key()).as_bytes()));
+        assert!(!check.matches(&check.as_bytes()[..39]));
+        assert_eq!(WrapCheck::from_bytes(*check.as_bytes()), check);
     }
 
     #[test]

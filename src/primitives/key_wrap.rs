@@ -1,6 +1,6 @@
-//! RFC 3394 AES key wrap in software, for one purpose: proving that an HSM holds exactly the
-//! domain key a ceremony just made or rebuilt (the token's wrap of a canary must equal ours).
-//! Archives never use it: their data keys are wrapped inside the HSM.
+//! RFC 3394 AES key wrap in software, for one purpose: the wrap check value of a domain key
+//! (`key_identity::WrapCheck`), which proves that an HSM holds exactly that key. Archives never
+//! use it: their data keys are wrapped inside the HSM.
 
 use aes_kw::cipher::KeyInit;
 use aes_kw::KwAes256;

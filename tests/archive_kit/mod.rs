@@ -20,7 +20,7 @@ use custody::archive::{
 };
 use custody::hsm::{KeySelector, Persistence, TokenSession};
 use custody::primitives::domain_id::DomainId;
-use custody::primitives::key_identity::KeyId;
+use custody::primitives::key_identity::{KeyId, WrapCheck};
 use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DomainKey;
 
@@ -32,6 +32,8 @@ pub struct Fixture {
     pub _token: TestToken,
     pub session: TokenSession,
     pub dir: tempfile::TempDir,
+    /// The wrap check value of the key on this fixture's token.
+    pub wrap_check: WrapCheck,
 }
 
 /// A token holding `key` under the name of the archives `spec` makes: the key of epoch 1 of
@@ -41,18 +43,15 @@ pub fn fixture_with(key: [u8; 32]) -> Fixture {
     let session = token.session();
     let name = KeySelector::domain_key(&spec().identity);
     assert_eq!(name.label.as_deref(), Some(LABEL));
+    let domain_key = DomainKey::from_bytes(&mut key.clone());
     session
-        .import_domain_key(
-            &DomainKey::from_bytes(&mut key.clone()),
-            LABEL,
-            &name.id.unwrap(),
-            Persistence::Token,
-        )
+        .import_domain_key(&domain_key, LABEL, &name.id.unwrap(), Persistence::Token)
         .unwrap();
     Fixture {
         _token: token,
         session,
         dir: tempfile::tempdir().unwrap(),
+        wrap_check: WrapCheck::of(&domain_key),
     }
 }
 
@@ -84,9 +83,11 @@ pub fn payload(len: usize) -> Vec<u8> {
 pub fn no_progress(_: u64) {}
 
 impl Fixture {
-    /// The domain key the archives of `spec` name, on this fixture's token.
+    /// The domain key the archives of `spec` name, on this fixture's token, proven against its
+    /// own wrap check value (so a fixture with another key plays a token whose key unwraps
+    /// nothing of the archives it is shown).
     pub fn key(&self) -> TokenKey<'_> {
-        TokenKey::find(&self.session, &spec().identity).unwrap()
+        TokenKey::find(&self.session, &spec().identity, &self.wrap_check).unwrap()
     }
 
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {

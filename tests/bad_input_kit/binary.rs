@@ -92,7 +92,8 @@ pub fn archive(bytes: &[u8], other_domain: &[u8], other_epoch: &[u8]) -> Vec<Cas
             Form::Broken,
         ),
         ("unknown-flags", "flags", &[0xff], Form::Broken),
-        ("unknown-version", "version", &[0x02], Form::Broken),
+        ("unknown-version", "version", &[0x03], Form::Broken),
+        ("version-1", "version", &[0x01], Form::Broken),
         ("oversized-size", "size", &[0xff; 8], Form::WellFormed),
     ] {
         if let Some(bytes) = set(bytes, &fields, field, value) {

@@ -87,6 +87,7 @@ pub fn archive(bytes: &[u8]) -> Vec<Field> {
             ("domain", d),
             ("epoch", 4),
             ("key_id", 32),
+            ("wrap_check", 40),
             ("wrapped_key", 40),
             ("salt", 32),
             ("chunk_size", 4),
@@ -94,9 +95,9 @@ pub fn archive(bytes: &[u8]) -> Vec<Field> {
         ],
         0,
     );
-    let chunk_size = u32::from_be_bytes(bytes[126 + d..130 + d].try_into().unwrap()) as usize;
-    let flags = bytes[130 + d];
-    let mut offset = 131 + d;
+    let chunk_size = u32::from_be_bytes(bytes[166 + d..170 + d].try_into().unwrap()) as usize;
+    let flags = bytes[170 + d];
+    let mut offset = 171 + d;
     let mut optional = Vec::new();
     if flags & 1 != 0 {
         let n = usize::from(bytes[offset]);
@@ -117,7 +118,7 @@ pub fn archive(bytes: &[u8]) -> Vec<Field> {
         offset += 8;
     }
     optional.push(("header_mac", 32));
-    fields.extend(lay(&optional, 131 + d));
+    fields.extend(lay(&optional, 171 + d));
     offset += 32;
     let mut chunk = 0;
     while offset < bytes.len() {

@@ -112,7 +112,8 @@ pub fn manifest(text: &[u8], other_domain: &[u8], other_epoch: &[u8]) -> Vec<Cas
         encode(&edited)
     };
     for (name, member, value) in [
-        ("unknown-version", "version", json!(2)),
+        ("unknown-version", "version", json!(3)),
+        ("version-1", "version", json!(1)),
         ("version-zero", "version", json!(0)),
         ("other-format", "format", json!("custody-manifest-v2")),
         ("epoch-over-u32", "epoch", json!(4_294_967_296_u64)),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use custody::domain::{Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp};
 use custody::primitives::kdf::KdfParams;
-use custody::primitives::key_identity::{Kcv, KeyId};
+use custody::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use custody::primitives::secret::{DomainKey, Passphrase};
 use custody::shares::sealed::{SealedShare, ShareHeader};
 use custody::shares::{generate_domain_key, split, Share};
@@ -82,6 +82,7 @@ impl Domain {
             verifier_set,
             key_id: KeyId::of(&key),
             kcv: Kcv::of(&key),
+            wrap_check: WrapCheck::of(&key),
             created: Timestamp::parse("2026-11-26T20:40:05Z").unwrap(),
             revoked_sets: Vec::new(),
         })

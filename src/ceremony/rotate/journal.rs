@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Manifest;
 use crate::files::{read_at_most, write_atomic};
-use crate::primitives::key_identity::KeyId;
+use crate::primitives::key_identity::{KeyId, WrapCheck};
 use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DomainKey;
 
@@ -28,17 +28,20 @@ pub(super) const JOURNAL: &str = "rotation.journal.json";
 struct Journal {
     from_epoch: u32,
     from_key_id: String,
+    from_wrap_check: String,
     new_manifest: String,
     sealed_by_old_key: String,
     sealed_by_new_key: String,
 }
 
 /// A rotation under way, as its journal records it once read and checked (or as `prepare` made
-/// it): the old epoch and key id, the new manifest, parsed once, and the quorum's seals over them.
+/// it): the old epoch, key id and wrap check value, the new manifest, parsed once, and the
+/// quorum's seals over them.
 #[derive(Debug)]
 pub(super) struct Rotation {
     pub from_epoch: u32,
     pub from_key_id: KeyId,
+    pub from_wrap_check: WrapCheck,
     pub new_manifest: Manifest,
     seals: Seals,
 }
@@ -58,10 +61,16 @@ impl Rotation {
         old_key: &DomainKey,
         new_key: &DomainKey,
     ) -> Self {
-        let facts = facts(manifest.epoch(), manifest.key_id(), &new_manifest);
+        let facts = facts(
+            manifest.epoch(),
+            manifest.key_id(),
+            manifest.wrap_check(),
+            &new_manifest,
+        );
         Self {
             from_epoch: manifest.epoch(),
             from_key_id: *manifest.key_id(),
+            from_wrap_check: *manifest.wrap_check(),
             new_manifest,
             seals: Seals {
                 by_old_key: QuorumSeal::of(old_key, ROTATION_JOURNAL, &facts),
@@ -79,7 +88,12 @@ impl Rotation {
         } else {
             &self.seals.by_old_key
         };
-        let facts = facts(self.from_epoch, &self.from_key_id, &self.new_manifest);
+        let facts = facts(
+            self.from_epoch,
+            &self.from_key_id,
+            &self.from_wrap_check,
+            &self.new_manifest,
+        );
         if seal.verifies(key, ROTATION_JOURNAL, &facts) {
             return Ok(());
         }
@@ -112,6 +126,7 @@ pub(super) fn write_journal(dir: &Path, rotation: &Rotation) -> Result<(), Cerem
     let journal = Journal {
         from_epoch: rotation.from_epoch,
         from_key_id: rotation.from_key_id.to_string(),
+        from_wrap_check: rotation.from_wrap_check.to_string(),
         new_manifest: String::from_utf8_lossy(&pretty).into_owned(),
         sealed_by_old_key: rotation.seals.by_old_key.to_hex(),
         sealed_by_new_key: rotation.seals.by_new_key.to_hex(),
@@ -145,6 +160,9 @@ pub(super) fn read_journal(
         .map_err(|e| refuse(format!("its new manifest is not valid: {e}")))?;
     let from_key_id = KeyId::from_hex(&journal.from_key_id)
         .ok_or_else(|| refuse("the rotation journal's key id is not 64 hex digits".into()))?;
+    let from_wrap_check = WrapCheck::from_hex(&journal.from_wrap_check).ok_or_else(|| {
+        refuse("the rotation journal's wrap check value is not 80 hex digits".into())
+    })?;
     let seal = |hex: &str| {
         QuorumSeal::from_hex(hex)
             .ok_or_else(|| refuse("the rotation journal's seals are not 64 hex digits".into()))
@@ -171,6 +189,7 @@ pub(super) fn read_journal(
     Ok(Some(Rotation {
         from_epoch: journal.from_epoch,
         from_key_id,
+        from_wrap_check,
         new_manifest: new,
         seals,
     }))
@@ -184,11 +203,18 @@ pub(super) fn discard(journal: &Path, stage: &Path) -> Result<(), CeremonyError>
 }
 
 /// What a journal's seals cover (FORMAT.md 8.1): the old epoch (4 bytes, big-endian), the old key
-/// id (32 bytes) and the new manifest's digest (32 bytes).
-fn facts(from_epoch: u32, from_key_id: &KeyId, new_manifest: &Manifest) -> Vec<u8> {
+/// id (32 bytes), the old key's wrap check value (40 bytes) and the new manifest's digest (32
+/// bytes).
+fn facts(
+    from_epoch: u32,
+    from_key_id: &KeyId,
+    from_wrap_check: &WrapCheck,
+    new_manifest: &Manifest,
+) -> Vec<u8> {
     [
         from_epoch.to_be_bytes().as_slice(),
         from_key_id.as_bytes(),
+        from_wrap_check.as_bytes(),
         new_manifest.digest().as_bytes(),
     ]
     .concat()

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::archive::TokenKey;
 use crate::domain::{Manifest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
@@ -33,7 +34,7 @@ mod rewrap;
 
 use journal::{discard, read_journal, write_journal, Rotation, JOURNAL};
 use keys::{new_key_present, retire_old_key};
-use rewrap::{rewrap_all, Rewrapping};
+use rewrap::{rewrap_all, rotation_keys, Rewrapping};
 
 /// What a rotation is asked to do.
 #[derive(Debug, Clone)]
@@ -88,12 +89,14 @@ pub fn rotate(
         &mut transcript,
         attendant,
     )?;
+    // Both keys proven before the manifest is published or any archive touched (D51).
+    let keys = rotation_keys(&session, &rotation)?;
     publish(request, &current, &dir, &rotation, &mut transcript)?;
     let Rewrapping {
         rewrapped,
         already,
         skipped,
-    } = rewrap_all(request, &session, &rotation, attendant)?;
+    } = rewrap_all(request, &session, &rotation, keys, attendant)?;
     // Every new header must be on disk before the key that opens the old ones is destroyed.
     sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
     transcript.append(Step::ArchivesRewrapped {
@@ -150,6 +153,8 @@ fn resume_or_prepare(
         }
         stale => {
             check_recorded_manifest(transcript.last_manifest(), current)?;
+            // The token's key must be the manifest's before anything is written (D51).
+            TokenKey::find(session, current.key_ref(), current.wrap_check())?;
             transcript.append(Step::RotateBegun {
                 manifest: current.digest(),
                 from_epoch: current.epoch(),

@@ -13,22 +13,31 @@ use super::super::error::CeremonyError;
 use super::journal::Rotation;
 use super::RotateRequest;
 
+/// The old epoch's key and the new one on the token, each proven against its wrap check value.
+pub(super) fn rotation_keys<'s>(
+    session: &'s TokenSession,
+    rotation: &Rotation,
+) -> Result<(Option<TokenKey<'s>>, TokenKey<'s>), CeremonyError> {
+    let new_manifest = &rotation.new_manifest;
+    // Absent only when a run was stopped after destroying it, which comes after every archive
+    // was rewrapped and synced: a resume then finds nothing left that needs it.
+    let old_kek = match TokenKey::find(session, &rotation.old_key(), &rotation.from_wrap_check) {
+        Ok(key) => Some(key),
+        Err(ArchiveError::DomainKeyAbsent { .. }) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let new_kek = TokenKey::find(session, new_manifest.key_ref(), new_manifest.wrap_check())?;
+    Ok((old_kek, new_kek))
+}
+
 /// Rewraps every archive of the old epoch; skips those already done and those of other domains.
 pub(super) fn rewrap_all(
     request: &RotateRequest,
     session: &TokenSession,
     rotation: &Rotation,
+    (old_kek, new_kek): (Option<TokenKey<'_>>, TokenKey<'_>),
     attendant: &mut dyn Attendant,
 ) -> Result<Rewrapping, CeremonyError> {
-    let new_manifest = &rotation.new_manifest;
-    // Absent only when a run was stopped after destroying it, which comes after every archive
-    // was rewrapped and synced: a resume then finds nothing left that needs it.
-    let old_kek = match TokenKey::find(session, &rotation.old_key()) {
-        Ok(key) => Some(key),
-        Err(ArchiveError::DomainKeyAbsent { .. }) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let new_kek = TokenKey::find(session, new_manifest.key_ref())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
         .map_err(CeremonyError::io(&request.archives))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -57,7 +66,7 @@ pub(super) fn rewrap_all(
     }
     attendant.announce(&Event::Step(format!(
         "{rewrapped} archives rewrapped to epoch {}, {already} already were",
-        new_manifest.epoch()
+        rotation.new_manifest.epoch()
     )));
     Ok(Rewrapping {
         rewrapped,

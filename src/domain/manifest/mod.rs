@@ -1,6 +1,6 @@
 //! The manifest: the public, versioned JSON description of one share set of a domain — domain,
 //! epoch, set id, threshold, the officials with their share ids and share-file fingerprints, the
-//! verifier set, the key id and KCV, when and by which custody it was made, and the share sets
+//! verifier set, the key id, KCV and wrap check value, when and by which custody it was made, and the share sets
 //! of the domain that were revoked (normative text: docs/FORMAT.md section 6).
 //!
 //! This module owns the typed manifest, loading it (size cap, strict JSON, every rule checked in
@@ -23,7 +23,7 @@ use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
 use crate::files::{read_at_most, write_atomic_public};
 use crate::primitives::domain_id::DomainId;
-use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use crate::primitives::key_ref::KeyRef;
 use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
@@ -32,7 +32,7 @@ use wire::ManifestJson;
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "custody-manifest";
 /// The manifest version this build writes and reads.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 /// Inputs larger than this are refused before parsing.
 pub const MAX_MANIFEST_LEN: usize = 1024 * 1024;
 
@@ -88,6 +88,8 @@ pub struct ManifestFields {
     pub key_id: KeyId,
     /// Key check value of the domain key.
     pub kcv: Kcv,
+    /// Wrap check value of the domain key: what a token proves its key against.
+    pub wrap_check: WrapCheck,
     /// When the share set was made.
     pub created: Timestamp,
     /// Earlier share sets of the domain, refused from now on; never the current set.
@@ -225,6 +227,11 @@ impl Manifest {
     /// Key check value of the domain key.
     pub fn kcv(&self) -> &Kcv {
         &self.fields.kcv
+    }
+
+    /// Wrap check value of the domain key: a token key is proven against it before each use.
+    pub fn wrap_check(&self) -> &WrapCheck {
+        &self.fields.wrap_check
     }
 
     /// When the share set was made.

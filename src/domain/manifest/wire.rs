@@ -14,7 +14,7 @@ use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
 use crate::primitives::domain_id::MAX_DOMAIN_LEN;
-use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
 
@@ -35,6 +35,7 @@ pub(super) struct ManifestJson {
     verifier_set: String,
     key_id: String,
     kcv: String,
+    wrap_check: String,
     created: String,
     tool_version: String,
     /// Omitted when no set was revoked, so one manifest has one JSON form (and manifests from
@@ -78,6 +79,7 @@ impl From<&Manifest> for ManifestJson {
             verifier_set: hex::encode(fields.verifier_set.to_bytes()),
             key_id: hex::encode(fields.key_id.as_bytes()),
             kcv: hex::encode(fields.kcv.as_bytes()),
+            wrap_check: fields.wrap_check.to_string(),
             created: fields.created.to_string(),
             tool_version: manifest.tool_version.clone(),
             revoked_sets: (!fields.revoked_sets.is_empty()).then(|| {
@@ -137,6 +139,7 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
     let verifier_set = check_verifier_set(&json.verifier_set, threshold)?;
     let key_id = KeyId::from_bytes(fixed_hex("key_id", &json.key_id)?);
     let kcv = Kcv::from_bytes(fixed_hex("kcv", &json.kcv)?);
+    let wrap_check = WrapCheck::from_bytes(fixed_hex("wrap_check", &json.wrap_check)?);
     let created = timestamp("created", &json.created)?;
     check_tool_version(&json.tool_version)?;
     let revoked_sets = check_revoked_sets(json.revoked_sets.as_deref(), epoch, &set_id)?;
@@ -148,6 +151,7 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
         verifier_set,
         key_id,
         kcv,
+        wrap_check,
         created,
         revoked_sets,
     };
