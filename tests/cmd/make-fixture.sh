@@ -17,6 +17,8 @@ mkdir -p "$FIXTURE/pdir"
 for id in cio justice ria; do
     printf 'amber %s lantern orbit seventeen\n' "$id" >"$FIXTURE/pdir/$id.pass"
 done
+# Git keeps no 0600: the files are private while genesis reads them, public once checked in.
+chmod 600 "$FIXTURE"/pdir/*.pass
 printf 'not the passphrase of cio\n' >"$FIXTURE/wrong.pass"
 cat >"$FIXTURE/officials.toml" <<'TOML'
 [[official]]
@@ -38,4 +40,5 @@ SOFTHSM2_CONF="$WORK/hsm/softhsm2.conf" target/debug/custody genesis --domain ee
     --officials "$FIXTURE/officials.toml" --threshold 2 --hsm "$URI" --out "$WORK/domain" \
     --passphrases "$FIXTURE/pdir" --kdf-memory-kib 64 --kdf-passes 1 --kdf-lanes 1 --insecure-kdf >/dev/null
 cp -r "$WORK/domain" "$FIXTURE/domain"
+chmod 644 "$FIXTURE"/pdir/*.pass
 echo "rebuilt $FIXTURE"
