@@ -491,3 +491,26 @@ fn a_token_without_the_domain_key_is_named_with_the_key_it_lacks() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_pin_file_others_may_read_is_warned_about_and_the_command_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let vault = Vault::new();
+    let pin_file = &vault.token.pin_file;
+    std::fs::set_permissions(pin_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let input = vault.file("land.csv", 1000);
+    let archive = vault.path("land.csv.custody");
+    let sealed = vault.seal(&input, &archive);
+    assert!(sealed.ok, "{}", sealed.stderr);
+    assert_eq!(
+        sealed.stderr,
+        format!(
+            "warning: PIN file {}: readable by group or others (mode 0644): a PIN file must be \
+             private to its owner\n",
+            pin_file.display()
+        )
+    );
+    let verified = vault.verify(&[&archive], false);
+    assert!(verified.ok, "{}", verified.stderr);
+    assert!(verified.stderr.starts_with("warning: PIN file "), "{}", verified.stderr);
+}

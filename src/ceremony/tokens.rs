@@ -3,10 +3,7 @@
 //! with the proof that the token holds exactly that key. It never keeps a key in memory beyond
 //! the call that needs it, and never names a key by anything but the manifest's selector.
 
-use crate::files::{check_private, SecretFileError};
-use crate::hsm::{
-    self, DomainKeyHandle, KeySelector, Persistence, PinSource, Pkcs11Uri, TokenSession,
-};
+use crate::hsm::{self, DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::secret::DomainKey;
 use crate::shares::generate_domain_key;
@@ -21,14 +18,11 @@ pub(super) fn open_tokens(
 ) -> Result<Vec<TokenSession>, CeremonyError> {
     uris.iter()
         .map(|uri| {
-            if let Some(PinSource::File(file)) = &uri.pin_source {
-                if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(file, "PIN") {
-                    return Err(CeremonyError::refused(
-                        format!("PIN file {}: {exposed}", file.display()),
-                        "make the token's PIN file private (chmod 600), then run the ceremony \
-                         again",
-                    ));
-                }
+            if let Some(exposed) = hsm::exposed_pin_file(uri) {
+                return Err(CeremonyError::refused(
+                    exposed,
+                    "make the token's PIN file private (chmod 600), then run the ceremony again",
+                ));
             }
             let session = TokenSession::open(uri, &mut |token| attendant.token_pin(token))?;
             attendant.announce(&Event::TokenReady {

@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use super::output::{print, print_json, status_line, Failure};
 use super::prompt;
+use super::token;
 use crate::domain::Manifest;
 use crate::hsm::{probe, Check, Pkcs11Uri, ProbeReport};
 
@@ -35,6 +36,7 @@ pub fn run(command: HsmCommand) -> Result<(), Failure> {
             json,
         } => {
             let uri: Pkcs11Uri = uri.parse()?;
+            token::warn_if_pin_exposed(&uri);
             let manifest = manifest.as_deref().map(Manifest::load).transpose()?;
             let key = manifest.as_ref().map(|m| (m.key_ref(), m.wrap_check()));
             let report = probe(&uri, &mut prompt::token_pin, key)?;

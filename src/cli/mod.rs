@@ -15,6 +15,7 @@ mod seal;
 mod selftest;
 mod share;
 mod stdio;
+mod token;
 mod verify;
 
 use std::process::ExitCode;

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
-use super::prompt;
 use super::stdio::{self, is_dash};
-use crate::archive::{Archive, ArchiveSummary, KeyToken};
+use super::token;
+use crate::archive::{Archive, ArchiveSummary};
 
 #[derive(Debug, Args)]
 #[command(
@@ -71,7 +71,7 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
     stdio::refuse_existing(&args.out, args.force)?;
     let archive_name = stdio::name(&args.archive, "standard input");
     let archive = read_archive(&args.archive, &archive_name)?;
-    let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
+    let token = token::key_token(&args.hsm)?;
     let key = token
         .key(
             &archive.header().spec.identity,

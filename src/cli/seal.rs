@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
-use super::prompt;
 use super::stdio::{self, is_dash};
-use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyToken, KeyWrap, Metadata};
+use super::token;
+use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
 use crate::domain::Manifest;
 use crate::files::AtomicFile;
 
@@ -82,7 +82,7 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let chunk_size = ChunkSize::new(args.chunk_size)?;
     let jobs = plan(args)?;
     let manifest = Manifest::load(&args.manifest)?;
-    let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
+    let token = token::key_token(&args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();
     let progress = Progress::new(total, args.json);

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::open::{read_archive, OpenReport};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
-use super::prompt;
 use super::stdio;
+use super::token;
 use crate::archive::KeyToken;
 
 #[derive(Debug, Args)]
@@ -53,7 +53,7 @@ struct VerifyReport {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
-    let token = KeyToken::open(&args.hsm, &mut prompt::token_pin)?;
+    let token = token::key_token(&args.hsm)?;
     let progress = Progress::new(None, args.json);
     let mut outcomes = Vec::with_capacity(args.archives.len());
     for path in &args.archives {

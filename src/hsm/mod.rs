@@ -17,7 +17,7 @@ pub use data_key::{WrappedKey, WRAPPED_DATA_KEY_LEN};
 pub use domain_key::{DomainKeyHandle, KeySelector, Persistence};
 pub use error::{Error, Result};
 pub use module::{module_path, Module, TokenDescription, MODULE_ENV, SOFTHSM_PATHS};
-pub use pin::read_pin;
+pub use pin::{exposed_pin_file, read_pin};
 pub use probe::{probe, Check, MechanismCheck, ProbeReport};
 pub use session::{PinPrompt, TokenSession};
 pub use throwaway::ThrowawaySoftHsm;

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use super::error::{Error, Result};
-use super::uri::PinSource;
-use crate::files::read_secret_file;
+use super::uri::{PinSource, Pkcs11Uri};
+use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::primitives::secret::Pin;
 
 /// Reads the PIN named by `source`, ignoring one trailing newline.
@@ -21,6 +21,22 @@ pub fn read_pin(source: &PinSource) -> Result<Pin> {
             source_name: name,
             reason: error.to_string(),
         })
+}
+
+/// What is wrong when the PIN file `uri` names may be read by its group or others: the PIN of
+/// the token that holds the domain key belongs to its operators alone. `None` for a private file,
+/// a file descriptor (a pipe has no such mode) or no pin-source. Ceremonies refuse such a file;
+/// other commands warn (D54).
+pub fn exposed_pin_file(uri: &Pkcs11Uri) -> Option<String> {
+    let Some(PinSource::File(file)) = &uri.pin_source else {
+        return None;
+    };
+    match check_private(file, "PIN") {
+        Err(exposed @ SecretFileError::Exposed { .. }) => {
+            Some(format!("PIN file {}: {exposed}", file.display()))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
