@@ -65,7 +65,10 @@ fn wrong_message_context_or_key_is_refused() {
         refused
     );
     let other = signing_key(2).verifying_key();
-    assert_eq!(other.verify(Context::Manifest, MESSAGE, &signature), refused);
+    assert_eq!(
+        other.verify(Context::Manifest, MESSAGE, &signature),
+        refused
+    );
 }
 
 /// Every byte of the signature, each with a different bit changed (so every bit position is hit),
@@ -78,8 +81,11 @@ fn a_changed_bit_anywhere_in_the_signature_is_refused() {
     for index in 0..SIGNATURE_LEN {
         let mut bytes = genuine.as_bytes().to_vec();
         bytes[index] ^= 1 << (index % 8);
-        let accepted = Signature::from_bytes(&bytes)
-            .is_ok_and(|altered| public.verify(Context::Transcript, MESSAGE, &altered).is_ok());
+        let accepted = Signature::from_bytes(&bytes).is_ok_and(|altered| {
+            public
+                .verify(Context::Transcript, MESSAGE, &altered)
+                .is_ok()
+        });
         assert!(!accepted, "a signature with byte {index} changed verified");
     }
 }
@@ -92,9 +98,15 @@ fn a_changed_bit_anywhere_in_the_verifying_key_is_refused() {
     for index in 0..VERIFYING_KEY_LEN {
         let mut bytes = genuine.as_bytes().to_vec();
         bytes[index] ^= 1 << (index % 8);
-        let accepted = VerifyingKey::from_bytes(&bytes)
-            .is_ok_and(|altered| altered.verify(Context::Manifest, MESSAGE, &signature).is_ok());
-        assert!(!accepted, "a verifying key with byte {index} changed verified");
+        let accepted = VerifyingKey::from_bytes(&bytes).is_ok_and(|altered| {
+            altered
+                .verify(Context::Manifest, MESSAGE, &signature)
+                .is_ok()
+        });
+        assert!(
+            !accepted,
+            "a verifying key with byte {index} changed verified"
+        );
     }
 }
 
@@ -102,7 +114,11 @@ fn a_changed_bit_anywhere_in_the_verifying_key_is_refused() {
 fn encodings_that_are_not_custodys_are_refused_by_the_parsers() {
     let key = signing_key(5);
     let public = key.verifying_key().as_bytes().to_vec();
-    let signature = key.sign(Context::Manifest, MESSAGE).unwrap().as_bytes().to_vec();
+    let signature = key
+        .sign(Context::Manifest, MESSAGE)
+        .unwrap()
+        .as_bytes()
+        .to_vec();
 
     let short = &public[..VERIFYING_KEY_LEN - 1];
     assert_eq!(
@@ -243,7 +259,10 @@ fn worked_example_of_the_format_document() {
     let key = SigningKey::derive(&DomainKey::from_bytes(&mut domain_key));
     let public = key.verifying_key();
     assert_eq!(public.as_bytes(), value("verifying-key"));
-    assert_eq!(public.fingerprint().as_bytes().as_slice(), value("fingerprint"));
+    assert_eq!(
+        public.fingerprint().as_bytes().as_slice(),
+        value("fingerprint")
+    );
     let message = value("message");
     assert_eq!(message, b"custody self-test");
     let signature = key.sign(Context::Manifest, &message).unwrap();
@@ -260,8 +279,14 @@ fn worked_example_of_the_format_document() {
     public.verify(Context::Manifest, &message, &parsed).unwrap();
 
     let fingerprint = public.fingerprint();
-    let hex_line = format!("fingerprint (hex): {}", readout::hex_groups(fingerprint.as_bytes()));
-    let words_line = format!("fingerprint (words): {}", readout::pgp_words(fingerprint.as_bytes()));
+    let hex_line = format!(
+        "fingerprint (hex): {}",
+        readout::hex_groups(fingerprint.as_bytes())
+    );
+    let words_line = format!(
+        "fingerprint (words): {}",
+        readout::pgp_words(fingerprint.as_bytes())
+    );
     let flat = example.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains(&hex_line), "FORMAT.md lacks `{hex_line}`");
     assert!(flat.contains(&words_line), "FORMAT.md lacks `{words_line}`");

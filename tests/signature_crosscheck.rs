@@ -28,7 +28,11 @@ fn python() -> PathBuf {
             cargo_home.join("custody-crosscheck")
         });
     let python = venv.join("bin/python3");
-    assert!(python.exists(), "{INSTALL_HINT} ({} is missing)", python.display());
+    assert!(
+        python.exists(),
+        "{INSTALL_HINT} ({} is missing)",
+        python.display()
+    );
     python
 }
 
@@ -59,7 +63,8 @@ fn a_second_implementation_verifies_custodys_signatures_and_custody_verifies_its
     let vectors: Vec<Value> = cases
         .iter()
         .map(|(fill, context, message)| {
-            let raw: [u8; 32] = std::array::from_fn(|i| fill.wrapping_add(u8::try_from(i).unwrap()));
+            let raw: [u8; 32] =
+                std::array::from_fn(|i| fill.wrapping_add(u8::try_from(i).unwrap()));
             let key = SigningKey::derive(&DomainKey::from_bytes(&mut raw.clone()));
             let public = key.verifying_key();
             let signature = key.sign(*context, message).unwrap();
@@ -100,6 +105,8 @@ fn a_second_implementation_verifies_custodys_signatures_and_custody_verifies_its
         let public = VerifyingKey::from_bytes(&field("verifying_key")).unwrap();
         let signature = Signature::from_bytes(&field("signature")).unwrap();
         let context = context_named(entry["context"].as_str().unwrap());
-        public.verify(context, &field("message"), &signature).unwrap();
+        public
+            .verify(context, &field("message"), &signature)
+            .unwrap();
     }
 }

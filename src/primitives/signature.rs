@@ -213,14 +213,16 @@ impl VerifyingKey {
         signature: &Signature,
     ) -> Result<(), SignatureError> {
         let representative = representative(context, message);
-        let ml_dsa_public = ml_dsa::VerifyingKey::<MlDsa65>::decode(&ml_dsa_public_half(
-            &self.encoded,
-        )?);
+        let ml_dsa_public =
+            ml_dsa::VerifyingKey::<MlDsa65>::decode(&ml_dsa_public_half(&self.encoded)?);
         let ml_dsa_signature = ml_dsa_signature_half(&signature.encoded)?;
         let ml_dsa_ok =
             ml_dsa_public.verify_with_context(&representative, COMPOSITE_LABEL, &ml_dsa_signature);
         let ed25519_ok = ed25519_half(&self.encoded)?
-            .verify_strict(&representative, &ed25519_signature_half(&signature.encoded)?)
+            .verify_strict(
+                &representative,
+                &ed25519_signature_half(&signature.encoded)?,
+            )
             .is_ok();
         if ml_dsa_ok && ed25519_ok {
             Ok(())
@@ -347,5 +349,69 @@ impl fmt::Display for DomainFingerprint {
 impl fmt::Debug for DomainFingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DomainFingerprint({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::primitives::{kdf, key_identity};
+
+    fn domain_key() -> DomainKey {
+        DomainKey::from_bytes(&mut [0x42; 32])
+    }
+
+    #[test]
+    fn each_half_has_its_own_label_and_no_other_custody_label_is_reused() {
+        let labels = [
+            ML_DSA_SEED_INFO,
+            ED25519_SEED_INFO,
+            COMPOSITE_LABEL,
+            kdf::ENCRYPTION_KEY_INFO,
+            kdf::COMMITMENT_INFO,
+            key_identity::KEY_ID_LABEL,
+        ];
+        for (i, a) in labels.iter().enumerate() {
+            for b in &labels[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        let key = domain_key();
+        assert_ne!(
+            *seed(&key, ML_DSA_SEED_INFO),
+            *seed(&key, ED25519_SEED_INFO)
+        );
+    }
+
+    #[test]
+    fn each_half_is_generated_from_the_seed_of_its_own_label() {
+        let key = domain_key();
+        let public = SigningKey::derive(&key).verifying_key();
+        let from_label = |info| {
+            let mut xi = B32::default();
+            xi.copy_from_slice(seed(&key, info).as_ref());
+            ExpandedSigningKey::<MlDsa65>::from_seed(&xi)
+                .verifying_key()
+                .encode()
+        };
+        let ml_dsa = &public.as_bytes()[1..=ML_DSA_PUBLIC_LEN];
+        assert_eq!(ml_dsa, from_label(ML_DSA_SEED_INFO).as_slice());
+        assert_ne!(ml_dsa, from_label(ED25519_SEED_INFO).as_slice());
+        let ed25519 = |info| {
+            ed25519_dalek::SigningKey::from_bytes(&seed(&key, info))
+                .verifying_key()
+                .to_bytes()
+        };
+        let half = &public.as_bytes()[1 + ML_DSA_PUBLIC_LEN..];
+        assert_eq!(half, ed25519(ED25519_SEED_INFO));
+        assert_ne!(half, ed25519(ML_DSA_SEED_INFO));
+    }
+
+    #[test]
+    fn the_representative_is_label_context_length_context_message() {
+        let bytes = representative(Context::Transcript, b"msg");
+        let expected = [COMPOSITE_LABEL, &[21], b"custody transcript v1", b"msg"].concat();
+        assert_eq!(bytes, expected);
+        assert_eq!(Context::Manifest.as_bytes(), b"custody manifest v1");
     }
 }
