@@ -3,7 +3,8 @@
 //! `ed25519-dalek`) against SLH-DSA-SHA2-128s and -128f (RustCrypto `slh-dsa`). For each: key
 //! generation from fixed seeds (what deriving the domain signing key costs), signing a 1 KiB
 //! message (a manifest's size), verifying it, and the public key and signature sizes. Each time is
-//! the median of several runs on one core. Seeds and message are fixed dummies; nothing secret is
+//! the median of several runs on one core; a last row times the chosen scheme through custody's
+//! own `primitives::signature` (HKDF derivation, encodings and their strict parsing included). Seeds and message are fixed dummies; nothing secret is
 //! involved. Run in release mode:
 //!
 //! `cargo run --release --example signature_compare`
@@ -11,6 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+use custody::primitives::secret::DomainKey;
+use custody::primitives::signature::{Context, Signature, SigningKey, VerifyingKey};
 use ed25519_dalek::Signer as _;
 use ml_dsa::{MlDsa65, B32};
 use slh_dsa::{ParameterSet, Sha2_128f, Sha2_128s};
@@ -55,12 +58,13 @@ fn hybrid(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     let expanded = pq.expanded_key();
     let mut signatures = None;
     let mut failed = false;
-    let sign = median(runs, &mut || {
-        match expanded.sign_deterministic(&MESSAGE, CONTEXT) {
+    let sign = median(
+        runs,
+        &mut || match expanded.sign_deterministic(&MESSAGE, CONTEXT) {
             Ok(signature) => signatures = Some((signature, classic.sign(&MESSAGE))),
             Err(_) => failed = true,
-        }
-    });
+        },
+    );
     let (pq_signature, classic_signature) = signatures.ok_or("ML-DSA signing failed")?;
     let pq_public = expanded.verifying_key();
     let classic_public = classic.verifying_key();
@@ -82,6 +86,41 @@ fn hybrid(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
         sign,
         verify,
         (public, signature),
+    );
+    Ok(())
+}
+
+/// The chosen scheme through custody's own interface: derivation from the domain key (HKDF and
+/// both key generations), signing, and parsing then verifying the encodings.
+fn custody_path(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let keygen = median(runs, &mut || {
+        let key = SigningKey::derive(&DomainKey::from_bytes(&mut [7u8; 32]));
+        std::hint::black_box(key.verifying_key());
+    });
+    let key = SigningKey::derive(&DomainKey::from_bytes(&mut [7u8; 32]));
+    let mut signature = None;
+    let sign = median(runs, &mut || {
+        signature = key.sign(Context::Manifest, &MESSAGE).ok();
+    });
+    let signature = signature.ok_or("custody signing failed")?;
+    let public = key.verifying_key();
+    let mut failed = false;
+    let verify = median(runs, &mut || {
+        let parsed = VerifyingKey::from_bytes(public.as_bytes())
+            .and_then(|key| Ok((key, Signature::from_bytes(signature.as_bytes())?)));
+        failed |= parsed
+            .and_then(|(key, signature)| key.verify(Context::Manifest, &MESSAGE, &signature))
+            .is_err();
+    });
+    if failed {
+        return Err("custody's signature did not verify".into());
+    }
+    report(
+        "custody (derive, sign, parse + verify)",
+        keygen,
+        sign,
+        verify,
+        (public.as_bytes().len(), signature.as_bytes().len()),
     );
     Ok(())
 }
@@ -122,6 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| scheme | keygen from seed (ms) | sign 1 KiB (ms) | verify (ms) | public key (bytes) | signature (bytes) |");
     println!("|---|---|---|---|---|---|");
     hybrid(51)?;
+    custody_path(51)?;
     slh::<Sha2_128f>("SLH-DSA-SHA2-128f", 11)?;
     slh::<Sha2_128s>("SLH-DSA-SHA2-128s", 5)?;
     Ok(())
