@@ -291,3 +291,28 @@ fn worked_example_of_the_format_document() {
     assert!(flat.contains(&hex_line), "FORMAT.md lacks `{hex_line}`");
     assert!(flat.contains(&words_line), "FORMAT.md lacks `{words_line}`");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Arbitrary bytes of the right lengths, tagged as custody's: the parsers never panic, and
+    /// whatever they accept never verifies.
+    #[test]
+    fn arbitrary_encodings_never_panic_and_never_verify(
+        key_body in proptest::collection::vec(proptest::prelude::any::<u8>(), VERIFYING_KEY_LEN - 1),
+        signature_body in proptest::collection::vec(proptest::prelude::any::<u8>(), SIGNATURE_LEN - 1),
+    ) {
+        let genuine = signing_key(8);
+        let key = VerifyingKey::from_bytes(&[&[ALGORITHM], key_body.as_slice()].concat());
+        let signature = Signature::from_bytes(&[&[ALGORITHM], signature_body.as_slice()].concat());
+        if let Ok(signature) = &signature {
+            proptest::prop_assert!(genuine
+                .verifying_key()
+                .verify(Context::Manifest, MESSAGE, signature)
+                .is_err());
+            if let Ok(key) = &key {
+                proptest::prop_assert!(key.verify(Context::Manifest, MESSAGE, signature).is_err());
+            }
+        }
+    }
+}
