@@ -245,7 +245,8 @@ fn errors_say_what_is_wrong() {
     );
     assert_eq!(
         SignatureError::SigningFailed.to_string(),
-        "ML-DSA-65 signing found no signature; retry, and report it if it recurs"
+        "signing failed: no valid signature came out, and none was released; check this machine \
+         (`custody selftest`) and retry"
     );
 }
 

@@ -92,8 +92,12 @@ pub enum SignatureError {
     /// Well formed, but not made by this key over this message in this context.
     #[error("the domain signature does not verify")]
     Invalid,
-    /// ML-DSA's rejection sampling gave up (FIPS 204 deems it negligibly unlikely).
-    #[error("ML-DSA-65 signing found no signature; retry, and report it if it recurs")]
+    /// ML-DSA's rejection sampling gave up (FIPS 204 deems it negligibly unlikely), or the new
+    /// signature did not verify under its own key (a computing fault; it is not released).
+    #[error(
+        "signing failed: no valid signature came out, and none was released; check this \
+         machine (`custody selftest`) and retry"
+    )]
     SigningFailed,
 }
 
@@ -128,8 +132,22 @@ impl SigningKey {
     }
 
     /// Signs `message` for `context`: deterministic ML-DSA-65 (FIPS 204 Algorithm 2 with a zero
-    /// `rnd`) and Ed25519 over the same representative (docs/FORMAT.md, 10.3).
+    /// `rnd`) and Ed25519 over the same representative (docs/FORMAT.md, 10.3). The signature is
+    /// verified under the key's own public half before it is returned: a fault while signing
+    /// deterministically can give the key away, so a faulty signature is never released.
     pub fn sign(&self, context: Context, message: &[u8]) -> Result<Signature, SignatureError> {
+        let signature = self.sign_unchecked(context, message)?;
+        self.verifying_key()
+            .verify(context, message, &signature)
+            .map_err(|_| SignatureError::SigningFailed)?;
+        Ok(signature)
+    }
+
+    fn sign_unchecked(
+        &self,
+        context: Context,
+        message: &[u8],
+    ) -> Result<Signature, SignatureError> {
         let representative = representative(context, message);
         let ml_dsa = self
             .0
