@@ -1,8 +1,9 @@
 //! The self-tests and their known answers. Each vector names its published source; each check runs
 //! the same code path custody uses for real work (ring for archives, the `aes-gcm` crate for share
 //! files, our own argon2id and key-wrap functions) and, for authenticated encryption, also checks
-//! that a tampered tag is refused. The custody-specific answers (key id) were computed with an
-//! independent implementation (Python's `hmac`).
+//! that a tampered tag is refused. The custody-specific answers were computed with an independent
+//! implementation: the key id with Python's `hmac`, the domain signature with pyca/cryptography
+//! (OpenSSL's ML-DSA-65 and Ed25519) and dilithium-py (tests/crosscheck/signature.py).
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use hkdf::Hkdf;
@@ -15,6 +16,7 @@ use crate::primitives::key_identity::KeyId;
 use crate::primitives::key_wrap;
 use crate::primitives::random;
 use crate::primitives::secret::{DataKey, DomainKey};
+use crate::primitives::signature::{Context, Signature, SigningKey};
 use crate::shares::{combine, split, verify, Share};
 
 /// Every power-on self-test, in the order they run.
@@ -46,6 +48,10 @@ pub const ALL: &[SelfTest] = &[
     SelfTest {
         name: "argon2id (RFC 9106)",
         check: argon2id,
+    },
+    SelfTest {
+        name: "ML-DSA-65 + Ed25519 domain signature",
+        check: domain_signature,
     },
     SelfTest {
         name: "Pedersen VSS round trip",
@@ -178,6 +184,42 @@ fn argon2id() -> Result<(), String> {
         tag.as_ref(),
         "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659",
     )
+}
+
+/// The domain signing key of the key 00 01 … 1f (docs/FORMAT.md, 10.5): its fingerprint, and the
+/// SHA-256 of its deterministic signature of `custody self-test` as a manifest, which verifies;
+/// the same signature with one bit changed does not.
+fn domain_signature() -> Result<(), String> {
+    let mut key = array("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    let signing_key = SigningKey::derive(&DomainKey::from_bytes(&mut key));
+    let verifying_key = signing_key.verifying_key();
+    expect(
+        "fingerprint",
+        verifying_key.fingerprint().as_bytes(),
+        "19a7d0f2eb2f3132bbfcb0b5b1f4f20cf51c21c1cf2512b21fb2f54a8e50e2c2",
+    )?;
+    let message = b"custody self-test";
+    let signature = signing_key
+        .sign(Context::Manifest, message)
+        .map_err(|error| error.to_string())?;
+    expect(
+        "signature digest",
+        &Sha256::digest(signature.as_bytes()),
+        "223a1448931167bdef1ca5ad45f5039a18a4ccce097e3bc9d451c0292169dcb7",
+    )?;
+    verifying_key
+        .verify(Context::Manifest, message, &signature)
+        .map_err(|_| "the genuine signature was refused".to_owned())?;
+    let mut altered = signature.as_bytes().to_vec();
+    flip_last_bit(&mut altered);
+    let altered = Signature::from_bytes(&altered).map_err(|error| error.to_string())?;
+    if verifying_key
+        .verify(Context::Manifest, message, &altered)
+        .is_ok()
+    {
+        return Err("an altered signature verified".to_owned());
+    }
+    Ok(())
 }
 
 /// Split a fixed key 2-of-3; every share verifies; every pair rebuilds the key (checked against
