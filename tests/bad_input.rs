@@ -408,7 +408,9 @@ fn pin_files() {
             std::fs::create_dir(ws.path("pin")).unwrap();
             ws.path("pin")
         } else {
-            ws.write("pin", &case.bytes)
+            // Private, as a PIN file must be: the case is its content, not its mode.
+            common::write_private(&ws.path("pin"), &case.bytes);
+            ws.path("pin")
         };
         let uri = with_pin(&e.home, &pin);
         let roots = [ws.root(), &e.tokens()];

@@ -512,5 +512,9 @@ fn a_pin_file_others_may_read_is_warned_about_and_the_command_goes_on() {
     );
     let verified = vault.verify(&[&archive], false);
     assert!(verified.ok, "{}", verified.stderr);
-    assert!(verified.stderr.starts_with("warning: PIN file "), "{}", verified.stderr);
+    assert!(
+        verified.stderr.starts_with("warning: PIN file "),
+        "{}",
+        verified.stderr
+    );
 }

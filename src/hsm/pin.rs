@@ -25,12 +25,15 @@ pub fn read_pin(source: &PinSource) -> Result<Pin> {
 
 /// What is wrong when the PIN file `uri` names may be read by its group or others: the PIN of
 /// the token that holds the domain key belongs to its operators alone. `None` for a private file,
-/// a file descriptor (a pipe has no such mode) or no pin-source. Ceremonies refuse such a file;
-/// other commands warn (D54).
+/// a file descriptor (a pipe has no such mode), no pin-source, or what is not a regular file (the
+/// PIN reader names that problem itself). Ceremonies refuse such a file; other commands warn (D54).
 pub fn exposed_pin_file(uri: &Pkcs11Uri) -> Option<String> {
     let Some(PinSource::File(file)) = &uri.pin_source else {
         return None;
     };
+    if !file.is_file() {
+        return None;
+    }
     match check_private(file, "PIN") {
         Err(exposed @ SecretFileError::Exposed { .. }) => {
             Some(format!("PIN file {}: {exposed}", file.display()))
