@@ -2,7 +2,8 @@
 //! the PGP word list (one word per byte, alternating two-syllable and three-syllable lists, so a
 //! dropped or swapped word is heard). Used by what speaks to people, the command line and the
 //! ceremony narration; the layers below print nothing. Only ever given public values (digests,
-//! key ids, check values); never a format, a check or cryptography.
+//! key ids, check values); never a format, a check or cryptography. [`read_back`] is the inverse,
+//! strict: what an official types from the signed sheet, in hex or in words, back into bytes.
 
 /// Lower-case hex in space-separated groups of four digits: `a1b2 c3d4 …`.
 pub fn hex_groups(bytes: &[u8]) -> String {
@@ -17,6 +18,69 @@ pub fn hex_groups(bytes: &[u8]) -> String {
 /// The PGP words for `bytes`, space-separated.
 pub fn pgp_words(bytes: &[u8]) -> String {
     pgp_words::to_words(bytes).join(" ")
+}
+
+/// Why text typed from a sheet is not the value it should be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    /// Hex of the wrong length.
+    #[error("{found} hex digits where {expected} belong")]
+    HexLength {
+        /// Digits given.
+        found: usize,
+        /// Digits needed.
+        expected: usize,
+    },
+    /// Words, but not as many as bytes.
+    #[error("{found} words where {expected} belong")]
+    WordCount {
+        /// Words given.
+        found: usize,
+        /// Words needed.
+        expected: usize,
+    },
+    /// A word that is not the PGP word list's for its position.
+    #[error("word {position} ({word:?}) is not a PGP word for that position: misspelt, or swapped with a neighbour")]
+    Word {
+        /// Its position, from 1.
+        position: usize,
+        /// The word as given.
+        word: String,
+    },
+    /// Neither hex nor words.
+    #[error("neither hex digits nor PGP words")]
+    Neither,
+}
+
+/// `N` bytes from what was read aloud: hex digits (spaces allowed, any case), or exactly `N` PGP
+/// words in order, each from the list its position calls for.
+pub fn read_back<const N: usize>(text: &str) -> Result<[u8; N], Unreadable> {
+    let tokens: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let compact = tokens.concat();
+    if compact.chars().all(|c| c.is_ascii_hexdigit()) {
+        let mut bytes = [0u8; N];
+        return hex::decode_to_slice(&compact, &mut bytes)
+            .map(|()| bytes)
+            .map_err(|_| Unreadable::HexLength {
+                found: compact.len(),
+                expected: 2 * N,
+            });
+    }
+    if !compact.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(Unreadable::Neither);
+    }
+    if let Some(bad) = (1..=tokens.len()).find(|&n| pgp_words::to_bytes(&tokens[..n]).is_none()) {
+        return Err(Unreadable::Word {
+            position: bad,
+            word: tokens[bad - 1].clone(),
+        });
+    }
+    pgp_words::to_bytes(&tokens)
+        .and_then(|bytes| <[u8; N]>::try_from(bytes).ok())
+        .ok_or(Unreadable::WordCount {
+            found: tokens.len(),
+            expected: N,
+        })
 }
 
 #[cfg(test)]
@@ -45,5 +109,49 @@ mod tests {
              medusa afflict bravado chatter revolver dupont midsummer stopwatch whimsical \
              cowbell bottomless"
         );
+    }
+
+    #[test]
+    fn read_back_takes_hex_or_words_strictly() {
+        let bytes = hex::decode("E58294F2").unwrap();
+        assert_eq!(read_back::<4>("e582 94F2"), Ok([0xe5, 0x82, 0x94, 0xf2]));
+        assert_eq!(
+            read_back::<4>(&pgp_words(&bytes)),
+            Ok([0xe5, 0x82, 0x94, 0xf2])
+        );
+        assert_eq!(
+            read_back::<4>("Topmost Istanbul pluto vagabond").map(|b| b[0]),
+            Ok(0xe5)
+        );
+        assert_eq!(
+            read_back::<4>("e582 94"),
+            Err(Unreadable::HexLength {
+                found: 6,
+                expected: 8
+            })
+        );
+        assert_eq!(
+            read_back::<4>("topmost istanbul pluto"),
+            Err(Unreadable::WordCount {
+                found: 3,
+                expected: 4
+            })
+        );
+        // Swapped: each word is in the list, but not the one its position calls for.
+        assert_eq!(
+            read_back::<4>("istanbul topmost pluto vagabond"),
+            Err(Unreadable::Word {
+                position: 1,
+                word: "istanbul".into()
+            })
+        );
+        assert_eq!(
+            read_back::<4>("topmost istanbul plutto vagabond"),
+            Err(Unreadable::Word {
+                position: 3,
+                word: "plutto".into()
+            })
+        );
+        assert_eq!(read_back::<4>("e582-94f2"), Err(Unreadable::Neither));
     }
 }

@@ -128,6 +128,8 @@ fn reshare_to(
             shares,
             reason: "justice retired".into(),
             kdf: tiny_kdf(),
+            expect_manifest: None,
+            new_transcript: false,
         },
         room,
     )

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use custody::ceremony::transcript::{audit, Record, Transcript, TranscriptError};
+use custody::ceremony::transcript::{audit, IfMissing, Record, Transcript, TranscriptError};
 
 fn record(step: &str) -> Record {
     Record {
@@ -28,7 +28,7 @@ fn write_ceremonies(path: &Path) {
         transcript.append(record(step)).unwrap();
     }
     drop(transcript);
-    let mut transcript = Transcript::open(path).unwrap();
+    let mut transcript = Transcript::open(path, IfMissing::Refuse).unwrap();
     for step in ["unlock.begin", "unlock.share-accepted", "unlock.close"] {
         transcript.append(record(step)).unwrap();
     }

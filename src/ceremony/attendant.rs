@@ -2,7 +2,7 @@
 //! happened, through an [`Attendant`] the command line provides (terminal prompts, or files in
 //! scripted mode). Events carry public facts only.
 
-use crate::domain::Official;
+use crate::domain::{ManifestDigest, Official};
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
 
@@ -12,6 +12,19 @@ use super::passphrase::{AcceptedPassphrase, PassphrasePolicy};
 /// Something that happened, for the room to hear.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// The manifest the ceremony will act on, before anyone types.
+    ActingOn {
+        /// The domain.
+        domain: String,
+        /// Its epoch.
+        epoch: u32,
+        /// The manifest digest, to compare with the signed ceremony sheet.
+        digest: ManifestDigest,
+        /// Officials who will receive shares; none when the ceremony issues none.
+        receiving: Vec<String>,
+        /// Whether it matched the digest the officials gave (`--expect-manifest`).
+        expected: bool,
+    },
     /// A token is open and logged in.
     TokenReady {
         /// The token.

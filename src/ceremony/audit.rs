@@ -12,8 +12,8 @@ use crate::domain::Manifest;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::error::CeremonyError;
-use super::step::{is_insecure_kdf, revoked_set_id, share_file, MANIFEST};
-use super::transcript::{read_closed, CeremonySpan, Entry, RecordedManifest};
+use super::step::{is_insecure_kdf, is_started_anew, revoked_set_id, share_file, MANIFEST};
+use super::transcript::{read_closed, CeremonySpan, Entry, Record, RecordedManifest};
 
 /// What the audit of a domain directory found.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +37,9 @@ pub struct DomainAudit {
     /// Lines recording share files sealed with argon2id costs below the defaults.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub insecure_kdf: Vec<u64>,
+    /// Lines where a ceremony started the transcript anew (`--new-transcript`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub started_anew: Vec<u64>,
 }
 
 /// One revoked share set, as the manifest lists it and the transcript recorded it.
@@ -78,13 +81,18 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         closing_digest: transcript.report.closing_digest,
         share_files,
         revoked_sets,
-        insecure_kdf: transcript
-            .entries
-            .iter()
-            .filter(|entry| is_insecure_kdf(&entry.record))
-            .map(|entry| entry.seq)
-            .collect(),
+        insecure_kdf: lines_where(&transcript.entries, is_insecure_kdf),
+        started_anew: lines_where(&transcript.entries, is_started_anew),
     })
+}
+
+/// The lines whose record `is` says so.
+fn lines_where(entries: &[Entry], is: fn(&Record) -> bool) -> Vec<u64> {
+    entries
+        .iter()
+        .filter(|entry| is(&entry.record))
+        .map(|entry| entry.seq)
+        .collect()
 }
 
 /// Every revoked set of the manifest must have been revoked by a `reshare.set-revoked` entry.

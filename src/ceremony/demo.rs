@@ -175,6 +175,8 @@ fn unlock_at_embassy(
             target: embassy,
             persistence: Persistence::Token,
             shares,
+            expect_manifest: None,
+            new_transcript: false,
         },
         attendant,
     )

@@ -7,15 +7,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::archive::TokenKey;
-use crate::domain::Manifest;
+use crate::domain::{Manifest, ManifestDigest};
 use crate::hsm::{Persistence, ThrowawaySoftHsm};
 
 use super::attendant::{Attendant, Event};
 use super::canary::check_canary;
 use super::error::CeremonyError;
+use super::step::Ceremony;
 use super::step::Step;
-use super::transcript::{self, Transcript};
-use super::unlock::{unlock, UnlockRequest};
+use super::transcript::{self, IfMissing, Transcript};
+use super::trust::show_manifest;
+use super::unlock::{unlock_shown, UnlockRequest};
 
 /// How a drill went.
 #[derive(Debug, Clone)]
@@ -30,15 +32,26 @@ pub struct DrillOutcome {
     pub accepted: Vec<String>,
 }
 
-/// Runs a drill with the shares offered, in order.
+/// Runs a drill with the shares offered, in order, refusing any manifest but `expect_manifest`
+/// when given; a missing transcript is refused unless `new_transcript`.
 pub fn drill(
     manifest_path: &Path,
     shares: &[PathBuf],
+    expect_manifest: Option<&ManifestDigest>,
+    new_transcript: bool,
     attendant: &mut dyn Attendant,
 ) -> Result<DrillOutcome, CeremonyError> {
     let manifest = Manifest::load(manifest_path)?;
+    show_manifest(
+        manifest_path,
+        &manifest,
+        expect_manifest,
+        Vec::new(),
+        attendant,
+    )?;
     let transcript_path = transcript::beside(manifest_path);
-    let mut transcript = Transcript::open(&transcript_path)?;
+    let if_missing = IfMissing::when(new_transcript, Ceremony::Drill, manifest.digest());
+    let mut transcript = Transcript::open(&transcript_path, if_missing)?;
     transcript.append(Step::DrillBegun {
         manifest: manifest.digest(),
         offered: shares.len(),
@@ -61,7 +74,7 @@ pub fn drill(
             accepted: Vec::new(),
         },
     };
-    let mut transcript = Transcript::open(&transcript_path)?;
+    let mut transcript = Transcript::open(&transcript_path, IfMissing::Refuse)?;
     transcript.append(Step::DrillClosed {
         accepted: outcome.accepted.clone(),
         outcome: if outcome.passed {
@@ -91,8 +104,10 @@ fn rehearse(
         target,
         persistence: Persistence::Session,
         shares: shares.to_vec(),
+        expect_manifest: Some(manifest.digest()),
+        new_transcript: false,
     };
-    let unlocked = unlock(&request, attendant)?;
+    let unlocked = unlock_shown(&request, manifest.clone(), attendant)?;
     let dir = crate::files::directory_of(manifest_path);
     check_canary(
         &TokenKey::find(&unlocked.session, manifest.key_ref(), manifest.wrap_check())?,

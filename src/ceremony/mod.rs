@@ -19,6 +19,7 @@ mod share_set;
 pub mod step;
 mod tokens;
 pub mod transcript;
+mod trust;
 pub mod unlock;
 
 pub use attendant::{Attendant, Event};

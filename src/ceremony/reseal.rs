@@ -15,7 +15,7 @@ use crate::shares::Share;
 
 use super::error::CeremonyError;
 use super::step::Step;
-use super::transcript::{self, Transcript, TranscriptError};
+use super::transcript::{self, IfMissing, Transcript, TranscriptError};
 
 /// A share file found to belong to its manifest, before its official opens it.
 #[derive(Debug)]
@@ -156,7 +156,7 @@ fn record(manifest_path: &Path, official: &Official, closed: Step) -> Result<(),
     if !path.exists() {
         return Ok(());
     }
-    let mut transcript = Transcript::open(&path)?;
+    let mut transcript = Transcript::open(&path, IfMissing::Refuse)?;
     transcript.append(Step::ResealBegun {
         official: official.id().to_string(),
     })?;

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, Official, RevokedSet, Timestamp};
+use crate::domain::{Manifest, ManifestDigest, Official, RevokedSet, Timestamp};
 use crate::primitives::kdf::KdfParams;
 use crate::shares::sealed::SET_ID_LEN;
 
@@ -23,7 +23,8 @@ use super::share_set::{
     check_threshold, ids, seal_set, split_key, verify_all, SealedSet, SetPlan, SplitKey,
 };
 use super::step::{Ceremony, Step, MANIFEST};
-use super::transcript::{self, Transcript};
+use super::transcript::{self, IfMissing, Transcript};
+use super::trust::show_manifest;
 
 mod publish;
 
@@ -53,6 +54,10 @@ pub struct ReshareRequest {
     pub reason: String,
     /// argon2id costs for the new share files.
     pub kdf: KdfParams,
+    /// The manifest digest the officials expect; any other manifest is refused.
+    pub expect_manifest: Option<ManifestDigest>,
+    /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
+    pub new_transcript: bool,
 }
 
 /// What a reshare did.
@@ -96,7 +101,15 @@ pub fn reshare(
 ) -> Result<ReshareOutcome, CeremonyError> {
     let old = Manifest::load(&request.manifest)?;
     check_request(request)?;
-    let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
+    show_manifest(
+        &request.manifest,
+        &old,
+        request.expect_manifest.as_ref(),
+        ids(&request.officials),
+        attendant,
+    )?;
+    let if_missing = IfMissing::when(request.new_transcript, Ceremony::Reshare, old.digest());
+    let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
     if staged_in_force(&request.manifest)? {
         // Every run needs its quorum: the one of the manifest in force proves what was staged.
         let quorum = quorum::gather(

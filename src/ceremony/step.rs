@@ -20,6 +20,9 @@ pub const MANIFEST: &str = "manifest.json";
 /// The action of `reshare.set-revoked`, which an audit looks for.
 const SET_REVOKED: &str = "set-revoked";
 
+/// The step that starts a transcript anew, which an audit warns of.
+const STARTED_ANEW: &str = "transcript-started-anew";
+
 /// The step that records argon2id costs below the defaults.
 const INSECURE_KDF: &str = "insecure-kdf";
 
@@ -65,6 +68,15 @@ pub fn share_file(official: &str) -> String {
 /// One step of a ceremony, with the public facts it records.
 #[derive(Debug, Clone)]
 pub enum Step {
+    /// `<ceremony>.transcript-started-anew`: the first line of a transcript a ceremony started
+    /// because the domain's was missing (`--new-transcript`); output: the manifest in force,
+    /// taken as its starting point. The audit warns of it.
+    TranscriptStartedAnew {
+        /// The ceremony that started it.
+        ceremony: Ceremony,
+        /// The manifest it acts on.
+        manifest: ManifestDigest,
+    },
     /// `genesis.begin`.
     GenesisBegun {
         /// Every official, in order.
@@ -354,6 +366,7 @@ impl Step {
     /// The ceremony and the action, `ceremony.action`.
     fn name(&self) -> String {
         let (ceremony, action) = match self {
+            Self::TranscriptStartedAnew { ceremony, .. } => (*ceremony, STARTED_ANEW),
             Self::GenesisBegun { .. } => (Ceremony::Genesis, "begin"),
             Self::KeySplit { ceremony, .. } => (*ceremony, "key-split"),
             Self::InsecureKdf { ceremony, .. } => (*ceremony, INSECURE_KDF),
@@ -388,6 +401,9 @@ impl Step {
     fn line(self) -> Line {
         let line = Line::default();
         match self {
+            Self::TranscriptStartedAnew { manifest, .. } => line
+                .manifest_out(&manifest)
+                .detail("previous_transcript", "missing"),
             Self::GenesisBegun {
                 officials,
                 domain,
@@ -581,10 +597,19 @@ impl Step {
 
 /// Whether `record` is a `<ceremony>.insecure-kdf` entry.
 pub fn is_insecure_kdf(record: &Record) -> bool {
+    is_action(record, INSECURE_KDF)
+}
+
+/// Whether `record` is a `<ceremony>.transcript-started-anew` entry.
+pub fn is_started_anew(record: &Record) -> bool {
+    is_action(record, STARTED_ANEW)
+}
+
+fn is_action(record: &Record, action: &str) -> bool {
     record
         .step
         .split_once('.')
-        .is_some_and(|(_, step)| step == INSECURE_KDF)
+        .is_some_and(|(_, step)| step == action)
 }
 
 /// The set id (hex) a `reshare.set-revoked` line revokes; `None` for any other line.

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::Timestamp;
+use crate::domain::{ManifestDigest, Timestamp};
 use crate::files::{read_at_most, PUBLIC_FILE_MODE};
 
-use super::step::MANIFEST;
+use super::step::{Ceremony, Step, MANIFEST};
 
 /// The `prev` of the first entry.
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -82,6 +82,12 @@ pub enum TranscriptError {
         /// Where it began.
         line: usize,
     },
+    /// The domain's transcript is not there.
+    #[error("transcript {} is missing: a domain's transcript is never deleted", .path.display())]
+    Missing {
+        /// Where it belongs.
+        path: PathBuf,
+    },
     /// The file cannot be read or written.
     #[error("transcript {}: {source}", .path.display())]
     Io {
@@ -97,6 +103,7 @@ impl TranscriptError {
     pub fn hint(&self) -> &'static str {
         match self {
             Self::Line { .. } | Self::Unclosed { .. } => "the transcript was altered, cut or damaged after it was written: compare with the copies kept by the witnesses and the closing digest on the signed sheet",
+            Self::Missing { .. } => "restore transcript.jsonl from the witnesses' copies; only if it is lost for good, run again with --new-transcript (recorded, and flagged by custody audit)",
             Self::Io { .. } => "check the path and its permissions",
         }
     }
@@ -158,6 +165,32 @@ impl RecordedManifest {
     }
 }
 
+/// What opening a domain's transcript does when it is missing.
+#[derive(Debug, Clone, Copy)]
+pub enum IfMissing {
+    /// Refuse, naming it.
+    Refuse,
+    /// Start a new one (`--new-transcript`), whose first line records that it was started anew
+    /// by `ceremony`, acting on `manifest`.
+    StartAnew {
+        /// The ceremony starting it.
+        ceremony: Ceremony,
+        /// The manifest in force, the new transcript's starting point.
+        manifest: ManifestDigest,
+    },
+}
+
+impl IfMissing {
+    /// [`IfMissing::StartAnew`] when `new_transcript` was asked for, otherwise [`IfMissing::Refuse`].
+    pub fn when(new_transcript: bool, ceremony: Ceremony, manifest: ManifestDigest) -> Self {
+        if new_transcript {
+            Self::StartAnew { ceremony, manifest }
+        } else {
+            Self::Refuse
+        }
+    }
+}
+
 /// An open transcript, ready for appending.
 #[derive(Debug)]
 pub struct Transcript {
@@ -188,8 +221,23 @@ impl Transcript {
         })
     }
 
-    /// Opens an existing transcript for appending, after checking its whole chain.
-    pub fn open(path: &Path) -> Result<Self, TranscriptError> {
+    /// Opens an existing transcript for appending, after checking its whole chain; a missing one
+    /// is refused or started anew, as `if_missing` says.
+    pub fn open(path: &Path, if_missing: IfMissing) -> Result<Self, TranscriptError> {
+        let missing = matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        match if_missing {
+            _ if !missing => {}
+            IfMissing::Refuse => {
+                return Err(TranscriptError::Missing {
+                    path: path.to_owned(),
+                })
+            }
+            IfMissing::StartAnew { ceremony, manifest } => {
+                let mut fresh = Self::create(path)?;
+                fresh.append(Step::TranscriptStartedAnew { ceremony, manifest })?;
+                return Ok(fresh);
+            }
+        }
         let checked = check(path, Openness::MayBeOpen)?;
         let file = OpenOptions::new()
             .append(true)

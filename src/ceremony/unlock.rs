@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, Timestamp};
+use crate::domain::{Manifest, ManifestDigest, Timestamp};
 use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 
 use super::attendant::{Attendant, Event};
@@ -14,7 +14,8 @@ use super::error::CeremonyError;
 use super::quorum;
 use super::step::{Ceremony, Step};
 use super::tokens::{import_and_prove_as, open_token};
-use super::transcript::{self, Transcript};
+use super::transcript::{self, IfMissing, Transcript, TranscriptError};
+use super::trust::show_manifest;
 
 /// What an unlock is asked to do.
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct UnlockRequest {
     pub persistence: Persistence,
     /// The share files offered, in the order the officials come forward.
     pub shares: Vec<PathBuf>,
+    /// The manifest digest the officials expect; any other manifest is refused.
+    pub expect_manifest: Option<ManifestDigest>,
+    /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
+    pub new_transcript: bool,
 }
 
 /// An unlocked domain: the session holding the key, and what happened.
@@ -48,14 +53,31 @@ pub struct Unlocked {
     pub closing_digest: [u8; 32],
 }
 
-/// Runs an unlock.
+/// Runs an unlock, after showing the room the manifest it acts on.
 pub fn unlock(
     request: &UnlockRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
     let manifest = Manifest::load(&request.manifest)?;
+    show_manifest(
+        &request.manifest,
+        &manifest,
+        request.expect_manifest.as_ref(),
+        Vec::new(),
+        attendant,
+    )?;
+    unlock_shown(request, manifest, attendant)
+}
+
+/// Runs an unlock of a manifest already shown to the room (a drill shows it first).
+pub(super) fn unlock_shown(
+    request: &UnlockRequest,
+    manifest: Manifest,
+    attendant: &mut dyn Attendant,
+) -> Result<Unlocked, CeremonyError> {
+    let if_missing = IfMissing::when(request.new_transcript, Ceremony::Unlock, manifest.digest());
     let (mut transcript, transcript_path) =
-        open_transcript(&request.manifest, &manifest, attendant)?;
+        open_transcript(&request.manifest, &manifest, if_missing, attendant)?;
     transcript.append(Step::UnlockBegun {
         manifest: manifest.digest(),
         domain: manifest.domain().to_owned(),
@@ -132,25 +154,24 @@ fn quorum(
     })
 }
 
-/// The domain's transcript beside the manifest; a new one when it is missing. A manifest that is
-/// not the one the transcript last recorded is refused: it was changed outside a ceremony. A
-/// transcript that fails its own check is left as evidence and this unlock is recorded in a file
-/// of its own: recovery in a crisis must not wait for the audit.
+/// The domain's transcript beside the manifest; a missing one is refused unless `if_missing`
+/// starts it anew. A manifest that is not the one the transcript last recorded is refused: it was
+/// changed outside a ceremony. A transcript that fails its own check is left as evidence and this
+/// unlock is recorded in a file of its own: recovery in a crisis must not wait for the audit.
 fn open_transcript(
     manifest_path: &Path,
     manifest: &Manifest,
+    if_missing: IfMissing,
     attendant: &mut dyn Attendant,
 ) -> Result<(Transcript, PathBuf), CeremonyError> {
     let path = transcript::beside(manifest_path);
     let dir = path.parent().unwrap_or(Path::new("."));
-    if !path.exists() {
-        return Ok((Transcript::create(&path)?, path));
-    }
-    match Transcript::open(&path) {
+    match Transcript::open(&path, if_missing) {
         Ok(transcript) => {
             check_recorded_manifest(transcript.last_manifest(), manifest)?;
             Ok((transcript, path))
         }
+        Err(missing @ TranscriptError::Missing { .. }) => Err(missing.into()),
         Err(broken) => {
             let fresh = dir.join(format!(
                 "transcript-unlock-{}.jsonl",

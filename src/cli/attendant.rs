@@ -6,10 +6,11 @@
 use std::path::PathBuf;
 
 use crate::ceremony::{AcceptedPassphrase, Attendant, CeremonyError, Event, PassphrasePolicy};
-use crate::domain::Official;
+use crate::domain::{ManifestDigest, Official};
 use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
+use crate::readout::{hex_groups, pgp_words};
 
 use super::output::print;
 use super::prompt;
@@ -133,6 +134,13 @@ fn into_refusal(failure: super::Failure) -> CeremonyError {
 /// One line for the room.
 fn narrate(event: &Event) -> String {
     match event {
+        Event::ActingOn {
+            domain,
+            epoch,
+            digest,
+            receiving,
+            expected,
+        } => acting_on(domain, *epoch, digest, receiving, *expected),
         Event::TokenReady { token } => format!("   token ready: {token}"),
         Event::KeyGenerated { kcv } => format!("   domain key generated (key check value {kcv})"),
         Event::ShareSealed { official } => {
@@ -162,4 +170,30 @@ fn narrate(event: &Event) -> String {
         Event::Chapter(title) => format!("\n== {title}"),
         Event::Step(text) => format!("   {text}"),
     }
+}
+
+/// The manifest a ceremony acts on, for the room to compare with the signed sheet.
+fn acting_on(
+    domain: &str,
+    epoch: u32,
+    digest: &ManifestDigest,
+    receiving: &[String],
+    expected: bool,
+) -> String {
+    let shares = if receiving.is_empty() {
+        String::new()
+    } else {
+        format!("\n   new shares for     {}", receiving.join(", "))
+    };
+    let check = if expected {
+        "It is the digest given with --expect-manifest."
+    } else {
+        "Compare it with the signed ceremony sheet before anyone types; stop if it differs."
+    };
+    format!(
+        "   This ceremony acts on the manifest of domain {domain}, epoch {epoch}:\n   \
+         manifest digest    {}\n                      {}{shares}\n   {check}",
+        hex_groups(digest.as_bytes()),
+        pgp_words(digest.as_bytes()),
+    )
 }

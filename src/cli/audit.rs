@@ -88,6 +88,13 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
              (--insecure-kdf): reseal them with the defaults (custody share reseal)\n"
         );
     }
+    for line in &audit.started_anew {
+        text += &format!(
+            "  WARNING: line {line}: the transcript was started anew (--new-transcript) because \
+             it was missing: nothing before this line is on record; compare the manifest digest \
+             with the signed ceremony sheet\n"
+        );
+    }
     text += &format!(
         "closing digest    {}\n                  {}\n",
         hex_groups(&audit.closing_digest),

@@ -14,7 +14,7 @@ use crate::ceremony::genesis::{genesis, GenesisRequest};
 use crate::ceremony::passphrase::kdf_below_defaults;
 use crate::ceremony::rotate::{rotate, RotateRequest};
 use crate::ceremony::unlock::{unlock, UnlockRequest};
-use crate::domain::load_officials;
+use crate::domain::{load_officials, ManifestDigest};
 use crate::hsm::{Persistence, Pkcs11Uri};
 use crate::primitives::kdf::KdfParams;
 use crate::readout::{hex_groups, pgp_words};
@@ -93,6 +93,32 @@ impl KdfArgs {
     }
 }
 
+/// What a ceremony on an existing domain trusts: the manifest the officials expect, and whether
+/// a missing transcript may be started anew. Both are settled before anyone types.
+#[derive(Debug, Args)]
+pub struct Trust {
+    /// Refuse any manifest but this one: its digest as on the signed ceremony sheet, 64 hex
+    /// digits (spaces allowed) or the 32 PGP words. Checked before anything is asked or written.
+    #[arg(long = "expect-manifest", value_name = "DIGEST")]
+    expect_manifest: Option<ManifestDigest>,
+    /// The domain's transcript.jsonl is lost for good: start a new one, whose first line records
+    /// that it was started anew (custody audit warns of it).
+    #[arg(long)]
+    new_transcript: bool,
+}
+
+impl Trust {
+    /// The manifest digest given, if any.
+    pub fn expect_manifest(&self) -> Option<ManifestDigest> {
+        self.expect_manifest
+    }
+
+    /// Whether a missing transcript may be started anew.
+    pub fn new_transcript(&self) -> bool {
+        self.new_transcript
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(
     after_help = "Example:\n  custody unlock --manifest ee-registries/manifest.json \\\n      --hsm 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nOfficials come forward in the order their share files are given; each types their passphrase.\nA share that fails is named and set aside; the key is rebuilt as soon as enough shares pass."
@@ -107,6 +133,8 @@ pub struct UnlockArgs {
     /// Import the key as a session object that vanishes when this process ends.
     #[arg(long)]
     session_only: bool,
+    #[command(flatten)]
+    trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
     /// The share files offered, in the order the officials come forward.
@@ -206,6 +234,8 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
             Persistence::Token
         },
         shares: args.shares.clone(),
+        expect_manifest: args.trust.expect_manifest(),
+        new_transcript: args.trust.new_transcript(),
     };
     let mut attendant = args.passphrases.attendant();
     let unlocked = unlock(&request, &mut attendant)?;
@@ -260,6 +290,8 @@ pub struct DrillArgs {
     #[arg(long, value_name = "MANIFEST")]
     manifest: PathBuf,
     #[command(flatten)]
+    trust: Trust,
+    #[command(flatten)]
     passphrases: Passphrases,
     /// The share files offered, in the order the officials come forward.
     #[arg(required = true, value_name = "SHARE")]
@@ -279,7 +311,13 @@ struct DrillReport {
 
 pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
     let mut attendant = args.passphrases.attendant();
-    let outcome = drill(&args.manifest, &args.shares, &mut attendant)?;
+    let outcome = drill(
+        &args.manifest,
+        &args.shares,
+        args.trust.expect_manifest().as_ref(),
+        args.trust.new_transcript(),
+        &mut attendant,
+    )?;
     let report = DrillReport {
         passed: outcome.passed,
         failure: outcome.failure.clone(),
@@ -337,6 +375,8 @@ pub struct RotateArgs {
     #[arg(long = "hsm", value_name = "URI")]
     hsm: String,
     #[command(flatten)]
+    trust: Trust,
+    #[command(flatten)]
     passphrases: Passphrases,
     /// Current officials' share files authorizing the rotation.
     #[arg(required = true, value_name = "SHARE")]
@@ -372,6 +412,8 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         archives: args.archives.clone(),
         keep_old: args.keep_old,
         kdf: args.kdf.params()?,
+        expect_manifest: args.trust.expect_manifest(),
+        new_transcript: args.trust.new_transcript(),
     };
     let mut attendant = args.passphrases.attendant();
     let outcome = rotate(&request, &mut attendant)?;

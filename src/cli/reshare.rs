@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::attendant::Passphrases;
-use super::ceremony::KdfArgs;
+use super::ceremony::{KdfArgs, Trust};
 use super::output::{print, print_json, Failure};
 use crate::ceremony::reshare::{
     reshare, ReshareRequest, DEFAULT_REASON, REVOKED_SHARES_STILL_WORK,
@@ -33,6 +33,8 @@ pub struct ReshareArgs {
     /// Why the current share set is revoked (recorded in the manifest and the transcript).
     #[arg(long, value_name = "TEXT", default_value = DEFAULT_REASON)]
     reason: String,
+    #[command(flatten)]
+    trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
     /// Current officials' share files, in the order they come forward.
@@ -76,6 +78,8 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         shares: args.shares.clone(),
         reason: args.reason.clone(),
         kdf: args.kdf.params()?,
+        expect_manifest: args.trust.expect_manifest(),
+        new_transcript: args.trust.new_transcript(),
     };
     let mut attendant = args.passphrases.attendant();
     if !args.json {

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, Official, Timestamp};
+use crate::domain::{Manifest, ManifestDigest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
@@ -23,10 +23,11 @@ use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::quorum;
-use super::share_set::{empty_stage, split_and_seal, verify_all, SealedSet, SetPlan};
+use super::share_set::{empty_stage, ids, split_and_seal, verify_all, SealedSet, SetPlan};
 use super::step::{share_file, Ceremony, Step};
 use super::tokens::{generate_key, import_and_prove, open_token};
-use super::transcript::{self, Transcript};
+use super::transcript::{self, IfMissing, Transcript};
+use super::trust::show_manifest;
 
 mod journal;
 mod keys;
@@ -51,6 +52,10 @@ pub struct RotateRequest {
     pub keep_old: bool,
     /// argon2id costs of the new share files.
     pub kdf: KdfParams,
+    /// The manifest digest the officials expect; any other manifest is refused.
+    pub expect_manifest: Option<ManifestDigest>,
+    /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
+    pub new_transcript: bool,
 }
 
 /// What a rotation did.
@@ -75,12 +80,21 @@ pub fn rotate(
     request: &RotateRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<RotateOutcome, CeremonyError> {
+    let current = Manifest::load(&request.manifest)?;
+    // The same officials receive the new key's shares.
+    show_manifest(
+        &request.manifest,
+        &current,
+        request.expect_manifest.as_ref(),
+        ids(&officials_of(&current)),
+        attendant,
+    )?;
     let dir = directory_of(&request.manifest).to_owned();
     let journal_path = dir.join(JOURNAL);
-    let mut transcript = Transcript::open(&transcript::beside(&request.manifest))?;
+    let if_missing = IfMissing::when(request.new_transcript, Ceremony::Rotate, current.digest());
+    let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
     let session = open_token(&request.target, attendant, "no token")?;
     let resumed = journal_path.exists();
-    let current = Manifest::load(&request.manifest)?;
     let rotation = resume_or_prepare(
         request,
         &current,

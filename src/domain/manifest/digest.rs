@@ -24,6 +24,15 @@ impl ManifestDigest {
     }
 }
 
+impl std::str::FromStr for ManifestDigest {
+    type Err = crate::readout::Unreadable;
+
+    /// A digest as read from the signed sheet: 64 hex digits (spaces allowed) or 32 PGP words.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::readout::read_back(text).map(Self)
+    }
+}
+
 impl fmt::Display for ManifestDigest {
     /// Lower-case hex, 64 digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,0 +1,220 @@
+//! Every ceremony shows what it trusts before anyone types: unlock, drill, rotate and reshare
+//! print the manifest they act on and refuse any manifest but the one `--expect-manifest` names,
+//! before a passphrase or PIN is asked or anything is written. Through the `custody` binary on
+//! real SoftHSM tokens.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod room;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use custody::domain::Manifest;
+use custody::readout::{hex_groups, pgp_words};
+use room::{Room, Run};
+
+const OTHER: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+
+/// Every file under `dir` with its bytes: the room's tokens, domain directory and PDIR.
+fn everything(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn digest(room: &Room) -> custody::domain::ManifestDigest {
+    Manifest::load(&room.dir().join("manifest.json"))
+        .unwrap()
+        .digest()
+}
+
+/// The ceremony's arguments with `--expect-manifest DIGEST` and the shares of cio, ria, justice.
+fn ceremony(room: &Room, pdir: &Path, verb: &str, expect: &str) -> Vec<String> {
+    let manifest = room.dir().join("manifest.json").display().to_string();
+    let mut args: Vec<String> = vec![verb.into(), "--manifest".into(), manifest];
+    match verb {
+        "unlock" => args.extend(["--hsm".into(), room.embassy.uri.to_string()]),
+        "rotate" => {
+            let archives = room.hsm.dir().join("archives");
+            std::fs::create_dir_all(&archives).unwrap();
+            args.extend([
+                "--hsm".into(),
+                room.home.uri.to_string(),
+                "--archives".into(),
+                archives.display().to_string(),
+            ]);
+            args.extend(common::TINY_KDF.map(str::to_owned));
+        }
+        "reshare" => {
+            args.extend([
+                "--officials".into(),
+                room.officials.display().to_string(),
+                "--threshold".into(),
+                "2".into(),
+            ]);
+            args.extend(common::TINY_KDF.map(str::to_owned));
+        }
+        _ => {}
+    }
+    args.extend([
+        "--passphrases".into(),
+        pdir.display().to_string(),
+        "--expect-manifest".into(),
+        expect.into(),
+    ]);
+    args.extend(["cio", "ria", "justice"].map(|id| room.share(id)));
+    args
+}
+
+fn run(room: &Room, args: &[String]) -> Run {
+    room.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn another_manifest_is_refused_before_anything_is_asked_or_written() {
+    let room = Room::new();
+    room.genesis();
+    // An empty PDIR: had any passphrase been read, the refusal would name the missing file.
+    let empty = room.hsm.dir().join("empty-pdir");
+    std::fs::create_dir(&empty).unwrap();
+    let actual = digest(&room).to_string();
+    for verb in ["unlock", "drill", "rotate", "reshare"] {
+        let before = everything(room.hsm.dir());
+        let refused = run(&room, &ceremony(&room, &empty, verb, OTHER));
+        assert!(!refused.ok, "{verb}: {}", refused.stdout);
+        assert!(
+            refused.stderr.contains(&format!(
+                "manifest digest {actual} is not the expected {OTHER} (--expect-manifest); \
+                 nothing was asked or written"
+            )),
+            "{verb}: {}",
+            refused.stderr
+        );
+        assert!(!refused.stdout.contains("come to the keyboard"), "{verb}");
+        assert_eq!(everything(room.hsm.dir()), before, "{verb} changed a file");
+    }
+}
+
+#[test]
+fn the_expected_manifest_in_hex_or_words_proceeds_and_is_shown_first() {
+    let room = Room::new();
+    room.genesis();
+    let digest = digest(&room);
+    let grouped = hex_groups(digest.as_bytes());
+    let words = pgp_words(digest.as_bytes());
+    let unlocked = run(&room, &ceremony(&room, &room.pdir, "unlock", &grouped));
+    assert!(unlocked.ok, "{}{}", unlocked.stdout, unlocked.stderr);
+    let drilled = run(
+        &room,
+        &ceremony(&room, &room.pdir, "drill", &words.to_uppercase()),
+    );
+    assert!(drilled.ok, "{}{}", drilled.stdout, drilled.stderr);
+    for shown in [&unlocked.stdout, &drilled.stdout] {
+        let announced =
+            shown.find("This ceremony acts on the manifest of domain ee-registries, epoch 1");
+        let first_share = shown.find("share of").unwrap();
+        assert!(announced.is_some_and(|at| at < first_share), "{shown}");
+        assert!(
+            shown.contains(&grouped) && shown.contains(&words),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("It is the digest given with --expect-manifest."),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn a_rotation_and_a_reshare_name_who_will_receive_shares() {
+    let room = Room::new();
+    room.genesis();
+    let fewer = room.hsm.dir().join("fewer.toml");
+    std::fs::write(
+        &fewer,
+        room::officials_toml(&[("cio", "Government CIO"), ("ria", "Director of RIA")]),
+    )
+    .unwrap();
+    let mut reshare = ceremony(&room, &room.pdir, "reshare", OTHER);
+    let at = reshare.iter().position(|a| a == "--officials").unwrap();
+    reshare[at + 1] = fewer.display().to_string();
+    let refused = run(&room, &reshare);
+    assert!(!refused.ok);
+    let digest = digest(&room).to_string();
+    let expect = reshare.iter().position(|a| a == OTHER).unwrap();
+    reshare[expect] = digest.clone();
+    let reshared = run(&room, &reshare);
+    assert!(reshared.ok, "{}{}", reshared.stdout, reshared.stderr);
+    assert!(
+        reshared.stdout.contains("new shares for     cio, ria\n"),
+        "{}",
+        reshared.stdout
+    );
+    let now = Manifest::load(&room.dir().join("manifest.json"))
+        .unwrap()
+        .digest();
+    let mut rotate = ceremony(&room, &room.pdir, "rotate", &now.to_string());
+    rotate.pop(); // justice's share was revoked and moved aside by the reshare
+    let rotated = run(&room, &rotate);
+    assert!(rotated.ok, "{}{}", rotated.stdout, rotated.stderr);
+    assert!(
+        rotated.stdout.contains("new shares for     cio, ria\n"),
+        "{}",
+        rotated.stdout
+    );
+}
+
+#[test]
+fn a_deleted_transcript_is_refused_unless_started_anew_which_the_audit_warns_of() {
+    let room = Room::new();
+    room.genesis();
+    let transcript = room.dir().join("transcript.jsonl");
+    std::fs::remove_file(&transcript).unwrap();
+    let digest = digest(&room).to_string();
+    for verb in ["unlock", "drill", "rotate", "reshare"] {
+        let before = everything(room.hsm.dir());
+        let refused = run(&room, &ceremony(&room, &room.pdir, verb, &digest));
+        assert!(!refused.ok, "{verb}: {}", refused.stdout);
+        assert!(
+            refused.stderr.contains(&format!(
+                "transcript {} is missing: a domain's transcript is never deleted",
+                transcript.display()
+            )),
+            "{verb}: {}",
+            refused.stderr
+        );
+        assert!(refused.stderr.contains("--new-transcript"), "{verb}");
+        assert_eq!(everything(room.hsm.dir()), before, "{verb} changed a file");
+    }
+    let mut anew = ceremony(&room, &room.pdir, "unlock", &digest);
+    anew.insert(1, "--new-transcript".into());
+    let unlocked = run(&room, &anew);
+    assert!(unlocked.ok, "{}{}", unlocked.stdout, unlocked.stderr);
+    let first = std::fs::read_to_string(&transcript).unwrap();
+    assert!(
+        first.starts_with("{\"seq\":1,")
+            && first.contains("\"step\":\"unlock.transcript-started-anew\""),
+        "{first}"
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    assert!(
+        audit
+            .stdout
+            .contains("WARNING: line 1: the transcript was started anew (--new-transcript)"),
+        "{}",
+        audit.stdout
+    );
+}
