@@ -4,14 +4,14 @@
 //! open again at that entry, and still pass the audit if it did before.
 #![no_main]
 
-use custody::ceremony::transcript::{audit, Record, Transcript};
+use custody::ceremony::transcript::{audit, IfMissing, Record, Transcript};
 use custody_fuzz::scratch_file;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let path = scratch_file(data);
     let audited = audit(path);
-    let Ok(mut transcript) = Transcript::open(path) else {
+    let Ok(mut transcript) = Transcript::open(path, IfMissing::Refuse) else {
         assert!(
             audited.is_err(),
             "a transcript passes the audit but does not open"
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             ..Record::default()
         })
         .unwrap();
-    let reopened = Transcript::open(path).unwrap();
+    let reopened = Transcript::open(path, IfMissing::Refuse).unwrap();
     assert_eq!(reopened.head(), transcript.head());
     assert_eq!(
         transcript.head(),
