@@ -5,9 +5,11 @@
 use crate::domain::{ManifestDigest, Official};
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
+use crate::primitives::signature::DomainFingerprint;
 
 use super::error::CeremonyError;
 use super::passphrase::{AcceptedPassphrase, PassphrasePolicy};
+use super::trust::Expected;
 
 /// Something that happened, for the room to hear.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,14 +18,18 @@ pub enum Event {
     ActingOn {
         /// The domain.
         domain: String,
+        /// The domain's fingerprint, to compare with the signed genesis sheet.
+        fingerprint: DomainFingerprint,
         /// Its epoch.
         epoch: u32,
+        /// The manifest's chain position.
+        position: u64,
         /// The manifest digest, to compare with the signed ceremony sheet.
         digest: ManifestDigest,
         /// Officials who will receive shares; none when the ceremony issues none.
         receiving: Vec<String>,
-        /// Whether it matched the digest the officials gave (`--expect-manifest`).
-        expected: bool,
+        /// What the officials gave on the command line, which both values matched.
+        expected: Expected,
     },
     /// A token is open and logged in.
     TokenReady {

@@ -1,5 +1,7 @@
 //! The audit of a domain directory, offline, with the tool and the public files alone: the
-//! transcript's hash chain and closure, the manifest's validity, that the transcript's last
+//! transcript's hash chain and closure, the manifest chain (every signature from the genesis
+//! manifest to the manifest in force, and every one of those manifests recorded in the
+//! transcript), the manifest's validity, that the transcript's last
 //! recorded manifest is this manifest, that each share file present is the one the manifest
 //! records, and that each revoked share set the manifest lists was revoked by a reshare recorded
 //! in the transcript (`reshare.set-revoked`). It reads; it never changes anything.
@@ -8,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::domain::Manifest;
+use crate::domain::{Manifest, ManifestChain};
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::error::CeremonyError;
@@ -22,8 +24,12 @@ pub struct DomainAudit {
     pub domain: String,
     /// The epoch of its current key.
     pub epoch: u32,
+    /// The domain fingerprint, hex: the domain's identity.
+    pub domain_fingerprint: String,
     /// The manifest digest, hex.
     pub manifest_digest: String,
+    /// Every manifest of the chain, oldest first, each verified against the one before it.
+    pub chain: Vec<ChainLinkAudit>,
     /// Transcript entries checked.
     pub entries: usize,
     /// The ceremonies recorded.
@@ -40,6 +46,19 @@ pub struct DomainAudit {
     /// Lines where a ceremony started the transcript anew (`--new-transcript`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub started_anew: Vec<u64>,
+}
+
+/// One manifest of the domain's chain, as the audit verified it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainLinkAudit {
+    /// Its chain position.
+    pub position: u64,
+    /// Its epoch.
+    pub epoch: u32,
+    /// Its digest, hex.
+    pub digest: String,
+    /// The transcript line that recorded it, unless it precedes a transcript started anew.
+    pub recorded_at_line: Option<u64>,
 }
 
 /// One revoked share set, as the manifest lists it and the transcript recorded it.
@@ -60,22 +79,26 @@ pub struct RevokedSetAudit {
 /// Audits the domain directory `dir`.
 pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
     let transcript = read_closed(&dir.join("transcript.jsonl"))?;
-    let manifest = Manifest::load(&dir.join(MANIFEST))?;
-    check_recorded_manifest(transcript.last_manifest().as_ref(), &manifest)?;
+    let chain = ManifestChain::load(&dir.join(MANIFEST))?;
+    let manifest = chain.in_force();
+    check_recorded_manifest(transcript.last_manifest().as_ref(), manifest)?;
+    let links = check_chain_recorded(&transcript.entries, &chain)?;
     let share_files = manifest
         .officials()
         .iter()
         .map(|entry| {
             let id = entry.official().id().to_string();
             let file = dir.join(share_file(&id));
-            check_share_file(&manifest, &file).map(|state| (id, state))
+            check_share_file(manifest, &file).map(|state| (id, state))
         })
         .collect::<Result<_, _>>()?;
-    let revoked_sets = check_revocations(&transcript.entries, &manifest)?;
+    let revoked_sets = check_revocations(&transcript.entries, manifest)?;
     Ok(DomainAudit {
         domain: manifest.domain().to_owned(),
         epoch: manifest.epoch(),
+        domain_fingerprint: manifest.domain_fingerprint().to_string(),
         manifest_digest: manifest.digest().to_string(),
+        chain: links,
         entries: transcript.report.entries,
         ceremonies: transcript.report.ceremonies,
         closing_digest: transcript.report.closing_digest,
@@ -84,6 +107,59 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         insecure_kdf: lines_where(&transcript.entries, is_insecure_kdf),
         started_anew: lines_where(&transcript.entries, is_started_anew),
     })
+}
+
+/// Every manifest of the chain must be recorded as written (`manifest.json` in `outputs`), except
+/// those before the manifest a transcript was started anew from: a transcript cut back by whole
+/// ceremonies no longer records the newest manifests, though its own hash chain still holds.
+fn check_chain_recorded(
+    entries: &[Entry],
+    chain: &ManifestChain,
+) -> Result<Vec<ChainLinkAudit>, CeremonyError> {
+    let recorded_at = |digest: &str| {
+        entries
+            .iter()
+            .find(|entry| entry.record.outputs.get(MANIFEST).map(String::as_str) == Some(digest))
+            .map(|entry| entry.seq)
+    };
+    let started_from = entries
+        .iter()
+        .filter(|entry| is_started_anew(&entry.record))
+        .filter_map(|entry| entry.record.outputs.get(MANIFEST))
+        .filter_map(|digest| {
+            chain
+                .manifests()
+                .find(|manifest| manifest.digest().to_string() == *digest)
+        })
+        .map(|manifest| manifest.chain_position())
+        .min();
+    chain
+        .manifests()
+        .map(|manifest| {
+            let digest = manifest.digest().to_string();
+            let line = recorded_at(&digest);
+            let exempt = started_from.is_some_and(|from| manifest.chain_position() < from);
+            if line.is_none() && !exempt {
+                return Err(CeremonyError::refused(
+                    format!(
+                        "the manifest at chain position {} (epoch {}, digest {digest}) is not \
+                         recorded in the transcript: ceremonies were cut from the transcript, or \
+                         it belongs to another domain directory",
+                        manifest.chain_position(),
+                        manifest.epoch()
+                    ),
+                    "restore the transcript from the witnesses' copies and compare its closing \
+                     digest with the signed sheet of the last ceremony",
+                ));
+            }
+            Ok(ChainLinkAudit {
+                position: manifest.chain_position(),
+                epoch: manifest.epoch(),
+                digest,
+                recorded_at_line: line,
+            })
+        })
+        .collect()
 }
 
 /// The lines whose record `is` says so.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, Archive, ArchiveSpec, Metadata, TokenKey};
-use crate::domain::{parse_officials, Manifest, Official, Timestamp};
+use crate::domain::{parse_officials, Manifest, ManifestChain, Official, Timestamp};
 use crate::files::write_atomic;
 use crate::hsm::{Persistence, Pkcs11Uri, ThrowawaySoftHsm, TokenSession};
 use crate::primitives::kdf::KdfParams;
@@ -18,6 +18,7 @@ use super::attendant::{Attendant, Event};
 use super::audit::{audit_domain, DomainAudit};
 use super::error::CeremonyError;
 use super::genesis::{genesis, GenesisRequest};
+use super::trust::Expected;
 use super::unlock::{unlock, UnlockRequest, Unlocked};
 
 /// The officials of the demo: the example file the ceremonies directory ships.
@@ -122,7 +123,7 @@ fn seal_at_home(
     attendant.announce(&Event::Chapter(
         "2. At home: sealing the registries' backups".into(),
     ));
-    let manifest = Manifest::load(&dir.join("manifest.json"))?;
+    let manifest = ManifestChain::load(&dir.join("manifest.json"))?.into_in_force();
     let archives = work.join("archives");
     for path in [originals, &archives] {
         std::fs::create_dir(path).map_err(CeremonyError::io(path))?;
@@ -175,7 +176,7 @@ fn unlock_at_embassy(
             target: embassy,
             persistence: Persistence::Token,
             shares,
-            expect_manifest: None,
+            expect: Expected::default(),
             new_transcript: false,
         },
         attendant,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, ManifestDigest};
+use crate::domain::Manifest;
 use crate::hsm::{Persistence, ThrowawaySoftHsm};
 
 use super::attendant::{Attendant, Event};
@@ -16,7 +16,7 @@ use super::error::CeremonyError;
 use super::step::Ceremony;
 use super::step::Step;
 use super::transcript::{self, IfMissing, Transcript};
-use super::trust::show_manifest;
+use super::trust::{trusted_manifest, Expected};
 use super::unlock::{unlock_shown, UnlockRequest};
 
 /// How a drill went.
@@ -32,23 +32,17 @@ pub struct DrillOutcome {
     pub accepted: Vec<String>,
 }
 
-/// Runs a drill with the shares offered, in order, refusing any manifest but `expect_manifest`
-/// when given; a missing transcript is refused unless `new_transcript`.
+/// Runs a drill with the shares offered, in order, refusing any domain or manifest but the
+/// `expected` ones when given; a missing transcript is refused unless `new_transcript`.
 pub fn drill(
     manifest_path: &Path,
     shares: &[PathBuf],
-    expect_manifest: Option<&ManifestDigest>,
+    expected: &Expected,
     new_transcript: bool,
     attendant: &mut dyn Attendant,
 ) -> Result<DrillOutcome, CeremonyError> {
-    let manifest = Manifest::load(manifest_path)?;
-    show_manifest(
-        manifest_path,
-        &manifest,
-        expect_manifest,
-        Vec::new(),
-        attendant,
-    )?;
+    let manifest =
+        trusted_manifest(manifest_path, expected, |_| Vec::new(), attendant)?.into_in_force();
     let transcript_path = transcript::beside(manifest_path);
     let if_missing = IfMissing::when(new_transcript, Ceremony::Drill, manifest.digest());
     let mut transcript = Transcript::open(&transcript_path, if_missing)?;
@@ -104,7 +98,10 @@ fn rehearse(
         target,
         persistence: Persistence::Session,
         shares: shares.to_vec(),
-        expect_manifest: Some(manifest.digest()),
+        expect: Expected {
+            domain: Some(manifest.domain_fingerprint()),
+            manifest: Some(manifest.digest()),
+        },
         new_transcript: false,
     };
     let unlocked = unlock_shown(&request, manifest.clone(), attendant)?;

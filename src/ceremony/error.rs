@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::domain::{ManifestError, OfficialsFileError, ResealError, ShareCheckError};
+use crate::domain::{ChainError, ManifestError, OfficialsFileError, ResealError, ShareCheckError};
 use crate::hsm;
 use crate::primitives::random::RandomnessUnavailable;
 use crate::shares::sealed::SealedShareError;
@@ -23,6 +23,9 @@ pub enum CeremonyError {
     /// The manifest is wrong or cannot be written.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// The manifest chain does not verify, or a manifest may not follow it.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
     /// The transcript is broken or cannot be written.
     #[error(transparent)]
     Transcript(#[from] TranscriptError),
@@ -107,6 +110,7 @@ impl CeremonyError {
             Self::Archive(error) => error.hint(),
             Self::Hsm(error) => error.hint(),
             Self::Manifest(error) => error.problem.hint(),
+            Self::Chain(error) => error.hint(),
             Self::Transcript(error) => error.hint(),
             Self::Officials(error) => error.hint(),
             Self::Reseal(error) => error.hint(),

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, ManifestDigest, Official, Timestamp};
+use crate::domain::{Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
@@ -21,7 +21,7 @@ use super::attendant::{Attendant, Event};
 use super::canary::seal_canary;
 use super::error::CeremonyError;
 use super::share_set::{
-    check_threshold, empty_stage, ids, split_and_seal, verify_all, SealedSet, SetPlan,
+    check_threshold, empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
 };
 use super::step::{Ceremony, Step, MANIFEST};
 use super::tokens::{generate_key, import_and_prove, open_tokens};
@@ -217,6 +217,7 @@ fn finish(
         transcript.append(Step::CanarySealed { sha256 })?;
     }
     manifest.save(&dir.join(MANIFEST))?;
+    ManifestChain::start(manifest.clone())?.keep_all(dir)?;
     transcript.append(Step::ManifestWritten {
         manifest: manifest.digest(),
     })?;
@@ -248,6 +249,7 @@ fn plan(request: &GenesisRequest) -> SetPlan<'_> {
         kdf: request.kdf,
         revoked_sets: Vec::new(),
         created: Timestamp::now(),
+        chain: ChainPlan::Genesis,
     }
 }
 

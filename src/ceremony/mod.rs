@@ -25,3 +25,4 @@ pub mod unlock;
 pub use attendant::{Attendant, Event};
 pub use error::CeremonyError;
 pub use passphrase::{AcceptedPassphrase, PassphrasePolicy};
+pub use trust::Expected;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{self, Manifest, ManifestDigest, Official, ResealError};
+use crate::domain::{self, Manifest, ManifestChain, ManifestDigest, Official, ResealError};
 use crate::files::{read_at_most, write_atomic};
 use crate::primitives::secret::Passphrase;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
@@ -56,7 +56,7 @@ pub struct ResealOutcome {
 impl ShareToReseal {
     /// Loads the manifest and the share file, and checks the file is one the manifest records.
     pub fn load(manifest_path: &Path, share_path: &Path) -> Result<Self, CeremonyError> {
-        let manifest = Manifest::load(manifest_path)?;
+        let manifest = ManifestChain::load(manifest_path)?.into_in_force();
         let sealed = read_share(share_path)?;
         let entry = manifest
             .check_share(&sealed)

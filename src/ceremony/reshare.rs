@@ -11,7 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, ManifestDigest, Official, RevokedSet, Timestamp};
+use crate::domain::{Manifest, Official, RevokedSet, Timestamp};
+use crate::primitives::signature::SigningKey;
 use crate::primitives::kdf::KdfParams;
 use crate::shares::sealed::SET_ID_LEN;
 
@@ -20,11 +21,12 @@ use super::audit::check_recorded_manifest;
 use super::error::{CeremonyError, NOTHING_PUBLISHED};
 use super::quorum::{self, Quorum};
 use super::share_set::{
-    check_threshold, ids, seal_set, split_key, verify_all, SealedSet, SetPlan, SplitKey,
+    check_threshold, ids, seal_set, split_key, verify_all, ChainPlan, SealedSet, SetPlan,
+    SplitKey,
 };
 use super::step::{Ceremony, Step, MANIFEST};
 use super::transcript::{self, IfMissing, Transcript};
-use super::trust::show_manifest;
+use super::trust::{trusted_manifest, Expected};
 
 mod publish;
 
@@ -55,7 +57,7 @@ pub struct ReshareRequest {
     /// argon2id costs for the new share files.
     pub kdf: KdfParams,
     /// The manifest digest the officials expect; any other manifest is refused.
-    pub expect_manifest: Option<ManifestDigest>,
+    pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
 }
@@ -99,15 +101,14 @@ pub fn reshare(
     request: &ReshareRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<ReshareOutcome, CeremonyError> {
-    let old = Manifest::load(&request.manifest)?;
     check_request(request)?;
-    show_manifest(
+    let mut chain = trusted_manifest(
         &request.manifest,
-        &old,
-        request.expect_manifest.as_ref(),
-        ids(&request.officials),
+        &request.expect,
+        |_| ids(&request.officials),
         attendant,
     )?;
+    let old = chain.in_force().clone();
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Reshare, old.digest());
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
     if staged_in_force(&request.manifest)? {
@@ -147,6 +148,7 @@ pub fn reshare(
     };
     let published = publish(
         &request.manifest,
+        &mut chain,
         &old,
         &prepared,
         &staging,
@@ -258,6 +260,7 @@ fn prepare(
         })?;
     let mut revoked_sets = old.revoked_sets().to_vec();
     revoked_sets.push(revoked.clone());
+    let signer = SigningKey::derive(&key);
     let plan = SetPlan {
         ceremony: Ceremony::Reshare,
         domain: old.domain(),
@@ -267,6 +270,10 @@ fn prepare(
         kdf: request.kdf,
         revoked_sets,
         created: now,
+        chain: ChainPlan::After {
+            current: old,
+            signer: &signer,
+        },
     };
     let split = split_key(&key, &plan)?;
     record_rebuilt(old, &plan, &split, accepted.clone(), transcript, attendant)?;

@@ -1,17 +1,21 @@
 //! A new share set, the steps every ceremony that makes one shares (genesis, rotate, reshare):
 //! the threshold check, splitting a key for the officials, sealing each share under the
-//! passphrase its official chooses and writing it to `shares/`, the manifest describing the set,
-//! and every official opening and verifying their own new share. It writes only into the
+//! passphrase its official chooses and writing it to `shares/`, the manifest describing the set
+//! (signed as the next link of the domain's chain, or as its first), and every official opening
+//! and verifying their own new share. It writes only into the
 //! directory it is given, and never keeps a share or a passphrase beyond the step that uses it.
 
 use std::path::Path;
 
-use crate::domain::{Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp};
+use crate::domain::{
+    ChainLink, Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp,
+};
 use crate::files::{create_directory, write_atomic};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use crate::primitives::random;
 use crate::primitives::secret::DomainKey;
+use crate::primitives::signature::{SigningKey, VerifyingKey};
 use crate::shares::sealed::{SealedShare, ShareHeader, SET_ID_LEN};
 use crate::shares::{split, Share, VerifierSet};
 
@@ -71,6 +75,50 @@ pub(super) struct SetPlan<'a> {
     pub revoked_sets: Vec<RevokedSet>,
     /// When the new manifest is made.
     pub created: Timestamp,
+    /// Where the new manifest goes in the domain's chain, and who signs it.
+    pub chain: ChainPlan<'a>,
+}
+
+/// Where a new share set's manifest goes in the domain's signed chain.
+pub(super) enum ChainPlan<'a> {
+    /// Genesis: the manifest starts the chain, and the new key signs it.
+    Genesis,
+    /// Rotate, reshare: the manifest follows `current`, signed by the key of `current`'s epoch,
+    /// which the quorum rebuilt.
+    After {
+        /// The manifest in force.
+        current: &'a Manifest,
+        /// The signing key derived from the rebuilt key of `current`'s epoch.
+        signer: &'a SigningKey,
+    },
+}
+
+impl ChainPlan<'_> {
+    /// The new manifest's link, for a key whose verifying key is `verifying_key`.
+    fn link(&self, verifying_key: &VerifyingKey) -> ChainLink {
+        match self {
+            ChainPlan::Genesis => ChainLink {
+                position: 0,
+                previous: None,
+                domain_fingerprint: verifying_key.fingerprint(),
+                verifying_key: verifying_key.clone(),
+            },
+            ChainPlan::After { current, .. } => ChainLink {
+                position: current.chain_position() + 1,
+                previous: Some(current.digest()),
+                domain_fingerprint: current.domain_fingerprint(),
+                verifying_key: verifying_key.clone(),
+            },
+        }
+    }
+
+    /// The key that signs the new manifest: the new key's own at genesis.
+    fn signer<'k>(&'k self, own: &'k SigningKey) -> &'k SigningKey {
+        match self {
+            ChainPlan::Genesis => own,
+            ChainPlan::After { signer, .. } => signer,
+        }
+    }
 }
 
 /// A key split for a plan, its shares not yet sealed.
@@ -83,6 +131,9 @@ pub(super) struct SplitKey {
     pub kcv: Kcv,
     /// The key's wrap check value.
     pub wrap_check: WrapCheck,
+    /// The signing key derived from the key: it signs the genesis manifest, and its verifying key
+    /// goes in every manifest of the key's epoch.
+    pub signing_key: SigningKey,
     shares: Vec<Share>,
     verifier_set: VerifierSet,
 }
@@ -129,6 +180,7 @@ pub(super) fn split_key(key: &DomainKey, plan: &SetPlan<'_>) -> Result<SplitKey,
         key_id: KeyId::of(key),
         kcv: Kcv::of(key),
         wrap_check: WrapCheck::of(key),
+        signing_key: SigningKey::derive(key),
         shares,
         verifier_set,
     })
@@ -149,6 +201,7 @@ pub(super) fn seal_set(
             kdf: plan.kdf,
         })?;
     }
+    let link = plan.chain.link(&split.signing_key.verifying_key());
     let mut entries = Vec::with_capacity(plan.officials.len());
     let mut sealed_files = Vec::with_capacity(plan.officials.len());
     for (official, share) in plan.officials.iter().zip(&split.shares) {
@@ -156,6 +209,8 @@ pub(super) fn seal_set(
             domain: plan.domain.to_owned(),
             epoch: plan.epoch,
             set_id: split.set_id,
+            chain_position: link.position,
+            domain_fingerprint: link.domain_fingerprint,
             share_id: share.identifier(),
             official: official.id().to_string(),
             threshold: plan.threshold,
@@ -183,11 +238,12 @@ pub(super) fn seal_set(
         key_id,
         kcv,
         wrap_check,
+        signing_key,
         shares,
         verifier_set,
     } = split;
     drop(shares);
-    let manifest = Manifest::new(ManifestFields {
+    let fields = ManifestFields {
         domain: plan.domain.to_owned(),
         epoch: plan.epoch,
         set_id,
@@ -198,7 +254,9 @@ pub(super) fn seal_set(
         wrap_check,
         created: plan.created,
         revoked_sets: plan.revoked_sets.clone(),
-    })?;
+        link,
+    };
+    let manifest = Manifest::new(fields, plan.chain.signer(&signing_key))?;
     Ok(SealedSet {
         manifest,
         sealed: sealed_files,

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, ManifestDigest, Timestamp};
+use crate::domain::{Manifest, Timestamp};
 use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 
 use super::attendant::{Attendant, Event};
@@ -15,7 +15,7 @@ use super::quorum;
 use super::step::{Ceremony, Step};
 use super::tokens::{import_and_prove_as, open_token};
 use super::transcript::{self, IfMissing, Transcript, TranscriptError};
-use super::trust::show_manifest;
+use super::trust::{trusted_manifest, Expected};
 
 /// What an unlock is asked to do.
 #[derive(Debug, Clone)]
@@ -28,8 +28,8 @@ pub struct UnlockRequest {
     pub persistence: Persistence,
     /// The share files offered, in the order the officials come forward.
     pub shares: Vec<PathBuf>,
-    /// The manifest digest the officials expect; any other manifest is refused.
-    pub expect_manifest: Option<ManifestDigest>,
+    /// The domain and manifest the officials expect; any other is refused.
+    pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
 }
@@ -58,15 +58,8 @@ pub fn unlock(
     request: &UnlockRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
-    let manifest = Manifest::load(&request.manifest)?;
-    show_manifest(
-        &request.manifest,
-        &manifest,
-        request.expect_manifest.as_ref(),
-        Vec::new(),
-        attendant,
-    )?;
-    unlock_shown(request, manifest, attendant)
+    let chain = trusted_manifest(&request.manifest, &request.expect, |_| Vec::new(), attendant)?;
+    unlock_shown(request, chain.into_in_force(), attendant)
 }
 
 /// Runs an unlock of a manifest already shown to the room (a drill shows it first).

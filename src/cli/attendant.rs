@@ -5,11 +5,14 @@
 
 use std::path::PathBuf;
 
-use crate::ceremony::{AcceptedPassphrase, Attendant, CeremonyError, Event, PassphrasePolicy};
+use crate::ceremony::{
+    AcceptedPassphrase, Attendant, CeremonyError, Event, Expected, PassphrasePolicy,
+};
 use crate::domain::{ManifestDigest, Official};
 use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
+use crate::primitives::signature::DomainFingerprint;
 use crate::readout::{hex_groups, pgp_words};
 
 use super::output::print;
@@ -136,11 +139,19 @@ fn narrate(event: &Event) -> String {
     match event {
         Event::ActingOn {
             domain,
+            fingerprint,
             epoch,
+            position,
             digest,
             receiving,
             expected,
-        } => acting_on(domain, *epoch, digest, receiving, *expected),
+        } => acting_on(
+            &format!("domain {domain}, epoch {epoch} (chain position {position})"),
+            fingerprint,
+            digest,
+            receiving,
+            expected,
+        ),
         Event::TokenReady { token } => format!("   token ready: {token}"),
         Event::KeyGenerated { kcv } => format!("   domain key generated (key check value {kcv})"),
         Event::ShareSealed { official } => {
@@ -174,25 +185,34 @@ fn narrate(event: &Event) -> String {
 
 /// The manifest a ceremony acts on, for the room to compare with the signed sheet.
 fn acting_on(
-    domain: &str,
-    epoch: u32,
+    which: &str,
+    fingerprint: &DomainFingerprint,
     digest: &ManifestDigest,
     receiving: &[String],
-    expected: bool,
+    expected: &Expected,
 ) -> String {
     let shares = if receiving.is_empty() {
         String::new()
     } else {
         format!("\n   new shares for     {}", receiving.join(", "))
     };
-    let check = if expected {
-        "It is the digest given with --expect-manifest."
-    } else {
-        "Compare it with the signed ceremony sheet before anyone types; stop if it differs."
+    let check = match (expected.domain.is_some(), expected.manifest.is_some()) {
+        (_, true) => "It is the manifest given with --expect-manifest, its chain verified.",
+        (true, false) => {
+            "The domain is the one given with --expect-domain. Compare the manifest digest with \
+             the signed ceremony sheet before anyone types; stop if it differs."
+        }
+        (false, false) => {
+            "Its chain of signed manifests verifies from the domain fingerprint. Compare both \
+             values with the signed ceremony sheet before anyone types; stop if either differs."
+        }
     };
     format!(
-        "   This ceremony acts on the manifest of domain {domain}, epoch {epoch}:\n   \
+        "   This ceremony acts on the manifest of {which}:\n   \
+         domain fingerprint {}\n                      {}\n   \
          manifest digest    {}\n                      {}{shares}\n   {check}",
+        hex_groups(fingerprint.as_bytes()),
+        pgp_words(fingerprint.as_bytes()),
         hex_groups(digest.as_bytes()),
         pgp_words(digest.as_bytes()),
     )

@@ -49,11 +49,15 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
     let mut text = format!(
         "audit of {dir}: ok\n\
          domain {domain}, epoch {epoch}\n\
-         manifest digest   {manifest}\n\
-         transcript        {entries} entries, chain intact, {ceremonies} ceremonies ({interrupted} interrupted)\n",
+         domain fingerprint {fingerprint}\n\
+         manifest digest    {manifest}\n\
+         manifest chain     {links} manifests, every signature verified from genesis\n\
+         transcript         {entries} entries, chain intact, {ceremonies} ceremonies ({interrupted} interrupted)\n",
         dir = args.dir.display(),
         domain = audit.domain,
         epoch = audit.epoch,
+        fingerprint = hex::decode(&audit.domain_fingerprint).map_or_else(|_| audit.domain_fingerprint.clone(), |bytes| hex_groups(&bytes)),
+        links = audit.chain.len(),
         manifest = hex::decode(&audit.manifest_digest).map_or_else(|_| audit.manifest_digest.clone(), |bytes| hex_groups(&bytes)),
         entries = audit.entries,
         ceremonies = audit.ceremonies.len(),
@@ -96,7 +100,7 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
         );
     }
     text += &format!(
-        "closing digest    {}\n                  {}\n",
+        "closing digest     {}\n                   {}\n",
         hex_groups(&audit.closing_digest),
         pgp_words(&audit.closing_digest)
     );

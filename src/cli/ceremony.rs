@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::attendant::{Passphrases, RoomAttendant};
 use super::output::{print, print_json, Failure};
 use crate::ceremony::demo::demo;
+use crate::ceremony::Expected;
 use crate::ceremony::drill::drill;
 use crate::ceremony::genesis::{genesis, GenesisRequest};
 use crate::ceremony::passphrase::kdf_below_defaults;
@@ -17,6 +18,7 @@ use crate::ceremony::unlock::{unlock, UnlockRequest};
 use crate::domain::{load_officials, ManifestDigest};
 use crate::hsm::{Persistence, Pkcs11Uri};
 use crate::primitives::kdf::KdfParams;
+use crate::primitives::signature::DomainFingerprint;
 use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
@@ -93,10 +95,15 @@ impl KdfArgs {
     }
 }
 
-/// What a ceremony on an existing domain trusts: the manifest the officials expect, and whether
-/// a missing transcript may be started anew. Both are settled before anyone types.
+/// What a ceremony on an existing domain trusts: the domain and manifest the officials expect,
+/// and whether a missing transcript may be started anew. All are settled before anyone types.
 #[derive(Debug, Args)]
 pub struct Trust {
+    /// Refuse any domain but this one: its fingerprint as on the signed genesis sheet and in every
+    /// share file, 64 hex digits (spaces allowed) or the 32 PGP words. Checked, with the whole
+    /// manifest chain, before anything is asked or written.
+    #[arg(long = "expect-domain", value_name = "FINGERPRINT")]
+    expect_domain: Option<DomainFingerprint>,
     /// Refuse any manifest but this one: its digest as on the signed ceremony sheet, 64 hex
     /// digits (spaces allowed) or the 32 PGP words. Checked before anything is asked or written.
     #[arg(long = "expect-manifest", value_name = "DIGEST")]
@@ -108,9 +115,12 @@ pub struct Trust {
 }
 
 impl Trust {
-    /// The manifest digest given, if any.
-    pub fn expect_manifest(&self) -> Option<ManifestDigest> {
-        self.expect_manifest
+    /// The domain fingerprint and manifest digest given, if any.
+    pub fn expected(&self) -> Expected {
+        Expected {
+            domain: self.expect_domain,
+            manifest: self.expect_manifest,
+        }
     }
 
     /// Whether a missing transcript may be started anew.
@@ -234,7 +244,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
             Persistence::Token
         },
         shares: args.shares.clone(),
-        expect_manifest: args.trust.expect_manifest(),
+        expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
     };
     let mut attendant = args.passphrases.attendant();
@@ -314,7 +324,7 @@ pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
     let outcome = drill(
         &args.manifest,
         &args.shares,
-        args.trust.expect_manifest().as_ref(),
+        &args.trust.expected(),
         args.trust.new_transcript(),
         &mut attendant,
     )?;
@@ -412,7 +422,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         archives: args.archives.clone(),
         keep_old: args.keep_old,
         kdf: args.kdf.params()?,
-        expect_manifest: args.trust.expect_manifest(),
+        expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
     };
     let mut attendant = args.passphrases.attendant();

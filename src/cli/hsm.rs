@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::output::{print, print_json, status_line, Failure};
 use super::prompt;
 use super::token;
-use crate::domain::Manifest;
+use crate::domain::ManifestChain;
 use crate::hsm::{probe, Check, Pkcs11Uri, ProbeReport};
 
 #[derive(Debug, Subcommand)]
@@ -37,7 +37,8 @@ pub fn run(command: HsmCommand) -> Result<(), Failure> {
         } => {
             let uri: Pkcs11Uri = uri.parse()?;
             token::warn_if_pin_exposed(&uri);
-            let manifest = manifest.as_deref().map(Manifest::load).transpose()?;
+            let manifest = manifest.as_deref().map(ManifestChain::load).transpose()?;
+            let manifest = manifest.map(ManifestChain::into_in_force);
             let key = manifest.as_ref().map(|m| (m.key_ref(), m.wrap_check()));
             let report = probe(&uri, &mut prompt::token_pin, key)?;
             if json {

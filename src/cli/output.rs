@@ -27,6 +27,12 @@ impl From<crate::domain::ManifestError> for Failure {
     }
 }
 
+impl From<crate::domain::ChainError> for Failure {
+    fn from(error: crate::domain::ChainError) -> Self {
+        Self::new(error.to_string(), error.hint())
+    }
+}
+
 impl From<crate::inspect::InspectError> for Failure {
     fn from(error: crate::inspect::InspectError) -> Self {
         Self::new(error.to_string(), error.hint())

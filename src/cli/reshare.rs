@@ -78,7 +78,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         shares: args.shares.clone(),
         reason: args.reason.clone(),
         kdf: args.kdf.params()?,
-        expect_manifest: args.trust.expect_manifest(),
+        expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
     };
     let mut attendant = args.passphrases.attendant();

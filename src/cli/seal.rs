@@ -14,7 +14,7 @@ use super::progress::Progress;
 use super::stdio::{self, is_dash};
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
-use crate::domain::Manifest;
+use crate::domain::ManifestChain;
 use crate::files::AtomicFile;
 
 /// The name `--out-dir` gives the archive of an input: `<input file name>.custody`.
@@ -81,7 +81,7 @@ struct SealReports {
 pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let chunk_size = ChunkSize::new(args.chunk_size)?;
     let jobs = plan(args)?;
-    let manifest = Manifest::load(&args.manifest)?;
+    let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
     let token = token::key_token(&args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::output::{print, print_json, Failure};
 use super::prompt;
 use crate::ceremony::reseal::{read_share, ResealOutcome, ShareToReseal};
-use crate::domain::{Manifest, Official};
+use crate::domain::{ManifestChain, Official};
 use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::primitives::secret::Passphrase;
 use crate::readout::hex_groups;
@@ -87,7 +87,7 @@ struct VerifyReport<'a> {
 }
 
 fn verify(args: &VerifyArgs) -> Result<(), Failure> {
-    let manifest = Manifest::load(&args.manifest)?;
+    let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
     let sealed = read_share(&args.share)?;
     let entry = manifest
         .check_share(&sealed)

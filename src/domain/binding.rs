@@ -42,6 +42,21 @@ pub enum ShareCheckError {
         /// Why.
         reason: String,
     },
+    /// The file was sealed under a manifest later in the chain than this one: this manifest was
+    /// rolled back, or is a stale copy.
+    #[error(
+        "official {official}'s share file was made at chain position {share_position}, after \
+         this manifest (chain position {manifest_position}): the manifest is older than the \
+         share, so it was rolled back or is a stale copy"
+    )]
+    OlderManifest {
+        /// The official the file names.
+        official: String,
+        /// The file's chain position.
+        share_position: u64,
+        /// The manifest's.
+        manifest_position: u64,
+    },
     /// The file's official is not in the manifest.
     #[error("this share file is for official `{official}`, who is not listed in the manifest")]
     NotListed {
@@ -120,6 +135,11 @@ impl ShareCheckError {
             Self::OtherShareSet { .. } => {
                 "use the manifest of this share's domain, epoch and share set, or the share file \
                  that belongs to this manifest; `custody inspect FILE` shows both"
+            }
+            Self::OlderManifest { .. } => {
+                "refuse this manifest: use the domain's current manifest.json together with its \
+                 chain/ directory, and compare its digest with the one on the signed sheet of the \
+                 last ceremony; `custody audit DIR` checks the chain"
             }
             Self::Revoked { .. } => {
                 "this share file was replaced at a reshare: use the official's share file of the \
@@ -236,10 +256,26 @@ impl Manifest {
         }
     }
 
-    /// Domain, epoch and set id first: a file from elsewhere is named as such, not as a stranger.
+    /// Domain, its fingerprint, epoch and set id first: a file from elsewhere is named as such,
+    /// not as a stranger; a file newer than the manifest names the manifest as rolled back.
     fn check_share_set(&self, header: &ShareHeader) -> Result<(), ShareCheckError> {
+        if header.domain == self.domain()
+            && header.domain_fingerprint == self.domain_fingerprint()
+            && header.chain_position > self.chain_position()
+        {
+            return Err(ShareCheckError::OlderManifest {
+                official: header.official.clone(),
+                share_position: header.chain_position,
+                manifest_position: self.chain_position(),
+            });
+        }
         let fields = [
             ("domain", self.domain().to_owned(), header.domain.clone()),
+            (
+                "domain fingerprint",
+                self.domain_fingerprint().to_string(),
+                header.domain_fingerprint.to_string(),
+            ),
             ("epoch", self.epoch().to_string(), header.epoch.to_string()),
             (
                 "set id",
@@ -266,6 +302,8 @@ impl Manifest {
             domain: self.domain().to_owned(),
             epoch: self.epoch(),
             set_id: *self.set_id(),
+            chain_position: self.chain_position(),
+            domain_fingerprint: self.domain_fingerprint(),
             share_id: entry.share_id(),
             official: entry.official().id().to_string(),
             threshold: self.threshold(),

@@ -6,6 +6,7 @@
 //! or touch an HSM or the terminal; the only files it reads or writes are manifests and officials files.
 
 mod binding;
+pub mod chain;
 mod identifier;
 pub mod manifest;
 mod official;
@@ -16,9 +17,10 @@ mod shown_text;
 mod timestamp;
 
 pub use binding::ShareCheckError;
+pub use chain::{ChainError, ManifestChain};
 pub use manifest::{
-    Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry,
-    RevokedSet,
+    ChainLink, Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem,
+    OfficialEntry, RevokedSet,
 };
 pub use official::{InvalidOfficial, Official, OfficialId, MAX_TEXT_CHARS};
 pub use officials_file::{load_officials, parse_officials, OfficialsFileError, OFFICIALS_RANGE};

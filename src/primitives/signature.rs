@@ -357,6 +357,15 @@ impl DomainFingerprint {
     }
 }
 
+impl std::str::FromStr for DomainFingerprint {
+    type Err = crate::readout::Unreadable;
+
+    /// A fingerprint as read from the signed sheet: 64 hex digits (spaces allowed) or 32 PGP words.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::readout::read_back(text).map(Self)
+    }
+}
+
 impl fmt::Display for DomainFingerprint {
     /// 64 lower-case hex digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, RevokedSet};
+use crate::domain::{Manifest, ManifestChain, RevokedSet};
 use crate::files::{create_directory, directory_of, read_at_most, sync_parent, write_atomic};
 use crate::primitives::secret::DomainKey;
 
@@ -99,6 +99,7 @@ pub(super) fn prove_staged(
 /// Puts the prepared set in force (see the module documentation for the order).
 pub(super) fn publish(
     manifest_path: &Path,
+    chain: &mut ManifestChain,
     old: &Manifest,
     prepared: &Prepared,
     staging: &Path,
@@ -122,7 +123,7 @@ pub(super) fn publish(
         }
     }
 
-    prepared.manifest.save(manifest_path)?;
+    chain.publish(prepared.manifest.clone(), manifest_path)?;
     transcript.append(revocation_record(&prepared.manifest, &prepared.revoked))?;
 
     for entry in prepared.manifest.officials() {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Manifest;
+use crate::domain::{Manifest, ManifestChain};
 use crate::files::{read_at_most, write_atomic};
 use crate::primitives::key_identity::{KeyId, WrapCheck};
 use crate::primitives::key_ref::KeyRef;
@@ -142,8 +142,9 @@ pub(super) fn write_journal(dir: &Path, rotation: &Rotation) -> Result<(), Cerem
 /// Any other journal is refused, never resumed or discarded as stale.
 pub(super) fn read_journal(
     path: &Path,
-    current: &Manifest,
+    chain: &ManifestChain,
 ) -> Result<Option<Rotation>, CeremonyError> {
+    let current = chain.in_force();
     if !path.exists() {
         return Ok(None);
     }
@@ -185,6 +186,12 @@ pub(super) fn read_journal(
             current.domain(),
             current.epoch()
         )));
+    }
+    if from_current {
+        // Not yet published: the new manifest must be one a quorum of this epoch signed.
+        chain
+            .check_next(&new)
+            .map_err(|e| refuse(format!("its new manifest cannot follow the manifest in force: {e}")))?;
     }
     Ok(Some(Rotation {
         from_epoch: journal.from_epoch,

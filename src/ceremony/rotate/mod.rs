@@ -12,22 +12,25 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, ManifestDigest, Official, Timestamp};
+use crate::domain::{Manifest, ManifestChain, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::secret::DomainKey;
+use crate::primitives::signature::SigningKey;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::quorum;
-use super::share_set::{empty_stage, ids, split_and_seal, verify_all, SealedSet, SetPlan};
+use super::share_set::{
+    empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
+};
 use super::step::{share_file, Ceremony, Step};
 use super::tokens::{generate_key, import_and_prove, open_token};
 use super::transcript::{self, IfMissing, Transcript};
-use super::trust::show_manifest;
+use super::trust::{trusted_manifest, Expected};
 
 mod journal;
 mod keys;
@@ -52,8 +55,8 @@ pub struct RotateRequest {
     pub keep_old: bool,
     /// argon2id costs of the new share files.
     pub kdf: KdfParams,
-    /// The manifest digest the officials expect; any other manifest is refused.
-    pub expect_manifest: Option<ManifestDigest>,
+    /// The domain and manifest the officials expect; any other is refused.
+    pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
 }
@@ -80,15 +83,14 @@ pub fn rotate(
     request: &RotateRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<RotateOutcome, CeremonyError> {
-    let current = Manifest::load(&request.manifest)?;
     // The same officials receive the new key's shares.
-    show_manifest(
+    let mut chain = trusted_manifest(
         &request.manifest,
-        &current,
-        request.expect_manifest.as_ref(),
-        ids(&officials_of(&current)),
+        &request.expect,
+        |current| ids(&officials_of(current)),
         attendant,
     )?;
+    let current = chain.in_force().clone();
     let dir = directory_of(&request.manifest).to_owned();
     let journal_path = dir.join(JOURNAL);
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Rotate, current.digest());
@@ -97,7 +99,7 @@ pub fn rotate(
     let resumed = journal_path.exists();
     let rotation = resume_or_prepare(
         request,
-        &current,
+        &chain,
         &dir,
         &session,
         &mut transcript,
@@ -105,7 +107,7 @@ pub fn rotate(
     )?;
     // Both keys proven before the manifest is published or any archive touched (D51).
     let keys = rotation_keys(&session, &rotation)?;
-    publish(request, &current, &dir, &rotation, &mut transcript)?;
+    publish(request, &mut chain, &dir, &rotation, &mut transcript)?;
     let Rewrapping {
         rewrapped,
         already,
@@ -141,14 +143,15 @@ pub fn rotate(
 /// fresh one (a journal whose key never reached the token is discarded first).
 fn resume_or_prepare(
     request: &RotateRequest,
-    current: &Manifest,
+    chain: &ManifestChain,
     dir: &Path,
     session: &TokenSession,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
     let journal_path = dir.join(JOURNAL);
-    match read_journal(&journal_path, current)? {
+    let current = chain.in_force();
+    match read_journal(&journal_path, chain)? {
         Some(rotation) if new_key_present(session, &rotation.new_manifest) => {
             attendant.announce(&Event::Step(format!(
                 "resuming the rotation to epoch {} recorded in {JOURNAL}: a quorum of the \
@@ -228,6 +231,7 @@ fn prepare(
     let stage = staging(dir, manifest.epoch());
     empty_stage(&stage)?;
     let key = generate_key(std::slice::from_ref(session))?;
+    let signer = SigningKey::derive(old_key);
     let plan = SetPlan {
         ceremony: Ceremony::Rotate,
         domain: manifest.domain(),
@@ -237,6 +241,10 @@ fn prepare(
         kdf: request.kdf,
         revoked_sets: manifest.revoked_sets().to_vec(),
         created: Timestamp::now(),
+        chain: ChainPlan::After {
+            current: manifest,
+            signer: &signer,
+        },
     };
     let SealedSet {
         manifest: new_manifest,
@@ -331,13 +339,13 @@ fn officials_of(manifest: &Manifest) -> Vec<Official> {
 /// Puts the new shares and manifest in place; idempotent, so a resumed run can repeat it.
 fn publish(
     request: &RotateRequest,
-    current: &Manifest,
+    chain: &mut ManifestChain,
     dir: &Path,
     rotation: &Rotation,
     transcript: &mut Transcript,
 ) -> Result<(), CeremonyError> {
     let new_manifest = &rotation.new_manifest;
-    if current.digest() == new_manifest.digest() {
+    if chain.in_force().digest() == new_manifest.digest() {
         return Ok(());
     }
     let stage_shares = staging(dir, rotation.from_epoch).join("shares");
@@ -350,7 +358,7 @@ fn publish(
         std::fs::rename(&stage_shares, &shares).map_err(CeremonyError::io(&shares))?;
         sync_parent(&shares).map_err(CeremonyError::io(&shares))?;
     }
-    new_manifest.save(&request.manifest)?;
+    chain.publish(new_manifest.clone(), &request.manifest)?;
     transcript.append(Step::RotatePublished {
         manifest: new_manifest.digest(),
         retired_shares: retired

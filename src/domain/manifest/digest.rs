@@ -18,6 +18,11 @@ impl ManifestDigest {
         Self(Sha256::digest(canonical).into())
     }
 
+    /// A digest as recorded elsewhere (a successor's `previous`).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// The 32 digest bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0

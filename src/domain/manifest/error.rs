@@ -33,7 +33,7 @@ pub enum ManifestProblem {
     #[error("field `format` is {0:?}, not \"custody-manifest\": this is not a custody manifest")]
     NotAManifest(String),
     /// A manifest version this build does not read.
-    #[error("field `version` is {0}, but this build reads manifest version 1")]
+    #[error("field `version` is {0}, but this build reads manifest version {version}", version = super::VERSION)]
     UnsupportedVersion(u64),
     /// A field breaks a rule of docs/FORMAT.md.
     #[error("field `{field}` {problem}")]
@@ -43,6 +43,19 @@ pub enum ManifestProblem {
         /// What is wrong with it.
         problem: String,
     },
+    /// The signature does not verify under the key that must have made it.
+    #[error(
+        "is not signed by the quorum that made it: its signature does not verify under the \
+         domain key of {}",
+        signer_of(.position)
+    )]
+    BadSignature {
+        /// The manifest's chain position.
+        position: u64,
+    },
+    /// No signature could be made (see [`crate::primitives::signature::SignatureError`]).
+    #[error("cannot be signed: {0}")]
+    Signing(crate::primitives::signature::SignatureError),
     /// The manifest could not be encoded (a bug: every validated manifest encodes).
     #[error("cannot be encoded as JSON ({0}); this is a bug, please report it")]
     Encoding(String),
@@ -59,11 +72,15 @@ impl ManifestProblem {
                 "check that the path names the domain's manifest.json"
             }
             Self::UnsupportedVersion(_) => "use a custody release that reads this manifest version",
-            Self::Syntax(_) | Self::Invalid { .. } => {
+            Self::Syntax(_) | Self::Invalid { .. } | Self::BadSignature { .. } => {
                 "the manifest is damaged or was edited: restore it from a trusted copy and check \
                  its digest against the one read aloud at the ceremony"
             }
             Self::Encoding(_) => "report this bug with the manifest attached",
+            Self::Signing(_) => {
+                "nothing was published; check this machine (`custody selftest`) and run the \
+                 ceremony again"
+            }
             Self::Unwritable(_) => {
                 "check that the manifest's directory exists and is writable, and that the disk \
                  has space"
@@ -100,5 +117,13 @@ fn file_prefix(file: &Option<PathBuf>) -> String {
     match file {
         Some(path) => format!("manifest {}: ", path.display()),
         None => "manifest: ".into(),
+    }
+}
+
+/// Whose key signs the manifest at `position`.
+fn signer_of(position: &u64) -> String {
+    match position.checked_sub(1) {
+        None => "its own epoch (chain position 0)".into(),
+        Some(before) => format!("the manifest before it (chain position {before})"),
     }
 }

@@ -1,11 +1,16 @@
 //! The manifest: the public, versioned JSON description of one share set of a domain — domain,
 //! epoch, set id, threshold, the officials with their share ids and share-file fingerprints, the
-//! verifier set, the key id, KCV and wrap check value, when and by which custody it was made, and the share sets
-//! of the domain that were revoked (normative text: docs/FORMAT.md section 6).
+//! verifier set, the key id, KCV and wrap check value, when and by which custody it was made, the
+//! share sets of the domain that were revoked, and its link in the signed manifest chain: its
+//! position, its predecessor's digest, the domain fingerprint, its epoch's verifying key and the
+//! signature of the quorum that made it (normative text: docs/FORMAT.md section 6).
 //!
 //! This module owns the typed manifest, loading it (size cap, strict JSON, every rule checked in
-//! `wire`), writing it (pretty JSON, atomically) and its canonical encoding and digest. A
-//! `Manifest` value is always valid. It must never hold or accept secret material.
+//! `wire`), writing it (pretty JSON, atomically), its signed content (everything but the signature
+//! and the share-file fingerprints, which a reseal changes), its canonical encoding and digest,
+//! and signing it. A `Manifest` value is always valid, and one at chain position 0 has verified
+//! its own signature; the links between manifests are `domain::chain`'s. It must never hold or
+//! accept secret material other than the signing key it is handed to sign with.
 
 mod digest;
 mod error;
@@ -25,6 +30,9 @@ use crate::files::{read_at_most, write_atomic_public};
 use crate::primitives::domain_id::DomainId;
 use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use crate::primitives::key_ref::KeyRef;
+use crate::primitives::signature::{
+    Context, DomainFingerprint, Signature, SigningKey, VerifyingKey,
+};
 use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
 use wire::ManifestJson;
@@ -32,7 +40,7 @@ use wire::ManifestJson;
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "custody-manifest";
 /// The manifest version this build writes and reads.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 /// Inputs larger than this are refused before parsing.
 pub const MAX_MANIFEST_LEN: usize = 1024 * 1024;
 
@@ -94,9 +102,24 @@ pub struct ManifestFields {
     pub created: Timestamp,
     /// Earlier share sets of the domain, refused from now on; never the current set.
     pub revoked_sets: Vec<RevokedSet>,
+    /// Where the manifest stands in the domain's signed chain.
+    pub link: ChainLink,
 }
 
-/// A validated manifest, with its canonical encoding and digest.
+/// A manifest's place in the domain's signed manifest chain (docs/FORMAT.md, 6.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLink {
+    /// 0 for the genesis manifest, one more for each manifest after it.
+    pub position: u64,
+    /// The digest of the manifest before it; `None` exactly at position 0.
+    pub previous: Option<ManifestDigest>,
+    /// The domain's identity: the fingerprint of the genesis manifest's verifying key.
+    pub domain_fingerprint: DomainFingerprint,
+    /// The verifying key of this manifest's epoch: it signs the manifest after this one.
+    pub verifying_key: VerifyingKey,
+}
+
+/// A validated manifest, with its canonical encoding, digest and signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
     fields: ManifestFields,
@@ -104,12 +127,21 @@ pub struct Manifest {
     tool_version: String,
     canonical: Vec<u8>,
     digest: ManifestDigest,
+    signature: Signature,
 }
 
 impl Manifest {
-    /// A new manifest written by this custody, checked against every rule a reader applies.
-    pub fn new(fields: ManifestFields) -> Result<Self, ManifestError> {
-        let draft = Self::assemble(fields, env!("CARGO_PKG_VERSION").into())?;
+    /// A new manifest written by this custody, signed by `signer` — the key of the genesis
+    /// manifest's own epoch at position 0, otherwise the key of the manifest before it — and
+    /// checked against every rule a reader applies.
+    pub fn new(fields: ManifestFields, signer: &SigningKey) -> Result<Self, ManifestError> {
+        let tool_version: String = env!("CARGO_PKG_VERSION").into();
+        let (canonical, digest) = signed_content(&fields, &tool_version)?;
+        let signature = signer
+            .sign(Context::Manifest, digest.as_bytes())
+            .map_err(|error| ManifestError::new(ManifestProblem::Signing(error)))?;
+        let draft = Self::assemble(fields, tool_version, signature)?;
+        debug_assert_eq!(draft.canonical, canonical);
         wire::validate(ManifestJson::from(&draft))
     }
 
@@ -148,17 +180,50 @@ impl Manifest {
         Ok(bytes)
     }
 
-    /// The canonical encoding the digest is computed over.
+    /// The canonical encoding of the signed content, which the digest is computed over.
     pub fn canonical_bytes(&self) -> &[u8] {
         &self.canonical
     }
 
-    /// SHA-256 of the canonical encoding.
+    /// SHA-256 of the canonical encoding of the signed content: what officials read aloud, what
+    /// the signature signs and what the next manifest names as its predecessor.
     pub fn digest(&self) -> ManifestDigest {
         self.digest
     }
 
-    /// The same manifest with `official`'s share fingerprint replaced (after a reseal).
+    /// Where the manifest stands in the domain's chain.
+    pub fn link(&self) -> &ChainLink {
+        &self.fields.link
+    }
+
+    /// Its chain position: 0 at genesis.
+    pub fn chain_position(&self) -> u64 {
+        self.fields.link.position
+    }
+
+    /// The domain's identity, the fingerprint of the genesis verifying key.
+    pub fn domain_fingerprint(&self) -> DomainFingerprint {
+        self.fields.link.domain_fingerprint
+    }
+
+    /// The verifying key of this manifest's epoch.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.fields.link.verifying_key
+    }
+
+    /// The signature over [`Manifest::digest`] (context `Manifest`).
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// Whether `key` signed this manifest.
+    pub fn is_signed_by(&self, key: &VerifyingKey) -> bool {
+        key.verify(Context::Manifest, self.digest.as_bytes(), &self.signature)
+            .is_ok()
+    }
+
+    /// The same manifest with `official`'s share fingerprint replaced (after a reseal). The
+    /// fingerprints are outside the signed content, so the digest and signature stay.
     pub fn with_share_fingerprint(
         &self,
         official: &OfficialId,
@@ -173,7 +238,7 @@ impl Manifest {
                 ManifestError::invalid("officials", format!("does not list official `{official}`"))
             })?;
         entry.share_fingerprint = share_fingerprint.into();
-        let draft = Self::assemble(fields, self.tool_version.clone())?;
+        let draft = Self::assemble(fields, self.tool_version.clone(), self.signature.clone())?;
         wire::validate(ManifestJson::from(&draft))
     }
 
@@ -258,7 +323,11 @@ impl Manifest {
 
     /// Computes the canonical bytes and digest; only `wire::validate` and the checked
     /// constructors above call it, so every `Manifest` is valid.
-    fn assemble(fields: ManifestFields, tool_version: String) -> Result<Self, ManifestError> {
+    fn assemble(
+        fields: ManifestFields,
+        tool_version: String,
+        signature: Signature,
+    ) -> Result<Self, ManifestError> {
         let domain = DomainId::new(fields.domain.as_str())
             .map_err(|problem| ManifestError::invalid("domain", identifier::explain(&problem)))?;
         let key_ref = KeyRef {
@@ -266,20 +335,31 @@ impl Manifest {
             epoch: fields.epoch,
             key_id: fields.key_id,
         };
-        let mut manifest = Self {
+        let (canonical, digest) = signed_content(&fields, &tool_version)?;
+        Ok(Self {
             fields,
             key_ref,
             tool_version,
-            canonical: Vec::new(),
-            digest: ManifestDigest::of(&[]),
-        };
-        let value = serde_json::to_value(ManifestJson::from(&manifest))
-            .and_then(digest::canonical_bytes)
-            .map_err(|error| ManifestError::new(ManifestProblem::Encoding(error.to_string())))?;
-        manifest.digest = ManifestDigest::of(&value);
-        manifest.canonical = value;
-        Ok(manifest)
+            canonical,
+            digest,
+            signature,
+        })
     }
+}
+
+/// The canonical encoding of a manifest's signed content and its digest: the JSON value without
+/// `signature` and without each official's `share_fingerprint` (docs/FORMAT.md, 6.6).
+fn signed_content(
+    fields: &ManifestFields,
+    tool_version: &str,
+) -> Result<(Vec<u8>, ManifestDigest), ManifestError> {
+    let json = ManifestJson::new(fields, tool_version, String::new());
+    let canonical = serde_json::to_value(json)
+        .map(wire::without_unsigned_members)
+        .and_then(digest::canonical_bytes)
+        .map_err(|error| ManifestError::new(ManifestProblem::Encoding(error.to_string())))?;
+    let digest = ManifestDigest::of(&canonical);
+    Ok((canonical, digest))
 }
 
 impl serde::Serialize for Manifest {

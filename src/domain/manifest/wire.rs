@@ -5,16 +5,18 @@
 //! [`validate`]; nothing else may construct a `Manifest` from outside data.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{
-    Manifest, ManifestError, ManifestFields, ManifestProblem, OfficialEntry, RevokedSet, FORMAT,
-    VERSION,
+    ChainLink, Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem,
+    OfficialEntry, RevokedSet, FORMAT, VERSION,
 };
 use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
 use crate::domain::timestamp::Timestamp;
 use crate::primitives::domain_id::MAX_DOMAIN_LEN;
 use crate::primitives::key_identity::{Kcv, KeyId, WrapCheck};
+use crate::primitives::signature::{DomainFingerprint, Signature, VerifyingKey};
 use crate::shares::sealed::SET_ID_LEN;
 use crate::shares::VerifierSet;
 
@@ -42,6 +44,27 @@ pub(super) struct ManifestJson {
     /// before revocation existed keep their bytes and digest); present, it is never empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     revoked_sets: Option<Vec<RevokedSetJson>>,
+    chain_position: u64,
+    /// Omitted at chain position 0, present at every other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous: Option<String>,
+    domain_fingerprint: String,
+    verifying_key: String,
+    signature: String,
+}
+
+/// The members outside the signed content: `signature`, and each official's `share_fingerprint`
+/// (a reseal changes it without a quorum). The digest is computed over what remains.
+pub(super) fn without_unsigned_members(mut value: Value) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        object.remove("signature");
+        if let Some(Value::Array(officials)) = object.get_mut("officials") {
+            for official in officials.iter_mut().filter_map(Value::as_object_mut) {
+                official.remove("share_fingerprint");
+            }
+        }
+    }
+    value
 }
 
 /// One entry of `revoked_sets`.
@@ -67,7 +90,18 @@ struct OfficialJson {
 
 impl From<&Manifest> for ManifestJson {
     fn from(manifest: &Manifest) -> Self {
-        let fields = &manifest.fields;
+        Self::new(
+            &manifest.fields,
+            &manifest.tool_version,
+            hex::encode(manifest.signature.as_bytes()),
+        )
+    }
+}
+
+impl ManifestJson {
+    /// The JSON form of `fields` with this tool version and signature (hex).
+    pub(super) fn new(fields: &ManifestFields, tool_version: &str, signature: String) -> Self {
+        let link = &fields.link;
         Self {
             format: FORMAT.into(),
             version: VERSION,
@@ -81,7 +115,7 @@ impl From<&Manifest> for ManifestJson {
             kcv: hex::encode(fields.kcv.as_bytes()),
             wrap_check: fields.wrap_check.to_string(),
             created: fields.created.to_string(),
-            tool_version: manifest.tool_version.clone(),
+            tool_version: tool_version.to_owned(),
             revoked_sets: (!fields.revoked_sets.is_empty()).then(|| {
                 fields
                     .revoked_sets
@@ -89,6 +123,11 @@ impl From<&Manifest> for ManifestJson {
                     .map(RevokedSetJson::from)
                     .collect()
             }),
+            chain_position: link.position,
+            previous: link.previous.map(|digest| digest.to_string()),
+            domain_fingerprint: link.domain_fingerprint.to_string(),
+            verifying_key: hex::encode(link.verifying_key.as_bytes()),
+            signature,
         }
     }
 }
@@ -143,6 +182,9 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
     let created = timestamp("created", &json.created)?;
     check_tool_version(&json.tool_version)?;
     let revoked_sets = check_revoked_sets(json.revoked_sets.as_deref(), epoch, &set_id)?;
+    let link = check_link(&json)?;
+    let signature = Signature::from_bytes(&lower_hex("signature", &json.signature)?)
+        .map_err(|error| ManifestError::invalid("signature", format!("is unusable: {error}")))?;
     let fields = ManifestFields {
         domain: json.domain,
         epoch,
@@ -154,8 +196,64 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
         wrap_check,
         created,
         revoked_sets,
+        link,
     };
-    Manifest::assemble(fields, json.tool_version)
+    let manifest = Manifest::assemble(fields, json.tool_version, signature)?;
+    check_genesis_signature(&manifest)?;
+    Ok(manifest)
+}
+
+/// The chain members: `previous` present exactly after position 0, the verifying key a valid
+/// encoding, and at position 0 the domain fingerprint that of this manifest's own key.
+fn check_link(json: &ManifestJson) -> Result<ChainLink, ManifestError> {
+    let previous = match (json.chain_position, json.previous.as_deref()) {
+        (0, None) => None,
+        (0, Some(_)) => {
+            return Err(ManifestError::invalid(
+                "previous",
+                "is present at chain position 0; the genesis manifest has no predecessor",
+            ))
+        }
+        (_, None) => {
+            return Err(ManifestError::invalid(
+                "previous",
+                format!(
+                    "is missing; a manifest at chain position {} names its predecessor's digest",
+                    json.chain_position
+                ),
+            ))
+        }
+        (_, Some(text)) => Some(ManifestDigest::from_bytes(fixed_hex("previous", text)?)),
+    };
+    let domain_fingerprint =
+        DomainFingerprint::from_bytes(fixed_hex("domain_fingerprint", &json.domain_fingerprint)?);
+    let verifying_key = VerifyingKey::from_bytes(&lower_hex("verifying_key", &json.verifying_key)?)
+        .map_err(|error| {
+            ManifestError::invalid("verifying_key", format!("is unusable: {error}"))
+        })?;
+    if json.chain_position == 0 && verifying_key.fingerprint() != domain_fingerprint {
+        return Err(ManifestError::invalid(
+            "domain_fingerprint",
+            "is not the fingerprint of `verifying_key`, as it must be at chain position 0",
+        ));
+    }
+    Ok(ChainLink {
+        position: json.chain_position,
+        previous,
+        domain_fingerprint,
+        verifying_key,
+    })
+}
+
+/// The genesis manifest signs itself: its signature must verify under its own key. Every other
+/// manifest is verified under its predecessor's key, by `domain::chain`.
+fn check_genesis_signature(manifest: &Manifest) -> Result<(), ManifestError> {
+    if manifest.chain_position() == 0 && !manifest.is_signed_by(manifest.verifying_key()) {
+        return Err(ManifestError::new(ManifestProblem::BadSignature {
+            position: 0,
+        }));
+    }
+    Ok(())
 }
 
 /// 2 <= n <= 255 officials (a threshold of at least 2 needs at least 2).

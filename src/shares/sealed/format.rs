@@ -1,4 +1,4 @@
-//! The byte layout of a sealed share file, version 1: the writer and the strict reader side by
+//! The byte layout of a sealed share file, version 2: the writer and the strict reader side by
 //! side so one screen shows the whole format (normative text: docs/FORMAT.md, section 5).
 //!
 //! ```text
@@ -13,11 +13,12 @@ use sha2::{Digest, Sha256};
 use super::error::SealedShareError;
 use super::header::{ShareHeader, MAX_DOMAIN_LEN, MAX_OFFICIAL_LEN, SET_ID_LEN};
 use crate::primitives::kdf::{KdfParams, KEY_LEN, SALT_LEN};
+use crate::primitives::signature::DomainFingerprint;
 
 /// The first bytes of every share file.
 pub const MAGIC: &[u8; 14] = b"CUSTODY-SHARE\0";
 /// The format version this module writes and reads.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// AES-256-GCM nonce length.
 pub const NONCE_LEN: usize = 12;
 /// AES-256-GCM tag length.
@@ -29,7 +30,10 @@ pub const MAX_PLAINTEXT_LEN: usize = 1024;
 /// Inputs larger than this are refused before any parsing.
 pub const MAX_FILE_LEN: usize = 64 * 1024;
 /// Header bytes other than the domain and official ids.
-const FIXED_HEADER_LEN: usize = MAGIC.len() + 1 + 1 + 4 + SET_ID_LEN + 1 + 1 + 1 + 12;
+const FIXED_HEADER_LEN: usize =
+    MAGIC.len() + 1 + 1 + 4 + SET_ID_LEN + 8 + FINGERPRINT_LEN + 1 + 1 + 1 + 12;
+/// Length of the domain fingerprint.
+const FINGERPRINT_LEN: usize = 32;
 const CRYPTO_HEADER_LEN: usize = SALT_LEN + KEY_LEN + NONCE_LEN + 2;
 /// The smallest well-formed file: one-byte ids and a one-byte plaintext.
 pub const MIN_FILE_LEN: usize =
@@ -57,6 +61,8 @@ impl FileHeader {
         push_identifier(&mut out, &share.domain);
         out.extend_from_slice(&share.epoch.to_be_bytes());
         out.extend_from_slice(&share.set_id);
+        out.extend_from_slice(&share.chain_position.to_be_bytes());
+        out.extend_from_slice(share.domain_fingerprint.as_bytes());
         out.push(share.share_id);
         out.push(share.threshold);
         push_identifier(&mut out, &share.official);
@@ -90,6 +96,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<(FileHeader, Vec<u8>), SealedShareErr
     let domain = reader.identifier("domain", MAX_DOMAIN_LEN)?;
     let epoch = reader.u32()?;
     let set_id = reader.array()?;
+    let chain_position = u64::from_be_bytes(reader.array()?);
+    let domain_fingerprint = DomainFingerprint::from_bytes(reader.array()?);
     let share_id = reader.u8()?;
     let threshold = reader.u8()?;
     let official = reader.identifier("official", MAX_OFFICIAL_LEN)?;
@@ -97,6 +105,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<(FileHeader, Vec<u8>), SealedShareErr
         domain,
         epoch,
         set_id,
+        chain_position,
+        domain_fingerprint,
         share_id,
         official,
         threshold,
@@ -137,8 +147,8 @@ pub(super) fn claimed_official(bytes: &[u8]) -> Option<String> {
         rest: bytes.get(MAGIC.len() + 1..)?,
     };
     reader.identifier("domain", MAX_DOMAIN_LEN).ok()?;
-    // epoch, set id, share id, threshold
-    reader.take(4 + SET_ID_LEN + 1 + 1).ok()?;
+    // epoch, set id, chain position, domain fingerprint, share id, threshold
+    reader.take(4 + SET_ID_LEN + 8 + FINGERPRINT_LEN + 1 + 1).ok()?;
     reader.identifier("official", MAX_OFFICIAL_LEN).ok()
 }
 
@@ -244,6 +254,8 @@ mod tests {
                 domain: "d".repeat(domain_len),
                 epoch: 7,
                 set_id: [1; SET_ID_LEN],
+                chain_position: 5,
+                domain_fingerprint: DomainFingerprint::from_bytes([6; 32]),
                 share_id: 1,
                 official: "o".repeat(official_len),
                 threshold: 2,
@@ -261,7 +273,7 @@ mod tests {
     fn smallest_and_largest_files_read_back() {
         let cases = [
             (1, 1, 1, MIN_FILE_LEN),
-            (MAX_DOMAIN_LEN, MAX_OFFICIAL_LEN, 1024, 1297),
+            (MAX_DOMAIN_LEN, MAX_OFFICIAL_LEN, 1024, 1337),
         ];
         for (domain_len, official_len, plaintext_len, file_len) in cases {
             let header = file_header(domain_len, official_len, plaintext_len);
@@ -270,6 +282,6 @@ mod tests {
             assert_eq!(file.len(), file_len);
             assert_eq!(read(&file).unwrap(), (header, ciphertext));
         }
-        assert_eq!(MIN_FILE_LEN, 180);
+        assert_eq!(MIN_FILE_LEN, 220);
     }
 }

@@ -1,10 +1,12 @@
-//! The public facts a sealed share file states about itself: which domain, epoch, share set,
-//! share and official it belongs to, and the threshold. This module owns their validation and
+//! The public facts a sealed share file states about itself: which domain (by id and by
+//! fingerprint), epoch, share set, chain position, share and official it belongs to, and the
+//! threshold. This module owns their validation and
 //! the comparison against what a caller expected. It holds nothing secret and does no I/O.
 
 use super::error::SealedShareError;
 pub use crate::primitives::domain_id::MAX_DOMAIN_LEN;
 use crate::primitives::domain_id::{check_identifier, IdentifierProblem};
+use crate::primitives::signature::DomainFingerprint;
 
 /// Longest official id, in bytes.
 pub const MAX_OFFICIAL_LEN: usize = 32;
@@ -22,6 +24,12 @@ pub struct ShareHeader {
     pub epoch: u32,
     /// Id of the share set (one split of one epoch's key).
     pub set_id: [u8; SET_ID_LEN],
+    /// Chain position of the manifest that made the share set: a manifest older than it is a
+    /// rollback.
+    pub chain_position: u64,
+    /// The domain's identity (the fingerprint of its genesis verifying key), which every official
+    /// thus holds.
+    pub domain_fingerprint: DomainFingerprint,
     /// Share identifier (the x-coordinate), 1..=255; 0 would be the secret itself.
     pub share_id: u8,
     /// Official id, `[a-z0-9-]{1,32}`; it also names the file (`<official>.share`).
@@ -54,6 +62,16 @@ impl ShareHeader {
             ("domain", expected.domain.clone(), self.domain.clone()),
             ("epoch", expected.epoch.to_string(), self.epoch.to_string()),
             ("set id", hex(&expected.set_id), hex(&self.set_id)),
+            (
+                "chain position",
+                expected.chain_position.to_string(),
+                self.chain_position.to_string(),
+            ),
+            (
+                "domain fingerprint",
+                expected.domain_fingerprint.to_string(),
+                self.domain_fingerprint.to_string(),
+            ),
             (
                 "share id",
                 expected.share_id.to_string(),
@@ -108,6 +126,8 @@ mod tests {
             domain: "ee-registries".into(),
             epoch: 1,
             set_id: [7; SET_ID_LEN],
+            chain_position: 2,
+            domain_fingerprint: DomainFingerprint::from_bytes([9; 32]),
             share_id: 3,
             official: "cio".into(),
             threshold: 3,
