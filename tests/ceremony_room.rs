@@ -128,7 +128,7 @@ fn reshare_to(
             shares,
             reason: "justice retired".into(),
             kdf: tiny_kdf(),
-            expect_manifest: None,
+            expect: custody::ceremony::Expected::default(),
             new_transcript: false,
         },
         room,

@@ -9,9 +9,10 @@ mod common;
 mod domain_fixture;
 
 use custody::domain::{
-    reseal, Manifest, ManifestProblem, ResealError, ShareCheckError, WeakPassphrase,
+    reseal, Manifest, ManifestChain, ManifestProblem, ResealError, ShareCheckError, WeakPassphrase,
 };
-use custody::primitives::secret::Passphrase;
+use custody::primitives::secret::{DomainKey, Passphrase};
+use custody::primitives::signature::{Context, SigningKey};
 use custody::shares::sealed::{SealedShare, SealedShareError, ShareHeader};
 use custody::shares::{combine, Share};
 use domain_fixture::{manifest_json, passphrase, tiny, Domain};
@@ -34,7 +35,7 @@ fn round_trips_through_the_file() {
     assert_eq!(loaded, domain.manifest);
     let pretty = domain.manifest.to_pretty_json().unwrap();
     assert_eq!(std::fs::read(domain.manifest_path()).unwrap(), pretty);
-    assert!(pretty.starts_with(b"{\n  \"format\": \"custody-manifest\",\n  \"version\": 2,\n"));
+    assert!(pretty.starts_with(b"{\n  \"format\": \"custody-manifest\",\n  \"version\": 3,\n"));
     assert!(pretty.ends_with(b"}\n"));
     assert_eq!(loaded.tool_version(), env!("CARGO_PKG_VERSION"));
     assert_eq!(loaded.threshold(), 3);
@@ -62,7 +63,7 @@ fn the_digest_ignores_formatting_and_key_order() {
     );
     let text = std::str::from_utf8(canonical).unwrap();
     assert!(
-        text.starts_with("{\"created\":\"2026-11-26T20:40:05Z\",\"domain\":"),
+        text.starts_with("{\"chain_position\":0,\"created\":\"2026-11-26T20:40:05Z\",\"domain\":"),
         "{text}"
     );
     assert!(!text.contains('\n'));
@@ -93,8 +94,8 @@ fn every_bad_field_is_refused_by_name() {
     let fingerprint_0 = good["officials"][0]["share_fingerprint"].clone();
     let cases: Vec<(&str, Value, &str)> = vec![
         ("/format", json!("custody-manifesto"), "`format`"),
-        ("/version", json!(1), "`version`"),
-        ("/version", json!(3), "`version`"),
+        ("/version", json!(2), "`version`"),
+        ("/version", json!(4), "`version`"),
         ("/domain", json!("EE"), "`domain`"),
         ("/domain", json!(""), "`domain`"),
         ("/epoch", json!(4_294_967_296_u64), "`epoch`"),
@@ -146,6 +147,21 @@ fn every_bad_field_is_refused_by_name() {
         ("/created", json!("2026-02-30T00:00:00Z"), "`created`"),
         ("/tool_version", json!(""), "`tool_version`"),
         ("/tool_version", json!("0.1 beta"), "`tool_version`"),
+        ("/chain_position", json!(-1), "expected u64"),
+        ("/domain_fingerprint", json!("00"), "`domain_fingerprint`"),
+        (
+            "/domain_fingerprint",
+            json!("11".repeat(32)),
+            "`domain_fingerprint`",
+        ),
+        ("/verifying_key", json!("01"), "`verifying_key`"),
+        (
+            "/verifying_key",
+            json!("02".repeat(1985)),
+            "`verifying_key`",
+        ),
+        ("/signature", json!("01"), "`signature`"),
+        ("/signature", json!("01".repeat(3374)), "`signature`"),
     ];
     for (pointer, replacement, named) in cases {
         let mut bad = good.clone();
@@ -156,6 +172,13 @@ fn every_bad_field_is_refused_by_name() {
             "{pointer} = {replacement}: {message}"
         );
     }
+    // `previous` is present exactly after position 0.
+    let mut genesis_with_previous = good.clone();
+    genesis_with_previous["previous"] = json!("00".repeat(32));
+    assert!(refusal(&genesis_with_previous).contains("`previous` is present at chain position 0"));
+    let mut later_without_previous = good.clone();
+    later_without_previous["chain_position"] = json!(1);
+    assert!(refusal(&later_without_previous).contains("`previous` is missing"));
 }
 
 #[test]
@@ -211,7 +234,7 @@ fn unknown_missing_and_repeated_fields_are_refused() {
     no_wrap_check.as_object_mut().unwrap().remove("wrap_check");
     assert!(refusal(&no_wrap_check).contains("missing field `wrap_check`"));
     let text = String::from_utf8(serde_json::to_vec(&good).unwrap()).unwrap();
-    let repeated = text.replacen("{\"created\"", "{\"epoch\":9,\"created\"", 1);
+    let repeated = text.replacen("{\"chain_position\"", "{\"epoch\":9,\"chain_position\"", 1);
     let message = Manifest::parse(repeated.as_bytes())
         .unwrap_err()
         .to_string();
@@ -369,7 +392,10 @@ fn split_seal_verify_reseal_and_combine() {
     let new = Passphrase::from("a new passphrase for the archivist");
     let resealed = reseal(manifest, &domain.sealed[2], &opened, &new).unwrap();
     assert!(resealed.share.kdf_params().memory_kib() >= 256 * 1024);
-    assert_ne!(resealed.manifest.digest(), manifest.digest());
+    // The share fingerprints are outside the signed content: the digest and signature stay.
+    assert_eq!(resealed.manifest.digest(), manifest.digest());
+    assert_eq!(resealed.manifest.signature(), manifest.signature());
+    assert_ne!(resealed.manifest, *manifest);
     assert!(resealed.manifest.check_share(&domain.sealed[2]).is_err());
     assert!(matches!(
         resealed.share.open(&passphrase("archivist")),
@@ -416,6 +442,21 @@ fn worked_example_of_the_format_document() {
         custody::readout::hex_groups(manifest.digest().as_bytes()),
         grouped
     );
+    // The genesis manifest of domain key 00 01 … 1f: its own key, derived from that domain key,
+    // signed it deterministically, and its fingerprint is the one read aloud.
+    let mut key: [u8; 32] = std::array::from_fn(|i| u8::try_from(i).unwrap());
+    let signing_key = SigningKey::derive(&DomainKey::from_bytes(&mut key));
+    assert_eq!(manifest.verifying_key(), &signing_key.verifying_key());
+    let fingerprint = fenced_block(&document, "Its domain fingerprint").trim();
+    assert_eq!(
+        custody::readout::hex_groups(manifest.domain_fingerprint().as_bytes()),
+        fingerprint
+    );
+    ManifestChain::start(manifest.clone()).unwrap();
+    let resigned = signing_key
+        .sign(Context::Manifest, manifest.digest().as_bytes())
+        .unwrap();
+    assert_eq!(&resigned, manifest.signature());
 }
 
 // ---- Revoked share sets ----

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use custody::primitives::kdf::{self, KdfError, KdfParams, SealKeys};
 use custody::primitives::secret::{Passphrase, SecretBytes};
+use custody::primitives::signature::DomainFingerprint;
 use custody::shares::sealed::{SealedShare, SealedShareError, ShareHeader, MAX_FILE_LEN};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -34,6 +35,8 @@ fn header() -> ShareHeader {
         domain: "ee-registries".into(),
         epoch: 1,
         set_id: [0x5e; 16],
+        chain_position: 3,
+        domain_fingerprint: DomainFingerprint::from_bytes([0x7d; 32]),
         share_id: 2,
         official: "cio".into(),
         threshold: 3,
@@ -60,10 +63,10 @@ fn rechecksum(bytes: &mut [u8]) {
     bytes[body_len..].copy_from_slice(&checksum);
 }
 
-/// Offset of the KDF parameters: after magic, version, domain, epoch, set id, share id,
-/// threshold and official (docs/FORMAT.md section 5, byte table).
+/// Offset of the KDF parameters: after magic, version, domain, epoch, set id, chain position,
+/// domain fingerprint, share id, threshold and official (docs/FORMAT.md section 5, byte table).
 fn kdf_offset(header: &ShareHeader) -> usize {
-    MAGIC_LEN + 1 + 1 + header.domain.len() + 4 + 16 + 1 + 1 + 1 + header.official.len()
+    MAGIC_LEN + 1 + 1 + header.domain.len() + 4 + 16 + 8 + 32 + 1 + 1 + 1 + header.official.len()
 }
 
 #[test]
@@ -416,6 +419,10 @@ fn worked_example_of_the_format_document() {
         domain: "ee-registries".into(),
         epoch: 1,
         set_id: (0x10..0x20).collect::<Vec<u8>>().try_into().unwrap(),
+        chain_position: 1,
+        domain_fingerprint: DomainFingerprint::from_bytes(
+            (0x40..0x60).collect::<Vec<u8>>().try_into().unwrap(),
+        ),
         share_id: 2,
         official: "cio".into(),
         threshold: 3,

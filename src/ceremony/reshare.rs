@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, Official, RevokedSet, Timestamp};
-use crate::primitives::signature::SigningKey;
 use crate::primitives::kdf::KdfParams;
+use crate::primitives::signature::SigningKey;
 use crate::shares::sealed::SET_ID_LEN;
 
 use super::attendant::{Attendant, Event};
@@ -21,8 +21,7 @@ use super::audit::check_recorded_manifest;
 use super::error::{CeremonyError, NOTHING_PUBLISHED};
 use super::quorum::{self, Quorum};
 use super::share_set::{
-    check_threshold, ids, seal_set, split_key, verify_all, ChainPlan, SealedSet, SetPlan,
-    SplitKey,
+    check_threshold, ids, seal_set, split_key, verify_all, ChainPlan, SealedSet, SetPlan, SplitKey,
 };
 use super::step::{Ceremony, Step, MANIFEST};
 use super::transcript::{self, IfMissing, Transcript};

@@ -58,7 +58,12 @@ pub fn unlock(
     request: &UnlockRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
-    let chain = trusted_manifest(&request.manifest, &request.expect, |_| Vec::new(), attendant)?;
+    let chain = trusted_manifest(
+        &request.manifest,
+        &request.expect,
+        |_| Vec::new(),
+        attendant,
+    )?;
     unlock_shown(request, chain.into_in_force(), attendant)
 }
 

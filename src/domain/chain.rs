@@ -74,7 +74,9 @@ pub enum ChainError {
         position: u64,
     },
     /// A manifest does not follow the one before it.
-    #[error("the manifest at chain position {position} does not follow the one before it: {problem}")]
+    #[error(
+        "the manifest at chain position {position} does not follow the one before it: {problem}"
+    )]
     Broken {
         /// The position of the manifest that does not follow.
         position: u64,
@@ -142,7 +144,7 @@ pub struct ManifestChain {
 }
 
 impl ManifestChain {
-    /// The chain of a new domain: its genesis manifest alone.
+    /// The chain of a new domain: its genesis manifest alone, which must be signed by its own key.
     pub fn start(genesis: Manifest) -> Result<Self, ChainError> {
         if genesis.chain_position() != 0 {
             return Err(ChainError::Broken {
@@ -150,7 +152,9 @@ impl ManifestChain {
                 problem: "a chain starts at position 0".into(),
             });
         }
-        // A manifest at position 0 parsed only if its own key signed it.
+        if !genesis.is_signed_by(genesis.verifying_key()) {
+            return Err(ManifestError::new(ManifestProblem::BadSignature { position: 0 }).into());
+        }
         Ok(Self {
             earlier: Vec::new(),
             in_force: genesis,
@@ -247,7 +251,8 @@ impl ManifestChain {
 
     /// Writes every manifest of the chain into `dir/chain/` that is not there yet (genesis).
     pub fn keep_all(&self, dir: &Path) -> Result<(), ChainError> {
-        self.manifests().try_for_each(|manifest| keep(dir, manifest))
+        self.manifests()
+            .try_for_each(|manifest| keep(dir, manifest))
     }
 
     fn push(&mut self, next: Manifest) -> Result<(), ChainError> {
@@ -319,7 +324,11 @@ fn load_position(
     if is_in_force && manifest.digest() != in_force.digest() {
         return Err(ChainError::Forked { path, position });
     }
-    Ok(if is_in_force { in_force.clone() } else { manifest })
+    Ok(if is_in_force {
+        in_force.clone()
+    } else {
+        manifest
+    })
 }
 
 /// Keeps `manifest` in `dir/chain/` unless it is there already.

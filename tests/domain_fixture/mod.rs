@@ -6,10 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use custody::domain::{Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp};
+use custody::domain::{
+    ChainLink, Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp,
+};
 use custody::primitives::kdf::KdfParams;
 use custody::primitives::key_identity::{Kcv, KeyId, WrapCheck};
 use custody::primitives::secret::{DomainKey, Passphrase};
+use custody::primitives::signature::SigningKey;
 use custody::shares::sealed::{SealedShare, ShareHeader};
 use custody::shares::{generate_domain_key, split, Share};
 
@@ -51,6 +54,10 @@ impl Domain {
         let key = generate_domain_key(None).unwrap();
         let (shares, verifier_set) = split(&key, THRESHOLD, 5).unwrap();
         let set_id: [u8; 16] = std::array::from_fn(|i| u8::try_from(i).unwrap() + 0xa0);
+        // The genesis manifest of the domain: chain position 0, signed by its own key.
+        let signing_key = SigningKey::derive(&key);
+        let verifying_key = signing_key.verifying_key();
+        let domain_fingerprint = verifying_key.fingerprint();
         let sealed: Vec<SealedShare> = shares
             .iter()
             .zip(OFFICIALS)
@@ -59,6 +66,8 @@ impl Domain {
                     domain: name.into(),
                     epoch: 1,
                     set_id,
+                    chain_position: 0,
+                    domain_fingerprint,
                     share_id: share.identifier(),
                     official: id.into(),
                     threshold: THRESHOLD,
@@ -74,18 +83,27 @@ impl Domain {
                 OfficialEntry::new(official, file.header().share_id, file.fingerprint())
             })
             .collect();
-        let manifest = Manifest::new(ManifestFields {
-            domain: name.into(),
-            epoch: 1,
-            set_id,
-            officials,
-            verifier_set,
-            key_id: KeyId::of(&key),
-            kcv: Kcv::of(&key),
-            wrap_check: WrapCheck::of(&key),
-            created: Timestamp::parse("2026-11-26T20:40:05Z").unwrap(),
-            revoked_sets: Vec::new(),
-        })
+        let manifest = Manifest::new(
+            ManifestFields {
+                domain: name.into(),
+                epoch: 1,
+                set_id,
+                officials,
+                verifier_set,
+                key_id: KeyId::of(&key),
+                kcv: Kcv::of(&key),
+                wrap_check: WrapCheck::of(&key),
+                created: Timestamp::parse("2026-11-26T20:40:05Z").unwrap(),
+                revoked_sets: Vec::new(),
+                link: ChainLink {
+                    position: 0,
+                    previous: None,
+                    domain_fingerprint,
+                    verifying_key,
+                },
+            },
+            &signing_key,
+        )
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("shares")).unwrap();

@@ -189,9 +189,11 @@ pub(super) fn read_journal(
     }
     if from_current {
         // Not yet published: the new manifest must be one a quorum of this epoch signed.
-        chain
-            .check_next(&new)
-            .map_err(|e| refuse(format!("its new manifest cannot follow the manifest in force: {e}")))?;
+        chain.check_next(&new).map_err(|e| {
+            refuse(format!(
+                "its new manifest cannot follow the manifest in force: {e}"
+            ))
+        })?;
     }
     Ok(Some(Rotation {
         from_epoch: journal.from_epoch,

@@ -97,14 +97,7 @@ pub fn rotate(
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
     let session = open_token(&request.target, attendant, "no token")?;
     let resumed = journal_path.exists();
-    let rotation = resume_or_prepare(
-        request,
-        &chain,
-        &dir,
-        &session,
-        &mut transcript,
-        attendant,
-    )?;
+    let rotation = resume_or_prepare(request, &chain, &dir, &session, &mut transcript, attendant)?;
     // Both keys proven before the manifest is published or any archive touched (D51).
     let keys = rotation_keys(&session, &rotation)?;
     publish(request, &mut chain, &dir, &rotation, &mut transcript)?;

@@ -8,8 +8,8 @@
 //! This module owns the typed manifest, loading it (size cap, strict JSON, every rule checked in
 //! `wire`), writing it (pretty JSON, atomically), its signed content (everything but the signature
 //! and the share-file fingerprints, which a reseal changes), its canonical encoding and digest,
-//! and signing it. A `Manifest` value is always valid, and one at chain position 0 has verified
-//! its own signature; the links between manifests are `domain::chain`'s. It must never hold or
+//! and signing it. A `Manifest` value is always valid; whether its signature verifies is
+//! `domain::chain`'s to check, with the manifest before it (or its own key at position 0). It must never hold or
 //! accept secret material other than the signing key it is handed to sign with.
 
 mod digest;

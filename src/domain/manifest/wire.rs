@@ -198,9 +198,7 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
         revoked_sets,
         link,
     };
-    let manifest = Manifest::assemble(fields, json.tool_version, signature)?;
-    check_genesis_signature(&manifest)?;
-    Ok(manifest)
+    Manifest::assemble(fields, json.tool_version, signature)
 }
 
 /// The chain members: `previous` present exactly after position 0, the verifying key a valid
@@ -243,17 +241,6 @@ fn check_link(json: &ManifestJson) -> Result<ChainLink, ManifestError> {
         domain_fingerprint,
         verifying_key,
     })
-}
-
-/// The genesis manifest signs itself: its signature must verify under its own key. Every other
-/// manifest is verified under its predecessor's key, by `domain::chain`.
-fn check_genesis_signature(manifest: &Manifest) -> Result<(), ManifestError> {
-    if manifest.chain_position() == 0 && !manifest.is_signed_by(manifest.verifying_key()) {
-        return Err(ManifestError::new(ManifestProblem::BadSignature {
-            position: 0,
-        }));
-    }
-    Ok(())
 }
 
 /// 2 <= n <= 255 officials (a threshold of at least 2 needs at least 2).

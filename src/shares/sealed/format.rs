@@ -148,7 +148,9 @@ pub(super) fn claimed_official(bytes: &[u8]) -> Option<String> {
     };
     reader.identifier("domain", MAX_DOMAIN_LEN).ok()?;
     // epoch, set id, chain position, domain fingerprint, share id, threshold
-    reader.take(4 + SET_ID_LEN + 8 + FINGERPRINT_LEN + 1 + 1).ok()?;
+    reader
+        .take(4 + SET_ID_LEN + 8 + FINGERPRINT_LEN + 1 + 1)
+        .ok()?;
     reader.identifier("official", MAX_OFFICIAL_LEN).ok()
 }
 
