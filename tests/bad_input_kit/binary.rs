@@ -32,7 +32,8 @@ pub fn share_file(bytes: &[u8], other_domain: &[u8], other_epoch: &[u8]) -> Vec<
         ("oversized-kdf-parallelism", "kdf_parallelism", &[0xff; 4]),
         ("zero-share-id", "share_id", &[0x00]),
         ("threshold-one", "threshold", &[0x01]),
-        ("unknown-version", "version", &[0x02]),
+        ("unknown-version", "version", &[0x03]),
+        ("version-1", "version", &[0x01]),
     ] {
         let mut damaged = set(bytes, &fields, field, value).unwrap();
         fix_share_checksum(&mut damaged);

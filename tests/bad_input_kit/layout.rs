@@ -28,8 +28,8 @@ fn lay(fields: &[(&str, usize)], start: usize) -> Vec<Field> {
 /// FORMAT.md 5.3: D, O and L read from the file itself.
 pub fn share_file(bytes: &[u8]) -> Vec<Field> {
     let d = usize::from(bytes[15]);
-    let o = usize::from(bytes[38 + d]);
-    let l = usize::from(u16::from_be_bytes([bytes[127 + d + o], bytes[128 + d + o]]));
+    let o = usize::from(bytes[78 + d]);
+    let l = usize::from(u16::from_be_bytes([bytes[167 + d + o], bytes[168 + d + o]]));
     let fields = lay(
         &[
             ("magic", 14),
@@ -38,6 +38,8 @@ pub fn share_file(bytes: &[u8]) -> Vec<Field> {
             ("domain", d),
             ("epoch", 4),
             ("set_id", 16),
+            ("chain_position", 8),
+            ("domain_fingerprint", 32),
             ("share_id", 1),
             ("threshold", 1),
             ("official_len", 1),
@@ -57,8 +59,8 @@ pub fn share_file(bytes: &[u8]) -> Vec<Field> {
     );
     assert_eq!(
         bytes.len(),
-        177 + d + o + l,
-        "FORMAT.md 5.3: the file is 177 + D + O + L bytes"
+        217 + d + o + l,
+        "FORMAT.md 5.3: the file is 217 + D + O + L bytes"
     );
     fields
 }

@@ -112,8 +112,29 @@ pub fn manifest(text: &[u8], other_domain: &[u8], other_epoch: &[u8]) -> Vec<Cas
         encode(&edited)
     };
     for (name, member, value) in [
-        ("unknown-version", "version", json!(3)),
+        ("unknown-version", "version", json!(4)),
         ("version-1", "version", json!(1)),
+        ("version-2-unsigned", "version", json!(2)),
+        ("previous-at-genesis", "previous", json!("00".repeat(32))),
+        ("chain-position-negative", "chain_position", json!(-1)),
+        (
+            "domain-fingerprint-short",
+            "domain_fingerprint",
+            json!("00"),
+        ),
+        (
+            "domain-fingerprint-not-its-key",
+            "domain_fingerprint",
+            json!("11".repeat(32)),
+        ),
+        ("verifying-key-short", "verifying_key", json!("01")),
+        (
+            "verifying-key-other-algorithm",
+            "verifying_key",
+            json!("02".repeat(1985)),
+        ),
+        ("signature-short", "signature", json!("01")),
+        ("signature-garbage", "signature", json!("01".repeat(3374))),
         ("version-zero", "version", json!(0)),
         ("other-format", "format", json!("custody-manifest-v2")),
         ("epoch-over-u32", "epoch", json!(4_294_967_296_u64)),
