@@ -41,7 +41,7 @@ pub fn share_file(bytes: &[u8], other_domain: &[u8], other_epoch: &[u8]) -> Vec<
     }
     cases.push(Case::broken(
         "unknown-version-unforged",
-        set(bytes, &fields, "version", &[0x02]).unwrap(),
+        set(bytes, &fields, "version", &[0x03]).unwrap(),
     ));
     cases.push(Case::well_formed("other-domain", other_domain.to_vec()));
     cases.push(Case::well_formed("other-epoch", other_epoch.to_vec()));
