@@ -42,6 +42,10 @@ pub struct ShareFileFacts {
     pub epoch: u32,
     /// Share set id, hex.
     pub set_id: String,
+    /// Chain position of the manifest that made the share set.
+    pub chain_position: u64,
+    /// The domain fingerprint, hex: the domain's identity.
+    pub domain_fingerprint: String,
     /// The official whose share it is.
     pub official: String,
     /// The share's identifier.
@@ -244,6 +248,8 @@ fn share_facts(sealed: &SealedShare) -> ShareFileFacts {
         domain: header.domain.clone(),
         epoch: header.epoch,
         set_id: hex::encode(header.set_id),
+        chain_position: header.chain_position,
+        domain_fingerprint: header.domain_fingerprint.to_string(),
         official: header.official.clone(),
         share_id: header.share_id,
         threshold: header.threshold,

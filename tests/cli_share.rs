@@ -223,7 +223,7 @@ fn inspect_shows_public_facts_of_a_share_file_only() {
     let sealed = &domain.sealed[3];
     for expected in [
         "sealed share file",
-        "custody-share version 1",
+        "custody-share version 2",
         "ee-registries",
         "auditor",
         "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
@@ -249,7 +249,7 @@ fn inspect_shows_a_manifest_with_its_digest() {
     let run = custody(&["inspect", path(&domain.manifest_path())]);
     assert!(run.ok, "{}", run.stderr);
     for expected in [
-        "custody-manifest version 2",
+        "custody-manifest version 3",
         "3 of 5",
         "cio share 1: Government CIO (Office of the Government CIO)",
         &custody::readout::hex_groups(domain.manifest.digest().as_bytes()),
@@ -329,7 +329,7 @@ fn reseal_changes_the_passphrase_and_records_the_new_file() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("Distribute the new manifest"),
+        run.stdout.contains("Distribute the updated manifest.json"),
         "{}",
         run.stdout
     );
@@ -337,7 +337,9 @@ fn reseal_changes_the_passphrase_and_records_the_new_file() {
     assert_no_secrets(&domain, &run);
 
     let updated = Manifest::load(&domain.manifest_path()).unwrap();
-    assert_ne!(updated.digest(), domain.manifest.digest());
+    // The share fingerprints are outside the signed content: the digest stays.
+    assert_eq!(updated.digest(), domain.manifest.digest());
+    assert_ne!(updated, domain.manifest);
     assert!(
         run.stdout
             .contains(&custody::readout::hex_groups(updated.digest().as_bytes())),

@@ -51,6 +51,11 @@ fn share_rows(share: &ShareFileFacts) -> Vec<(&'static str, String)> {
         row("domain", &share.domain),
         row("epoch", share.epoch.to_string()),
         row("set id", &share.set_id),
+        row("chain position", share.chain_position.to_string()),
+        row(
+            "identity",
+            format!("domain fingerprint {}", share.domain_fingerprint),
+        ),
         row("official", &share.official),
         row(
             "share",
@@ -152,7 +157,26 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    rows.push(row("digest", hex_groups(manifest.digest().as_bytes())));
+    let link = manifest.link();
+    rows.push(row("chain position", link.position.to_string()));
+    if let Some(previous) = link.previous {
+        rows.push(row("previous", previous.to_string()));
+    }
+    rows.extend([
+        row(
+            "identity",
+            format!("domain fingerprint {}", link.domain_fingerprint),
+        ),
+        row(
+            "verifying key",
+            format!("fingerprint {}", link.verifying_key.fingerprint()),
+        ),
+        row(
+            "signature",
+            "not checked here: `custody audit DIR` verifies the whole chain",
+        ),
+        row("digest", hex_groups(manifest.digest().as_bytes())),
+    ]);
     rows
 }
 

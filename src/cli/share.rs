@@ -25,7 +25,7 @@ pub enum ShareCommand {
     Verify(VerifyArgs),
     /// Seal a share file under a new passphrase and record its new fingerprint in the manifest.
     #[command(
-        after_help = "Example:\n  custody share reseal --manifest ee-registries/manifest.json ee-registries/shares/cio.share\n\nThe official types the current passphrase, then the new one twice (at least 12 characters).\nBoth files are replaced atomically, and only after the new file has opened with the new\npassphrase. The manifest digest changes: distribute the new manifest."
+        after_help = "Example:\n  custody share reseal --manifest ee-registries/manifest.json ee-registries/shares/cio.share\n\nThe official types the current passphrase, then the new one twice (at least 12 characters).\nBoth files are replaced atomically, and only after the new file has opened with the new\npassphrase. The manifest records the new file's fingerprint (its digest and signature stay):\ndistribute the updated manifest.json."
     )]
     Reseal(ResealArgs),
 }
@@ -189,18 +189,16 @@ fn print_reseal(args: &ResealArgs, outcome: &ResealOutcome) -> Result<(), Failur
          passphrase; the old passphrase no longer opens it.\n\
          The new file opened with the new passphrase and matches the manifest's verifier set.\n\
          {manifest} now records the file's new fingerprint {fingerprint}.\n\
-         The manifest digest changed, because the fingerprint covers the file's bytes:\n\
-         \x20 old  {old}\n\
-         \x20 new  {new}\n\
-         Distribute the new manifest to every official and to the embassy: the old one no longer \
-         matches this share file.\n",
+         The manifest digest stays {new}: share-file fingerprints are outside the signed \
+         content, so no quorum is needed and the signature stands.\n\
+         Distribute the updated manifest.json to every official and to the embassy: their copies \
+         do not record this share file yet.\n",
         id = report.share_id,
         name = outcome.official.name(),
         official = report.official,
         file = report.share_file,
         manifest = report.manifest,
         fingerprint = report.share_fingerprint,
-        old = hex_groups(outcome.old_manifest.as_bytes()),
         new = hex_groups(outcome.new_manifest.as_bytes()),
     ));
     Ok(())

@@ -168,13 +168,18 @@ impl ManifestChain {
         let in_force = Manifest::load(manifest_path)?;
         let dir = manifest_path.parent().unwrap_or(Path::new("."));
         let position = in_force.chain_position();
-        let mut chain = Self::start(load_position(dir, 0, position, &in_force)?)?;
-        for earlier in 1..position {
-            chain.push(load_position(dir, earlier, position, &in_force)?)?;
-        }
-        if position > 0 {
-            chain.push(in_force)?;
-        }
+        let chain = match position {
+            0 => Self::start(in_force)?,
+            _ => {
+                let mut chain = Self::start(load_earlier(dir, 0, position)?)?;
+                for earlier in 1..position {
+                    chain.push(load_earlier(dir, earlier, position)?)?;
+                }
+                chain.push(in_force)?;
+                chain
+            }
+        };
+        chain.check_kept_copy(dir)?;
         chain.refuse_newer(dir)?;
         Ok(chain)
     }
@@ -266,6 +271,22 @@ impl ManifestChain {
         self.earlier.push(before);
     }
 
+    /// The chain's copy of the manifest in force may be missing (a publication stopped before
+    /// keeping it); present, it must be the same manifest.
+    fn check_kept_copy(&self, dir: &Path) -> Result<(), ChainError> {
+        let position = self.in_force.chain_position();
+        let path = dir.join(chain_file(position));
+        if !path.exists() {
+            return Ok(());
+        }
+        let kept = Manifest::load(&path)?;
+        if kept.digest() == self.in_force.digest() {
+            Ok(())
+        } else {
+            Err(ChainError::Forked { path, position })
+        }
+    }
+
     /// Refuses a chain file of a later position than the manifest in force.
     fn refuse_newer(&self, dir: &Path) -> Result<(), ChainError> {
         let in_force = self.in_force().chain_position();
@@ -294,24 +315,12 @@ impl ManifestChain {
     }
 }
 
-/// The chain's manifest at `position`: from `chain/`, except that the manifest in force may be
-/// missing there (a publication stopped before its copy was kept) but must otherwise be the same.
-fn load_position(
-    dir: &Path,
-    position: u64,
-    in_force_position: u64,
-    in_force: &Manifest,
-) -> Result<Manifest, ChainError> {
+/// The manifest at `position`, before the one in force (at `in_force`): from `chain/`, where it
+/// must be.
+fn load_earlier(dir: &Path, position: u64, in_force: u64) -> Result<Manifest, ChainError> {
     let path = dir.join(chain_file(position));
-    let is_in_force = position == in_force_position;
-    if is_in_force && !path.exists() {
-        return Ok(in_force.clone());
-    }
-    if !is_in_force && !path.exists() {
-        return Err(ChainError::Missing {
-            path,
-            in_force: in_force_position,
-        });
+    if !path.exists() {
+        return Err(ChainError::Missing { path, in_force });
     }
     let manifest = Manifest::load(&path)?;
     if manifest.chain_position() != position {
@@ -321,14 +330,7 @@ fn load_position(
             found: manifest.chain_position(),
         });
     }
-    if is_in_force && manifest.digest() != in_force.digest() {
-        return Err(ChainError::Forked { path, position });
-    }
-    Ok(if is_in_force {
-        in_force.clone()
-    } else {
-        manifest
-    })
+    Ok(manifest)
 }
 
 /// Keeps `manifest` in `dir/chain/` unless it is there already.
