@@ -131,10 +131,54 @@ fn the_expected_manifest_in_hex_or_words_proceeds_and_is_shown_first() {
             "{shown}"
         );
         assert!(
-            shown.contains("It is the digest given with --expect-manifest."),
+            shown.contains("It is the manifest given with --expect-manifest, its chain verified."),
             "{shown}"
         );
     }
+}
+
+/// `--expect-domain` refuses a domain of another fingerprint before anything is asked or
+/// written, and the genuine fingerprint, in hex or PGP words, lets the ceremony proceed with the
+/// fingerprint shown first.
+#[test]
+fn another_domain_is_refused_by_its_fingerprint_before_anything_is_asked_or_written() {
+    let room = Room::new();
+    room.genesis();
+    let manifest = Manifest::load(&room.dir().join("manifest.json")).unwrap();
+    let fingerprint = manifest.domain_fingerprint();
+    let empty = room.hsm.dir().join("empty-pdir");
+    std::fs::create_dir(&empty).unwrap();
+    let with_domain = |pdir: &Path, verb: &str, expect: &str| {
+        let mut args = ceremony(&room, pdir, verb, &manifest.digest().to_string());
+        let at = args.iter().position(|a| a == "--expect-manifest").unwrap();
+        args.splice(at..at + 2, ["--expect-domain".into(), expect.to_owned()]);
+        args
+    };
+    for verb in ["unlock", "drill", "rotate", "reshare"] {
+        let before = everything(room.hsm.dir());
+        let refused = run(&room, &with_domain(&empty, verb, OTHER));
+        assert!(!refused.ok, "{verb}: {}", refused.stdout);
+        assert!(
+            refused.stderr.contains(&format!(
+                "this is not the expected domain: its fingerprint is {fingerprint}, but {OTHER} \
+                 was expected (--expect-domain)"
+            )),
+            "{verb}: {}",
+            refused.stderr
+        );
+        assert!(!refused.stdout.contains("come to the keyboard"), "{verb}");
+        assert_eq!(everything(room.hsm.dir()), before, "{verb} changed a file");
+    }
+    let words = pgp_words(fingerprint.as_bytes());
+    let drilled = run(&room, &with_domain(&room.pdir, "drill", &words));
+    assert!(drilled.ok, "{}{}", drilled.stdout, drilled.stderr);
+    let shown = &drilled.stdout;
+    let announced = shown.find(&hex_groups(fingerprint.as_bytes())).unwrap();
+    assert!(announced < shown.find("share of").unwrap(), "{shown}");
+    assert!(
+        shown.contains("The domain is the one given with --expect-domain."),
+        "{shown}"
+    );
 }
 
 #[test]
