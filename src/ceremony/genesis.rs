@@ -15,6 +15,7 @@ use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
 use crate::primitives::secret::DomainKey;
+use crate::primitives::signature::DomainFingerprint;
 use crate::shares::sealed::SealedShare;
 
 use super::attendant::{Attendant, Event};
@@ -52,6 +53,8 @@ pub struct GenesisRequest {
 pub struct GenesisOutcome {
     /// The domain directory.
     pub dir: PathBuf,
+    /// The domain fingerprint: the domain's identity, for the signed genesis sheet.
+    pub domain_fingerprint: DomainFingerprint,
     /// The manifest digest.
     pub manifest_digest: ManifestDigest,
     /// The key check value.
@@ -177,6 +180,7 @@ fn run(
     match imported {
         Ok(closing_digest) => Ok(GenesisOutcome {
             dir: request.out.clone(),
+            domain_fingerprint: manifest.domain_fingerprint(),
             manifest_digest: manifest.digest(),
             kcv: *manifest.kcv(),
             closing_digest,

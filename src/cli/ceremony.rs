@@ -158,6 +158,8 @@ pub struct UnlockArgs {
 #[derive(Serialize)]
 struct GenesisReport {
     domain_dir: String,
+    domain_fingerprint: String,
+    domain_fingerprint_words: String,
     manifest_digest: String,
     manifest_digest_words: String,
     kcv: String,
@@ -191,6 +193,8 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
     let digest = outcome.manifest_digest;
     let report = GenesisReport {
         domain_dir: outcome.dir.display().to_string(),
+        domain_fingerprint: outcome.domain_fingerprint.to_string(),
+        domain_fingerprint_words: pgp_words(outcome.domain_fingerprint.as_bytes()),
         manifest_digest: digest.to_string(),
         manifest_digest_words: pgp_words(digest.as_bytes()),
         kcv: outcome.kcv.to_string(),
@@ -205,12 +209,16 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
     print(&format!(
         "\nGenesis complete: {dir}\n\n\
          Read aloud and write on the signed ceremony sheet:\n\
+         domain fingerprint {fingerprint}\n                   {fingerprint_words}\n\
          manifest digest    {grouped}\n                   {words}\n\
          key check value    {kcv} ({kcv_words})\n\
          transcript closing {closing}\n                   {closing_words}\n\n\
          The key is on: {tokens}.\n\
-         Each official keeps their own share file (shares/<official-id>.share) apart from the others.\n",
+         Each official keeps their own share file (shares/<official-id>.share) apart from the others;\n\
+         every share file carries the domain fingerprint, and every later ceremony shows it.\n",
         dir = report.domain_dir,
+        fingerprint = hex_groups(outcome.domain_fingerprint.as_bytes()),
+        fingerprint_words = report.domain_fingerprint_words,
         grouped = hex_groups(digest.as_bytes()),
         words = report.manifest_digest_words,
         kcv = report.kcv,
