@@ -2,7 +2,8 @@
 //! (wrap and unwrap only, sensitive, never extractable, private; where the token supports them,
 //! never copied, never modified and CKM_AES_KEY_WRAP its only mechanism), finding it again by
 //! label or id, checking those protections every time it is loaded, and destroying it. A key that
-//! fails the check is refused, never used.
+//! fails the check is refused, never used. [`KeySelector`] is the one place custody's object
+//! labels on a token are derived: the domain key's label and id, and the chain record's label.
 
 use cryptoki::error::RvError;
 use cryptoki::mechanism::MechanismType;
@@ -10,6 +11,7 @@ use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHan
 
 use super::error::{Error, Result};
 use super::session::{wipe_values, TokenSession};
+use crate::primitives::domain_id::DomainId;
 use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DomainKey;
 
@@ -36,10 +38,22 @@ impl KeySelector {
     /// id the first 16 bytes of the key id (docs/FORMAT.md 2).
     pub fn domain_key(key: &KeyRef) -> Self {
         Self {
-            label: Some(format!("custody:{}:e{}", key.domain, key.epoch)),
+            label: Some(format!("{}:e{}", label_prefix(&key.domain), key.epoch)),
             id: Some(key.key_id.as_bytes()[..16].to_vec()),
         }
     }
+
+    /// The label of the domain's chain record, the data object that holds the highest manifest
+    /// chain position the token has seen: `custody:<domain>:chain` (docs/FORMAT.md 2.1). A domain
+    /// id has no `:` and a key label's last part starts with `e`, so no key label equals it.
+    pub fn chain_record_label(domain: &DomainId) -> String {
+        format!("{}:chain", label_prefix(domain))
+    }
+}
+
+/// The start every custody object label on a token shares: `custody:<domain>`.
+fn label_prefix(domain: &DomainId) -> String {
+    format!("custody:{domain}")
 }
 
 impl std::fmt::Display for KeySelector {

@@ -111,6 +111,60 @@ pub enum Error {
         /// The object's label and id.
         key: String,
     },
+    /// More than one object answers to a domain's chain record label.
+    #[error("token {token}: {count} objects answer to the chain record label \"{label}\"")]
+    DuplicateChainRecords {
+        /// The token's label.
+        token: String,
+        /// The chain record's label, `custody:<domain>:chain`.
+        label: String,
+        /// How many objects matched.
+        count: usize,
+    },
+    /// The object with a domain's chain record label is not one custody would have written.
+    #[error("token {token}: the chain record \"{label}\" is not one custody wrote ({})", .problems.join(", "))]
+    MalformedChainRecord {
+        /// The token's label.
+        token: String,
+        /// The chain record's label.
+        label: String,
+        /// Each thing that is wrong with it.
+        problems: Vec<String>,
+    },
+    /// A manifest older than one the token has already seen: a rollback.
+    #[error("token {token}: the manifest offered is at chain position {offered}, but this token has already seen position {recorded} (chain record \"{label}\")")]
+    ChainRollback {
+        /// The token's label.
+        token: String,
+        /// The chain record's label.
+        label: String,
+        /// The position the token has recorded.
+        recorded: u64,
+        /// The lower position offered.
+        offered: u64,
+    },
+    /// The token's chain record for this domain id belongs to a domain with another fingerprint.
+    #[error("token {token}: the chain record \"{label}\" is of the domain with fingerprint {recorded}, not {offered}")]
+    ChainFingerprintMismatch {
+        /// The token's label.
+        token: String,
+        /// The chain record's label.
+        label: String,
+        /// The fingerprint recorded on the token (64 hex digits).
+        recorded: String,
+        /// The fingerprint offered (64 hex digits).
+        offered: String,
+    },
+    /// The chain record could not be raised, or did not read back as written.
+    #[error("token {token}: the chain record \"{label}\" could not be updated: {reason}")]
+    ChainRecordNotUpdated {
+        /// The token's label.
+        token: String,
+        /// The chain record's label.
+        label: String,
+        /// What the token did, and what the record holds now.
+        reason: String,
+    },
     /// A wrapped key that the token would not unwrap: tampered, truncated, or under another key.
     #[error("the wrapped data key does not unwrap under this domain key ({0})")]
     UnwrapRefused(&'static str),
@@ -154,6 +208,11 @@ impl Error {
             Self::DuplicateKeys { .. } => "name the key by both object= and id=, or remove the stray copies with the token's administration tool",
             Self::UnsafeDomainKey { .. } => "custody uses only keys it imported itself; destroy this object and import the domain key again with custody",
             Self::NotTheDomainKey { .. } => "someone who holds the token's PIN may have replaced the key object: use another token, and re-enrol this one from a quorum (custody unlock) after investigating; nothing was written",
+            Self::DuplicateChainRecords { .. } => "custody keeps one chain record per domain: list the token's data objects (pkcs11-tool --list-objects --type data), find out who made the others, and remove all but the one holding the position of the manifest in force; nothing was changed",
+            Self::MalformedChainRecord { .. } => "custody neither trusts nor overwrites it: find out who made it (someone holding the token's PIN, or a newer custody), then remove it with the token's administration tool and let custody record the manifest in force again; nothing was changed",
+            Self::ChainRollback { .. } => "use the manifest in force, the newest of the domain's chain: an older one may name keys or officials since retired; nothing was changed",
+            Self::ChainFingerprintMismatch { .. } => "this token was enrolled in another domain of the same id, or the manifest is not this domain's: compare both fingerprints with the one read aloud at genesis; nothing was changed",
+            Self::ChainRecordNotUpdated { .. } => "custody makes its chain record modifiable and destroyable; run `custody hsm probe URI` to check the token, or remove the record with the token's administration tool and let custody record the manifest in force again",
             Self::UnwrapRefused(_) => "the archive header may be damaged, or it belongs to another domain or epoch than this token's key",
             Self::Pkcs11 { .. } | Self::Interface { .. } => "run `custody hsm probe URI` to check the token supports what custody needs",
         }

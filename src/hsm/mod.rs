@@ -1,7 +1,8 @@
 //! Layer 2, the HSM: everything PKCS#11 — URIs, modules and tokens, login, the domain key object,
-//! data-key wrapping and the capability probe. The only module that touches cryptoki; no cryptoki
-//! type appears in its public interface.
+//! the chain record, data-key wrapping and the capability probe. The only module that touches
+//! cryptoki; no cryptoki type appears in its public interface.
 
+mod chain_record;
 mod data_key;
 mod domain_key;
 mod error;
@@ -13,6 +14,7 @@ mod session;
 mod throwaway;
 mod uri;
 
+pub use chain_record::{ChainRecord, RecordOutcome, CHAIN_RECORD_LEN};
 pub use data_key::{WrappedKey, WRAPPED_DATA_KEY_LEN};
 pub use domain_key::{DomainKeyHandle, KeySelector, Persistence};
 pub use error::{Error, Result};
