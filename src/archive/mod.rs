@@ -32,4 +32,4 @@ pub use keys::{ArchiveKeys, HEADER_KEY_INFO, PAYLOAD_KEY_INFO};
 pub use open::{read_header, Archive};
 pub use rewrap::write_header;
 pub use seal::{seal, seal_with_key, ArchiveSummary, WrappedUnder};
-pub use token_key::{KeyToken, TokenKey};
+pub use token_key::{chain_record, KeyToken, TokenKey};

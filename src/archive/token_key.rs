@@ -8,8 +8,9 @@
 
 use super::error::{ArchiveError, Result};
 use super::key_wrap::KeyWrap;
+use crate::domain::Manifest;
 use crate::hsm::{
-    self, DomainKeyHandle, KeySelector, PinPrompt, Pkcs11Uri, TokenSession, WrappedKey,
+    self, ChainRecord, DomainKeyHandle, KeySelector, PinPrompt, Pkcs11Uri, TokenSession, WrappedKey,
 };
 use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::key_ref::KeyRef;
@@ -126,5 +127,23 @@ impl KeyToken {
     /// The domain key `key_ref` names on this token, proven against `wrap_check`.
     pub fn key(&self, key_ref: &KeyRef, wrap_check: &WrapCheck) -> Result<TokenKey<'_>> {
         TokenKey::find(&self.session, key_ref, wrap_check)
+    }
+
+    /// Refuses `manifest` when this token has served a later manifest of its domain's chain, or
+    /// another domain of the same id (the token's chain record, FORMAT.md 2.1); otherwise raises
+    /// the record to `manifest`'s position. The caller verified `manifest`'s chain.
+    pub fn record_chain(&self, manifest: &Manifest) -> Result<()> {
+        let domain = &manifest.key_ref().domain;
+        self.session
+            .record_chain_position(domain, &chain_record(manifest))?;
+        Ok(())
+    }
+}
+
+/// What a token records of `manifest`: its domain fingerprint and chain position.
+pub fn chain_record(manifest: &Manifest) -> ChainRecord {
+    ChainRecord {
+        fingerprint: manifest.domain_fingerprint(),
+        position: manifest.chain_position(),
     }
 }

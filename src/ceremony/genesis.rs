@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::archive::TokenKey;
 use crate::domain::{Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
+use crate::primitives::domain_id::DomainId;
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
 use crate::primitives::secret::DomainKey;
@@ -25,7 +26,7 @@ use super::share_set::{
     check_threshold, empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
 };
 use super::step::{Ceremony, Step, MANIFEST};
-use super::tokens::{generate_key, import_and_prove, open_tokens};
+use super::tokens::{generate_key, import_and_prove, open_tokens, record_chain_position};
 use super::transcript::Transcript;
 
 /// The epoch of a new domain's first key.
@@ -160,6 +161,7 @@ fn run(
         threshold: request.threshold,
     })?;
     let sessions = open_tokens(&request.tokens, attendant)?;
+    refuse_enrolled(&sessions, &request.domain)?;
     let key = generate_key(&sessions)?;
     let SealedSet {
         manifest,
@@ -178,15 +180,63 @@ fn run(
             finish(unpublished, first_token, &mut transcript, attendant)
         });
     match imported {
-        Ok(closing_digest) => Ok(GenesisOutcome {
-            dir: request.out.clone(),
-            domain_fingerprint: manifest.domain_fingerprint(),
-            manifest_digest: manifest.digest(),
-            kcv: *manifest.kcv(),
-            closing_digest,
-            tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
-        }),
+        Ok(closing_digest) => {
+            record_everywhere(&sessions, &manifest, attendant);
+            Ok(GenesisOutcome {
+                dir: request.out.clone(),
+                domain_fingerprint: manifest.domain_fingerprint(),
+                manifest_digest: manifest.digest(),
+                kcv: *manifest.kcv(),
+                closing_digest,
+                tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
+            })
+        }
         Err(error) => Err(withdraw(&sessions, &selector, error)),
+    }
+}
+
+/// Refuses a token that already serves a domain of this id (it holds the domain's chain record):
+/// a second genesis of the same id would be another domain under the same name.
+fn refuse_enrolled(sessions: &[TokenSession], domain: &str) -> Result<(), CeremonyError> {
+    // An invalid id has no record; it is refused, in the manifest's words, when the manifest
+    // is made.
+    let Ok(domain) = DomainId::new(domain) else {
+        return Ok(());
+    };
+    for session in sessions {
+        if let Some(record) = session.chain_record(&domain)? {
+            return Err(CeremonyError::refused(
+                format!(
+                    "token {} already serves domain {domain} (domain fingerprint {}, chain \
+                     position {}); nothing was generated or written",
+                    session.token(),
+                    record.fingerprint,
+                    record.position
+                ),
+                "choose another domain id, or another token; a domain is created once, and its \
+                 officials rebuild it with custody unlock",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Once the domain is published, every token records its chain position (0), so that it refuses
+/// a manifest of another domain of the same id. The domain exists whatever happens here: a token
+/// that cannot record is named, not a reason to fail.
+fn record_everywhere(
+    sessions: &[TokenSession],
+    manifest: &Manifest,
+    attendant: &mut dyn Attendant,
+) {
+    for session in sessions {
+        if let Err(error) = record_chain_position(session, manifest) {
+            attendant.announce(&Event::Step(format!(
+                "WARNING: token {} did not record the domain's chain position: {error}; it \
+                 will not refuse an older or foreign manifest until a ceremony records one",
+                session.token()
+            )));
+        }
     }
 }
 

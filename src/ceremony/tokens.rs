@@ -1,8 +1,12 @@
 //! The tokens of a ceremony: opening them (asking for PINs the URIs do not name), drawing the
 //! domain key from the OS's and every token's randomness, and importing the key into a token
-//! with the proof that the token holds exactly that key. It never keeps a key in memory beyond
+//! with the proof that the token holds exactly that key, and the token's record of the newest
+//! manifest of the domain's chain it has served (checked before anyone types, raised when a
+//! ceremony has put a manifest in force on it). It never keeps a key in memory beyond
 //! the call that needs it, and never names a key by anything but the manifest's selector.
 
+use crate::archive::chain_record;
+use crate::domain::Manifest;
 use crate::hsm::{self, DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::secret::DomainKey;
@@ -91,4 +95,22 @@ pub(super) fn import_and_prove_as(
         });
     }
     Ok(kek)
+}
+
+/// Refuses `manifest` when the token has served a later manifest of the domain, or another
+/// domain of the same id; writes nothing.
+pub(super) fn check_chain_record(
+    session: &TokenSession,
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    Ok(session.check_chain_position(&manifest.key_ref().domain, &chain_record(manifest))?)
+}
+
+/// Records on the token that it serves `manifest`'s chain position (raised, never lowered).
+pub(super) fn record_chain_position(
+    session: &TokenSession,
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    session.record_chain_position(&manifest.key_ref().domain, &chain_record(manifest))?;
+    Ok(())
 }

@@ -13,7 +13,7 @@ use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::quorum;
 use super::step::{Ceremony, Step};
-use super::tokens::{import_and_prove_as, open_token};
+use super::tokens::{check_chain_record, import_and_prove_as, open_token, record_chain_position};
 use super::transcript::{self, IfMissing, Transcript, TranscriptError};
 use super::trust::{trusted_manifest, Expected};
 
@@ -126,6 +126,7 @@ fn quorum(
     attendant: &mut dyn Attendant,
 ) -> Result<Rebuilt, CeremonyError> {
     let session = open_token(&request.target, attendant, "no target token")?;
+    check_chain_record(&session, manifest)?;
     let gathered = quorum::gather(
         Ceremony::Unlock,
         manifest,
@@ -135,6 +136,7 @@ fn quorum(
     )?;
     let selector = KeySelector::domain_key(manifest.key_ref());
     let handle = import_and_prove_as(&session, &gathered.key, &selector, request.persistence)?;
+    record_chain_position(&session, manifest)?;
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),
     });

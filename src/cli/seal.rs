@@ -83,6 +83,7 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let jobs = plan(args)?;
     let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
     let token = token::key_token(&args.hsm)?;
+    token.record_chain(&manifest)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();
     let progress = Progress::new(total, args.json);

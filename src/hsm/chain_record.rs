@@ -116,10 +116,41 @@ impl TokenSession {
             self.confirm_chain_record(&label, record)?;
             return Ok(RecordOutcome::Created);
         };
+        match self.compare_chain_record(&label, &held, record)? {
+            Ordering::Equal => Ok(RecordOutcome::Unchanged),
+            _ => {
+                self.raise_chain_record(handle, &label, &held, record)?;
+                self.confirm_chain_record(&label, record)?;
+                Ok(RecordOutcome::Raised {
+                    from: held.position,
+                })
+            }
+        }
+    }
+
+    /// Refuses, as [`record_chain_position`](Self::record_chain_position) would and writing
+    /// nothing, a manifest older than the token's record of `domain` or of another fingerprint:
+    /// the check a ceremony makes before anyone types.
+    pub fn check_chain_position(&self, domain: &DomainId, record: &ChainRecord) -> Result<()> {
+        let label = KeySelector::chain_record_label(domain);
+        match self.find_chain_record(&label)? {
+            None => Ok(()),
+            Some((_, held)) => self.compare_chain_record(&label, &held, record).map(drop),
+        }
+    }
+
+    /// How `record` compares with the record `held`: refused when of another fingerprint or
+    /// lower.
+    fn compare_chain_record(
+        &self,
+        label: &str,
+        held: &ChainRecord,
+        record: &ChainRecord,
+    ) -> Result<Ordering> {
         if held.fingerprint != record.fingerprint {
             return Err(Error::ChainFingerprintMismatch {
                 token: self.token().label.clone(),
-                label,
+                label: label.to_owned(),
                 recorded: held.fingerprint.to_string(),
                 offered: record.fingerprint.to_string(),
             });
@@ -127,18 +158,11 @@ impl TokenSession {
         match record.position.cmp(&held.position) {
             Ordering::Less => Err(Error::ChainRollback {
                 token: self.token().label.clone(),
-                label,
+                label: label.to_owned(),
                 recorded: held.position,
                 offered: record.position,
             }),
-            Ordering::Equal => Ok(RecordOutcome::Unchanged),
-            Ordering::Greater => {
-                self.raise_chain_record(handle, &label, &held, record)?;
-                self.confirm_chain_record(&label, record)?;
-                Ok(RecordOutcome::Raised {
-                    from: held.position,
-                })
-            }
+            other => Ok(other),
         }
     }
 

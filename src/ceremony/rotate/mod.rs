@@ -28,7 +28,9 @@ use super::share_set::{
     empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
 };
 use super::step::{share_file, Ceremony, Step};
-use super::tokens::{generate_key, import_and_prove, open_token};
+use super::tokens::{
+    check_chain_record, generate_key, import_and_prove, open_token, record_chain_position,
+};
 use super::transcript::{self, IfMissing, Transcript};
 use super::trust::{trusted_manifest, Expected};
 
@@ -96,11 +98,13 @@ pub fn rotate(
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Rotate, current.digest());
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
     let session = open_token(&request.target, attendant, "no token")?;
+    check_chain_record(&session, &current)?;
     let resumed = journal_path.exists();
     let rotation = resume_or_prepare(request, &chain, &dir, &session, &mut transcript, attendant)?;
     // Both keys proven before the manifest is published or any archive touched (D51).
     let keys = rotation_keys(&session, &rotation)?;
     publish(request, &mut chain, &dir, &rotation, &mut transcript)?;
+    record_chain_position(&session, &rotation.new_manifest)?;
     let Rewrapping {
         rewrapped,
         already,
