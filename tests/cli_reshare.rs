@@ -513,3 +513,82 @@ fn a_reshare_killed_at_random_moments_leaves_a_consistent_domain_and_a_rerun_com
         );
     }
 }
+
+/// Issue 12, attack 4: a reshare rolled back by a writer of the domain directory. Restoring the
+/// pre-reshare manifest and transcript is refused by the chain (`chain/` holds the newer
+/// manifest). A writer who also removes that chain file is refused by the new officials' share
+/// files (made at the newer position) and by the home token, which recorded the newer position
+/// when the next archive was sealed there — before anyone types; nothing is imported or written.
+#[test]
+fn a_rolled_back_reshare_is_refused_by_the_chain_the_share_files_and_the_token() {
+    let room = Room::new();
+    room.genesis();
+    let manifest_path = room.dir().join("manifest.json");
+    let transcript_path = room.dir().join("transcript.jsonl");
+    let old_manifest = room.manifest_bytes();
+    let old_transcript = std::fs::read(&transcript_path).unwrap();
+    let old_set = room.set_id();
+    let officials = room.new_officials();
+    let run = room.reshare(
+        &officials,
+        "2",
+        &[room.share("cio"), room.share("justice"), room.share("ria")],
+    );
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let input = room.hsm.dir().join("registry.txt");
+    std::fs::write(&input, "population register, 2026-11-30").unwrap();
+    let output = room.hsm.dir().join("registry.custody");
+    let sealed = room.custody(&[
+        "seal",
+        "--manifest",
+        manifest_path.to_str().unwrap(),
+        "--hsm",
+        &room.home.uri.to_string(),
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert!(sealed.ok, "{}{}", sealed.stdout, sealed.stderr);
+
+    let aside = room.dir().join(format!("shares/revoked-{old_set}"));
+    let old = |id: &str| aside.join(format!("{id}.share")).display().to_string();
+    let revoked = [old("justice"), old("cio"), old("ria")];
+    std::fs::write(&manifest_path, &old_manifest).unwrap();
+    std::fs::write(&transcript_path, &old_transcript).unwrap();
+    let refused = room.unlock_into(&room.home, &revoked);
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains(
+            "chain/000001.json is a manifest at chain position 1, newer than the manifest in \
+             force (position 0): manifest.json was rolled back"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(!room.audit().ok);
+
+    std::fs::remove_file(room.dir().join("chain/000001.json")).unwrap();
+    let tokens = room.hsm.dir().join("tokens");
+    let before = (names_in(&tokens), room.manifest_bytes());
+    let with_new_shares = room.unlock_into(&room.embassy, &[room.share("cio"), room.share("ria")]);
+    assert!(!with_new_shares.ok);
+    assert!(
+        with_new_shares
+            .stdout
+            .contains("was made at chain position 1, after this manifest (chain position 0)"),
+        "{}",
+        with_new_shares.stdout
+    );
+    let at_home = room.unlock_into(&room.home, &revoked);
+    assert!(!at_home.ok);
+    assert!(
+        at_home.stderr.contains(
+            "the manifest offered is at chain position 0, but this token has already seen \
+             position 1"
+        ),
+        "{}",
+        at_home.stderr
+    );
+    assert!(!at_home.stdout.contains("share of"), "{}", at_home.stdout);
+    assert_eq!((names_in(&tokens), room.manifest_bytes()), before);
+}
