@@ -318,9 +318,18 @@ fn genesis_refuses_to_overwrite_and_weak_passphrases() {
     let run = room.genesis_with(&room.officials, "3", &room.dir());
     assert!(!run.ok);
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    // The home token serves the domain now: a second genesis of the same id there is refused
+    // before anyone types.
+    let again = room.genesis_with(&room.officials, "3", &room.hsm.dir().join("again"));
+    assert!(!again.ok);
+    assert!(
+        again.stderr.contains("already serves domain ee-registries"),
+        "{}",
+        again.stderr
+    );
     std::fs::write(room.pdir.join("ria.pass"), "password1234").unwrap();
     let out = room.hsm.dir().join("weak");
-    let run = room.genesis_with(&room.officials, "3", &out);
+    let run = room.genesis_elsewhere("ee-registries", &room.embassy, "3", &out);
     assert!(!run.ok);
     assert!(
         run.stderr

@@ -583,6 +583,9 @@ fn foreign_epoch_2_on_the_token(estate: &Estate) -> (PathBuf, Vec<String>) {
     args.extend(attacker_shares.iter().map(String::as_str));
     let own = estate.custody(&args);
     assert!(own.status.success(), "{}", text(&own.stderr));
+    // The victim's token refuses another domain of the same id: the PIN holder deletes its chain
+    // record first, with the token's own tools.
+    common::delete_chain_record(&estate.home, "ee-registries");
     let victim_uri = estate.home.uri.to_string();
     let mut args = vec![
         "unlock",
@@ -595,6 +598,8 @@ fn foreign_epoch_2_on_the_token(estate: &Estate) -> (PathBuf, Vec<String>) {
     args.extend(attacker_shares.iter().map(String::as_str));
     let planted = estate.custody(&args);
     assert!(planted.status.success(), "{}", text(&planted.stderr));
+    // ... and deletes the record the unlock left, which would name the attacker's domain.
+    common::delete_chain_record(&estate.home, "ee-registries");
     (attacker, attacker_shares)
 }
 

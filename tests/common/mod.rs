@@ -348,3 +348,32 @@ pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
     std::fs::write(path, contents).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
+
+/// What a PIN holder can do with the token's own tools: delete custody's chain record of
+/// `domain` (OpenSC's `pkcs11-tool`, logged in with the token's PIN).
+pub fn delete_chain_record(token: &TestToken, domain: &str) {
+    let output = std::process::Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", token.softhsm_conf())
+        .args([
+            "--module",
+            softhsm_module().to_str().unwrap(),
+            "--token-label",
+            &token.label,
+            "--login",
+            "--pin",
+            &token.pin(),
+            "--delete-object",
+            "--type",
+            "data",
+            "--label",
+            &format!("custody:{domain}:chain"),
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pkcs11-tool: {e}; {INSTALL_HINT}"));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
