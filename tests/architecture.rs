@@ -2,8 +2,9 @@
 //! that leaves its top-level module) in `src/**/*.rs` is read, comments and string literals
 //! aside, and each rule below is one test that names the file and line of every offence:
 //! no module imports from a layer above it; `domain` never touches `hsm`; the CLI opens no token
-//! session and looks up no key itself; no import cycle between top-level modules; and every
-//! top-level module has a place in the map.
+//! session and looks up no key itself; only `domain::chain` loads a manifest file (everything
+//! else verifies the chain); no import cycle between top-level modules; and every top-level
+//! module has a place in the map.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -369,6 +370,31 @@ fn the_cli_opens_no_token_session_and_looks_up_no_key() {
     }
     fail_with(
         "the CLI opens no token session and looks up no key (it asks the library by reference)",
+        &offences,
+    );
+}
+
+/// Every command and ceremony reads a manifest with its chain verified (`ManifestChain::load`):
+/// only `domain::chain` (and the manifest module itself) may call `Manifest::load`.
+#[test]
+fn only_the_chain_loads_a_manifest_from_a_file() {
+    let mut offences = Vec::new();
+    for source in sources() {
+        let allowed = source.module_path.starts_with(&["domain".into(), "chain".into()])
+            || source.module_path.starts_with(&["domain".into(), "manifest".into()]);
+        if allowed {
+            continue;
+        }
+        offences.extend(
+            source
+                .code
+                .match_indices("Manifest::load")
+                .filter(|(at, _)| word_starts_at(&source.code, *at))
+                .map(|(at, _)| format!("{}: `Manifest::load`", source.at(at))),
+        );
+    }
+    fail_with(
+        "only domain::chain loads a manifest from a file (everything else verifies its chain)",
         &offences,
     );
 }
