@@ -288,9 +288,22 @@ fn inspect_refuses_unknown_and_broken_files_clearly() {
     );
 }
 
+/// The `step` of each line of a transcript.
+fn steps(transcript: &Path) -> Vec<String> {
+    std::fs::read_to_string(transcript)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            entry["step"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
 #[test]
 fn reseal_changes_the_passphrase_and_records_the_new_file() {
     let domain = Domain::new("ee-registries");
+    let transcript = domain.write_transcript();
     let old = domain.passphrase_file("old.pass", &passphrase_text("embassy"));
     let short = domain.passphrase_file("short.pass", "eleven char");
     let new_text = "a brand new passphrase for the embassy";
@@ -320,6 +333,7 @@ fn reseal_changes_the_passphrase_and_records_the_new_file() {
         Manifest::load(&domain.manifest_path()).unwrap(),
         domain.manifest
     );
+    assert_eq!(steps(&transcript), ["genesis.begin", "genesis.close"]);
 
     let run = reseal(&new);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
@@ -346,6 +360,20 @@ fn reseal_changes_the_passphrase_and_records_the_new_file() {
         "{}",
         run.stdout
     );
+    assert_eq!(
+        steps(&transcript),
+        [
+            "genesis.begin",
+            "genesis.close",
+            "reseal.begin",
+            "reseal.close"
+        ]
+    );
+    let recorded = custody::ceremony::transcript::read_closed(&transcript).unwrap();
+    assert_eq!(
+        recorded.last_manifest().unwrap().digest,
+        updated.digest().to_string()
+    );
     let after = verify(&domain, "embassy", &new);
     assert!(after.ok, "{}", after.stderr);
     let old_refused = verify(&domain, "embassy", &old);
@@ -360,4 +388,96 @@ fn reseal_changes_the_passphrase_and_records_the_new_file() {
         .map(|entry| entry.unwrap().file_name())
         .collect();
     assert_eq!(leftovers.len(), 5, "{leftovers:?}");
+}
+
+#[test]
+fn a_reseal_the_transcript_cannot_record_says_what_it_wrote_and_what_is_not_recorded() {
+    let domain = Domain::new("ee-registries");
+    let old = domain.passphrase_file("old.pass", &passphrase_text("embassy"));
+    let fifo = domain.dir.path().join("new.pass");
+    let made = Command::new("mkfifo")
+        .args(["-m", "600", path(&fifo)])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args([
+            "share",
+            "reseal",
+            "--manifest",
+            path(&domain.manifest_path()),
+            path(&domain.share_path("embassy")),
+            "--passphrase-file",
+            path(&old),
+            "--new-passphrase-file",
+            path(&fifo),
+            "--new-transcript",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The FIFO opens for writing once custody opens it to read the new passphrase: by then it
+    // has settled that the missing transcript is started anew when the reseal is recorded.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let writer = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = sender.send(std::fs::OpenOptions::new().write(true).open(writer));
+    });
+    let mut new = loop {
+        match receiver.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(file) => break file.unwrap(),
+            Err(_) => {
+                if child.try_wait().unwrap().is_some() {
+                    let output = child.wait_with_output().unwrap();
+                    panic!(
+                        "custody stopped before reading the new passphrase: {}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                }
+            }
+        }
+    };
+    // Meanwhile a transcript appears that is not one: the reseal cannot be recorded in it.
+    let transcript = domain.transcript_path();
+    std::fs::write(&transcript, "not a transcript\n").unwrap();
+    std::io::Write::write_all(&mut new, b"a brand new passphrase for the embassy\n").unwrap();
+    drop(new);
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    // The reseal stands (D50), and the warning says what was written and what is not recorded.
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let updated = Manifest::load(&domain.manifest_path()).unwrap();
+    let fingerprint = updated
+        .officials()
+        .iter()
+        .find(|entry| entry.official().id().as_str() == "embassy")
+        .unwrap()
+        .share_fingerprint()
+        .to_string();
+    assert_ne!(updated, domain.manifest);
+    let warning = format!(
+        "warning: the share file {share} WAS resealed (new fingerprint {fingerprint}) and \
+         {manifest} records it, but the transcript does not record reseal.begin and \
+         reseal.close (transcript {transcript}, line 1: not a transcript entry",
+        share = domain.share_path("embassy").display(),
+        manifest = domain.manifest_path().display(),
+        transcript = transcript.display(),
+    );
+    assert!(stderr.contains(&warning), "{stderr}");
+    assert!(
+        stderr.contains(
+            "hint: the reseal stands: the share opens only with the new passphrase, and the \
+             manifest records the new file"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.starts_with("ok: resealed share 5"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&transcript).unwrap(),
+        "not a transcript\n"
+    );
 }

@@ -1,7 +1,8 @@
 //! Every ceremony shows what it trusts before anyone types: unlock, drill, rotate and reshare
 //! print the manifest they act on and refuse any manifest but the one `--expect-manifest` names,
-//! before a passphrase or PIN is asked or anything is written. Through the `custody` binary on
-//! real SoftHSM tokens.
+//! before a passphrase or PIN is asked or anything is written; they and `share reseal` refuse a
+//! deleted transcript unless it is started anew. Through the `custody` binary on real SoftHSM
+//! tokens.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -14,6 +15,8 @@ use std::path::{Path, PathBuf};
 use custody::domain::Manifest;
 use custody::readout::{hex_groups, pgp_words};
 use room::{Room, Run};
+
+use common::write_private;
 
 const OTHER: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
@@ -251,6 +254,119 @@ fn a_deleted_transcript_is_refused_unless_started_anew_which_the_audit_warns_of(
         first.starts_with("{\"seq\":1,")
             && first.contains("\"step\":\"unlock.transcript-started-anew\""),
         "{first}"
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    assert!(
+        audit
+            .stdout
+            .contains("WARNING: line 1: the transcript was started anew (--new-transcript)"),
+        "{}",
+        audit.stdout
+    );
+}
+
+#[test]
+fn a_reseal_refuses_a_deleted_transcript_unless_started_anew_which_the_audit_warns_of() {
+    let room = Room::new();
+    room.genesis();
+    let transcript = room.dir().join("transcript.jsonl");
+    std::fs::remove_file(&transcript).unwrap();
+    let manifest = room.dir().join("manifest.json");
+    let share = room.share("cio");
+    let old_digest = digest(&room);
+    let reseal = |current: &Path, new: &Path, new_transcript: bool| {
+        let mut args = vec![
+            "share".to_owned(),
+            "reseal".into(),
+            "--manifest".into(),
+            manifest.display().to_string(),
+            share.clone(),
+            "--passphrase-file".into(),
+            current.display().to_string(),
+            "--new-passphrase-file".into(),
+            new.display().to_string(),
+        ];
+        if new_transcript {
+            args.push("--new-transcript".into());
+        }
+        run(&room, &args)
+    };
+    let current = room.pdir.join("cio.pass");
+    let new = room.hsm.dir().join("new.pass");
+    write_private(&new, "a brand new passphrase for the CIO\n");
+    let before = everything(room.hsm.dir());
+
+    // Passphrase files that do not exist: had either been read, the refusal would name it.
+    let nowhere = room.hsm.dir().join("nowhere");
+    let refused = reseal(&nowhere.join("old.pass"), &nowhere.join("new.pass"), false);
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains(&format!(
+            "error: transcript {} is missing: a domain's transcript is never deleted\n",
+            transcript.display()
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--new-transcript"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("passphrase"), "{}", refused.stderr);
+    assert_eq!(
+        everything(room.hsm.dir()),
+        before,
+        "the refusal changed a file"
+    );
+    assert!(!transcript.exists());
+
+    // Started anew only when the reseal is recorded: a wrong passphrase leaves nothing behind.
+    let wrong = room.pdir.join("ria.pass");
+    let refused = reseal(&wrong, &new, true);
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("the passphrase does not open this share file"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        everything(room.hsm.dir()),
+        before,
+        "the refusal changed a file"
+    );
+    assert!(!transcript.exists());
+
+    let resealed = reseal(&current, &new, true);
+    assert!(resealed.ok, "{}{}", resealed.stdout, resealed.stderr);
+    assert!(resealed.stderr.is_empty(), "{}", resealed.stderr);
+    let share_before = &before[&PathBuf::from(&share)];
+    assert_ne!(&std::fs::read(&share).unwrap(), share_before);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&transcript)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let steps: Vec<&str> = lines.iter().map(|l| l["step"].as_str().unwrap()).collect();
+    assert_eq!(
+        steps,
+        [
+            "reseal.transcript-started-anew",
+            "reseal.begin",
+            "reseal.close"
+        ]
+    );
+    assert_eq!(
+        lines[0]["outputs"]["manifest.json"],
+        old_digest.to_string(),
+        "the new transcript starts from the manifest the reseal acted on"
+    );
+    assert_eq!(
+        lines[2]["outputs"]["manifest.json"],
+        digest(&room).to_string()
     );
     let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);

@@ -1,9 +1,10 @@
 //! Reseal: one official's share under a new passphrase, as a one-step ceremony. The share file is
-//! checked against the manifest, opened with the current passphrase, sealed under the new one
-//! (the domain layer proves the new file opens and verifies first), written in place; the
-//! manifest records the new fingerprint; and the transcript beside the manifest, when there is
-//! one, records `reseal.begin` and `reseal.close`. It asks nobody anything: the caller brings the
-//! passphrases between the steps, and prints the outcome.
+//! checked against the manifest and the transcript beside the manifest is opened (a missing one
+//! is refused unless it may be started anew) before anyone types; then the share is opened with
+//! the current passphrase, sealed under the new one (the domain layer proves the new file opens
+//! and verifies first), written in place; the manifest records the new fingerprint; and the
+//! transcript records `reseal.begin` and `reseal.close`. It asks nobody anything: the caller
+//! brings the passphrases between the steps, and prints the outcome.
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +15,8 @@ use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 use crate::shares::Share;
 
 use super::error::CeremonyError;
-use super::step::Step;
-use super::transcript::{self, IfMissing, Transcript, TranscriptError};
+use super::step::{Ceremony, Step};
+use super::transcript::{self, IfMissing, Record, Transcript, TranscriptError};
 
 /// A share file found to belong to its manifest, before its official opens it.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ pub struct ShareToReseal {
     sealed: SealedShare,
     official: Official,
     share_id: u8,
+    recorder: Recorder,
 }
 
 /// A share its official opened with the current passphrase, ready to reseal.
@@ -48,20 +50,51 @@ pub struct ResealOutcome {
     pub old_manifest: ManifestDigest,
     /// The digest of the manifest now recording the new file.
     pub new_manifest: ManifestDigest,
-    /// Why the transcript beside the manifest could not record the reseal, when it could not
-    /// (the reseal itself is done).
-    pub unrecorded: Option<TranscriptError>,
+    /// What the transcript beside the manifest does not record, and why, when it could not
+    /// record the reseal: the share file and the manifest are written all the same.
+    pub unrecorded: Option<Unrecorded>,
+}
+
+/// The reseal is written (the share file and the manifest), but the transcript lacks some of its
+/// steps.
+#[derive(Debug, thiserror::Error)]
+#[error("the transcript does not record {} ({error})", .missing.join(" and "))]
+pub struct Unrecorded {
+    /// The steps the transcript lacks, in order (`reseal.begin`, `reseal.close`).
+    pub missing: Vec<String>,
+    /// Why they could not be written.
+    #[source]
+    pub error: TranscriptError,
+}
+
+impl Unrecorded {
+    /// What to do next.
+    pub fn hint(&self) -> &'static str {
+        "the reseal stands: the share opens only with the new passphrase, and the manifest records \
+         the new file. Only its record is incomplete: keep this output for the auditor, and fix \
+         the transcript's problem"
+    }
 }
 
 impl ShareToReseal {
-    /// Loads the manifest and the share file, and checks the file is one the manifest records.
-    pub fn load(manifest_path: &Path, share_path: &Path) -> Result<Self, CeremonyError> {
+    /// Loads the manifest and the share file, checks the file is one the manifest records, and
+    /// opens the transcript beside the manifest, which will record the reseal. A missing
+    /// transcript is refused, naming it, unless `new_transcript`: then a new one is started,
+    /// its first line `reseal.transcript-started-anew`, when the reseal is recorded. Nothing is
+    /// written here.
+    pub fn load(
+        manifest_path: &Path,
+        share_path: &Path,
+        new_transcript: bool,
+    ) -> Result<Self, CeremonyError> {
         let manifest = ManifestChain::load(manifest_path)?.into_in_force();
         let sealed = read_share(share_path)?;
         let entry = manifest
             .check_share(&sealed)
             .map_err(|error| share_error(share_path, error))?;
         let (official, share_id) = (entry.official().clone(), entry.share_id());
+        let if_missing = IfMissing::when(new_transcript, Ceremony::Reseal, manifest.digest());
+        let recorder = Recorder::settle(transcript::beside(manifest_path), if_missing)?;
         Ok(Self {
             manifest_path: manifest_path.to_owned(),
             share_path: share_path.to_owned(),
@@ -69,6 +102,7 @@ impl ShareToReseal {
             sealed,
             official,
             share_id,
+            recorder,
         })
     }
 
@@ -97,7 +131,8 @@ impl OpenedShare {
     }
 
     /// Seals the share under `new`, replaces the share file, saves the manifest with the new
-    /// fingerprint, and records the reseal in the transcript beside the manifest.
+    /// fingerprint, and records the reseal in the transcript beside the manifest. A transcript
+    /// that cannot record it does not undo it: the outcome says what it lacks (D50).
     pub fn reseal(self, new: &Passphrase) -> Result<ResealOutcome, CeremonyError> {
         let ShareToReseal {
             manifest_path,
@@ -106,6 +141,7 @@ impl OpenedShare {
             sealed,
             official,
             share_id,
+            recorder,
         } = self.checked;
         let resealed =
             domain::reseal(&manifest, &sealed, &self.share, new).map_err(|error| match error {
@@ -133,14 +169,19 @@ impl OpenedShare {
                  distributing it; the share now opens only with the new passphrase",
             )
         })?;
-        let closed = Step::ResealClosed {
-            official: official.id().to_string(),
-            old_manifest: manifest.digest(),
-            new_manifest: resealed.manifest.digest(),
-            fingerprint: fingerprint.clone(),
-        };
+        let steps = [
+            Step::ResealBegun {
+                official: official.id().to_string(),
+            },
+            Step::ResealClosed {
+                official: official.id().to_string(),
+                old_manifest: manifest.digest(),
+                new_manifest: resealed.manifest.digest(),
+                fingerprint: fingerprint.clone(),
+            },
+        ];
         Ok(ResealOutcome {
-            unrecorded: record(&manifest_path, &official, closed).err(),
+            unrecorded: recorder.record(steps).err(),
             official,
             share_id,
             fingerprint,
@@ -150,17 +191,49 @@ impl OpenedShare {
     }
 }
 
-/// Records the reseal as a ceremony of its own in the transcript beside the manifest, if any.
-fn record(manifest_path: &Path, official: &Official, closed: Step) -> Result<(), TranscriptError> {
-    let path = transcript::beside(manifest_path);
-    if !path.exists() {
-        return Ok(());
+/// Where a reseal is recorded, settled before anyone types: the transcript beside the manifest,
+/// and whether it is started anew when the reseal is recorded.
+#[derive(Debug)]
+struct Recorder {
+    path: PathBuf,
+    if_missing: IfMissing,
+}
+
+impl Recorder {
+    /// Opens the transcript at `path`, checking its chain and that it can be appended to. A
+    /// missing one is refused by [`Transcript::open`], as every ceremony refuses it, unless
+    /// `if_missing` starts it anew: it is then started only when the reseal is recorded, so a
+    /// reseal that stops early (a wrong passphrase) leaves the domain directory as it was.
+    fn settle(path: PathBuf, if_missing: IfMissing) -> Result<Self, TranscriptError> {
+        match (Transcript::open(&path, IfMissing::Refuse), if_missing) {
+            // It was there: it must still be there when the reseal is recorded.
+            (Ok(_), _) => Ok(Self {
+                path,
+                if_missing: IfMissing::Refuse,
+            }),
+            (Err(TranscriptError::Missing { .. }), IfMissing::StartAnew { .. }) => {
+                Ok(Self { path, if_missing })
+            }
+            (Err(error), _) => Err(error),
+        }
     }
-    let mut transcript = Transcript::open(&path, IfMissing::Refuse)?;
-    transcript.append(Step::ResealBegun {
-        official: official.id().to_string(),
-    })?;
-    transcript.append(closed).map(drop)
+
+    /// Records the reseal's steps as a ceremony of its own, opening the transcript afresh (the
+    /// officials may have taken minutes to type, and the head is read again); on failure, says
+    /// which steps it lacks.
+    fn record(self, steps: [Step; 2]) -> Result<(), Unrecorded> {
+        let records = steps.map(Record::from);
+        let names: Vec<String> = records.iter().map(|record| record.step.clone()).collect();
+        let lacking = |from: usize| {
+            let missing = names[from..].to_vec();
+            move |error| Unrecorded { missing, error }
+        };
+        let mut transcript = Transcript::open(&self.path, self.if_missing).map_err(lacking(0))?;
+        for (at, record) in records.into_iter().enumerate() {
+            transcript.append(record).map_err(lacking(at))?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads and parses a share file an official brings; its errors name the file.
@@ -178,5 +251,88 @@ fn share_error(file: &Path, error: impl Into<domain::ShareCheckError>) -> Ceremo
     CeremonyError::Share {
         file: file.to_owned(),
         error: error.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ceremony::transcript::read_closed;
+
+    fn manifest() -> ManifestDigest {
+        "00000000000000000000000000000000000000000000000000000000000000a1"
+            .parse()
+            .unwrap()
+    }
+
+    fn steps() -> [Step; 2] {
+        [
+            Step::ResealBegun {
+                official: "cio".into(),
+            },
+            Step::ResealClosed {
+                official: "cio".into(),
+                old_manifest: manifest(),
+                new_manifest: manifest(),
+                fingerprint: "ff".repeat(32),
+            },
+        ]
+    }
+
+    fn anew() -> IfMissing {
+        IfMissing::when(true, Ceremony::Reseal, manifest())
+    }
+
+    #[test]
+    fn a_missing_transcript_is_refused_with_the_error_of_every_ceremony() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("transcript.jsonl");
+        let refused = Recorder::settle(path.clone(), IfMissing::Refuse).unwrap_err();
+        assert!(
+            matches!(refused, TranscriptError::Missing { .. }),
+            "{refused}"
+        );
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_transcript_started_anew_is_created_only_when_the_reseal_is_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("transcript.jsonl");
+        let recorder = Recorder::settle(path.clone(), anew()).unwrap();
+        assert!(!path.exists());
+        recorder.record(steps()).unwrap();
+        let recorded: Vec<String> = read_closed(&path)
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|entry| entry.record.step)
+            .collect();
+        assert_eq!(
+            recorded,
+            [
+                "reseal.transcript-started-anew",
+                "reseal.begin",
+                "reseal.close"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_transcript_that_cannot_record_the_reseal_names_the_steps_it_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("transcript.jsonl");
+        let recorder = Recorder::settle(path.clone(), anew()).unwrap();
+        // Something that is not a transcript took its place meanwhile.
+        std::fs::create_dir(&path).unwrap();
+        let unrecorded = recorder.record(steps()).unwrap_err();
+        assert_eq!(unrecorded.missing, ["reseal.begin", "reseal.close"]);
+        assert!(
+            unrecorded.to_string().starts_with(&format!(
+                "the transcript does not record reseal.begin and reseal.close (transcript {}: ",
+                path.display()
+            )),
+            "{unrecorded}"
+        );
     }
 }

@@ -108,10 +108,8 @@ pub struct Trust {
     /// digits (spaces allowed) or the 32 PGP words. Checked before anything is asked or written.
     #[arg(long = "expect-manifest", value_name = "DIGEST")]
     expect_manifest: Option<ManifestDigest>,
-    /// The domain's transcript.jsonl is lost for good: start a new one, whose first line records
-    /// that it was started anew (custody audit warns of it).
-    #[arg(long)]
-    new_transcript: bool,
+    #[command(flatten)]
+    missing_transcript: MissingTranscript,
 }
 
 impl Trust {
@@ -123,6 +121,23 @@ impl Trust {
         }
     }
 
+    /// Whether a missing transcript may be started anew.
+    pub fn new_transcript(&self) -> bool {
+        self.missing_transcript.new_transcript()
+    }
+}
+
+/// Whether a missing transcript may be started anew: every command that records in the domain's
+/// transcript (the ceremonies above, and `share reseal`) takes it.
+#[derive(Debug, Args)]
+pub struct MissingTranscript {
+    /// The domain's transcript.jsonl is lost for good: start a new one, whose first line records
+    /// that it was started anew (custody audit warns of it).
+    #[arg(long)]
+    new_transcript: bool,
+}
+
+impl MissingTranscript {
     /// Whether a missing transcript may be started anew.
     pub fn new_transcript(&self) -> bool {
         self.new_transcript

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::ceremony::MissingTranscript;
 use super::output::{print, print_json, Failure};
 use super::prompt;
-use crate::ceremony::reseal::{read_share, ResealOutcome, ShareToReseal};
+use crate::ceremony::reseal::{read_share, ResealOutcome, ShareToReseal, Unrecorded};
 use crate::domain::{ManifestChain, Official};
 use crate::files::{check_private, read_secret_file, SecretFileError};
 use crate::primitives::secret::Passphrase;
@@ -25,7 +26,7 @@ pub enum ShareCommand {
     Verify(VerifyArgs),
     /// Seal a share file under a new passphrase and record its new fingerprint in the manifest.
     #[command(
-        after_help = "Example:\n  custody share reseal --manifest ee-registries/manifest.json ee-registries/shares/cio.share\n\nThe official types the current passphrase, then the new one twice (at least 12 characters).\nBoth files are replaced atomically, and only after the new file has opened with the new\npassphrase. The manifest records the new file's fingerprint (its digest and signature stay):\ndistribute the updated manifest.json."
+        after_help = "Example:\n  custody share reseal --manifest ee-registries/manifest.json ee-registries/shares/cio.share\n\nThe official types the current passphrase, then the new one twice (at least 12 characters).\nBoth files are replaced atomically, and only after the new file has opened with the new\npassphrase. The manifest records the new file's fingerprint (its digest and signature stay):\ndistribute the updated manifest.json.\n\nThe domain's transcript.jsonl, beside the manifest, records the reseal; when it is missing the\nreseal is refused before anything is asked (--new-transcript only if it is lost for good)."
     )]
     Reseal(ResealArgs),
 }
@@ -58,6 +59,8 @@ pub struct ResealArgs {
     /// Read the new passphrase from this file (scripted mode).
     #[arg(long, value_name = "NEW", requires = "passphrase_file")]
     new_passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    missing_transcript: MissingTranscript,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -147,10 +150,16 @@ struct ResealReport<'a> {
     manifest: String,
     old_manifest_digest: String,
     new_manifest_digest: String,
+    /// What the transcript does not record, when it could not record the reseal.
+    unrecorded: Option<String>,
 }
 
 fn reseal(args: &ResealArgs) -> Result<(), Failure> {
-    let checked = ShareToReseal::load(&args.manifest, &args.share)?;
+    let checked = ShareToReseal::load(
+        &args.manifest,
+        &args.share,
+        args.missing_transcript.new_transcript(),
+    )?;
     let old = current_passphrase(
         args.passphrase_file.as_deref(),
         checked.official(),
@@ -163,10 +172,12 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
         None => prompt::new_passphrase(&official, &args.share)?,
     };
     let outcome = opened.reseal(&new)?;
-    if let Some(error) = &outcome.unrecorded {
-        print(&format!(
-            "WARNING: the reseal is done but not recorded in the transcript: {error}\n"
-        ));
+    if let Some(unrecorded) = &outcome.unrecorded {
+        eprintln!(
+            "warning: {}\nhint: {}",
+            not_recorded(args, &outcome, unrecorded),
+            unrecorded.hint()
+        );
     }
     print_reseal(args, &outcome)
 }
@@ -180,6 +191,10 @@ fn print_reseal(args: &ResealArgs, outcome: &ResealOutcome) -> Result<(), Failur
         manifest: args.manifest.display().to_string(),
         old_manifest_digest: outcome.old_manifest.to_string(),
         new_manifest_digest: outcome.new_manifest.to_string(),
+        unrecorded: outcome
+            .unrecorded
+            .as_ref()
+            .map(|unrecorded| not_recorded(args, outcome, unrecorded)),
     };
     if args.json {
         return print_json(&report);
@@ -202,6 +217,17 @@ fn print_reseal(args: &ResealArgs, outcome: &ResealOutcome) -> Result<(), Failur
         new = hex_groups(outcome.new_manifest.as_bytes()),
     ));
     Ok(())
+}
+
+/// What the reseal wrote all the same, and what the transcript lacks: the warning when the
+/// transcript could not record it.
+fn not_recorded(args: &ResealArgs, outcome: &ResealOutcome, unrecorded: &Unrecorded) -> String {
+    format!(
+        "the share file {} WAS resealed (new fingerprint {}) and {} records it, but {unrecorded}",
+        args.share.display(),
+        outcome.fingerprint,
+        args.manifest.display(),
+    )
 }
 
 /// The official's current passphrase: from the file when given, else from the terminal.

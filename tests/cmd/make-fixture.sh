@@ -40,5 +40,9 @@ SOFTHSM2_CONF="$WORK/hsm/softhsm2.conf" target/debug/custody genesis --domain ee
     --officials "$FIXTURE/officials.toml" --threshold 2 --hsm "$URI" --out "$WORK/domain" \
     --passphrases "$FIXTURE/pdir" --kdf-memory-kib 64 --kdf-passes 1 --kdf-lanes 1 --insecure-kdf >/dev/null
 cp -r "$WORK/domain" "$FIXTURE/domain"
+# The same domain after its transcript was lost: the ceremonies and `share reseal` refuse it (D56).
+mkdir -p "$FIXTURE/lost-transcript/shares"
+cp -r "$FIXTURE/domain/manifest.json" "$FIXTURE/domain/chain" "$FIXTURE/lost-transcript/"
+cp "$FIXTURE/domain/shares/cio.share" "$FIXTURE/lost-transcript/shares/"
 chmod 644 "$FIXTURE"/pdir/*.pass
 echo "rebuilt $FIXTURE"

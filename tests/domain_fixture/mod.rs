@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use custody::ceremony::transcript::{Record, Transcript};
 use custody::domain::{
     ChainLink, Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp,
 };
@@ -130,6 +131,34 @@ impl Domain {
 
     pub fn share_path(&self, official: &str) -> PathBuf {
         self.dir.path().join(format!("shares/{official}.share"))
+    }
+
+    pub fn transcript_path(&self) -> PathBuf {
+        self.dir.path().join("transcript.jsonl")
+    }
+
+    /// Writes the transcript a genesis leaves beside the manifest, reduced to `genesis.begin` and
+    /// `genesis.close` recording the manifest: the domain's record, which `share reseal` needs.
+    pub fn write_transcript(&self) -> PathBuf {
+        let path = self.transcript_path();
+        let officials: Vec<String> = OFFICIALS.iter().map(|(id, _, _)| (*id).into()).collect();
+        let mut transcript = Transcript::create(&path).unwrap();
+        transcript
+            .append(Record {
+                step: "genesis.begin".into(),
+                actors: officials.clone(),
+                ..Record::default()
+            })
+            .unwrap();
+        transcript
+            .append(Record {
+                step: "genesis.close".into(),
+                actors: officials,
+                outputs: [("manifest.json".into(), self.manifest.digest().to_string())].into(),
+                ..Record::default()
+            })
+            .unwrap();
+        path
     }
 
     /// Writes `official`'s passphrase (with the trailing newline `echo` adds) to a file.
