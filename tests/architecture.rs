@@ -380,8 +380,12 @@ fn the_cli_opens_no_token_session_and_looks_up_no_key() {
 fn only_the_chain_loads_a_manifest_from_a_file() {
     let mut offences = Vec::new();
     for source in sources() {
-        let allowed = source.module_path.starts_with(&["domain".into(), "chain".into()])
-            || source.module_path.starts_with(&["domain".into(), "manifest".into()]);
+        let allowed = source
+            .module_path
+            .starts_with(&["domain".into(), "chain".into()])
+            || source
+                .module_path
+                .starts_with(&["domain".into(), "manifest".into()]);
         if allowed {
             continue;
         }

@@ -481,3 +481,55 @@ fn a_reseal_the_transcript_cannot_record_says_what_it_wrote_and_what_is_not_reco
         "not a transcript\n"
     );
 }
+
+#[test]
+fn a_reseal_refuses_a_manifest_the_transcript_does_not_end_on_before_any_passphrase() {
+    let domain = Domain::new("ee-registries");
+    let transcript = domain.write_transcript();
+    // The transcript records a later manifest than the one in force, as when an older
+    // manifest.json (and chain/) was put back: a reseal must not record the older one as current.
+    let later = "ab".repeat(32);
+    custody::ceremony::transcript::Transcript::open(
+        &transcript,
+        custody::ceremony::transcript::IfMissing::Refuse,
+    )
+    .unwrap()
+    .append(custody::ceremony::transcript::Record {
+        step: "reshare.close".into(),
+        outputs: [("manifest.json".into(), later.clone())].into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let files = [
+        domain.manifest_path(),
+        domain.share_path("embassy"),
+        transcript.clone(),
+    ];
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    // Passphrase files that do not exist: had either been read, the refusal would name it.
+    let nowhere = domain.dir.path().join("nowhere");
+    let run = custody(&[
+        "share",
+        "reseal",
+        "--manifest",
+        path(&domain.manifest_path()),
+        path(&domain.share_path("embassy")),
+        "--passphrase-file",
+        path(&nowhere.join("old.pass")),
+        "--new-passphrase-file",
+        path(&nowhere.join("new.pass")),
+    ]);
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "error: manifest.json has digest {}, but the transcript last recorded {later} (line 3): \
+             the manifest was changed outside a ceremony\n",
+            domain.manifest.digest(),
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("passphrase"), "{}", run.stderr);
+    let after: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert_eq!(after, before, "the refusal changed a file");
+}

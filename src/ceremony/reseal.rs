@@ -14,6 +14,7 @@ use crate::primitives::secret::Passphrase;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 use crate::shares::Share;
 
+use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
 use super::step::{Ceremony, Step};
 use super::transcript::{self, IfMissing, Record, Transcript, TranscriptError};
@@ -94,7 +95,7 @@ impl ShareToReseal {
             .map_err(|error| share_error(share_path, error))?;
         let (official, share_id) = (entry.official().clone(), entry.share_id());
         let if_missing = IfMissing::when(new_transcript, Ceremony::Reseal, manifest.digest());
-        let recorder = Recorder::settle(transcript::beside(manifest_path), if_missing)?;
+        let recorder = Recorder::settle(transcript::beside(manifest_path), &manifest, if_missing)?;
         Ok(Self {
             manifest_path: manifest_path.to_owned(),
             share_path: share_path.to_owned(),
@@ -200,21 +201,30 @@ struct Recorder {
 }
 
 impl Recorder {
-    /// Opens the transcript at `path`, checking its chain and that it can be appended to. A
-    /// missing one is refused by [`Transcript::open`], as every ceremony refuses it, unless
-    /// `if_missing` starts it anew: it is then started only when the reseal is recorded, so a
-    /// reseal that stops early (a wrong passphrase) leaves the domain directory as it was.
-    fn settle(path: PathBuf, if_missing: IfMissing) -> Result<Self, TranscriptError> {
+    /// Opens the transcript at `path`, checking its chain, that it can be appended to, and that
+    /// the last manifest it records is `manifest`: a manifest changed outside a ceremony is
+    /// refused, as by unlock, rotate and reshare, rather than recorded as a reseal's input. A
+    /// missing transcript is refused by [`Transcript::open`], as every ceremony refuses it,
+    /// unless `if_missing` starts it anew: it is then started only when the reseal is recorded,
+    /// so a reseal that stops early (a wrong passphrase) leaves the domain directory as it was.
+    fn settle(
+        path: PathBuf,
+        manifest: &Manifest,
+        if_missing: IfMissing,
+    ) -> Result<Self, CeremonyError> {
         match (Transcript::open(&path, IfMissing::Refuse), if_missing) {
             // It was there: it must still be there when the reseal is recorded.
-            (Ok(_), _) => Ok(Self {
-                path,
-                if_missing: IfMissing::Refuse,
-            }),
+            (Ok(transcript), _) => {
+                check_recorded_manifest(transcript.last_manifest(), manifest)?;
+                Ok(Self {
+                    path,
+                    if_missing: IfMissing::Refuse,
+                })
+            }
             (Err(TranscriptError::Missing { .. }), IfMissing::StartAnew { .. }) => {
                 Ok(Self { path, if_missing })
             }
-            (Err(error), _) => Err(error),
+            (Err(error), _) => Err(error.into()),
         }
     }
 
@@ -259,47 +269,87 @@ mod tests {
     use super::*;
     use crate::ceremony::transcript::read_closed;
 
-    fn manifest() -> ManifestDigest {
-        "00000000000000000000000000000000000000000000000000000000000000a1"
-            .parse()
+    /// The checked-in fixture domain's manifest (tests/cmd/make-fixture.sh).
+    fn manifest() -> Manifest {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd/fixture/domain/manifest.json");
+        crate::domain::ManifestChain::load(&path)
             .unwrap()
+            .into_in_force()
     }
 
     fn steps() -> [Step; 2] {
+        let digest = manifest().digest();
         [
             Step::ResealBegun {
                 official: "cio".into(),
             },
             Step::ResealClosed {
                 official: "cio".into(),
-                old_manifest: manifest(),
-                new_manifest: manifest(),
+                old_manifest: digest,
+                new_manifest: digest,
                 fingerprint: "ff".repeat(32),
             },
         ]
     }
 
     fn anew() -> IfMissing {
-        IfMissing::when(true, Ceremony::Reseal, manifest())
+        IfMissing::when(true, Ceremony::Reseal, manifest().digest())
+    }
+
+    /// A transcript whose last line records `digest` as its manifest.
+    fn recording(path: &Path, digest: &str) {
+        let mut transcript = Transcript::create(path).unwrap();
+        transcript
+            .append(Record {
+                step: "genesis.close".into(),
+                outputs: [(
+                    crate::ceremony::step::MANIFEST.to_owned(),
+                    digest.to_owned(),
+                )]
+                .into(),
+                ..Record::default()
+            })
+            .unwrap();
     }
 
     #[test]
     fn a_missing_transcript_is_refused_with_the_error_of_every_ceremony() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("transcript.jsonl");
-        let refused = Recorder::settle(path.clone(), IfMissing::Refuse).unwrap_err();
+        let refused = Recorder::settle(path.clone(), &manifest(), IfMissing::Refuse).unwrap_err();
         assert!(
-            matches!(refused, TranscriptError::Missing { .. }),
+            matches!(
+                refused,
+                CeremonyError::Transcript(TranscriptError::Missing { .. })
+            ),
             "{refused}"
         );
         assert!(!path.exists());
     }
 
     #[test]
+    fn a_manifest_the_transcript_does_not_end_on_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("transcript.jsonl");
+        recording(&path, &"ab".repeat(32));
+        let refused = Recorder::settle(path.clone(), &manifest(), anew()).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .ends_with("(line 1): the manifest was changed outside a ceremony"),
+            "{refused}"
+        );
+        std::fs::remove_file(&path).unwrap();
+        recording(&path, &manifest().digest().to_string());
+        Recorder::settle(path, &manifest(), IfMissing::Refuse).unwrap();
+    }
+
+    #[test]
     fn a_transcript_started_anew_is_created_only_when_the_reseal_is_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("transcript.jsonl");
-        let recorder = Recorder::settle(path.clone(), anew()).unwrap();
+        let recorder = Recorder::settle(path.clone(), &manifest(), anew()).unwrap();
         assert!(!path.exists());
         recorder.record(steps()).unwrap();
         let recorded: Vec<String> = read_closed(&path)
@@ -322,7 +372,7 @@ mod tests {
     fn a_transcript_that_cannot_record_the_reseal_names_the_steps_it_lacks() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("transcript.jsonl");
-        let recorder = Recorder::settle(path.clone(), anew()).unwrap();
+        let recorder = Recorder::settle(path.clone(), &manifest(), anew()).unwrap();
         // Something that is not a transcript took its place meanwhile.
         std::fs::create_dir(&path).unwrap();
         let unrecorded = recorder.record(steps()).unwrap_err();
