@@ -24,7 +24,7 @@ pub enum FileFacts {
     /// A sealed share file.
     ShareFile(ShareFileFacts),
     /// A manifest.
-    Manifest(ManifestFacts),
+    Manifest(Box<ManifestFacts>),
     /// A sealed archive.
     Archive(ArchiveFacts),
 }
@@ -200,7 +200,10 @@ fn recognise(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
     if bytes.trim_ascii_start().starts_with(b"{") {
         let manifest = Manifest::parse(bytes).map_err(|error| error.in_file(path))?;
         let digest = manifest.digest().to_string();
-        return Ok(FileFacts::Manifest(ManifestFacts { manifest, digest }));
+        return Ok(FileFacts::Manifest(Box::new(ManifestFacts {
+            manifest,
+            digest,
+        })));
     }
     Err(InspectError::Unknown {
         file: path.to_path_buf(),

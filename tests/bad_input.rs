@@ -187,10 +187,12 @@ fn sealed_share_files() {
                 in_stdout: vec!["REFUSED".into(), "cio.share".into()],
                 transcript: Some(&dir.join("transcript.jsonl")),
             };
+            // `other` serves another domain only; `next` has served the rotated copy `a2`, a later
+            // chain position, and would refuse this manifest as a rollback before any share file.
             refused(&name("unlock"), &[ws.root(), &e.tokens()], &expect, || {
                 unlock(
                     s(&dir.join("manifest.json")),
-                    &e.next.uri.to_string(),
+                    &e.other.uri.to_string(),
                     s(&e.pdir),
                     &[s(&share), s(&dir.join("shares/justice.share"))],
                 )
@@ -528,10 +530,12 @@ fn passphrase_files() {
                 in_stdout: vec!["REFUSED".into(), "passphrase".into()],
                 transcript: Some(&dir.join("transcript.jsonl")),
             };
+            // `other` serves another domain only; `next` has served the rotated copy `a2`, a later
+            // chain position, and would refuse this manifest as a rollback before any share file.
             refused(&name("unlock"), &[ws.root(), &e.tokens()], &expect, || {
                 unlock(
                     s(&dir.join("manifest.json")),
-                    &e.next.uri.to_string(),
+                    &e.other.uri.to_string(),
                     s(&pdir),
                     &[s(&share), s(&dir.join("shares/justice.share"))],
                 )
