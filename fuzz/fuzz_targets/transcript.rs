@@ -1,16 +1,28 @@
 //! Fuzz target: the transcript reader (docs/FORMAT.md section 9): `transcript::audit` (a finished
-//! transcript) and `Transcript::open` (one a ceremony appends to) over a scratch file. A
-//! transcript that passes the audit must also open; one that opens must take one more entry and
-//! open again at that entry, and still pass the audit if it did before.
+//! transcript) and `Transcript::open` (one a ceremony appends to) over a scratch file, and the
+//! check of its signed ceremonies (`check_signed_ceremonies`) without keys and with the worked
+//! example's verifying key of section 10.5 for every epoch. A transcript that passes the audit
+//! must also open; one that opens must take one more entry and open again at that entry, and
+//! still pass the audit if it did before.
 #![no_main]
 
-use custody::ceremony::transcript::{audit, IfMissing, Record, Transcript};
-use custody_fuzz::scratch_file;
+use custody::ceremony::transcript::{audit, read_closed, IfMissing, Record, Transcript};
+use custody::ceremony::transcript_signature::{check_signed_ceremonies, EpochKeys};
+use custody_fuzz::{scratch_file, verifying_key};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let path = scratch_file(data);
     let audited = audit(path);
+    if let Ok(checked) = read_closed(path) {
+        let unverified = check_signed_ceremonies(&checked.entries, EpochKeys::NotPublished);
+        let verified = check_signed_ceremonies(
+            &checked.entries,
+            EpochKeys::Published(&|_| Some(verifying_key().clone())),
+        );
+        // A signature that verifies is first a signature line in its place and form.
+        assert!(verified.is_err() || unverified.is_ok());
+    }
     let Ok(mut transcript) = Transcript::open(path, IfMissing::Refuse) else {
         assert!(
             audited.is_err(),
