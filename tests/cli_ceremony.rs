@@ -235,7 +235,7 @@ fn line_of(steps: &[String], step: &str) -> usize {
 #[test]
 fn ceremonies_sign_their_close_and_a_rechained_rewrite_fails_the_next_signature() {
     let room = Room::new();
-    room.genesis();
+    let genesis = room.genesis();
     let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
     let run = room.unlock(&quorum);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
@@ -247,13 +247,16 @@ fn ceremonies_sign_their_close_and_a_rechained_rewrite_fails_the_next_signature(
     assert_eq!(steps[genesis_signed - 2], "genesis.close");
     assert_eq!(steps[unlock_signed - 2], "unlock.close");
     assert_eq!(unlock_signed, steps.len());
-    let last_digest = sha2::Sha256::digest(original[unlock_signed - 1].as_bytes());
-    assert!(
-        run.stdout
-            .contains(&custody::readout::hex_groups(&last_digest)),
-        "the closing digest read aloud is the signature line's: {}",
-        run.stdout
-    );
+    for (printed, signed_line) in [(&genesis, genesis_signed), (&run, unlock_signed)] {
+        let digest = sha2::Sha256::digest(original[signed_line - 1].as_bytes());
+        assert!(
+            printed
+                .stdout
+                .contains(&custody::readout::hex_groups(&digest)),
+            "the closing digest read aloud is the signature line's: {}",
+            printed.stdout
+        );
+    }
 
     let dir = room.dir().display().to_string();
     let audit = room.custody(&["audit", &dir]);
@@ -262,8 +265,8 @@ fn ceremonies_sign_their_close_and_a_rechained_rewrite_fails_the_next_signature(
         format!("signed at line {genesis_signed} (epoch 1)"),
         format!("signed at line {unlock_signed} (epoch 1)"),
         format!(
-            "signatures        2 signed ceremonies, the last at line {unlock_signed}; lines after \
-             it, unsigned: 0"
+            "signatures        signed ceremonies: 2, the last at line {unlock_signed}; unsigned \
+             lines after it: 0"
         ),
         "not verified: the manifest does not publish the domain's verifying keys yet".into(),
     ] {
@@ -537,8 +540,8 @@ fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
     let unsigned = steps.len() - line_of(&steps, "drill.signed");
     assert!(
         audit.stdout.contains(&format!(
-            "signatures        3 signed ceremonies, the last at line {}; lines after it, \
-             unsigned: {unsigned}",
+            "signatures        signed ceremonies: 3, the last at line {}; unsigned lines \
+             after it: {unsigned}",
             line_of(&steps, "drill.signed")
         )),
         "{}",

@@ -128,8 +128,8 @@ fn signatures(signed: &SignedReport, entries: usize) -> String {
         "not verified: the manifest does not publish the domain's verifying keys yet"
     };
     format!(
-        "signatures        {} signed ceremonies, the last at line {last}; lines after it, \
-         unsigned: {}\n                  {verified}\n",
+        "signatures        signed ceremonies: {}, the last at line {last}; unsigned lines after \
+         it: {}\n                  {verified}\n",
         signed.signed.len(),
         signed.unsigned_after
     )
