@@ -6,11 +6,14 @@
 mod common;
 mod room;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::names_in;
+use common::{check_signed, lines_of, names_in, rechain};
+use custody::primitives::secret::DomainKey;
+use custody::primitives::signature::{Context, SigningKey};
 use room::{officials_toml, Room, OFFICIALS};
+use sha2::Digest;
 
 #[test]
 fn genesis_writes_a_complete_domain_and_reads_its_digests_aloud() {
@@ -210,6 +213,160 @@ fn any_single_edited_transcript_line_is_detected() {
     );
 }
 
+/// The step of each line of a transcript.
+fn steps_of(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            entry["step"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// The line number (from 1) of the first line whose step is `step`.
+fn line_of(steps: &[String], step: &str) -> usize {
+    steps.iter().position(|s| s == step).unwrap() + 1
+}
+
+/// Issue 12, the keyed transcript: genesis and unlock sign their closes with the domain key, the
+/// closing digest read aloud is that of the signature line, and `custody audit` lists the signed
+/// ceremonies. With the domain's verifying key (derived here from the key rebuilt from shares, as
+/// the manifest chain is to publish it), a transcript rewritten by someone who recomputes the
+/// hash chain after the edit is refused at the first signature after it, naming that ceremony;
+/// so are removed and reordered lines and a forged signature line. A signature line out of its
+/// place is refused by `custody audit` already.
+#[test]
+fn ceremonies_sign_their_close_and_a_rechained_rewrite_fails_the_next_signature() {
+    let room = Room::new();
+    let genesis = room.genesis();
+    let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
+    let run = room.unlock(&quorum);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let path = room.dir().join("transcript.jsonl");
+    let original = lines_of(&path);
+    let steps = steps_of(&original);
+    let genesis_signed = line_of(&steps, "genesis.signed");
+    let unlock_signed = line_of(&steps, "unlock.signed");
+    assert_eq!(steps[genesis_signed - 2], "genesis.close");
+    assert_eq!(steps[unlock_signed - 2], "unlock.close");
+    assert_eq!(unlock_signed, steps.len());
+    for (printed, signed_line) in [(&genesis, genesis_signed), (&run, unlock_signed)] {
+        let digest = sha2::Sha256::digest(original[signed_line - 1].as_bytes());
+        assert!(
+            printed
+                .stdout
+                .contains(&custody::readout::hex_groups(&digest)),
+            "the closing digest read aloud is the signature line's: {}",
+            printed.stdout
+        );
+    }
+
+    let dir = room.dir().display().to_string();
+    let audit = room.custody(&["audit", &dir]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    for expected in [
+        format!("signed at line {genesis_signed} (epoch 1)"),
+        format!("signed at line {unlock_signed} (epoch 1)"),
+        format!(
+            "signatures         signed ceremonies: 2, the last at line {unlock_signed}; unsigned \
+             lines after it: 0"
+        ),
+        "each verified under its epoch's domain verifying key".into(),
+    ] {
+        assert!(
+            audit.stdout.contains(&expected),
+            "{expected}: {}",
+            audit.stdout
+        );
+    }
+
+    let manifest = custody::domain::Manifest::load(&room.dir().join("manifest.json")).unwrap();
+    let shares: Vec<PathBuf> = quorum.iter().map(PathBuf::from).collect();
+    let keys = [(1, common::rebuild_key(&manifest, &shares, &room.pdir))];
+    let report = check_signed(&path, &keys).unwrap();
+    let signed: Vec<_> = report
+        .signed
+        .iter()
+        .map(|s| (s.line, s.ceremony.as_str(), s.epoch))
+        .collect();
+    assert_eq!(
+        signed,
+        [(genesis_signed, "genesis", 1), (unlock_signed, "unlock", 1)]
+    );
+    assert_eq!(report.unsigned_after, 0);
+
+    let refused_at = |lines: &[String], signed_line: usize, ceremony: &str| {
+        rechain(&path, lines);
+        custody::ceremony::transcript::audit(&path).expect("the forger's chain is whole");
+        let refusal = check_signed(&path, &keys).unwrap_err().to_string();
+        let expected = format!(
+            "transcript line {signed_line}: the signature of the {ceremony} ceremony closed at \
+             line {}",
+            signed_line - 1
+        );
+        assert!(refusal.starts_with(&expected), "{expected}: {refusal}");
+    };
+    // Another official's share, as if it had been accepted.
+    let accepted = line_of(&steps, "unlock.share-accepted") - 1;
+    let mut forged = original.clone();
+    forged[accepted] = forged[accepted].replacen("[\"cio\"]", "[\"president-office\"]", 1);
+    assert_ne!(forged[accepted], original[accepted]);
+    refused_at(&forged, unlock_signed, "unlock");
+    // A lower threshold at genesis.
+    let mut forged = original.clone();
+    forged[0] = forged[0].replacen("\"threshold\":\"3\"", "\"threshold\":\"2\"", 1);
+    assert_ne!(forged[0], original[0]);
+    refused_at(&forged, genesis_signed, "genesis");
+    // Two lines of the unlock reordered, then one removed.
+    let mut forged = original.clone();
+    forged.swap(accepted, accepted + 1);
+    refused_at(&forged, unlock_signed, "unlock");
+    let mut forged = original.clone();
+    forged.remove(accepted);
+    refused_at(&forged, unlock_signed - 1, "unlock");
+
+    // A signature line of the forger's own key over the right digest.
+    let close_digest: [u8; 32] =
+        sha2::Sha256::digest(original[unlock_signed - 2].as_bytes()).into();
+    let forger = SigningKey::derive(&DomainKey::from_bytes(&mut [0x42; 32]));
+    let signature = forger.sign(Context::Transcript, &close_digest).unwrap();
+    let mut entry: custody::ceremony::transcript::Entry =
+        serde_json::from_str(&original[unlock_signed - 1]).unwrap();
+    entry
+        .record
+        .detail
+        .insert("signature".into(), hex::encode(signature.as_bytes()));
+    let mut forged = original.clone();
+    forged[unlock_signed - 1] = serde_json::to_string(&entry).unwrap();
+    rechain(&path, &forged);
+    let refusal = check_signed(&path, &keys).unwrap_err().to_string();
+    assert!(
+        refusal.contains(&format!(
+            "transcript line {unlock_signed}: the signature of the unlock ceremony"
+        )) && refusal.contains("does not verify under the epoch 1 domain key"),
+        "{refusal}"
+    );
+
+    // A signature line moved away from its close: plain `custody audit` refuses it.
+    let mut forged = original.clone();
+    let moved = forged.remove(genesis_signed - 1);
+    forged.insert(1, moved);
+    rechain(&path, &forged);
+    let audit = room.custody(&["audit", &dir]);
+    assert!(!audit.ok);
+    assert!(
+        audit
+            .stderr
+            .contains("transcript line 2: genesis.signed does not directly follow a genesis.close"),
+        "{}",
+        audit.stderr
+    );
+
+    std::fs::write(&path, original.join("\n") + "\n").unwrap();
+    assert!(room.custody(&["audit", &dir]).ok);
+}
+
 #[test]
 fn officials_file_errors_are_named() {
     let room = Room::new();
@@ -373,6 +530,44 @@ fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
     let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
     assert!(audit.stdout.contains("drill"), "{}", audit.stdout);
+    // The drill that passed signed the unlock inside it and its own close with the rebuilt key;
+    // the one that failed never held the key, and signed nothing.
+    let transcript = room.dir().join("transcript.jsonl");
+    let steps = steps_of(&lines_of(&transcript));
+    let after_genesis = &steps[line_of(&steps, "genesis.signed")..];
+    assert_eq!(
+        after_genesis
+            .iter()
+            .filter(|s| s.ends_with(".close") || s.ends_with(".signed"))
+            .collect::<Vec<_>>(),
+        [
+            "unlock.close",
+            "unlock.signed",
+            "drill.close",
+            "drill.signed",
+            "unlock.close",
+            "drill.close"
+        ]
+    );
+    let unsigned = steps.len() - line_of(&steps, "drill.signed");
+    assert!(
+        audit.stdout.contains(&format!(
+            "signatures         signed ceremonies: 3, the last at line {}; unsigned lines \
+             after it: {unsigned}",
+            line_of(&steps, "drill.signed")
+        )),
+        "{}",
+        audit.stdout
+    );
+    let manifest = custody::domain::Manifest::load(&room.dir().join("manifest.json")).unwrap();
+    let shares: Vec<PathBuf> = ["cio", "ria", "justice"]
+        .iter()
+        .map(|id| PathBuf::from(room.share(id)))
+        .collect();
+    let key = common::rebuild_key(&manifest, &shares, &room.pdir);
+    let report = check_signed(&transcript, &[(1, key)]).unwrap();
+    assert_eq!(report.signed.len(), 3);
+    assert_eq!(report.unsigned_after, unsigned);
 }
 
 #[test]

@@ -235,6 +235,26 @@ fn a_reshare_hands_the_key_to_new_officials_and_refuses_the_old_set_by_name() {
         "{}",
         audit.stdout
     );
+    // The reshare signed its close with the quorum's key, the same key the new set rebuilds; the
+    // unlock refused for want of shares never held it and signed nothing.
+    assert_eq!(
+        signed_ceremonies(&room, &["state-ciso", "cio"]),
+        ["genesis", "reshare", "unlock"]
+    );
+}
+
+/// The ceremonies whose signature verifies under the domain key, rebuilt from `quorum`'s share
+/// files in `shares/` with the manifest in force; every signature in the transcript must.
+fn signed_ceremonies(room: &Room, quorum: &[&str]) -> Vec<String> {
+    let manifest = custody::domain::Manifest::load(&room.dir().join("manifest.json")).unwrap();
+    let shares: Vec<PathBuf> = quorum
+        .iter()
+        .map(|id| PathBuf::from(room.share(id)))
+        .collect();
+    let key = rebuild_key(&manifest, &shares, &room.pdir);
+    let transcript = room.dir().join("transcript.jsonl");
+    let report = common::check_signed(&transcript, &[(1, key)]).unwrap();
+    report.signed.into_iter().map(|s| s.ceremony).collect()
 }
 
 #[test]
@@ -302,6 +322,15 @@ fn a_reshare_stopped_before_the_new_officials_verify_leaves_the_old_set_in_force
     assert!(!run.ok);
     assert!(run.stderr.contains("official state-ciso"), "{}", run.stderr);
     room.assert_untouched(&before);
+    // It failed after the quorum rebuilt the key: its failure is closed and signed.
+    let lines = common::lines_of(&room.dir().join("transcript.jsonl"));
+    assert!(lines[lines.len() - 2].contains(r#""step":"reshare.close""#));
+    assert!(lines[lines.len() - 2].contains("failed, nothing was changed"));
+    assert!(lines[lines.len() - 1].contains(r#""step":"reshare.signed""#));
+    assert_eq!(
+        signed_ceremonies(&room, &["justice", "cio", "ria"]),
+        ["genesis", "reshare"]
+    );
     let unlocked = room.unlock(&[room.share("justice"), room.share("cio"), room.share("ria")]);
     assert!(unlocked.ok, "{}{}", unlocked.stdout, unlocked.stderr);
     let audit = room.audit();
@@ -364,7 +393,9 @@ fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
     let transcript = dir.join("transcript.jsonl");
     let text = std::fs::read_to_string(&transcript).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    std::fs::write(&transcript, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    assert!(lines[lines.len() - 1].contains(r#""step":"reshare.signed""#));
+    // Without its close and the close's signature.
+    std::fs::write(&transcript, lines[..lines.len() - 2].join("\n") + "\n").unwrap();
 
     // The quorum of the manifest in force: the new officials, their files still staged.
     let new_quorum = ["cio", "ria"].map(|id| {
@@ -385,6 +416,11 @@ fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
     );
     let audit = room.custody(&["audit", dir.to_str().unwrap()]);
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    // The run that finished it closed it, signed with its quorum's key.
+    assert_eq!(
+        signed_ceremonies(&room, &["cio", "ria"]),
+        ["genesis", "reshare"]
+    );
 }
 
 /// Issue 12, attack 1 on a reshare: a writer of the domain directory stages files of their own as

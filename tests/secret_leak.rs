@@ -1,10 +1,11 @@
 //! No secret reaches any output: a whole domain lifecycle through the binary (genesis, an
 //! official checking their share, sealing, unlock at the embassy, opening, a drill, audit and
 //! inspect of every file), with known passphrases and PINs, then every stdout, stderr and written
-//! file is searched for the passphrases, the PINs, the domain key and every share's scalars — as
-//! text in hex (either case) and as raw bytes. The domain key is rebuilt in this process from the
-//! share files, so the search knows exactly what it must not find. `Debug` of every secret type
-//! is checked the same way.
+//! file is searched for the passphrases, the PINs, the domain key, the seeds of the domain
+//! signing key that signs the transcript's ceremonies, and every share's scalars — as text in hex
+//! (either case) and as raw bytes. The domain key is rebuilt in this process from the share
+//! files, so the search knows exactly what it must not find. `Debug` of every secret type is
+//! checked the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -194,14 +195,43 @@ fn no_secret_reaches_any_output_or_written_file() {
         name: "the domain key".to_owned(),
         bytes: key.expose().to_vec(),
     });
+    // The domain signing key's seeds (FORMAT.md 10.1), derived here independently: the signed
+    // ceremonies of the transcript were signed with them, and nothing may show them.
+    assert!(
+        std::fs::read_to_string(room.dir().join("transcript.jsonl"))
+            .unwrap()
+            .contains(".signed\""),
+        "the transcript searched holds signed ceremonies"
+    );
+    for (name, info) in [
+        (
+            "the ML-DSA-65 signing seed",
+            "custody/domain-signing/v1/ml-dsa-65",
+        ),
+        (
+            "the Ed25519 signing key",
+            "custody/domain-signing/v1/ed25519",
+        ),
+    ] {
+        let mut seed = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(None, key.expose())
+            .expand(info.as_bytes(), &mut seed)
+            .unwrap();
+        secrets.push(Secret {
+            name: name.to_owned(),
+            bytes: seed.to_vec(),
+        });
+    }
     haystack.assert_free_of(&secrets);
 
     // Debug of every secret type, formatted plainly and with {:#?}.
     let mut debug = Haystack(Vec::new());
     let pin = Pin::from(room.home.pin());
     let pass = Passphrase::from(passphrase("cio"));
+    let signing_key = custody::primitives::signature::SigningKey::derive(&key);
     for (what, text) in [
         ("DomainKey", format!("{key:?}{key:#?}")),
+        ("SigningKey", format!("{signing_key:?}{signing_key:#?}")),
         ("Share", format!("{:?}{:#?}", shares[0], shares[0])),
         ("SecretBytes", format!("{:?}", shares[0].to_bytes())),
         ("Pin", format!("{pin:?}")),

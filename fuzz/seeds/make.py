@@ -35,8 +35,10 @@ def write(target, name, data):
 def transcript(steps):
     lines, prev = [], "0" * 64
     for seq, (step, detail) in enumerate(steps, 1):
-        entry = {"seq": seq, "time": "2026-11-26T20:40:05Z", "step": step, "actors": ["cio"],
-                 "inputs": {}, "outputs": {"manifest.json": "ab" * 32}, "detail": detail,
+        signed = step.endswith(".signed")
+        entry = {"seq": seq, "time": "2026-11-26T20:40:05Z", "step": step,
+                 "actors": [] if signed else ["cio"], "inputs": {},
+                 "outputs": {} if signed else {"manifest.json": "ab" * 32}, "detail": detail,
                  "prev": prev}
         line = json.dumps(entry, separators=(",", ":"))
         prev = hashlib.sha256(line.encode()).hexdigest()
@@ -73,6 +75,16 @@ write("transcript", "genesis.jsonl", transcript([
     ("genesis.close", {"outcome": "done"})]))
 write("transcript", "nested.jsonl", transcript([
     ("drill.begin", {}), ("unlock.begin", {}), ("unlock.close", {}), ("drill.close", {})]))
+# A signature line in its place and form (FORMAT.md 9); the signature itself does not verify.
+write("transcript", "signed.jsonl", transcript([
+    ("genesis.begin", {"threshold": "2"}), ("genesis.close", {}),
+    ("genesis.signed", {"epoch": "1", "signature": "01" + "00" * 3373})]))
+
+# signature: mode 0 parses the rest as a key and as a signature; mode 1 XORs (pos_hi, pos_lo,
+# byte) triples into the worked example's key and signature and verifies them.
+write("signature", "verifying-key", b"\x00" + hex_value(section("## 10."), "verifying-key"))
+write("signature", "example-unaltered", b"\x01")
+write("signature", "example-one-byte", b"\x01\x08\x00\x01")
 
 write("pkcs11_uri", "token", "pkcs11:token=embassy-hsm-1")
 write("pkcs11_uri", "full", "pkcs11:token=a%20b;manufacturer=SoftHSM%20project;serial=1234;"

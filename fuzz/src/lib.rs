@@ -1,5 +1,6 @@
-//! What the fuzz targets share: the fixed, public test key the archive targets open with, a way
-//! past the sealed share file's checksum, and a scratch file for the readers that take a path.
+//! What the fuzz targets share: the fixed, public test keys the archive targets open with and the
+//! signature targets verify with, a way past the sealed share file's checksum, and a scratch file
+//! for the readers that take a path.
 //! No parsing lives here: every target calls custody's own readers (docs/FUZZING.md).
 
 use std::path::{Path, PathBuf};
@@ -10,13 +11,26 @@ use custody::hsm::WrappedKey;
 use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::{KeyId, WrapCheck};
 use custody::primitives::key_ref::KeyRef;
-use custody::primitives::secret::DataKey;
+use custody::primitives::secret::{DataKey, DomainKey};
+use custody::primitives::signature::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// The data key of docs/FORMAT.md 7.5 (bytes 00..1f): public, for fuzzing only.
 pub fn data_key() -> DataKey {
     let mut bytes: [u8; 32] = std::array::from_fn(|i| i as u8);
     DataKey::from_bytes(&mut bytes)
+}
+
+/// The domain key of docs/FORMAT.md 10.5 (bytes 00..1f): public, for fuzzing only.
+pub fn domain_key() -> DomainKey {
+    let mut bytes: [u8; 32] = std::array::from_fn(|i| i as u8);
+    DomainKey::from_bytes(&mut bytes)
+}
+
+/// The verifying key of [`domain_key`], derived once.
+pub fn verifying_key() -> &'static VerifyingKey {
+    static KEY: OnceLock<VerifyingKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::derive(&domain_key()).verifying_key())
 }
 
 /// The wrapped key of the worked example (a0..c7); the fuzz targets never unwrap it.

@@ -1,7 +1,9 @@
 //! The audit of a domain directory, offline, with the tool and the public files alone: the
 //! transcript's hash chain and closure, the manifest chain (every signature from the genesis
 //! manifest to the manifest in force, and every one of those manifests recorded in the
-//! transcript), the manifest's validity, that the transcript's last
+//! transcript), the place, form and signature of each signed ceremony (`transcript_signature`,
+//! under the verifying key the chain publishes for its epoch), the manifest's validity, that the
+//! transcript's last
 //! recorded manifest is this manifest, that each share file present is the one the manifest
 //! records, and that each revoked share set the manifest lists was revoked by a reshare recorded
 //! in the transcript (`reshare.set-revoked`). It reads; it never changes anything.
@@ -16,6 +18,7 @@ use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 use super::error::CeremonyError;
 use super::step::{is_insecure_kdf, is_started_anew, revoked_set_id, share_file, MANIFEST};
 use super::transcript::{read_closed, CeremonySpan, Entry, Record, RecordedManifest};
+use super::transcript_signature::{check_signed_ceremonies, SignedReport};
 
 /// What the audit of a domain directory found.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +39,8 @@ pub struct DomainAudit {
     pub ceremonies: Vec<CeremonySpan>,
     /// The transcript's closing digest.
     pub closing_digest: [u8; 32],
+    /// The signed ceremonies, and what follows the last signature unsigned.
+    pub signed: SignedReport,
     /// Each official's share file: `present and recorded`, or `not in this directory`.
     pub share_files: Vec<(String, String)>,
     /// The share sets revoked, oldest first.
@@ -93,6 +98,10 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         })
         .collect::<Result<_, _>>()?;
     let revoked_sets = check_revocations(&transcript.entries, manifest)?;
+    // Last, so that a more specific refusal above names what is missing: the signatures, under
+    // each epoch's verifying key as the verified chain publishes it.
+    let key_for_epoch = |epoch: u32| chain.verifying_key(epoch).cloned();
+    let signed = check_signed_ceremonies(&transcript.entries, &key_for_epoch)?;
     Ok(DomainAudit {
         domain: manifest.domain().to_owned(),
         epoch: manifest.epoch(),
@@ -102,6 +111,7 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         entries: transcript.report.entries,
         ceremonies: transcript.report.ceremonies,
         closing_digest: transcript.report.closing_digest,
+        signed,
         share_files,
         revoked_sets,
         insecure_kdf: lines_where(&transcript.entries, is_insecure_kdf),

@@ -224,14 +224,16 @@ fn audit_chapter(dir: &Path, attendant: &mut dyn Attendant) -> Result<DomainAudi
     say(
         attendant,
         &format!(
-            "{} transcript entries, hash chain intact, ceremonies: {}.",
+            "{} transcript entries, hash chain intact, ceremonies: {}; {} closed with a signature \
+             by the domain key.",
             audit.entries,
             audit
                 .ceremonies
                 .iter()
                 .map(|c| c.ceremony.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            audit.signed.signed.len()
         ),
     );
     Ok(audit)

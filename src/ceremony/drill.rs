@@ -1,7 +1,8 @@
 //! The drill: a full restore rehearsal, meant to run every quarter. A quorum unlocks the domain
 //! key into a throwaway SoftHSM token (a session key that never touches disk), the canary archive
 //! sealed at genesis is opened with it, and the token is destroyed. It reports pass or fail and
-//! how long recovery took; both go into the transcript.
+//! how long recovery took; both go into the transcript, signed with the rebuilt key when the quorum
+//! rebuilt it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use super::error::CeremonyError;
 use super::step::Ceremony;
 use super::step::Step;
 use super::transcript::{self, IfMissing, Transcript};
+use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
 use super::unlock::{unlock_shown, UnlockRequest};
 
@@ -52,7 +54,8 @@ pub fn drill(
     })?;
     drop(transcript);
     let started = Instant::now();
-    let result = rehearse(manifest_path, &manifest, shares, attendant);
+    let mut held = HeldKey::default();
+    let result = rehearse(manifest_path, &manifest, shares, &mut held, attendant);
     let elapsed = started.elapsed();
     let outcome = match result {
         Ok(accepted) => DrillOutcome {
@@ -69,7 +72,7 @@ pub fn drill(
         },
     };
     let mut transcript = Transcript::open(&transcript_path, IfMissing::Refuse)?;
-    transcript.append(Step::DrillClosed {
+    let closed = Step::DrillClosed {
         accepted: outcome.accepted.clone(),
         outcome: if outcome.passed {
             "pass".into()
@@ -77,15 +80,19 @@ pub fn drill(
             format!("FAIL: {}", outcome.failure.clone().unwrap_or_default())
         },
         seconds: elapsed.as_secs_f64(),
-    })?;
+    };
+    close_and_sign(&mut transcript, closed, held.closing())?;
+    drop(held);
     Ok(outcome)
 }
 
-/// Unlock into a throwaway token, open the canary, destroy the token.
+/// Unlock into a throwaway token, open the canary, destroy the token; the rebuilt key stays in
+/// `held` to sign the drill's close.
 fn rehearse(
     manifest_path: &Path,
     manifest: &Manifest,
     shares: &[PathBuf],
+    held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Vec<String>, CeremonyError> {
     let hsm = ThrowawaySoftHsm::create()?;
@@ -104,7 +111,7 @@ fn rehearse(
         },
         new_transcript: false,
     };
-    let unlocked = unlock_shown(&request, manifest.clone(), attendant)?;
+    let unlocked = unlock_shown(&request, manifest.clone(), held, attendant)?;
     let dir = crate::files::directory_of(manifest_path);
     check_canary(
         &TokenKey::find(&unlocked.session, manifest.key_ref(), manifest.wrap_check())?,

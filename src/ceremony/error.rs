@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::domain::{ChainError, ManifestError, OfficialsFileError, ResealError, ShareCheckError};
 use crate::hsm;
 use crate::primitives::random::RandomnessUnavailable;
+use crate::primitives::signature::SignatureError;
 use crate::shares::sealed::SealedShareError;
 use crate::shares::SharesError;
 
@@ -134,6 +135,9 @@ pub enum StepFailure {
     /// A ceremony file could not be encoded.
     #[error(transparent)]
     Encoding(#[from] serde_json::Error),
+    /// The domain signing key gave no signature (a fault; none was released).
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
 }
 
 /// What to do when a ceremony that publishes only at its end stops early.

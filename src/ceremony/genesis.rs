@@ -28,6 +28,7 @@ use super::share_set::{
 use super::step::{Ceremony, Step, MANIFEST};
 use super::tokens::{generate_key, import_and_prove, open_tokens, record_chain_position};
 use super::transcript::Transcript;
+use super::transcript_signature::{close_and_sign, ClosingKey};
 
 /// The epoch of a new domain's first key.
 pub const FIRST_EPOCH: u32 = 1;
@@ -170,15 +171,16 @@ fn run(
     let selector = KeySelector::domain_key(manifest.key_ref());
     let imported = import_everywhere(&sessions, &key, &manifest, &mut transcript, attendant)
         .and_then(|first_token| {
-            drop(key);
             let unpublished = Unpublished {
                 request,
                 dir,
                 manifest: &manifest,
                 sealed_files: &sealed_files,
+                key: &key,
             };
             finish(unpublished, first_token, &mut transcript, attendant)
         });
+    drop(key);
     match imported {
         Ok(closing_digest) => {
             record_everywhere(&sessions, &manifest, attendant);
@@ -240,16 +242,18 @@ fn record_everywhere(
     }
 }
 
-/// What a genesis has made and not yet published.
+/// What a genesis has made and not yet published, and the key it holds until its close is signed.
 struct Unpublished<'a> {
     request: &'a GenesisRequest,
     dir: &'a Path,
     manifest: &'a Manifest,
     sealed_files: &'a [SealedShare],
+    key: &'a DomainKey,
 }
 
 /// Everything after the key is on the tokens: the canary, the manifest, every official's
-/// verification, the transcript's close and publication; returns the closing digest.
+/// verification, the transcript's close signed with the new key, and publication; returns the
+/// closing digest.
 fn finish(
     unpublished: Unpublished<'_>,
     first_token: Option<&TokenSession>,
@@ -261,6 +265,7 @@ fn finish(
         dir,
         manifest,
         sealed_files,
+        key,
     } = unpublished;
     if let Some(session) = first_token {
         let sha256 = seal_canary(
@@ -284,10 +289,14 @@ fn finish(
         transcript,
         attendant,
     )?;
-    let closing_digest = transcript.append(Step::GenesisClosed {
-        officials: ids(&request.officials),
-        manifest: manifest.digest(),
-    })?;
+    let closing_digest = close_and_sign(
+        transcript,
+        Step::GenesisClosed {
+            officials: ids(&request.officials),
+            manifest: manifest.digest(),
+        },
+        Some(ClosingKey::new(key, manifest.epoch())),
+    )?;
     publish(dir, &request.out)?;
     Ok(closing_digest)
 }

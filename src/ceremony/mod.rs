@@ -1,6 +1,7 @@
 //! Layer 6, ceremonies: genesis, unlock, drill, rotate, reshare, reseal and audit, each composing
-//! the layers below and recording every step in a hash-chained [`transcript`]. Ceremonies talk to
-//! people only through the command line's prompts; they never print or log a secret.
+//! the layers below and recording every step in a hash-chained [`transcript`]; a ceremony that
+//! holds the domain key when it closes signs its close ([`transcript_signature`]). Ceremonies talk
+//! to people only through the command line's prompts; they never print or log a secret.
 
 pub mod attendant;
 pub mod audit;
@@ -19,6 +20,7 @@ mod share_set;
 pub mod step;
 mod tokens;
 pub mod transcript;
+pub mod transcript_signature;
 mod trust;
 pub mod unlock;
 

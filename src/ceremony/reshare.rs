@@ -4,7 +4,8 @@
 //! is anything in the domain directory changed: the new manifest — listing the old set as revoked
 //! — replaces the old one with one rename, and the new share files are moved in. Until that
 //! rename, the old manifest and shares stay valid and unrevoked, whatever fails. Every step goes
-//! into the transcript as `reshare.*`.
+//! into the transcript as `reshare.*`; the close — a failure's too, once the key was rebuilt — is
+//! signed with the quorum's key.
 //!
 //! Revocation is a refusal by policy: the old shares still rebuild the same key mathematically.
 //! Only a rotation (a new key) makes a possibly compromised share worthless.
@@ -25,6 +26,7 @@ use super::share_set::{
 };
 use super::step::{Ceremony, Step, MANIFEST};
 use super::transcript::{self, IfMissing, Transcript};
+use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
 
 mod publish;
@@ -110,6 +112,7 @@ pub fn reshare(
     let old = chain.in_force().clone();
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Reshare, old.digest());
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
+    let mut held = HeldKey::default();
     if staged_in_force(&request.manifest)? {
         // Every run needs its quorum: the one of the manifest in force proves what was staged.
         let quorum = quorum::gather(
@@ -119,10 +122,9 @@ pub fn reshare(
             &mut transcript,
             attendant,
         )?;
-        prove_staged(&request.manifest, &old, &quorum.key)?;
-        drop(quorum);
+        prove_staged(&request.manifest, &old, held.hold(quorum.key, old.epoch()))?;
         if let Some(finished) = finish_interrupted(&request.manifest, &old, &mut transcript)? {
-            return close_resumed(old, finished, &mut transcript);
+            return close_resumed(old, finished, &mut transcript, &held);
         }
     }
     check_recorded_manifest(transcript.last_manifest(), &old)?;
@@ -137,12 +139,20 @@ pub fn reshare(
         offered: request.shares.len(),
         reason: request.reason.clone(),
     })?;
-    let prepared = match prepare(request, &old, &staging, &mut transcript, attendant) {
+    let prepared = match prepare(
+        request,
+        &old,
+        &staging,
+        &mut transcript,
+        &mut held,
+        attendant,
+    ) {
         Ok(prepared) => prepared,
         Err(error) => {
             // Nothing outside the staging directory was touched: the old set stays in force.
             let _ = std::fs::remove_dir_all(&staging);
-            return Err(close_failed(&mut transcript, error, "nothing was changed"));
+            let state = "nothing was changed";
+            return Err(close_failed(&mut transcript, error, state, &held));
         }
     };
     let published = publish(
@@ -153,16 +163,21 @@ pub fn reshare(
         &staging,
         &mut transcript,
     )
-    .map_err(|error| close_failed(&mut transcript, error, "publication interrupted"))?;
+    .map_err(|error| close_failed(&mut transcript, error, "publication interrupted", &held))?;
     let Published {
         revoked_dir,
         moved_aside,
     } = published;
-    let closing_digest = transcript.append(Step::ReshareClosed {
-        officials: ids(&request.officials),
-        manifest: Some(prepared.manifest.digest()),
-        outcome: "share set replaced".into(),
-    })?;
+    let closing_digest = close_and_sign(
+        &mut transcript,
+        Step::ReshareClosed {
+            officials: ids(&request.officials),
+            manifest: Some(prepared.manifest.digest()),
+            outcome: "share set replaced".into(),
+        },
+        held.closing(),
+    )?;
+    drop(held);
     Ok(ReshareOutcome {
         manifest: prepared.manifest,
         revoked: prepared.revoked,
@@ -176,11 +191,12 @@ pub fn reshare(
 }
 
 /// Closes a reshare whose interrupted publication was just finished: that reshare is what this
-/// run completes; it does not start another.
+/// run completes; it does not start another. The close is signed with the quorum's key, `held`.
 fn close_resumed(
     manifest: Manifest,
     finished: Published,
     transcript: &mut Transcript,
+    held: &HeldKey,
 ) -> Result<ReshareOutcome, CeremonyError> {
     let revoked = manifest.revoked_sets().last().cloned().ok_or_else(|| {
         CeremonyError::refused(
@@ -188,11 +204,15 @@ fn close_resumed(
             NOTHING_PUBLISHED,
         )
     })?;
-    let closing_digest = transcript.append(Step::ReshareClosed {
-        officials: Vec::new(),
-        manifest: Some(manifest.digest()),
-        outcome: "interrupted publication finished".into(),
-    })?;
+    let closing_digest = close_and_sign(
+        transcript,
+        Step::ReshareClosed {
+            officials: Vec::new(),
+            manifest: Some(manifest.digest()),
+            outcome: "interrupted publication finished".into(),
+        },
+        held.closing(),
+    )?;
     Ok(ReshareOutcome {
         manifest,
         revoked,
@@ -223,22 +243,31 @@ fn check_request(request: &ReshareRequest) -> Result<(), CeremonyError> {
     Ok(())
 }
 
-/// Records the failure as the ceremony's close; the failure itself matters more than the record.
-fn close_failed(transcript: &mut Transcript, error: CeremonyError, state: &str) -> CeremonyError {
-    let _ = transcript.append(Step::ReshareClosed {
+/// Records the failure as the ceremony's close, signed when the quorum's key is `held`; the
+/// failure itself matters more than the record.
+fn close_failed(
+    transcript: &mut Transcript,
+    error: CeremonyError,
+    state: &str,
+    held: &HeldKey,
+) -> CeremonyError {
+    let closed = Step::ReshareClosed {
         officials: Vec::new(),
         manifest: None,
         outcome: format!("failed, {state}: {error}"),
-    });
+    };
+    let _ = close_and_sign(transcript, closed, held.closing());
     error
 }
 
-/// Everything up to the new officials' verification, written only into `staging`.
+/// Everything up to the new officials' verification, written only into `staging`; the quorum's
+/// key is kept in `held`, to sign the close.
 fn prepare(
     request: &ReshareRequest,
     old: &Manifest,
     staging: &Path,
     transcript: &mut Transcript,
+    held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Prepared, CeremonyError> {
     let Quorum {
@@ -252,6 +281,7 @@ fn prepare(
         transcript,
         attendant,
     )?;
+    let key = held.hold(key, old.epoch());
     let now = Timestamp::now();
     let revoked = RevokedSet::new(*old.set_id(), old.epoch(), now, request.reason.clone())
         .map_err(|problem| {
@@ -259,7 +289,7 @@ fn prepare(
         })?;
     let mut revoked_sets = old.revoked_sets().to_vec();
     revoked_sets.push(revoked.clone());
-    let signer = SigningKey::derive(&key);
+    let signer = SigningKey::derive(key);
     let plan = SetPlan {
         ceremony: Ceremony::Reshare,
         domain: old.domain(),
@@ -274,11 +304,10 @@ fn prepare(
             signer: &signer,
         },
     };
-    let split = split_key(&key, &plan)?;
+    let split = split_key(key, &plan)?;
     record_rebuilt(old, &plan, &split, accepted.clone(), transcript, attendant)?;
     let SealedSet { manifest, sealed } = seal_set(split, &plan, staging, transcript, attendant)?;
-    seal_staged(staging, &manifest, &key)?;
-    drop(key);
+    seal_staged(staging, &manifest, key)?;
     manifest.save(&staging.join(MANIFEST))?;
     verify_all(
         &manifest,

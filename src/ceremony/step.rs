@@ -10,6 +10,7 @@ use crate::domain::{ManifestDigest, RevokedSet};
 use crate::hsm::{Persistence, TokenDescription};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::{Kcv, KeyId};
+use crate::primitives::signature::Signature;
 use crate::shares::sealed::SET_ID_LEN;
 
 use super::transcript::Record;
@@ -28,6 +29,18 @@ const INSECURE_KDF: &str = "insecure-kdf";
 
 /// The `detail` of `reshare.set-revoked` naming the set revoked.
 const REVOKED_SET_ID: &str = "revoked_set_id";
+
+/// The action that closes a ceremony.
+pub(super) const CLOSE: &str = "close";
+
+/// The action of the line that signs a ceremony's close (`<ceremony>.signed`).
+pub(super) const SIGNED: &str = "signed";
+
+/// The `detail` of `<ceremony>.signed` naming the epoch of the key that signed.
+pub(super) const SIGNED_EPOCH: &str = "epoch";
+
+/// The `detail` of `<ceremony>.signed` holding the signature, lower-case hex.
+pub(super) const SIGNED_SIGNATURE: &str = "signature";
 
 /// The ceremony a step belongs to: the part of `step` before the dot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,6 +325,16 @@ pub enum Step {
         /// The new share file's fingerprint.
         fingerprint: String,
     },
+    /// `<ceremony>.signed`: the domain signature over the digest of the ceremony's close line,
+    /// the line just before (written by [`transcript_signature`](super::transcript_signature)).
+    Signed {
+        /// The ceremony whose close is signed.
+        ceremony: Ceremony,
+        /// The epoch of the domain key that signed.
+        epoch: u32,
+        /// The signature (context `custody transcript v1`).
+        signature: Signature,
+    },
 }
 
 /// A transcript line's fields, built up by [`Step::line`].
@@ -365,7 +388,19 @@ impl Line {
 impl Step {
     /// The ceremony and the action, `ceremony.action`.
     fn name(&self) -> String {
-        let (ceremony, action) = match self {
+        let (ceremony, action) = self.parts();
+        format!("{}.{action}", ceremony.name())
+    }
+
+    /// The ceremony this step closes, when it is a `<ceremony>.close` step.
+    pub(super) fn closes(&self) -> Option<Ceremony> {
+        let (ceremony, action) = self.parts();
+        (action == CLOSE).then_some(ceremony)
+    }
+
+    /// The ceremony and the action.
+    fn parts(&self) -> (Ceremony, &'static str) {
+        match self {
             Self::TranscriptStartedAnew { ceremony, .. } => (*ceremony, STARTED_ANEW),
             Self::GenesisBegun { .. } => (Ceremony::Genesis, "begin"),
             Self::KeySplit { ceremony, .. } => (*ceremony, "key-split"),
@@ -377,24 +412,24 @@ impl Step {
             Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
             Self::CanarySealed { .. } => (Ceremony::Genesis, "canary-sealed"),
             Self::ManifestWritten { .. } => (Ceremony::Genesis, "manifest-written"),
-            Self::GenesisClosed { .. } => (Ceremony::Genesis, "close"),
+            Self::GenesisClosed { .. } => (Ceremony::Genesis, CLOSE),
             Self::UnlockBegun { .. } => (Ceremony::Unlock, "begin"),
             Self::UnlockKeyImported { .. } => (Ceremony::Unlock, "key-imported"),
-            Self::UnlockClosed { .. } => (Ceremony::Unlock, "close"),
+            Self::UnlockClosed { .. } => (Ceremony::Unlock, CLOSE),
             Self::DrillBegun { .. } => (Ceremony::Drill, "begin"),
-            Self::DrillClosed { .. } => (Ceremony::Drill, "close"),
+            Self::DrillClosed { .. } => (Ceremony::Drill, CLOSE),
             Self::RotateBegun { .. } | Self::RotateResumed => (Ceremony::Rotate, "begin"),
             Self::RotatePublished { .. } => (Ceremony::Rotate, "published"),
             Self::ArchivesRewrapped { .. } => (Ceremony::Rotate, "archives-rewrapped"),
-            Self::RotateClosed { .. } => (Ceremony::Rotate, "close"),
+            Self::RotateClosed { .. } => (Ceremony::Rotate, CLOSE),
             Self::ReshareBegun { .. } => (Ceremony::Reshare, "begin"),
             Self::KeyRebuilt { .. } => (Ceremony::Reshare, "key-rebuilt"),
             Self::SetRevoked { .. } => (Ceremony::Reshare, SET_REVOKED),
-            Self::ReshareClosed { .. } => (Ceremony::Reshare, "close"),
+            Self::ReshareClosed { .. } => (Ceremony::Reshare, CLOSE),
             Self::ResealBegun { .. } => (Ceremony::Reseal, "begin"),
-            Self::ResealClosed { .. } => (Ceremony::Reseal, "close"),
-        };
-        format!("{}.{action}", ceremony.name())
+            Self::ResealClosed { .. } => (Ceremony::Reseal, CLOSE),
+            Self::Signed { ceremony, .. } => (*ceremony, SIGNED),
+        }
     }
 
     /// Everything but the step's name.
@@ -591,6 +626,11 @@ impl Step {
                 .manifest_in(&old_manifest)
                 .manifest_out(&new_manifest)
                 .output(share_file(&official), fingerprint),
+            Self::Signed {
+                epoch, signature, ..
+            } => line
+                .detail(SIGNED_EPOCH, epoch)
+                .detail(SIGNED_SIGNATURE, hex::encode(signature.as_bytes())),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Unlock: the quorum rebuilds the domain key into a token — at the embassy after the home site
 //! is lost, or into a throwaway token for a drill. The [`quorum`](super::quorum) checks each
 //! share as it is offered and rebuilds the key from t verified shares; the key is then imported
-//! and proven on the token. Every step goes into the transcript.
+//! and proven on the token. Every step goes into the transcript, and the close — a failure's too,
+//! once the key was rebuilt — is signed with the rebuilt key.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use super::quorum;
 use super::step::{Ceremony, Step};
 use super::tokens::{check_chain_record, import_and_prove_as, open_token, record_chain_position};
 use super::transcript::{self, IfMissing, Transcript, TranscriptError};
+use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
 
 /// What an unlock is asked to do.
@@ -64,13 +66,21 @@ pub fn unlock(
         |_| Vec::new(),
         attendant,
     )?;
-    unlock_shown(request, chain.into_in_force(), attendant)
+    unlock_shown(
+        request,
+        chain.into_in_force(),
+        &mut HeldKey::default(),
+        attendant,
+    )
 }
 
-/// Runs an unlock of a manifest already shown to the room (a drill shows it first).
+/// Runs an unlock of a manifest already shown to the room (a drill shows it first). The key the
+/// quorum rebuilds is kept in `held`, which signs the close and outlives the unlock: a drill signs
+/// its own close with it.
 pub(super) fn unlock_shown(
     request: &UnlockRequest,
     manifest: Manifest,
+    held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Unlock, manifest.digest());
@@ -83,12 +93,18 @@ pub(super) fn unlock_shown(
         target: request.target.token_part(),
         offered: request.shares.len(),
     })?;
-    match quorum(request, &manifest, &mut transcript, attendant) {
+    let result = quorum(request, &manifest, &mut transcript, held, attendant);
+    let signer = held.closing();
+    match result {
         Ok(rebuilt) => {
-            let closing_digest = transcript.append(Step::UnlockClosed {
-                accepted: rebuilt.accepted.clone(),
-                outcome: "key rebuilt and imported".into(),
-            })?;
+            let closing_digest = close_and_sign(
+                &mut transcript,
+                Step::UnlockClosed {
+                    accepted: rebuilt.accepted.clone(),
+                    outcome: "key rebuilt and imported".into(),
+                },
+                signer,
+            )?;
             Ok(Unlocked {
                 session: rebuilt.session,
                 key: rebuilt.key,
@@ -101,10 +117,14 @@ pub(super) fn unlock_shown(
         }
         Err(error) => {
             // Close the ceremony in the record even when it failed; the failure itself matters more.
-            let _ = transcript.append(Step::UnlockClosed {
-                accepted: Vec::new(),
-                outcome: format!("failed: {error}"),
-            });
+            let _ = close_and_sign(
+                &mut transcript,
+                Step::UnlockClosed {
+                    accepted: Vec::new(),
+                    outcome: format!("failed: {error}"),
+                },
+                signer,
+            );
             Err(error)
         }
     }
@@ -118,11 +138,13 @@ struct Rebuilt {
     refused: Vec<(PathBuf, String)>,
 }
 
-/// Gathers the quorum, then imports the rebuilt key into the target token and proves it there.
+/// Gathers the quorum, keeping the rebuilt key in `held`, then imports it into the target token
+/// and proves it there.
 fn quorum(
     request: &UnlockRequest,
     manifest: &Manifest,
     transcript: &mut Transcript,
+    held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Rebuilt, CeremonyError> {
     let session = open_token(&request.target, attendant, "no target token")?;
@@ -134,8 +156,9 @@ fn quorum(
         transcript,
         attendant,
     )?;
+    let key = held.hold(gathered.key, manifest.epoch());
     let selector = KeySelector::domain_key(manifest.key_ref());
-    let handle = import_and_prove_as(&session, &gathered.key, &selector, request.persistence)?;
+    let handle = import_and_prove_as(&session, key, &selector, request.persistence)?;
     record_chain_position(&session, manifest)?;
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::output::{print, print_json, Failure};
 use crate::ceremony::audit::audit_domain;
+use crate::ceremony::transcript_signature::SignedReport;
 use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
@@ -64,8 +65,16 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
         interrupted = audit.ceremonies.iter().filter(|c| c.close.is_none()).count(),
     );
     for ceremony in &audit.ceremonies {
+        let signed = audit
+            .signed
+            .signed
+            .iter()
+            .find(|signed| Some(signed.line - 1) == ceremony.close)
+            .map_or_else(String::new, |signed| {
+                format!(", signed at line {} (epoch {})", signed.line, signed.epoch)
+            });
         text += &format!(
-            "  {:<10} lines {}–{}\n",
+            "  {:<10} lines {}–{}{signed}\n",
             ceremony.ceremony,
             ceremony.begin,
             ceremony
@@ -73,6 +82,7 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
                 .map_or_else(|| "(interrupted)".into(), |c| c.to_string())
         );
     }
+    text += &signatures(&audit.signed, audit.entries);
     for (official, state) in &audit.share_files {
         text += &format!("  share {official:<18} {state}\n");
     }
@@ -106,4 +116,20 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
     );
     print(&text);
     Ok(())
+}
+
+/// What the signatures cover.
+fn signatures(signed: &SignedReport, entries: usize) -> String {
+    let Some(last) = signed.last_signed else {
+        return format!(
+            "signatures         none: no ceremony is signed, all {entries} lines rest on the \
+             closing digest alone\n"
+        );
+    };
+    format!(
+        "signatures         signed ceremonies: {}, the last at line {last}; unsigned lines after \
+         it: {}\n                   each verified under its epoch's domain verifying key\n",
+        signed.signed.len(),
+        signed.unsigned_after
+    )
 }

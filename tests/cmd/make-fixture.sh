@@ -36,7 +36,7 @@ id = "ria"
 name = "Director of RIA"
 role = "Information System Authority"
 TOML
-SOFTHSM2_CONF="$WORK/hsm/softhsm2.conf" target/debug/custody genesis --domain ee-fixture \
+SOFTHSM2_CONF="$WORK/hsm/softhsm2.conf" "${CARGO_TARGET_DIR:-target}/debug/custody" genesis --domain ee-fixture \
     --officials "$FIXTURE/officials.toml" --threshold 2 --hsm "$URI" --out "$WORK/domain" \
     --passphrases "$FIXTURE/pdir" --kdf-memory-kib 64 --kdf-passes 1 --kdf-lanes 1 --insecure-kdf >/dev/null
 cp -r "$WORK/domain" "$FIXTURE/domain"

@@ -342,6 +342,62 @@ pub fn quorum_seal(key: &[u8; 32], label: &[u8], facts: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Checks the signed ceremonies of the transcript at `transcript` as `custody audit` will once the
+/// manifest chain publishes the verifying keys: here each epoch's key is derived from its domain
+/// key (`keys`: epoch and key bytes, rebuilt from shares with [`rebuild_key`]).
+pub fn check_signed(
+    transcript: &Path,
+    keys: &[(u32, [u8; 32])],
+) -> Result<custody::ceremony::transcript_signature::SignedReport, custody::ceremony::CeremonyError>
+{
+    use custody::ceremony::transcript_signature::check_signed_ceremonies;
+    use custody::primitives::secret::DomainKey;
+    use custody::primitives::signature::SigningKey;
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|(epoch, key)| {
+            let key = DomainKey::from_bytes(&mut key.to_owned());
+            (*epoch, SigningKey::derive(&key).verifying_key())
+        })
+        .collect();
+    let key_for_epoch = |epoch| {
+        keys.iter()
+            .find(|(known, _)| *known == epoch)
+            .map(|(_, key)| key.clone())
+    };
+    let entries = custody::ceremony::transcript::read_closed(transcript)
+        .unwrap()
+        .entries;
+    check_signed_ceremonies(&entries, &key_for_epoch)
+}
+
+/// A forger with write access to a transcript: writes `lines` (without their newlines) with
+/// every `seq` and `prev` recomputed from the first line on, so that the hash chain is whole
+/// again — whatever was edited, inserted, removed or reordered.
+pub fn rechain(transcript: &Path, lines: &[String]) {
+    use sha2::Digest;
+    let mut prev = "0".repeat(64);
+    let mut text = String::new();
+    for (index, line) in lines.iter().enumerate() {
+        let mut entry: custody::ceremony::transcript::Entry = serde_json::from_str(line).unwrap();
+        entry.seq = index as u64 + 1;
+        entry.prev = prev;
+        let line = serde_json::to_string(&entry).unwrap();
+        prev = hex::encode(sha2::Sha256::digest(line.as_bytes()));
+        text += &format!("{line}\n");
+    }
+    std::fs::write(transcript, text).unwrap();
+}
+
+/// The lines of a text file, without their newlines.
+pub fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Writes a secret file (passphrase, PIN) as custody requires it: private to its owner (0600).
 pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
     use std::os::unix::fs::PermissionsExt;

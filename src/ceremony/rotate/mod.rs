@@ -8,6 +8,10 @@
 //! imported. Killed at any moment, every archive stays openable with the old or the new key
 //! (both are on the token until the end, and a header is replaced in one write), and running the
 //! command again resumes from the journal and completes.
+//!
+//! The close is signed with the key the run holds at its end: the new epoch's key, made by this
+//! run; or, for a run resuming from the journal, the key its quorum rebuilt — the old epoch's
+//! before the new manifest is published, the new epoch's after.
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +36,7 @@ use super::tokens::{
     check_chain_record, generate_key, import_and_prove, open_token, record_chain_position,
 };
 use super::transcript::{self, IfMissing, Transcript};
+use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
 
 mod journal;
@@ -100,7 +105,16 @@ pub fn rotate(
     let session = open_token(&request.target, attendant, "no token")?;
     check_chain_record(&session, &current)?;
     let resumed = journal_path.exists();
-    let rotation = resume_or_prepare(request, &chain, &dir, &session, &mut transcript, attendant)?;
+    let mut held = HeldKey::default();
+    let rotation = resume_or_prepare(
+        request,
+        &chain,
+        &dir,
+        &session,
+        &mut transcript,
+        &mut held,
+        attendant,
+    )?;
     // Both keys proven before the manifest is published or any archive touched (D51).
     let keys = rotation_keys(&session, &rotation)?;
     publish(request, &mut chain, &dir, &rotation, &mut transcript)?;
@@ -121,11 +135,16 @@ pub fn rotate(
     std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     let new_manifest = rotation.new_manifest;
-    transcript.append(Step::RotateClosed {
-        manifest: new_manifest.digest(),
-        epoch: new_manifest.epoch(),
-        old_key_destroyed,
-    })?;
+    close_and_sign(
+        &mut transcript,
+        Step::RotateClosed {
+            manifest: new_manifest.digest(),
+            epoch: new_manifest.epoch(),
+            old_key_destroyed,
+        },
+        held.closing(),
+    )?;
+    drop(held);
     Ok(RotateOutcome {
         epoch: new_manifest.epoch(),
         rewrapped,
@@ -137,13 +156,15 @@ pub fn rotate(
 }
 
 /// The rotation the journal records, resumed once its new key is on the token; otherwise a
-/// fresh one (a journal whose key never reached the token is discarded first).
+/// fresh one (a journal whose key never reached the token is discarded first). `held` keeps the
+/// key that signs the close: the resuming quorum's, or the fresh rotation's new key.
 fn resume_or_prepare(
     request: &RotateRequest,
     chain: &ManifestChain,
     dir: &Path,
     session: &TokenSession,
     transcript: &mut Transcript,
+    held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
     let journal_path = dir.join(JOURNAL);
@@ -156,10 +177,8 @@ fn resume_or_prepare(
                 rotation.new_manifest.epoch()
             )));
             transcript.append(Step::RotateResumed)?;
-            rotation.prove(
-                &authorize(request, current, transcript, attendant)?,
-                current,
-            )?;
+            let quorum_key = authorize(request, current, transcript, attendant)?;
+            rotation.prove(held.hold(quorum_key, current.epoch()), current)?;
             let staged = staging(dir, rotation.from_epoch);
             check_new_shares_kept(dir, current, &rotation, &staged)?;
             verify_staged(&rotation.new_manifest, &staged, transcript, attendant)?;
@@ -181,9 +200,11 @@ fn resume_or_prepare(
                 ));
                 discard(&journal_path, &staging(dir, stale.from_epoch))?;
             }
-            prepare(
+            let (rotation, new_key) = prepare(
                 request, current, &old_key, dir, session, transcript, attendant,
-            )
+            )?;
+            held.hold(new_key, rotation.new_manifest.epoch());
+            Ok(rotation)
         }
     }
 }
@@ -214,7 +235,8 @@ fn check_new_shares_kept(
 }
 
 /// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
-/// verified in a staging directory, journal, import.
+/// verified in a staging directory, journal, import. Returns the new key too, which signs the
+/// rotation's close.
 fn prepare(
     request: &RotateRequest,
     manifest: &Manifest,
@@ -223,7 +245,7 @@ fn prepare(
     session: &TokenSession,
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
-) -> Result<Rotation, CeremonyError> {
+) -> Result<(Rotation, DomainKey), CeremonyError> {
     let officials = officials_of(manifest);
     let stage = staging(dir, manifest.epoch());
     empty_stage(&stage)?;
@@ -252,7 +274,6 @@ fn prepare(
     let new_manifest = &rotation.new_manifest;
     let selector = KeySelector::domain_key(new_manifest.key_ref());
     import_and_prove(session, &key, &selector)?;
-    drop(key);
     attendant.announce(&Event::KeyImported {
         token: session.token().to_string(),
     });
@@ -265,12 +286,12 @@ fn prepare(
         transcript,
         attendant,
     )?;
-    Ok(rotation)
+    Ok((rotation, key))
 }
 
 /// A quorum of the officials of the manifest in force authorizes this run, a fresh rotation or a
-/// resumed one; the rebuilt key proves it and seals (or proves) the journal, and is dropped once
-/// that is done: rotation itself needs only the token's copies.
+/// resumed one; the rebuilt key proves it and seals (or proves) the journal. Rotation itself
+/// needs only the token's copies; a resumed run keeps it to sign its close.
 fn authorize(
     request: &RotateRequest,
     manifest: &Manifest,
