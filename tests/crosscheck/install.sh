@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the second implementation that tests/signature_crosscheck.rs runs: a Python virtual
+# Installs the second implementation that tests/signature_crosscheck.rs (signature.py) and
+# tests/lifecycle_chain.rs (chain.py, which imports signature.py) run: a Python virtual
 # environment with pyca/cryptography (OpenSSL's ML-DSA-65 and Ed25519) and dilithium-py (a
 # pure-Python FIPS 204), from PyPI. Idempotent: does nothing when the environment already works.
 # The environment lives at $CUSTODY_CROSSCHECK_VENV, by default under the cargo home. Installs

@@ -10,6 +10,9 @@ fingerprint byte for byte, verifies the signature with OpenSSL (both halves), re
 deterministic signature with dilithium-py and Ed25519 and compares bytes, and checks that a
 flipped bit in either half is refused. It then signs each message itself (OpenSSL's hedged
 ML-DSA) into OUT.json, for custody to verify. Exits non-zero naming the first difference.
+
+Imported (tests/crosscheck/chain.py does), it runs nothing and offers `verifies_encoded`: section
+10.4 from the encoded verifying key and signature.
 """
 
 import hashlib
@@ -29,6 +32,8 @@ LABEL = b"custody/signature/v1/ML-DSA-65+Ed25519"
 CONTEXTS = {"manifest": b"custody manifest v1", "transcript": b"custody transcript v1"}
 ML_DSA_PUBLIC_LEN = 1952
 ML_DSA_SIGNATURE_LEN = 3309
+VERIFYING_KEY_LEN = 1 + ML_DSA_PUBLIC_LEN + 32
+SIGNATURE_LEN = 1 + ML_DSA_SIGNATURE_LEN + 64
 
 
 def seed(domain_key, info):
@@ -41,7 +46,7 @@ def representative(context, message):
 
 
 def verifies(ml_public, ed_public, rep, signature):
-    if len(signature) != 1 + ML_DSA_SIGNATURE_LEN + 64 or signature[:1] != ALGORITHM:
+    if len(signature) != SIGNATURE_LEN or signature[:1] != ALGORITHM:
         return False
     try:
         ml_public.verify(signature[1 : 1 + ML_DSA_SIGNATURE_LEN], rep, LABEL)
@@ -49,6 +54,57 @@ def verifies(ml_public, ed_public, rep, signature):
     except InvalidSignature:
         return False
     return True
+
+
+ED_P = 2**255 - 19
+ED_D = -121665 * pow(121666, -1, ED_P) % ED_P
+
+
+def ed25519_point_acceptable(encoded):
+    """Section 10.2's rule for the Ed25519 half, checked here rather than trusted to a library: the
+    32 bytes decode to a point (RFC 8032, 5.1.3), canonically (y < p), and 8 times the point is not
+    the neutral element (no small order)."""
+    y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
+    sign = encoded[31] >> 7
+    if y >= ED_P:
+        return False
+    u, v = (y * y - 1) % ED_P, (ED_D * y * y + 1) % ED_P
+    x = u * pow(v, 3, ED_P) * pow(u * pow(v, 7, ED_P), (ED_P - 5) // 8, ED_P) % ED_P
+    if v * x * x % ED_P == (-u) % ED_P:
+        x = x * pow(2, (ED_P - 1) // 4, ED_P) % ED_P
+    elif v * x * x % ED_P != u:
+        return False
+    if x == 0 and sign == 1:
+        return False
+    if x % 2 != sign:
+        x = ED_P - x
+    for _ in range(3):
+        t = ED_D * x * x * y * y % ED_P
+        x, y = (
+            2 * x * y * pow(1 + t, -1, ED_P) % ED_P,
+            (y * y + x * x) * pow(1 - t, -1, ED_P) % ED_P,
+        )
+    return (x, y) != (0, 1)
+
+
+def verifies_encoded(verifying_key, context, message, signature):
+    """Section 10.4 from the encodings alone: whether `signature` (10.3) is valid for the encoded
+    `verifying_key` (10.2), the context named `context` and `message`. Both halves are checked by
+    OpenSSL and the ML-DSA-65 half again by dilithium-py; a key that does not decode is refused."""
+    if len(verifying_key) != VERIFYING_KEY_LEN or verifying_key[:1] != ALGORITHM:
+        return False
+    ml_raw = verifying_key[1 : 1 + ML_DSA_PUBLIC_LEN]
+    if not ed25519_point_acceptable(verifying_key[1 + ML_DSA_PUBLIC_LEN :]):
+        return False
+    try:
+        ml_public = mldsa.MLDSA65PublicKey.from_public_bytes(ml_raw)
+        ed_public = ed25519.Ed25519PublicKey.from_public_bytes(verifying_key[1 + ML_DSA_PUBLIC_LEN :])
+    except ValueError:
+        return False
+    rep = representative(context, message)
+    if not verifies(ml_public, ed_public, rep, signature):
+        return False
+    return ML_DSA_65.verify(ml_raw, rep, signature[1 : 1 + ML_DSA_SIGNATURE_LEN], LABEL)
 
 
 def fail(what):
@@ -103,4 +159,5 @@ def main():
     print(f"{len(vectors)} custody signatures verified by OpenSSL and reproduced by dilithium-py")
 
 
-main()
+if __name__ == "__main__":
+    main()

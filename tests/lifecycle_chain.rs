@@ -1,0 +1,403 @@
+//! A whole domain lifecycle through the `custody` binary on real SoftHSM tokens, whose manifest
+//! chain a second implementation verifies (issue 12): genesis, an archive sealed at home, an
+//! unlock at the embassy, a drill, two rotations (the archive rewrapped each time) and a reshare
+//! to new officials — `custody audit` passing after every step — then
+//! tests/crosscheck/chain.py, written from docs/FORMAT.md sections 6 and 10 alone, verifies the
+//! chain from the genesis fingerprint and agrees with custody on every digest. A copy with one
+//! character of an official's name changed in chain/000002.json is refused by both, at position 2.
+//!
+//! Python comes from the environment tests/crosscheck/install.sh makes; without it the test fails
+//! saying how to install it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod room;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use common::TINY_KDF;
+use room::{officials_toml, passphrase, Room, Run};
+use serde_json::Value;
+
+const INSTALL_HINT: &str = "the chain cross-check needs Python with pyca/cryptography and \
+                            dilithium-py: run `bash tests/crosscheck/install.sh`";
+
+/// The reshare's new officials: two stay, one joins; a 2-of-3 set.
+const NEW_OFFICIALS: [(&str, &str); 3] = [
+    ("cio", "Government CIO"),
+    ("ria", "Director of RIA"),
+    ("state-ciso", "State CISO"),
+];
+
+/// The Python of the cross-check environment (as tests/signature_crosscheck.rs finds it).
+fn python() -> PathBuf {
+    let venv = std::env::var_os("CUSTODY_CROSSCHECK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cargo_home = std::env::var_os("CARGO_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+            cargo_home.join("custody-crosscheck")
+        });
+    let python = venv.join("bin/python3");
+    assert!(
+        python.exists(),
+        "{INSTALL_HINT} ({} is missing)",
+        python.display()
+    );
+    python
+}
+
+/// tests/crosscheck/chain.py on `dir`, expecting `fingerprint`.
+fn chain_py(dir: &Path, fingerprint: &str) -> Run {
+    let script = common::repo_root().join("tests/crosscheck/chain.py");
+    let output = Command::new(python())
+        .arg(script)
+        .arg(dir)
+        .arg(fingerprint)
+        .output()
+        .unwrap();
+    Run::from(output)
+}
+
+fn text(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn args(list: &[String]) -> Vec<&str> {
+    list.iter().map(String::as_str).collect()
+}
+
+/// The hex after `label` on the first line that starts with it, spaces removed (a digest or
+/// fingerprint read aloud in groups of four).
+fn hex_after(output: &str, label: &str) -> String {
+    let line = output
+        .lines()
+        .find(|line| line.starts_with(label))
+        .unwrap_or_else(|| panic!("no line {label:?} in:\n{output}"));
+    line[label.len()..].split_whitespace().collect()
+}
+
+/// Copies a directory tree (files and directories only: a domain directory has nothing else).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+struct Lifecycle {
+    room: Room,
+    archives: PathBuf,
+}
+
+impl Lifecycle {
+    /// A room with an archive directory, before genesis.
+    fn new() -> Self {
+        let room = Room::new();
+        let archives = room.hsm.dir().join("archives");
+        std::fs::create_dir(&archives).unwrap();
+        Self { room, archives }
+    }
+
+    fn manifest(&self) -> String {
+        text(&self.room.dir().join("manifest.json"))
+    }
+
+    fn pdir(&self) -> String {
+        text(&self.room.pdir)
+    }
+
+    fn succeeds(&self, step: &str, list: &[String]) -> Run {
+        let run = self.room.custody(&args(list));
+        assert!(run.ok, "{step} failed: {}{}", run.stdout, run.stderr);
+        run
+    }
+
+    /// `custody audit DIR` passes; its output.
+    fn audited(&self, after: &str) -> String {
+        let run = self.room.custody(&["audit", &text(&self.room.dir())]);
+        assert!(
+            run.ok,
+            "the audit after {after} failed: {}{}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    fn rotate(&self) -> Run {
+        let mut list: Vec<String> = vec![
+            "rotate".into(),
+            "--manifest".into(),
+            self.manifest(),
+            "--hsm".into(),
+            self.room.home.uri.to_string(),
+            "--passphrases".into(),
+            self.pdir(),
+            "--archives".into(),
+            text(&self.archives),
+        ];
+        list.extend(TINY_KDF.map(str::to_owned));
+        list.extend(["cio", "ria", "justice"].map(|id| self.room.share(id)));
+        self.succeeds("rotate", &list)
+    }
+
+    fn drill(&self, quorum: &[&str]) -> Run {
+        let mut list: Vec<String> = [
+            "drill",
+            "--manifest",
+            &self.manifest(),
+            "--passphrases",
+            &self.pdir(),
+        ]
+        .map(str::to_owned)
+        .into();
+        list.extend(quorum.iter().map(|id| self.room.share(id)));
+        self.room.custody(&args(&list))
+    }
+
+    fn reshare(&self) -> Run {
+        let officials = self.room.hsm.dir().join("new-officials.toml");
+        std::fs::write(&officials, officials_toml(&NEW_OFFICIALS)).unwrap();
+        common::write_private(
+            &self.room.pdir.join("state-ciso.pass"),
+            passphrase("state-ciso"),
+        );
+        let mut list: Vec<String> = [
+            "reshare",
+            "--manifest",
+            &self.manifest(),
+            "--officials",
+            &text(&officials),
+            "--threshold",
+            "2",
+            "--reason",
+            "justice minister retired",
+            "--passphrases",
+            &self.pdir(),
+        ]
+        .map(str::to_owned)
+        .into();
+        list.extend(TINY_KDF.map(str::to_owned));
+        list.extend(["cio", "justice", "ria"].map(|id| self.room.share(id)));
+        self.succeeds("reshare", &list)
+    }
+}
+
+#[test]
+fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
+    let started = Instant::now();
+    python(); // fail before the lifecycle, not after it, when the environment is missing
+    let life = Lifecycle::new();
+    let room = &life.room;
+    let dir = room.dir();
+
+    // Genesis: the fingerprint read aloud is the genesis manifest's.
+    let genesis = room.genesis();
+    let fingerprint = hex_after(&genesis.stdout, "domain fingerprint ");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["domain_fingerprint"], fingerprint.as_str());
+    life.audited("genesis");
+
+    // An archive sealed at home.
+    let original = room.hsm.dir().join("pensions.csv");
+    let content = "id,amount\n1,100\n2,250\n";
+    std::fs::write(&original, content).unwrap();
+    let uri = room.home.uri.to_string();
+    life.succeeds(
+        "seal",
+        &[
+            "seal",
+            "--manifest",
+            &life.manifest(),
+            "--hsm",
+            &uri,
+            "--out-dir",
+            &text(&life.archives),
+            &text(&original),
+        ]
+        .map(str::to_owned),
+    );
+    let archive = life.archives.join("pensions.csv.custody");
+    assert!(archive.is_file());
+    life.audited("seal");
+
+    // The key unlocked at the embassy by a quorum.
+    let unlock = room.unlock(&[room.share("cio"), room.share("justice"), room.share("ria")]);
+    assert!(
+        unlock.ok,
+        "unlock failed: {}{}",
+        unlock.stdout, unlock.stderr
+    );
+    life.audited("unlock");
+
+    // A drill, before the rotations: after one it cannot pass yet (see the ignored test below).
+    let drill = life.drill(&["cio", "justice", "ria"]);
+    assert!(drill.ok, "drill failed: {}{}", drill.stdout, drill.stderr);
+    assert!(drill.stdout.contains("DRILL PASSED"), "{}", drill.stdout);
+    life.audited("the drill");
+
+    // Two rotations, each rewrapping the archive, then a reshare to new officials.
+    life.rotate();
+    life.audited("the first rotation");
+    life.rotate();
+    life.audited("the second rotation");
+    life.reshare();
+
+    let audit = life.audited("the reshare");
+    assert!(
+        audit.contains("manifest chain     4 manifests, every signature verified from genesis"),
+        "{audit}"
+    );
+    assert_eq!(hex_after(&audit, "domain fingerprint "), fingerprint);
+    assert!(audit.contains("domain ee-registries, epoch 3"), "{audit}");
+
+    // The archive sealed at genesis still opens, under the key of epoch 3.
+    let restored = room.hsm.dir().join("pensions.restored");
+    life.succeeds(
+        "open",
+        &[
+            "open",
+            "--hsm",
+            &uri,
+            &text(&archive),
+            "-o",
+            &text(&restored),
+        ]
+        .map(str::to_owned),
+    );
+    assert_eq!(std::fs::read_to_string(&restored).unwrap(), content);
+
+    // The second implementation verifies the chain from the genesis fingerprint, and finds the
+    // digests custody finds.
+    let python = chain_py(&dir, &fingerprint);
+    assert!(
+        python.ok,
+        "the second implementation refused the chain: {}{}",
+        python.stdout, python.stderr
+    );
+    let lines: Vec<&str> = python
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("position "))
+        .collect();
+    let expected = [
+        (0, 1, "genesis"),
+        (1, 2, "rotation"),
+        (2, 3, "rotation"),
+        (3, 3, "reshare"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{}", python.stdout);
+    for (line, (position, epoch, how)) in lines.iter().zip(expected) {
+        let chain_file = dir.join(format!("chain/{position:06}.json"));
+        let digest = custody::domain::Manifest::load(&chain_file)
+            .unwrap()
+            .digest();
+        assert_eq!(
+            *line,
+            format!("position {position} epoch {epoch} digest {digest} ({how})"),
+            "{}",
+            python.stdout
+        );
+    }
+    let in_force = custody::domain::Manifest::load(&dir.join("manifest.json")).unwrap();
+    assert_eq!(in_force.chain_position(), 3);
+    assert!(
+        lines[3].contains(&in_force.digest().to_string()),
+        "{}",
+        python.stdout
+    );
+    assert!(
+        python
+            .stdout
+            .contains(&format!("4 manifests verified from genesis; domain fingerprint {fingerprint} (the one expected)")),
+        "{}",
+        python.stdout
+    );
+
+    // Another expected fingerprint is refused.
+    let other = format!(
+        "{}{}",
+        &fingerprint[..63],
+        if fingerprint.ends_with('0') { '1' } else { '0' }
+    );
+    let refused = chain_py(&dir, &other);
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("chain position 0"),
+        "{}",
+        refused.stderr
+    );
+
+    // A copy whose chain/000002.json names an official one character differently.
+    let copy = room.hsm.dir().join("tampered");
+    copy_tree(&dir, &copy);
+    let file = copy.join("chain/000002.json");
+    let mut value: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let name = value["officials"][0]["name"].as_str().unwrap().to_owned();
+    let mut changed: Vec<char> = name.chars().collect();
+    changed[0] = if changed[0] == 'X' { 'Y' } else { 'X' };
+    let changed: String = changed.into_iter().collect();
+    value["officials"][0]["name"] = Value::String(changed.clone());
+    let mut bytes = serde_json::to_vec_pretty(&value).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&file, bytes).unwrap();
+    assert_ne!(name, changed);
+
+    let refused = chain_py(&copy, &fingerprint);
+    assert!(
+        !refused.ok,
+        "the second implementation accepted a changed name: {}",
+        refused.stdout
+    );
+    assert!(
+        refused.stderr.contains("chain position 2"),
+        "the refusal does not name position 2: {}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("signature does not verify"),
+        "{}",
+        refused.stderr
+    );
+    let audit = room.custody(&["audit", &text(&copy)]);
+    assert!(
+        !audit.ok,
+        "custody audit accepted a changed name: {}",
+        audit.stdout
+    );
+    assert!(
+        audit.stderr.contains("chain position 2"),
+        "custody's refusal does not name position 2: {}",
+        audit.stderr
+    );
+    eprintln!("lifecycle and cross-check took {:.1?}", started.elapsed());
+}
+
+/// The drill rehearses a restore by opening `canary.custody`, sealed at genesis under the epoch 1
+/// key, and compares it with a text naming the manifest's epoch and key id; `custody rotate`
+/// touches neither the canary's header nor its text, so every drill after a rotation fails ("the
+/// archive belongs to epoch 1, not 2"). This is what a lifecycle needs once custody re-seals (or
+/// rewraps and redefines) the canary on rotation; until then it is ignored, and the lifecycle above
+/// drills before its rotations.
+#[test]
+#[ignore = "custody bug: rotate leaves canary.custody at epoch 1, so every drill after a rotation fails"]
+fn a_drill_after_a_rotation_opens_the_canary() {
+    let life = Lifecycle::new();
+    life.room.genesis();
+    life.rotate();
+    life.audited("the rotation");
+    let drill = life.drill(&["cio", "justice", "ria"]);
+    assert!(drill.ok, "drill failed: {}{}", drill.stdout, drill.stderr);
+    assert!(drill.stdout.contains("DRILL PASSED"), "{}", drill.stdout);
+}
