@@ -1,6 +1,7 @@
-//! The canary archive: a small archive sealed at genesis under the new domain key, whose content
-//! follows from the public manifest. A drill opens it with the key the quorum rebuilt, proving
-//! end to end that the officials' shares still recover the data, not just a key.
+//! The canary archive: a small archive sealed at genesis under the new domain key, and sealed anew
+//! by every rotation under the new epoch's key, whose content follows from the public manifest. A
+//! drill opens it with the key the quorum rebuilt, proving end to end that the officials' shares
+//! still recover the data, not just a key.
 
 use std::path::Path;
 
@@ -21,7 +22,7 @@ const MAX_CANARY: usize = 64 * 1024;
 /// What the canary holds: public facts of the manifest, nothing secret.
 pub fn canary_text(manifest: &Manifest) -> Vec<u8> {
     format!(
-        "custody canary archive\ndomain: {}\nepoch: {}\nkey id: {}\n\nIf you can read this, the domain key opened an archive sealed at genesis.\n",
+        "custody canary archive\ndomain: {}\nepoch: {}\nkey id: {}\n\nIf you can read this, the domain key of this epoch opened the archive sealed under it.\n",
         manifest.domain(),
         manifest.epoch(),
         manifest.key_id()
@@ -75,4 +76,18 @@ pub fn check_canary(
         ));
     }
     Ok(())
+}
+
+/// Makes sure the canary in `dir` is `manifest`'s, under `key` (a rotation's new key): seals it
+/// anew unless it already opens with `key` and holds `manifest`'s text. Returns the SHA-256 of the
+/// archive sealed, or `None` when it was already the manifest's.
+pub fn refresh_canary(
+    key: &dyn KeyWrap,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<Option<String>, CeremonyError> {
+    if check_canary(key, manifest, dir).is_ok() {
+        return Ok(None);
+    }
+    seal_canary(key, manifest, dir).map(Some)
 }

@@ -273,7 +273,10 @@ fn finish(
             manifest,
             dir,
         )?;
-        transcript.append(Step::CanarySealed { sha256 })?;
+        transcript.append(Step::CanarySealed {
+            ceremony: Ceremony::Genesis,
+            sha256,
+        })?;
     }
     manifest.save(&dir.join(MANIFEST))?;
     ManifestChain::start(manifest.clone())?.keep_all(dir)?;

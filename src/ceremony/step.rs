@@ -165,8 +165,10 @@ pub enum Step {
         /// The token.
         token: TokenDescription,
     },
-    /// `genesis.canary-sealed`: output: the canary archive.
+    /// `genesis.canary-sealed`, `rotate.canary-sealed`: output: the canary archive.
     CanarySealed {
+        /// `genesis`, or `rotate` (the canary sealed anew under the new epoch's key).
+        ceremony: Ceremony,
         /// SHA-256 of the canary archive file.
         sha256: String,
     },
@@ -410,7 +412,7 @@ impl Step {
             Self::ShareAccepted { ceremony, .. } => (*ceremony, "share-accepted"),
             Self::ShareRefused { ceremony, .. } => (*ceremony, "share-refused"),
             Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
-            Self::CanarySealed { .. } => (Ceremony::Genesis, "canary-sealed"),
+            Self::CanarySealed { ceremony, .. } => (*ceremony, "canary-sealed"),
             Self::ManifestWritten { .. } => (Ceremony::Genesis, "manifest-written"),
             Self::GenesisClosed { .. } => (Ceremony::Genesis, CLOSE),
             Self::UnlockBegun { .. } => (Ceremony::Unlock, "begin"),
@@ -497,7 +499,9 @@ impl Step {
             Self::GenesisKeyImported { token } => line
                 .token(&token)
                 .detail("proof", "token wrap of a canary equals the software wrap"),
-            Self::CanarySealed { sha256 } => line.output(super::canary::CANARY_FILE.into(), sha256),
+            Self::CanarySealed { sha256, .. } => {
+                line.output(super::canary::CANARY_FILE.into(), sha256)
+            }
             Self::ManifestWritten { manifest } => line.manifest_out(&manifest),
             Self::GenesisClosed {
                 officials,

@@ -26,6 +26,7 @@ use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
+use super::canary::refresh_canary;
 use super::error::CeremonyError;
 use super::quorum;
 use super::share_set::{
@@ -131,6 +132,19 @@ pub fn rotate(
         already,
         skipped: skipped.len(),
     })?;
+    // The canary follows the key, so that every drill after this rotation opens it.
+    let new_key = TokenKey::find(
+        &session,
+        rotation.new_manifest.key_ref(),
+        rotation.new_manifest.wrap_check(),
+    )?;
+    if let Some(sha256) = refresh_canary(&new_key, &rotation.new_manifest, &dir)? {
+        transcript.append(Step::CanarySealed {
+            ceremony: Ceremony::Rotate,
+            sha256,
+        })?;
+    }
+    drop(new_key);
     let old_key_destroyed = retire_old_key(request, &session, &rotation, attendant)?;
     std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
