@@ -321,7 +321,8 @@ fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
     assert!(
         python
             .stdout
-            .contains(&format!("4 manifests verified from genesis; domain fingerprint {fingerprint} (the one expected)")),
+            .contains(&format!("4 manifests verified from genesis; domain fingerprint {fingerprint} (the one expected)"))
+            && python.stdout.contains(" signed ceremonies in transcript.jsonl verified"),
         "{}",
         python.stdout
     );

@@ -15,7 +15,10 @@ bytes of the digest), and either a reshare (same epoch, key id and verifying key
 predecessor's set revoked) or a rotation (next epoch, another key id). chain/ position p, when
 present, must hold manifest.json's digest; a chain file at a later position is a rollback. (One
 reading stricter than 6.8 says: two names for one position, `000001.json` and `0000001.json`, are
-refused as ambiguous.)
+refused as ambiguous.) Then every `<c>.signed` line of DOMAIN_DIR/transcript.jsonl (section 9):
+directly after its close, `prev` the SHA-256 of the close line, and its signature (context
+`custody transcript v1`, over those 32 bytes) valid under the verifying key of its epoch in the
+chain.
 
 Prints one line per manifest (position, epoch, digest) and a summary; exits non-zero naming the
 first failure (and its chain position).
@@ -376,6 +379,42 @@ def verify_directory(directory, expected=None):
     return lines, genesis["domain_fingerprint"]
 
 
+def verify_transcript_signatures(directory, manifests):
+    """FORMAT.md 9: every `<c>.signed` line directly follows `<c>.close`, its `prev` is the
+    SHA-256 of the close line's bytes, and its `signature` verifies (context `custody transcript
+    v1`, message those 32 bytes) under the verifying key of its `epoch` in the chain. Returns how
+    many lines are signed; raises Refused (position None) naming the first that is not."""
+    keys = {m["epoch"]: m["verifying_key"] for m in manifests}
+    with open(os.path.join(directory, "transcript.jsonl"), "rb") as f:
+        lines = f.read().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    signed = 0
+    for number, line in enumerate(lines, start=1):
+        entry = json.loads(line)
+        ceremony, _, action = entry["step"].partition(".")
+        if action != "signed":
+            continue
+        before = json.loads(lines[number - 2]) if number > 1 else {}
+        if before.get("step") != f"{ceremony}.close":
+            raise Refused(f"transcript line {number}: {entry['step']} does not follow its close", None)
+        close_digest = hashlib.sha256(lines[number - 2]).digest()
+        if entry["prev"] != close_digest.hex():
+            raise Refused(f"transcript line {number}: prev is not the digest of the close line", None)
+        epoch = int(entry["detail"]["epoch"])
+        if epoch not in keys:
+            raise Refused(f"transcript line {number}: no manifest of epoch {epoch} in the chain", None)
+        if not verifies_encoded(
+            bytes.fromhex(keys[epoch]),
+            "transcript",
+            close_digest,
+            bytes.fromhex(entry["detail"]["signature"]),
+        ):
+            raise Refused(f"transcript line {number}: the {ceremony} signature does not verify", None)
+        signed += 1
+    return signed
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit("usage: python3 chain.py DOMAIN_DIR [EXPECTED_FINGERPRINT_HEX]")
@@ -386,6 +425,10 @@ def main():
             sys.exit("the expected fingerprint is not 64 hex digits")
     try:
         lines, genesis_fingerprint = verify_directory(sys.argv[1], expected)
+        manifests = [read_manifest(os.path.join(sys.argv[1], "manifest.json"))]
+        chain_dir = os.path.join(sys.argv[1], "chain")
+        manifests += [read_manifest(paths[0]) for paths in chain_files(chain_dir).values()]
+        signed = verify_transcript_signatures(sys.argv[1], manifests)
     except Refused as refused:
         where = "" if refused.position is None else f"chain position {refused.position}: "
         sys.exit(f"second implementation refuses the chain: {where}{refused}")
@@ -394,6 +437,7 @@ def main():
     checked = "the one expected" if expected is not None else "no expectation given"
     summary = f"{len(lines)} manifests verified from genesis; domain fingerprint {genesis_fingerprint} ({checked})"
     print(summary)
+    print(f"{signed} signed ceremonies in transcript.jsonl verified")
 
 
 if __name__ == "__main__":
