@@ -39,3 +39,19 @@ rehearsal_room() {
     chmod 600 "$PDIR"/*.pass
     echo "rehearsal room in $dir: tokens home and embassy, $(ls "$PDIR" | wc -l) officials (passphrases in files, never shown)"
 }
+
+# drill_after ARGS...: the drill that ends a ceremony which made new shares (rotation, reshare),
+# given that ceremony's arguments: every share file now in the domain's shares/ is offered (the
+# key is rebuilt as soon as enough pass), with the ceremony's --passphrases when it had one.
+drill_after() {
+    local manifest="" pdir="" args=("$@") i
+    for ((i = 0; i < ${#args[@]}; i++)); do
+        case ${args[i]} in
+            --manifest) manifest=${args[i + 1]} ;;
+            --passphrases) pdir=${args[i + 1]} ;;
+        esac
+    done
+    local drill=(drill --manifest "$manifest")
+    [[ -n "$pdir" ]] && drill+=(--passphrases "$pdir")
+    "$(custody_binary)" "${drill[@]}" "$(dirname -- "$manifest")"/shares/*.share
+}

@@ -77,4 +77,7 @@ if [[ -n "$rehearsal" ]]; then
     fi
 fi
 
+step "Drill with the new shares (expected: DRILL PASSED: the canary opens with the key in force)"
+drill_after "$@"
+
 step "Done: read the new manifest digest aloud, distribute the new manifest, sign the sheet"

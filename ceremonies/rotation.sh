@@ -68,4 +68,7 @@ step "Verify every archive under the new key (expected: ok for each)"
 step "Audit (expected: ok, epoch one higher)"
 "$custody" audit "$dir"
 
+step "Drill with the new shares (expected: DRILL PASSED: the canary opens with the key in force)"
+drill_after "$@"
+
 step "Done: read the new manifest digest aloud, distribute the new manifest, sign the sheet"
