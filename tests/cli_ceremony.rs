@@ -514,7 +514,7 @@ fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
     assert!(run.stdout.contains("DRILL PASSED in"), "{}", run.stdout);
     assert!(
         run.stdout
-            .contains("the canary archive sealed at genesis opened"),
+            .contains("the canary archive opened with the rebuilt key"),
         "{}",
         run.stdout
     );
@@ -568,6 +568,37 @@ fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
     let report = check_signed(&transcript, &[(1, key)]).unwrap();
     assert_eq!(report.signed.len(), 3);
     assert_eq!(report.unsigned_after, unsigned);
+
+    // The audit tells the story (issue 13): three ceremonies, the drills' own unlocks not counted
+    // apart, the failed drill shown with its outcome.
+    assert!(
+        audit.stdout.contains("3 ceremonies (0 interrupted)"),
+        "{}",
+        audit.stdout
+    );
+    assert!(
+        audit.stdout.contains(" — FAIL: 2 of 3 shares accepted"),
+        "{}",
+        audit.stdout
+    );
+    // The genesis sheet's closing digest, read back as PGP words, is found at its line: what
+    // was added since is named, not taken for tampering.
+    let lines = lines_of(&transcript);
+    let genesis_line = line_of(&steps, "genesis.signed");
+    let digest: [u8; 32] = sha2::Sha256::digest(lines[genesis_line - 1].as_bytes()).into();
+    let words = custody::readout::pgp_words(&digest);
+    let dir = room.dir().display().to_string();
+    let earlier = room.custody(&["audit", &dir, "--expect-closing", &words]);
+    assert!(earlier.ok, "{}{}", earlier.stdout, earlier.stderr);
+    assert!(
+        earlier.stdout.contains(&format!(
+            "expected closing digest closes line {genesis_line}: the transcript up to it is \
+             intact, and {} entries were added since",
+            lines.len() - genesis_line
+        )),
+        "{}",
+        earlier.stdout
+    );
 }
 
 #[test]

@@ -39,6 +39,9 @@ pub struct DomainAudit {
     pub ceremonies: Vec<CeremonySpan>,
     /// The transcript's closing digest.
     pub closing_digest: [u8; 32],
+    /// The digest of every line, in order (the last is the closing digest).
+    #[serde(skip)]
+    pub line_digests: Vec<[u8; 32]>,
     /// The signed ceremonies, and what follows the last signature unsigned.
     pub signed: SignedReport,
     /// Each official's share file: `present and recorded`, or `not in this directory`.
@@ -111,6 +114,7 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         entries: transcript.report.entries,
         ceremonies: transcript.report.ceremonies,
         closing_digest: transcript.report.closing_digest,
+        line_digests: line_digests(&transcript.entries, transcript.report.closing_digest),
         signed,
         share_files,
         revoked_sets,
@@ -170,6 +174,31 @@ fn check_chain_recorded(
             })
         })
         .collect()
+}
+
+/// The digest of each line: the `prev` of the line after it, and the closing digest for the last.
+fn line_digests(entries: &[Entry], closing: [u8; 32]) -> Vec<[u8; 32]> {
+    entries
+        .iter()
+        .skip(1)
+        .filter_map(|entry| {
+            let mut digest = [0u8; 32];
+            hex::decode_to_slice(&entry.prev, &mut digest).ok()?;
+            Some(digest)
+        })
+        .chain(std::iter::once(closing))
+        .collect()
+}
+
+impl DomainAudit {
+    /// The line (1-based) whose digest is `digest`: the closing digest of the transcript as it
+    /// stood when that line was its last.
+    pub fn line_closed_by(&self, digest: &[u8; 32]) -> Option<usize> {
+        self.line_digests
+            .iter()
+            .position(|line| line == digest)
+            .map(|index| index + 1)
+    }
 }
 
 /// The lines whose record `is` says so.

@@ -119,7 +119,7 @@ fn rehearse(
         dir,
     )?;
     attendant.announce(&Event::Step(
-        "the canary archive sealed at genesis opened with the rebuilt key".into(),
+        "the canary archive opened with the rebuilt key".into(),
     ));
     let accepted = unlocked.accepted.clone();
     drop(unlocked);

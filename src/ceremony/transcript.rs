@@ -118,6 +118,9 @@ pub struct CeremonySpan {
     pub begin: usize,
     /// The line of its `close` entry; `None` when it was interrupted.
     pub close: Option<usize>,
+    /// The outcome its close recorded, when that was a failure (`failed: …`, `FAIL: …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// What an audit of a transcript found.
@@ -361,7 +364,7 @@ fn check(path: &Path, openness: Openness) -> Result<CheckedTranscript, Transcrip
                 format!("time {:?} is not YYYY-MM-DDTHH:MM:SSZ", entry.time),
             )
         })?;
-        track_ceremony(&mut ceremonies, &entry.record.step, number);
+        track_ceremony(&mut ceremonies, &entry.record, number);
         prev = hex::encode(Sha256::digest(bytes));
         entries.push(entry);
     }
@@ -387,21 +390,41 @@ fn check(path: &Path, openness: Openness) -> Result<CheckedTranscript, Transcrip
     })
 }
 
-fn track_ceremony(ceremonies: &mut Vec<CeremonySpan>, step: &str, line: usize) {
-    match step.split_once('.') {
-        Some((ceremony, "begin")) => ceremonies.push(CeremonySpan {
+/// A drill rebuilds the key through an unlock of its own (`unlock.begin` … `unlock.close` inside
+/// `drill.begin` … `drill.close`): that unlock is part of the drill, not a ceremony of its own.
+fn is_inside_a_drill(ceremonies: &[CeremonySpan], ceremony: &str) -> bool {
+    ceremony == "unlock"
+        && ceremonies
+            .last()
+            .is_some_and(|open| open.ceremony == "drill" && open.close.is_none())
+}
+
+fn track_ceremony(ceremonies: &mut Vec<CeremonySpan>, record: &Record, line: usize) {
+    let Some((ceremony, action)) = record.step.split_once('.') else {
+        return;
+    };
+    if is_inside_a_drill(ceremonies, ceremony) {
+        return;
+    }
+    match action {
+        "begin" => ceremonies.push(CeremonySpan {
             ceremony: ceremony.to_owned(),
             begin: line,
             close: None,
+            failed: None,
         }),
-        Some((ceremony, "close")) => {
-            // Ceremonies nest (a drill runs an unlock): close the innermost open one of that name.
+        "close" => {
             let open = ceremonies
                 .iter_mut()
                 .rev()
                 .find(|s| s.ceremony == ceremony && s.close.is_none());
             if let Some(span) = open {
                 span.close = Some(line);
+                span.failed = record
+                    .detail
+                    .get("outcome")
+                    .filter(|outcome| outcome.starts_with("failed") || outcome.starts_with("FAIL"))
+                    .cloned();
             }
         }
         _ => {}

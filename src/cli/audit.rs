@@ -12,36 +12,51 @@ use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  custody audit ee-registries\n  custody audit ee-registries --expect-closing e4201bb2…   # from the signed ceremony sheet\n\nExit status 0 only when the transcript chain, the manifest and every share file present check out\n(and the closing digest is the expected one, when given)."
+    after_help = "Example:\n  custody audit ee-registries\n  custody audit ee-registries --expect-closing \"e420 1bb2 …\"   # hex or PGP words, from the signed ceremony sheet\n\nExit status 0 only when the transcript chain, the manifest chain and every share file present check out\n(and, when given, the expected closing digest closes the transcript or one of its lines)."
 )]
 pub struct AuditArgs {
     /// The domain directory (manifest.json, transcript.jsonl, shares/).
     dir: PathBuf,
-    /// The transcript closing digest written on the signed ceremony sheet (hex, spaces allowed).
-    #[arg(long, value_name = "HEX")]
-    expect_closing: Option<String>,
+    /// The transcript closing digest written on the signed ceremony sheet: 64 hex digits (spaces
+    /// allowed) or the 32 PGP words. A digest of an earlier sheet is found at its line.
+    #[arg(long, value_name = "DIGEST", value_parser = closing_digest)]
+    expect_closing: Option<[u8; 32]>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
 }
 
+/// A closing digest as read from a sheet: hex or PGP words, read back strictly.
+fn closing_digest(text: &str) -> Result<[u8; 32], String> {
+    crate::readout::read_back(text).map_err(|unreadable| unreadable.to_string())
+}
+
 pub fn run(args: &AuditArgs) -> Result<(), Failure> {
     let audit = audit_domain(&args.dir)?;
+    let mut since_sheet = String::new();
     if let Some(expected) = &args.expect_closing {
-        let expected: String = expected
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
-        if expected != hex::encode(audit.closing_digest) {
-            return Err(Failure::new(
-                format!(
-                    "the transcript's closing digest is {}, not the {} expected: ceremonies were cut from its end, or its last line was edited",
-                    hex::encode(audit.closing_digest),
-                    expected
-                ),
-                "compare the witnesses' copies of the transcript; the signed sheet is authoritative",
-            ));
+        match audit.line_closed_by(expected) {
+            Some(line) if line == audit.entries => {}
+            Some(line) => {
+                since_sheet = format!(
+                    "expected closing digest closes line {line}: the transcript up to it is \
+                     intact, and {} entries were added since (the ceremonies after line {line} \
+                     above)\n",
+                    audit.entries - line
+                );
+            }
+            None => {
+                return Err(Failure::new(
+                    format!(
+                        "the transcript's closing digest is {}, and no line of it closes with the \
+                         {} expected: lines were cut from its end or edited",
+                        hex::encode(audit.closing_digest),
+                        hex::encode(expected)
+                    ),
+                    "compare the witnesses' copies of the transcript; the signed sheet is \
+                     authoritative",
+                ));
+            }
         }
     }
     if args.json {
@@ -73,8 +88,12 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
             .map_or_else(String::new, |signed| {
                 format!(", signed at line {} (epoch {})", signed.line, signed.epoch)
             });
+        let failed = ceremony
+            .failed
+            .as_ref()
+            .map_or_else(String::new, |outcome| format!(" — {outcome}"));
         text += &format!(
-            "  {:<10} lines {}–{}{signed}\n",
+            "  {:<10} lines {}–{}{signed}{failed}\n",
             ceremony.ceremony,
             ceremony.begin,
             ceremony
@@ -114,6 +133,7 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
         hex_groups(&audit.closing_digest),
         pgp_words(&audit.closing_digest)
     );
+    text += &since_sheet;
     print(&text);
     Ok(())
 }
