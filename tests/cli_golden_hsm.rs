@@ -197,9 +197,24 @@ fn drill_passing_and_failing() {
         args.extend(shares.iter().map(String::as_str));
         room.custody(&args)
     };
+    // The closing digest on the genesis sheet: the transcript's last line before the drills.
+    let transcript = room.dir().join("transcript.jsonl");
+    let genesis_closing = {
+        use sha2::Digest;
+        let text = std::fs::read_to_string(&transcript).unwrap();
+        hex::encode(sha2::Sha256::digest(
+            text.lines().last().unwrap().as_bytes(),
+        ))
+    };
     let three = [room.share("cio"), room.share("ria"), room.share("justice")];
     pin(&room, "drill", &drill(&three));
     pin(&room, "drill-too-few-shares", &drill(&three[..2]));
+    let dir = text(&room.dir());
+    pin(
+        &room,
+        "audit-after-drills-expecting-the-genesis-sheet",
+        &room.custody(&["audit", &dir, "--expect-closing", &genesis_closing]),
+    );
 }
 
 #[test]

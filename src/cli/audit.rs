@@ -67,16 +67,16 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
          domain {domain}, epoch {epoch}\n\
          domain fingerprint {fingerprint}\n\
          manifest digest    {manifest}\n\
-         manifest chain     {links} manifests, every signature verified from genesis\n\
-         transcript         {entries} entries, chain intact, {ceremonies} ceremonies ({interrupted} interrupted)\n",
+         manifest chain     {links}, every signature verified from genesis\n\
+         transcript         {entries} entries, chain intact, {ceremonies} ({interrupted} interrupted)\n",
         dir = args.dir.display(),
         domain = audit.domain,
         epoch = audit.epoch,
         fingerprint = hex::decode(&audit.domain_fingerprint).map_or_else(|_| audit.domain_fingerprint.clone(), |bytes| hex_groups(&bytes)),
-        links = audit.chain.len(),
+        links = counted(audit.chain.len(), "manifest", "manifests"),
         manifest = hex::decode(&audit.manifest_digest).map_or_else(|_| audit.manifest_digest.clone(), |bytes| hex_groups(&bytes)),
         entries = audit.entries,
-        ceremonies = audit.ceremonies.len(),
+        ceremonies = counted(audit.ceremonies.len(), "ceremony", "ceremonies"),
         interrupted = audit.ceremonies.iter().filter(|c| c.close.is_none()).count(),
     );
     for ceremony in &audit.ceremonies {
@@ -136,6 +136,11 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
     text += &since_sheet;
     print(&text);
     Ok(())
+}
+
+/// `n` things, in the singular or plural as `n` needs.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What the signatures cover.
