@@ -598,6 +598,25 @@ fn ctrl_c_during_a_large_seal_removes_the_temporary_file() {
         "interrupted: nothing was written\n"
     );
     assert!(names_in(&out_dir).is_empty(), "{:?}", names_in(&out_dir));
+    // A closed terminal (SIGHUP) likewise, with 128 + 1.
+    let mut child = vault.spawn(&[
+        "seal",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "-",
+        "-o",
+        &out_text,
+    ]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&data(3 * 1024 * 1024)).unwrap();
+    wait_for_temporary(&out_dir, ".custody-seal-");
+    send(&child, rustix::process::Signal::HUP);
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(129));
+    assert!(names_in(&out_dir).is_empty(), "{:?}", names_in(&out_dir));
 }
 
 #[test]
