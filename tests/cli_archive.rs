@@ -518,3 +518,259 @@ fn a_pin_file_others_may_read_is_warned_about_and_the_command_goes_on() {
         verified.stderr
     );
 }
+
+impl Vault {
+    /// Starts custody with a standard input that stays open until the test writes or drops it.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_custody"))
+            .env("SOFTHSM2_CONF", self.token.softhsm_conf())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    fn open_into(&self, out_dir: &Path, extra: &[&str]) -> Run {
+        let uri = self.uri();
+        let out_dir = out_dir.display().to_string();
+        let mut args = vec!["open", "--hsm", &uri, "--out-dir", &out_dir];
+        args.extend(extra);
+        self.custody(&args, None)
+    }
+}
+
+/// The names in `dir` that begin like a custody temporary file.
+fn temporaries_in(dir: &Path) -> Vec<String> {
+    names_in(dir)
+        .into_iter()
+        .filter(|name| name.starts_with(".custody-"))
+        .collect()
+}
+
+/// Waits until a temporary file whose name starts with `prefix` appears in `dir`.
+fn wait_for_temporary(dir: &Path, prefix: &str) {
+    for _ in 0..600 {
+        if temporaries_in(dir)
+            .iter()
+            .any(|name| name.starts_with(prefix))
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no {prefix}* file appeared in {}", dir.display());
+}
+
+fn send(child: &std::process::Child, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, signal).unwrap();
+}
+
+#[test]
+fn ctrl_c_during_a_large_seal_removes_the_temporary_file() {
+    let vault = Vault::new();
+    let out_dir = vault.path("sealed");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("stream.custody");
+    let (manifest, uri, out_text) = (vault.manifest(), vault.uri(), out.display().to_string());
+    let mut child = vault.spawn(&[
+        "seal",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "-",
+        "-o",
+        &out_text,
+    ]);
+    // Several chunks go in; the input stays open, so the seal is still running.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&data(5 * 1024 * 1024)).unwrap();
+    wait_for_temporary(&out_dir, ".custody-seal-");
+    send(&child, rustix::process::Signal::INT);
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "interrupted: nothing was written\n"
+    );
+    assert!(names_in(&out_dir).is_empty(), "{:?}", names_in(&out_dir));
+    // A closed terminal (SIGHUP) likewise, with 128 + 1.
+    let mut child = vault.spawn(&[
+        "seal",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "-",
+        "-o",
+        &out_text,
+    ]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&data(3 * 1024 * 1024)).unwrap();
+    wait_for_temporary(&out_dir, ".custody-seal-");
+    send(&child, rustix::process::Signal::HUP);
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(129));
+    assert!(names_in(&out_dir).is_empty(), "{:?}", names_in(&out_dir));
+}
+
+#[test]
+fn a_killed_open_leaves_a_temporary_file_the_next_open_removes_with_a_plaintext_warning() {
+    let vault = Vault::new();
+    let input = vault.file("land.csv", 3 * 1024 * 1024);
+    let archive = vault.path("land.csv.custody");
+    assert!(vault.seal(&input, &archive).ok);
+    let out_dir = vault.path("restored");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("land.csv");
+    let uri = vault.uri();
+    let out_text = out.display().to_string();
+    let bytes = std::fs::read(&archive).unwrap();
+    // SIGTERM: the temporary file is removed, the status is 128 + 15.
+    let mut child = vault.spawn(&["open", "--hsm", &uri, "-", "-o", &out_text]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&bytes[..bytes.len() / 2]).unwrap();
+    wait_for_temporary(&out_dir, ".custody-open-");
+    send(&child, rustix::process::Signal::TERM);
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(143));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: nothing was written"));
+    assert!(names_in(&out_dir).is_empty(), "{:?}", names_in(&out_dir));
+    // SIGKILL: nothing can clean up, and the plaintext written so far stays behind.
+    let mut child = vault.spawn(&["open", "--hsm", &uri, "-", "-o", &out_text]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&bytes[..bytes.len() / 2]).unwrap();
+    wait_for_temporary(&out_dir, ".custody-open-");
+    send(&child, rustix::process::Signal::KILL);
+    let _ = child.wait_with_output().unwrap();
+    drop(stdin);
+    let left = temporaries_in(&out_dir);
+    assert_eq!(left.len(), 1, "{left:?}");
+    // The next open into the directory removes it and says it may have held plaintext.
+    let opened = vault.open(&archive, &out);
+    assert!(opened.ok, "{}", opened.stderr);
+    assert!(
+        opened.stderr.contains(&format!(
+            "warning: removed {}",
+            out_dir.join(&left[0]).display()
+        )) && opened
+            .stderr
+            .contains("it may have held decrypted plaintext"),
+        "{}",
+        opened.stderr
+    );
+    assert_eq!(names_in(&out_dir), ["land.csv"]);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&input).unwrap());
+}
+
+#[test]
+fn bulk_restore_uses_the_recorded_names_of_named_archives_and_a_tree() {
+    let vault = Vault::new();
+    let tree = vault.path("arch");
+    std::fs::create_dir_all(tree.join("2026")).unwrap();
+    let inputs = [
+        vault.file("land.csv", 70_000),
+        vault.file("people.csv", 5_000),
+        vault.file("roads.csv", 1_500_000),
+    ];
+    assert!(vault.seal(&inputs[0], &vault.path("land.csv.custody")).ok);
+    assert!(vault.seal(&inputs[1], &tree.join("people.csv.custody")).ok);
+    // Renamed after sealing: restored under its recorded name, with a warning.
+    assert!(
+        vault
+            .seal(&inputs[2], &tree.join("2026/highways.csv.custody"))
+            .ok
+    );
+    std::os::unix::fs::symlink(&tree, vault.path("arch/loop")).unwrap();
+    let out_dir = vault.path("restored");
+    std::fs::create_dir(&out_dir).unwrap();
+    let land = vault.path("land.csv.custody").display().to_string();
+    let tree_text = tree.display().to_string();
+    let run = vault.open_into(&out_dir, &[&land, "--archives", &tree_text]);
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(names_in(&out_dir), ["land.csv", "people.csv", "roads.csv"]);
+    for input in &inputs {
+        let restored = out_dir.join(input.file_name().unwrap());
+        assert_eq!(
+            std::fs::read(restored).unwrap(),
+            std::fs::read(input).unwrap()
+        );
+    }
+    assert!(
+        run.stdout.contains("restored 3 archives into")
+            && run
+                .stdout
+                .contains("recorded name roads.csv, size 1500000 bytes, sealed 20"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("highways.csv.custody was sealed as roads.csv")
+            && run.stderr.contains("skipped")
+            && run.stderr.contains("symbolic link (not followed)"),
+        "{}",
+        run.stderr
+    );
+    // Again: every name exists, so nothing is opened; --force replaces them, as JSON.
+    let again = vault.open_into(&out_dir, &[&land, "--archives", &tree_text]);
+    assert!(!again.ok);
+    assert!(
+        again.stderr.contains("land.csv already exists"),
+        "{}",
+        again.stderr
+    );
+    let forced = vault.open_into(
+        &out_dir,
+        &[&land, "--archives", &tree_text, "--force", "--json"],
+    );
+    assert!(forced.ok, "{}", forced.stderr);
+    let json: serde_json::Value = serde_json::from_str(&forced.stdout).unwrap();
+    assert_eq!(json["restored"].as_array().unwrap().len(), 3);
+    assert_eq!(json["payload_bytes"], 70_000 + 5_000 + 1_500_000);
+    // Named archives first, then each tree in path order: arch/2026/… before arch/people….
+    assert_eq!(json["restored"][1]["name"], "roads.csv");
+}
+
+#[test]
+fn bulk_restore_refuses_a_recorded_name_that_is_not_a_plain_file_name() {
+    let vault = Vault::new();
+    // A hidden file's name is a valid recorded name, but restoring under it is refused.
+    let dotfile = vault.file(".bashrc", 100);
+    let profile = vault.path("profile.custody");
+    assert!(vault.seal(&dotfile, &profile).ok);
+    let out_dir = vault.path("restored");
+    std::fs::create_dir(&out_dir).unwrap();
+    let run = vault.open_into(&out_dir, &[&profile.display().to_string()]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("the recorded name \".bashrc\" is refused"),
+        "{}",
+        run.stderr
+    );
+    // `../x` is refused by the library's sealer, so it is patched into a header: refused too.
+    let escape = custody::archive::Metadata {
+        name: Some("../x".into()),
+        ..custody::archive::Metadata::default()
+    };
+    assert!(escape.validate().is_err());
+    let innocent = vault.file("..-x", 100);
+    let hostile = vault.path("x.custody");
+    assert!(vault.seal(&innocent, &hostile).ok);
+    let mut bytes = std::fs::read(&hostile).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"..-x").unwrap();
+    bytes[at + 2] = b'/';
+    std::fs::write(&hostile, bytes).unwrap();
+    let run = vault.open_into(&out_dir, &[&hostile.display().to_string()]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("x.custody"), "{}", run.stderr);
+    assert!(names_in(&out_dir).is_empty());
+    assert!(!vault.path("x").exists());
+}

@@ -258,6 +258,7 @@ fn seal_verify_open_and_their_failures() {
         "open-token-without-the-key",
         &room.custody(&["open", "--hsm", &embassy, &archive, "-o", &elsewhere]),
     );
+    restore_and_its_warnings(&room, &archive);
     let mut bytes = std::fs::read(&archive).unwrap();
     let at = bytes.len() - 100;
     bytes[at] ^= 0x01;
@@ -272,6 +273,42 @@ fn seal_verify_open_and_their_failures() {
         &room,
         "open-tampered",
         &room.custody(&["open", "--hsm", &uri, &archive, "-o", &tampered_out]),
+    );
+}
+
+/// Bulk restore, the renamed-archive warning and the removal of a killed run's leftover.
+fn restore_and_its_warnings(room: &Room, archive: &str) {
+    let uri = room.home.uri.to_string();
+    let renamed = text(&room.hsm.dir().join("population.db.custody"));
+    std::fs::copy(archive, &renamed).unwrap();
+    let restored = room.hsm.dir().join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    // A temporary file an open killed long ago left in the output directory.
+    let leftover = restored.join(".custody-open-Kil1ed.tmp");
+    std::fs::write(&leftover, b"plaintext of a killed run").unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&leftover)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    let population = text(&restored.join("population.db"));
+    pin(
+        room,
+        "open-renamed",
+        &room.custody(&["open", "--hsm", &uri, &renamed, "-o", &population]),
+    );
+    let restored = text(&restored);
+    pin(
+        room,
+        "open-out-dir",
+        &room.custody(&["open", "--hsm", &uri, "--out-dir", &restored, archive]),
+    );
+    pin(
+        room,
+        "open-out-dir-existing",
+        &room.custody(&["open", "--hsm", &uri, "--out-dir", &restored, archive]),
     );
 }
 

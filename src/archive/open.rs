@@ -15,7 +15,7 @@ use super::keys::ArchiveKeys;
 use super::pipeline::{self, Segment};
 use super::seal::{check_size, len_u64, ArchiveSummary};
 use super::stream::{PayloadCipher, TAG_LEN};
-use crate::files::AtomicFile;
+use crate::files::{AtomicFile, TemporaryKind};
 use crate::primitives::key_ref::KeyRef;
 use crate::primitives::secret::DataKey;
 
@@ -84,7 +84,8 @@ impl<R: Read> Archive<R> {
             path: destination.to_owned(),
             source,
         };
-        let mut file = AtomicFile::create(destination).map_err(output_error)?;
+        let mut file =
+            AtomicFile::create_as(destination, TemporaryKind::Opened).map_err(output_error)?;
         let summary = self.open_with_key(&data_key, &mut file, progress)?;
         file.commit().map_err(output_error)?;
         Ok(summary)

@@ -25,6 +25,13 @@ pub struct InspectArgs {
 
 pub fn run(args: &InspectArgs) -> Result<(), Failure> {
     let facts = inspect_file(&args.file)?;
+    if let FileFacts::Archive(archive) = &facts {
+        if let Some(warning) = super::open::renamed(&args.file, archive.name.as_deref()) {
+            eprintln!(
+                "warning: {warning} (as the header states; `custody verify` authenticates it)"
+            );
+        }
+    }
     if args.json {
         return print_json(&facts);
     }

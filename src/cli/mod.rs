@@ -6,11 +6,13 @@ mod audit;
 mod ceremony;
 mod hsm;
 mod inspect;
+mod interrupt;
 mod open;
 mod output;
 mod progress;
 mod prompt;
 mod reshare;
+mod restore;
 mod seal;
 mod selftest;
 mod share;
@@ -79,6 +81,7 @@ impl Command {
 /// Runs the command line and returns the process exit status. The process is hardened before
 /// anything is read, and a command that handles keys runs only after the power-on self-tests pass.
 pub fn run() -> ExitCode {
+    crate::files::note_process_start();
     crate::hardening::harden();
     let cli = Cli::parse();
     let outcome = power_on(&cli.command).and_then(|()| dispatch(cli.command));

@@ -1,35 +1,51 @@
 //! `custody open`: reads the archive's header, finds the domain key it names on the token, and
 //! decrypts to a file (a temporary file renamed into place only after the final chunk
 //! authenticates) or to standard output (each chunk written only once it authenticates; a cut or
-//! altered stream ends the command with a failure). Opening itself is the archive layer's.
+//! altered stream ends the command with a failure). With `--out-dir`, many archives are restored
+//! under their recorded names (`restore`). Opening itself is the archive layer's.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 use serde::Serialize;
 
+use super::interrupt;
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
+use super::restore;
 use super::stdio::{self, is_dash};
 use super::token;
-use crate::archive::{Archive, ArchiveSummary};
+use crate::archive::{Archive, ArchiveSummary, Metadata};
+use crate::domain::Timestamp;
+use crate::files::directory_of;
+
+/// The ending of an archive's file name, taken off to compare with the recorded name.
+pub const ARCHIVE_SUFFIX: &str = ".custody";
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  custody open --hsm 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      population.tar.custody -o population.tar\n  custody open --hsm URI registry.custody -o - | pg_restore -d registry\n\nThe token must hold the domain key the archive names (`custody inspect ARCHIVE` shows it).\nA file output appears only after the last chunk authenticates; an existing OUT is replaced\nonly with --force. On standard output, data already written before a failure is authentic,\nbut the exit status is non-zero and the stream is incomplete."
+    group(ArgGroup::new("destination").required(true).args(["out", "out_dir"])),
+    after_help = "Examples:\n  custody open --hsm 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      population.tar.custody -o population.tar\n  custody open --hsm URI registry.custody -o - | pg_restore -d registry\n  custody open --hsm URI --out-dir restored/ sealed/*.custody\n  custody open --hsm URI --archives sealed/ --out-dir restored/\n\nThe token must hold the domain key the archive names (`custody inspect ARCHIVE` shows it).\nA file output appears only after the last chunk authenticates; an existing OUT is replaced\nonly with --force. On standard output, data already written before a failure is authentic,\nbut the exit status is non-zero and the stream is incomplete.\n\nWith --out-dir, each archive is restored under the file name recorded (and authenticated) in\nit; a recorded name with a path separator, `..`, NUL or a leading dot is refused, and so is\none that exists in DIR unless --force. Every archive is checked before the token is opened.\nA warning says when an archive's file name differs from its recorded name.\n\nCtrl-C (or SIGTERM, SIGHUP) removes the unfinished file and exits with 128 + the signal;\ntemporary files a killed run left in the output directory are removed with a warning."
 )]
 pub struct OpenArgs {
-    /// The token holding the archive's domain key (PKCS#11 URI).
+    /// The token holding the archives' domain key (PKCS#11 URI).
     #[arg(long = "hsm", value_name = "URI")]
     hsm: String,
-    /// The archive; `-` reads standard input.
+    /// The archives; `-` reads standard input (with -o only).
     #[arg(value_name = "ARCHIVE")]
-    archive: PathBuf,
-    /// Where to write the data; `-` writes standard output.
-    #[arg(short = 'o', long = "out", value_name = "OUT", required = true)]
-    out: PathBuf,
-    /// Replace an existing OUT (only once the new data has fully authenticated).
+    archives: Vec<PathBuf>,
+    /// Where to write the data of one archive; `-` writes standard output.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    out: Option<PathBuf>,
+    /// Restore every archive into DIR under the name recorded in it.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Also restore every *.custody file under TREE (recursively; symbolic links are not
+    /// followed). With --out-dir; may be given several times.
+    #[arg(long = "archives", value_name = "TREE")]
+    trees: Vec<PathBuf>,
+    /// Replace existing outputs (each only once its new data has fully authenticated).
     #[arg(long)]
     force: bool,
     /// Print the report as JSON.
@@ -42,6 +58,8 @@ pub struct OpenReport {
     pub archive: String,
     pub output: Option<String>,
     pub name: Option<String>,
+    pub size: Option<u64>,
+    pub sealed: Option<String>,
     pub domain: String,
     pub epoch: u32,
     pub key_id: String,
@@ -57,6 +75,8 @@ impl OpenReport {
             archive,
             output,
             name: spec.metadata.name.clone(),
+            size: spec.metadata.size,
+            sealed: sealed_time(&spec.metadata),
             domain: spec.identity.domain.to_string(),
             epoch: spec.identity.epoch,
             key_id: spec.identity.key_id.to_string(),
@@ -64,13 +84,68 @@ impl OpenReport {
             chunks: summary.chunks,
         }
     }
+
+    /// The recorded facts, authenticated once the archive opened: name, size and seal time.
+    pub fn recorded(&self) -> String {
+        format!(
+            "recorded name {}, size {}, sealed {}",
+            self.name.as_deref().unwrap_or("(none)"),
+            self.size
+                .map_or_else(|| "(not recorded)".to_owned(), |s| format!("{s} bytes")),
+            self.sealed.as_deref().unwrap_or("(not recorded)")
+        )
+    }
+}
+
+/// The seal time an archive records, as RFC 3339 UTC.
+fn sealed_time(metadata: &Metadata) -> Option<String> {
+    metadata.created.map(|seconds| {
+        Timestamp::from_unix_seconds(seconds)
+            .map_or_else(|| format!("{seconds} s after 1970"), |t| t.to_string())
+    })
 }
 
 pub fn run(args: &OpenArgs) -> Result<(), Failure> {
-    stdio::refuse_json_on_stdout(args.json, &args.out)?;
-    stdio::refuse_existing(&args.out, args.force)?;
-    let archive_name = stdio::name(&args.archive, "standard input");
-    let archive = read_archive(&args.archive, &archive_name)?;
+    match (&args.out, &args.out_dir) {
+        (Some(out), None) => open_one(args, out),
+        (None, Some(out_dir)) => restore::run(&restore::Request {
+            hsm: &args.hsm,
+            archives: &args.archives,
+            trees: &args.trees,
+            out_dir,
+            force: args.force,
+            json: args.json,
+        }),
+        _ => Err(Failure::new(
+            "name one destination: -o OUT or --out-dir DIR",
+            "open one archive with -o OUT, or restore several with --out-dir DIR",
+        )),
+    }
+}
+
+fn open_one(args: &OpenArgs, out: &Path) -> Result<(), Failure> {
+    if !args.trees.is_empty() {
+        return Err(Failure::new(
+            "--archives restores a tree of archives, but -o names one output",
+            "restore a tree with --archives TREE --out-dir DIR",
+        ));
+    }
+    let archive_path = match args.archives.as_slice() {
+        [one] => one,
+        archives => {
+            return Err(Failure::new(
+                format!(
+                    "-o names one output but {} archives were given",
+                    archives.len()
+                ),
+                "restore several archives with --out-dir DIR (each under its recorded name)",
+            ))
+        }
+    };
+    stdio::refuse_json_on_stdout(args.json, out)?;
+    stdio::refuse_existing(out, args.force)?;
+    let archive_name = stdio::name(archive_path, "standard input");
+    let archive = read_archive(archive_path, &archive_name)?;
     let token = token::key_token(&args.hsm)?;
     let key = token
         .key(
@@ -78,34 +153,83 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
             &archive.header().wrap_check,
         )
         .map_err(|e| Failure::from(e).about(&archive_name))?;
+    if !is_dash(out) {
+        interrupt::watch()?;
+        interrupt::clean_leftovers(directory_of(out));
+    }
     let progress = Progress::new(archive.header().spec.metadata.size, args.json);
     progress.item(archive_name.clone());
     let update = |done| progress.update(done);
-    let summary = if is_dash(&args.out) {
+    let summary = if is_dash(out) {
         archive.open(&key, std::io::stdout().lock(), &update)
     } else {
-        archive.open_to_file(&key, &args.out, &update)
+        archive.open_to_file(&key, out, &update)
     }
     .map_err(|e| Failure::from(e).about(&archive_name))?;
     drop(progress);
-    if is_dash(&args.out) {
+    warn_if_renamed(archive_path, &summary.header.spec.metadata);
+    if is_dash(out) {
         return Ok(());
     }
-    let report = OpenReport::new(archive_name, Some(args.out.display().to_string()), &summary);
+    let report = OpenReport::new(archive_name, Some(out.display().to_string()), &summary);
     if args.json {
         return print_json(&report);
     }
     print(&format!(
-        "opened {} -> {} ({} bytes, {} chunks, all authenticated)\n",
+        "opened {} -> {} ({} bytes, {} chunks, all authenticated)\n  {}\n",
         report.archive,
-        args.out.display(),
+        out.display(),
         report.payload_bytes,
-        report.chunks
+        report.chunks,
+        report.recorded()
     ));
     Ok(())
+}
+
+/// Warns on stderr when the archive's file name, minus `.custody`, is neither the name recorded
+/// in it nor that name without its extension: the file was renamed after sealing, and its data
+/// is the recorded name's.
+pub fn warn_if_renamed(archive: &Path, metadata: &Metadata) {
+    if let Some(warning) = renamed(archive, metadata.name.as_deref()) {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// The warning [`warn_if_renamed`] prints, if any.
+pub fn renamed(archive: &Path, recorded: Option<&str>) -> Option<String> {
+    let recorded = recorded?;
+    if is_dash(archive) {
+        return None;
+    }
+    let file_name = archive.file_name()?.to_string_lossy();
+    let stem = file_name.strip_suffix(ARCHIVE_SUFFIX).unwrap_or(&file_name);
+    // `land.custody` for `land.csv` (as the canary is named) is not a rename.
+    let recorded_stem = Path::new(recorded).file_stem().and_then(|s| s.to_str());
+    (stem != recorded && Some(stem) != recorded_stem).then(|| {
+        format!(
+            "{} was sealed as {recorded}: the archive file was renamed since; its data is {recorded}'s",
+            archive.display()
+        )
+    })
 }
 
 /// Reads the public header of the archive at `path` (`-`: standard input).
 pub fn read_archive(path: &Path, name: &str) -> Result<Archive<Box<dyn Read>>, Failure> {
     Archive::read(stdio::reader(path)?).map_err(|e| Failure::from(e).about(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rename_is_a_file_name_that_is_not_the_recorded_one() {
+        let warns = |file: &str, recorded: Option<&str>| renamed(Path::new(file), recorded);
+        assert!(warns("a/land.csv.custody", Some("land.csv")).is_none());
+        assert!(warns("canary.custody", Some("canary.txt")).is_none());
+        assert!(warns("-", Some("land.csv")).is_none());
+        assert!(warns("population.csv.custody", None).is_none());
+        let warning = warns("population.csv.custody", Some("land.csv")).unwrap_or_default();
+        assert!(warning.contains("was sealed as land.csv"), "{warning}");
+    }
 }

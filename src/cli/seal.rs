@@ -1,6 +1,7 @@
 //! `custody seal`: the arguments, the plan (which input goes to which archive, checked in full
 //! before the token is touched), one domain key on the token for every input, and the report. Sealing
-//! itself is the archive layer's; each archive file appears complete or not at all.
+//! itself is the archive layer's; each archive file appears complete or not at all, and an
+//! interruption or a killed run leaves nothing behind (`interrupt`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -9,13 +10,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
+use super::interrupt;
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio::{self, is_dash};
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
 use crate::domain::ManifestChain;
-use crate::files::AtomicFile;
+use crate::files::{directory_of, AtomicFile, TemporaryKind};
 
 /// The name `--out-dir` gives the archive of an input: `<input file name>.custody`.
 const ARCHIVE_SUFFIX: &str = ".custody";
@@ -23,7 +25,7 @@ const ARCHIVE_SUFFIX: &str = ".custody";
 #[derive(Debug, Args)]
 #[command(
     group(ArgGroup::new("destination").required(true).args(["out", "out_dir"])),
-    after_help = "Examples:\n  custody seal --manifest ee-registries/manifest.json \\\n      --hsm 'pkcs11:token=home?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      population.tar -o population.tar.custody\n  pg_dump registry | custody seal --manifest M --hsm URI - -o - > registry.custody\n  custody seal --manifest M --hsm URI --out-dir sealed/ exports/*.csv\n\nEach archive gets a fresh data key from the token, wrapped under the domain key the manifest\nnames. An archive file appears only once complete. With several inputs, archives sealed before\na failure stay (each is complete); the failing input is named."
+    after_help = "Examples:\n  custody seal --manifest ee-registries/manifest.json \\\n      --hsm 'pkcs11:token=home?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      population.tar -o population.tar.custody\n  pg_dump registry | custody seal --manifest M --hsm URI - -o - > registry.custody\n  custody seal --manifest M --hsm URI --out-dir sealed/ exports/*.csv\n\nEach archive gets a fresh data key from the token, wrapped under the domain key the manifest\nnames. An archive file appears only once complete. With several inputs, archives sealed before\na failure stay (each is complete); the failing input is named.\n\nCtrl-C (or SIGTERM, SIGHUP) removes the unfinished archive and exits with 128 + the signal;\ntemporary files a killed run left beside the archives are removed with a warning."
 )]
 pub struct SealArgs {
     /// The domain's manifest.json: names the domain key that wraps each data key.
@@ -85,6 +87,7 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let token = token::key_token(&args.hsm)?;
     token.record_chain(&manifest)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
+    prepare_writing(&jobs)?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();
     let progress = Progress::new(total, args.json);
     let sealer = Sealer {
@@ -98,6 +101,22 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     }
     drop(progress);
     report(args, reports)
+}
+
+/// Watches for interruptions and clears what killed runs left where the archives go.
+/// (Standard output is left to the signals' default: what went out cannot be taken back.)
+fn prepare_writing(jobs: &[Job]) -> Result<(), Failure> {
+    let directories: std::collections::BTreeSet<&Path> = jobs
+        .iter()
+        .filter(|job| !is_dash(&job.output))
+        .map(|job| directory_of(&job.output))
+        .collect();
+    if directories.is_empty() {
+        return Ok(());
+    }
+    interrupt::watch()?;
+    directories.into_iter().for_each(interrupt::clean_leftovers);
+    Ok(())
 }
 
 /// Checks every input and destination before anything is sealed.
@@ -274,7 +293,8 @@ impl Sealer<'_> {
                 "check the destination's free space and permissions; nothing was left there",
             )
         };
-        let mut file = AtomicFile::create(destination).map_err(output_error)?;
+        let mut file =
+            AtomicFile::create_as(destination, TemporaryKind::Sealed).map_err(output_error)?;
         let summary = archive::seal(self.key, spec, input, &mut file, progress)?;
         file.commit().map_err(output_error)?;
         Ok(summary)

@@ -2,11 +2,112 @@
 //! fsynced, renamed over the destination, then the directory fsynced. A reader sees the old bytes
 //! or the new ones, never a mixture, and a crash leaves no partial file at the destination.
 //! Every file custody writes goes through here; it must never write a destination in place.
+//!
+//! Each temporary file is named by what it will hold (FORMAT.md 8.3) and kept in a process-wide
+//! list of unfinished writes until it is renamed into place or dropped, so that a signal watcher
+//! can remove every unfinished one before the process exits ([`abandon_unfinished`]).
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Every temporary file's name starts with this ...
+pub const TEMPORARY_PREFIX: &str = ".custody-";
+/// ... and ends with this.
+pub const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// What a temporary file holds while it is written, stated in its name so that a later run
+/// finding it left behind can say whether it may have held plaintext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemporaryKind {
+    /// An archive being sealed (`.custody-seal-XXXXXX.tmp`): only encrypted data.
+    Sealed,
+    /// Data being opened from an archive (`.custody-open-XXXXXX.tmp`): decrypted plaintext.
+    Opened,
+    /// Any other custody file (`.custody-XXXXXX.tmp`): manifests, share files, journals.
+    Other,
+}
+
+impl TemporaryKind {
+    /// The start of a temporary file name of this kind.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Sealed => ".custody-seal-",
+            Self::Opened => ".custody-open-",
+            Self::Other => TEMPORARY_PREFIX,
+        }
+    }
+
+    /// The kind a custody temporary file name states, `None` for any other name.
+    pub fn of_name(name: &str) -> Option<Self> {
+        let rest = name
+            .strip_prefix(TEMPORARY_PREFIX)?
+            .strip_suffix(TEMPORARY_SUFFIX)?;
+        if rest.is_empty() {
+            return None;
+        }
+        Some(if rest.starts_with("seal-") {
+            Self::Sealed
+        } else if rest.starts_with("open-") {
+            Self::Opened
+        } else {
+            Self::Other
+        })
+    }
+}
+
+/// Temporary files being written now, not yet renamed into place or removed.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Files this process has renamed into place.
+static COMMITTED: AtomicUsize = AtomicUsize::new(0);
+
+fn unfinished() -> MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A temporary file's place in the list of unfinished writes, left when it is dropped.
+#[derive(Debug)]
+struct Unfinished(PathBuf);
+
+impl Unfinished {
+    fn enter(path: &Path) -> Self {
+        unfinished().push(path.to_owned());
+        Self(path.to_owned())
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        unfinished().retain(|path| path != &self.0);
+    }
+}
+
+/// What [`abandon_unfinished`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Abandoned {
+    /// Unfinished temporary files removed.
+    pub removed: usize,
+    /// Files this process had already renamed into place (complete; they stay).
+    pub committed: usize,
+}
+
+/// Removes every unfinished temporary file and stops any further file from being renamed into
+/// place: for a process about to exit on a signal. It never returns the list's lock, so a commit
+/// racing with it either finished before (and is counted) or never happens.
+pub fn abandon_unfinished() -> Abandoned {
+    let list = unfinished();
+    let removed = list
+        .iter()
+        .filter(|path| std::fs::remove_file(path).is_ok())
+        .count();
+    let committed = COMMITTED.load(Ordering::SeqCst);
+    // Held until the process exits: no rename may follow.
+    std::mem::forget(list);
+    Abandoned { removed, committed }
+}
 
 /// A file that appears at its destination complete or not at all: written to a temporary file
 /// beside it, which [`AtomicFile::commit`] syncs and renames over the destination. Dropped
@@ -15,16 +116,23 @@ use std::path::{Path, PathBuf};
 pub struct AtomicFile {
     temporary: tempfile::NamedTempFile,
     destination: PathBuf,
+    unfinished: Unfinished,
 }
 
 impl AtomicFile {
     /// Starts a file for `destination`. An existing destination's permissions are kept; a new
     /// file is readable and writable by its owner only.
     pub fn create(destination: &Path) -> io::Result<Self> {
+        Self::create_as(destination, TemporaryKind::Other)
+    }
+
+    /// Starts a file for `destination` whose temporary file's name states `kind`.
+    pub fn create_as(destination: &Path, kind: TemporaryKind) -> io::Result<Self> {
         let temporary = tempfile::Builder::new()
-            .prefix(".custody-")
-            .suffix(".tmp")
+            .prefix(kind.prefix())
+            .suffix(TEMPORARY_SUFFIX)
             .tempfile_in(directory_of(destination))?;
+        let unfinished = Unfinished::enter(temporary.path());
         if let Ok(existing) = std::fs::metadata(destination) {
             temporary
                 .as_file()
@@ -33,16 +141,28 @@ impl AtomicFile {
         Ok(Self {
             temporary,
             destination: destination.to_owned(),
+            unfinished,
         })
     }
 
     /// Syncs the bytes, renames them over the destination and syncs the directory.
     pub fn commit(self) -> io::Result<()> {
-        self.temporary.as_file().sync_all()?;
-        self.temporary
-            .persist(&self.destination)
-            .map_err(|error| error.error)?;
-        sync_parent(&self.destination)
+        let Self {
+            temporary,
+            destination,
+            unfinished: entry,
+        } = self;
+        temporary.as_file().sync_all()?;
+        {
+            let mut list = unfinished();
+            temporary
+                .persist(&destination)
+                .map_err(|error| error.error)?;
+            list.retain(|path| path != &entry.0);
+            COMMITTED.fetch_add(1, Ordering::SeqCst);
+        }
+        drop(entry);
+        sync_parent(&destination)
     }
 }
 
@@ -130,6 +250,43 @@ mod tests {
         write_atomic(&path, b"sealed").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn temporary_names_state_their_kind() {
+        assert_eq!(
+            TemporaryKind::of_name(".custody-open-Ab3xYz.tmp"),
+            Some(TemporaryKind::Opened)
+        );
+        assert_eq!(
+            TemporaryKind::of_name(".custody-seal-Ab3xYz.tmp"),
+            Some(TemporaryKind::Sealed)
+        );
+        assert_eq!(
+            TemporaryKind::of_name(".custody-Ab3xYz.tmp"),
+            Some(TemporaryKind::Other)
+        );
+        assert_eq!(TemporaryKind::of_name(".custody-.tmp"), None);
+        assert_eq!(TemporaryKind::of_name("custody-open-a.tmp"), None);
+        assert_eq!(TemporaryKind::of_name(".custody-open-a.txt"), None);
+    }
+
+    #[test]
+    fn an_unfinished_file_is_listed_until_dropped_or_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("land.csv");
+        let file = AtomicFile::create_as(&path, TemporaryKind::Opened).unwrap();
+        let temporary = file.temporary.path().to_owned();
+        let name = temporary.file_name().unwrap().to_str().unwrap().to_owned();
+        assert!(name.starts_with(".custody-open-"), "{name}");
+        assert!(unfinished().contains(&temporary));
+        file.commit().unwrap();
+        assert!(!unfinished().contains(&temporary));
+        let file = AtomicFile::create_as(&path, TemporaryKind::Sealed).unwrap();
+        let temporary = file.temporary.path().to_owned();
+        drop(file);
+        assert!(!unfinished().contains(&temporary));
+        assert!(!temporary.exists());
     }
 
     #[test]

@@ -44,5 +44,7 @@ cp -r "$WORK/domain" "$FIXTURE/domain"
 mkdir -p "$FIXTURE/lost-transcript/shares"
 cp -r "$FIXTURE/domain/manifest.json" "$FIXTURE/domain/chain" "$FIXTURE/lost-transcript/"
 cp "$FIXTURE/domain/shares/cio.share" "$FIXTURE/lost-transcript/shares/"
+# The canary under another file name: inspect warns that it was sealed as canary.txt.
+ln -s domain/canary.custody "$FIXTURE/land.csv.custody"
 chmod 644 "$FIXTURE"/pdir/*.pass
 echo "rebuilt $FIXTURE"

@@ -1,0 +1,264 @@
+//! `custody open --out-dir DIR`: bulk restore. Every archive given (and every `*.custody` under
+//! each `--archives TREE`) is planned first, header by header, before the token is touched: its
+//! recorded name must be a plain file name (no path separator, `..`, NUL or leading dot), not
+//! taken by another archive of the run, and not existing in DIR unless `--force`. Then one token
+//! session opens them all, each into a temporary file renamed into place only once it fully
+//! authenticates, with progress on a terminal and a summary (text or `--json`).
+//!
+//! The name is read from the header before the header MAC is checked; an archive whose header
+//! was altered fails to open and leaves nothing, so only an authenticated name ever names a file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::interrupt;
+use super::open::{read_archive, warn_if_renamed, OpenReport};
+use super::output::{print, print_json, Failure};
+use super::progress::Progress;
+use super::stdio::{self, is_dash};
+use super::token;
+use crate::archive::Metadata;
+use crate::files::{find_files_ending, Skipped};
+
+/// What a bulk restore was asked to do.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub hsm: &'a str,
+    pub archives: &'a [PathBuf],
+    pub trees: &'a [PathBuf],
+    pub out_dir: &'a Path,
+    pub force: bool,
+    pub json: bool,
+}
+
+/// One archive and the file its data becomes.
+#[derive(Debug)]
+struct Restore {
+    archive: PathBuf,
+    name: String,
+    output: PathBuf,
+    size: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct SkippedReport {
+    path: String,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RestoreSummary {
+    out_dir: String,
+    restored: Vec<OpenReport>,
+    payload_bytes: u64,
+    skipped: Vec<SkippedReport>,
+}
+
+pub fn run(request: &Request<'_>) -> Result<(), Failure> {
+    let (archives, skipped) = gather(request)?;
+    let plan = plan(request, &archives)?;
+    let token = token::key_token(request.hsm)?;
+    interrupt::watch()?;
+    interrupt::clean_leftovers(request.out_dir);
+    let total = plan.iter().map(|restore| restore.size).sum::<Option<u64>>();
+    let progress = Progress::new(total, request.json);
+    let mut restored = Vec::with_capacity(plan.len());
+    for restore in &plan {
+        let name = restore.archive.display().to_string();
+        progress.item(name.clone());
+        let archive = read_archive(&restore.archive, &name)?;
+        // The file may have changed since it was planned: the name must still be the same.
+        if archive.header().spec.metadata.name.as_deref() != Some(restore.name.as_str()) {
+            return Err(Failure::new(
+                format!("{name}: changed while the restore was running"),
+                "run the restore again once nothing else writes to the archives",
+            ));
+        }
+        let header = archive.header();
+        let key = token
+            .key(&header.spec.identity, &header.wrap_check)
+            .map_err(|e| Failure::from(e).about(&name))?;
+        let update = |done| progress.update(done);
+        let summary = archive
+            .open_to_file(&key, &restore.output, &update)
+            .map_err(|e| Failure::from(e).about(&name))?;
+        progress.item_done(summary.payload_len);
+        warn_if_renamed(&restore.archive, &summary.header.spec.metadata);
+        restored.push(OpenReport::new(
+            name,
+            Some(restore.output.display().to_string()),
+            &summary,
+        ));
+    }
+    drop(progress);
+    report(
+        request,
+        RestoreSummary {
+            out_dir: request.out_dir.display().to_string(),
+            payload_bytes: restored.iter().map(|r| r.payload_bytes).sum(),
+            restored,
+            skipped: skipped
+                .into_iter()
+                .map(|s| SkippedReport {
+                    path: s.path.display().to_string(),
+                    reason: s.reason,
+                })
+                .collect(),
+        },
+    )
+}
+
+/// The archives named and those found in the trees, and what the walks passed over.
+fn gather(request: &Request<'_>) -> Result<(Vec<PathBuf>, Vec<Skipped>), Failure> {
+    if !request.out_dir.is_dir() {
+        return Err(Failure::new(
+            format!("{} is not a directory", request.out_dir.display()),
+            "create the output directory first, or name an existing one",
+        ));
+    }
+    if request.archives.iter().any(|path| is_dash(path)) {
+        return Err(Failure::new(
+            "standard input has no recorded name to restore under in --out-dir",
+            "open standard input on its own with -o OUT",
+        ));
+    }
+    let mut archives = request.archives.to_vec();
+    let mut skipped = Vec::new();
+    for tree in request.trees {
+        if !tree.is_dir() {
+            return Err(Failure::new(
+                format!("{} is not a directory", tree.display()),
+                "--archives names a directory of archives; name single archives without it",
+            ));
+        }
+        let listing = find_files_ending(tree, super::open::ARCHIVE_SUFFIX);
+        archives.extend(listing.found);
+        skipped.extend(listing.skipped);
+    }
+    if archives.is_empty() {
+        return Err(Failure::new(
+            "no archives to restore",
+            "name archives, or a directory of *.custody files with --archives TREE",
+        ));
+    }
+    for entry in &skipped {
+        eprintln!(
+            "warning: skipped {}: {}",
+            entry.path.display(),
+            entry.reason
+        );
+    }
+    Ok((archives, skipped))
+}
+
+/// Reads every header and checks every destination before anything is opened.
+fn plan(request: &Request<'_>, archives: &[PathBuf]) -> Result<Vec<Restore>, Failure> {
+    let mut taken: HashMap<String, &Path> = HashMap::new();
+    let mut plan = Vec::with_capacity(archives.len());
+    for path in archives {
+        let display = path.display().to_string();
+        let archive = read_archive(path, &display)?;
+        let metadata = &archive.header().spec.metadata;
+        let name = restore_name(metadata).map_err(|problem| {
+            Failure::new(
+                format!("{display}: {problem}"),
+                "open this archive on its own with -o OUT, choosing a safe name",
+            )
+        })?;
+        if let Some(first) = taken.insert(name.clone(), path.as_path()) {
+            return Err(Failure::new(
+                format!(
+                    "{} and {display} both record the name {name}",
+                    first.display()
+                ),
+                "restore them into different directories, or open one with -o OUT",
+            ));
+        }
+        let output = request.out_dir.join(&name);
+        stdio::refuse_existing(&output, request.force)?;
+        plan.push(Restore {
+            archive: path.clone(),
+            size: metadata.size,
+            name,
+            output,
+        });
+    }
+    Ok(plan)
+}
+
+/// The recorded name, if it may name a file in the output directory: no path separator, not
+/// `..`, no NUL or other control character, no leading dot (a hidden file, or `.`).
+fn restore_name(metadata: &Metadata) -> Result<String, String> {
+    let Some(name) = metadata.name.as_deref() else {
+        return Err("the archive records no name to restore under".into());
+    };
+    let unsafe_name = name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().any(char::is_control);
+    if unsafe_name {
+        return Err(format!(
+            "the recorded name {name:?} is refused: a restored name must be a plain file name (no path separator, `..`, NUL or leading dot)"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn report(request: &Request<'_>, summary: RestoreSummary) -> Result<(), Failure> {
+    if request.json {
+        return print_json(&summary);
+    }
+    let mut text: String = summary
+        .restored
+        .iter()
+        .map(|report| {
+            format!(
+                "opened {} -> {} ({} bytes, {} chunks, all authenticated)\n  {}\n",
+                report.archive,
+                report.output.as_deref().unwrap_or(""),
+                report.payload_bytes,
+                report.chunks,
+                report.recorded()
+            )
+        })
+        .collect();
+    text.push_str(&format!(
+        "restored {} archive{} into {} ({} bytes, all authenticated)",
+        summary.restored.len(),
+        if summary.restored.len() == 1 { "" } else { "s" },
+        summary.out_dir,
+        summary.payload_bytes
+    ));
+    if !summary.skipped.is_empty() {
+        text.push_str(&format!(
+            "; {} entries skipped (see the warnings above)",
+            summary.skipped.len()
+        ));
+    }
+    text.push('\n');
+    print(&text);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Metadata {
+        Metadata {
+            name: Some(name.to_owned()),
+            ..Metadata::default()
+        }
+    }
+
+    #[test]
+    fn only_plain_names_are_restored() {
+        assert_eq!(restore_name(&named("land.csv")).unwrap(), "land.csv");
+        for bad in ["../x", "..", ".", ".bashrc", "a/b", "a\\b", "a\0b", ""] {
+            assert!(restore_name(&named(bad)).is_err(), "{bad:?}");
+        }
+        assert!(restore_name(&Metadata::default()).is_err());
+    }
+}
