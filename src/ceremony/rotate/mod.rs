@@ -137,10 +137,12 @@ pub fn rotate(
         already,
         left,
         skipped,
+        written,
     } = rewrap_all(roots.walk(), &session, &rotation, keys, attendant);
-    // Every new header must be on disk before the key that opens the old ones is destroyed.
-    for root in roots.paths() {
-        sync_filesystem(root).map_err(CeremonyError::io(root))?;
+    // Every new header must be on disk before the key that opens the old ones is destroyed: each
+    // file system written on is synced once (D34).
+    for file in written.values() {
+        sync_filesystem(file).map_err(CeremonyError::io(file))?;
     }
     transcript.append(Step::ArchivesRewrapped {
         rewrapped,

@@ -4,6 +4,8 @@
 //! (unreadable, another domain, damaged header, wrapped key that does not unwrap), never a
 //! reason to stop the walk: the caller decides whether the old key may go (D59).
 
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
@@ -46,6 +48,7 @@ pub(super) fn rewrap_all(
         already: 0,
         left: Vec::new(),
         skipped: tree.skipped,
+        written: BTreeMap::new(),
     };
     for (path, reason) in &done.skipped {
         attendant.announce(&Event::Step(format!(
@@ -62,7 +65,10 @@ pub(super) fn rewrap_all(
     }
     for found in tree.archives {
         match rewrap_one(&found.path, session, &keys, rotation) {
-            ArchiveState::Rewrapped => done.rewrapped += 1,
+            ArchiveState::Rewrapped(device) => {
+                done.rewrapped += 1;
+                done.written.entry(device).or_insert(found.path);
+            }
             ArchiveState::Already => done.already += 1,
             ArchiveState::Left(reason) => done.leave(found, reason, attendant),
         }
@@ -88,6 +94,9 @@ pub(super) struct Rewrapping {
     pub left: Vec<(Found, String)>,
     /// Symbolic links (never followed) and non-regular `*.custody` entries, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
+    /// One archive rewritten on each file system (by device) that this run wrote on: each must
+    /// be synced before the old key is destroyed.
+    pub written: BTreeMap<u64, PathBuf>,
 }
 
 impl Rewrapping {
@@ -108,7 +117,8 @@ struct Keys<'k> {
 
 /// What became of one archive.
 enum ArchiveState {
-    Rewrapped,
+    /// Rewritten, on the file system of this device.
+    Rewrapped(u64),
     Already,
     Left(String),
 }
@@ -158,9 +168,14 @@ fn rewrap_one(
         Ok(header) => header,
         Err(error) => return ArchiveState::Left(unwrap_failure(&error, rotation.from_epoch)),
     };
-    match archive::write_header(file, &header) {
-        Ok(()) => ArchiveState::Rewrapped,
-        Err(error) => ArchiveState::Left(format!("cannot be rewritten ({error})")),
+    if let Err(error) = archive::write_header(file, &header) {
+        return ArchiveState::Left(format!("cannot be rewritten ({error})"));
+    }
+    // Rewritten but not yet synced: the file system it is on must be. Not knowing which, it is
+    // left (the old key stays); a rerun finds it on the new epoch.
+    match std::fs::symlink_metadata(file) {
+        Ok(metadata) => ArchiveState::Rewrapped(metadata.dev()),
+        Err(error) => ArchiveState::Left(format!("rewritten, but cannot be synced ({error})")),
     }
 }
 

@@ -75,11 +75,6 @@ impl Roots {
         Ok(Self { roots, leave })
     }
 
-    /// The roots, canonical.
-    pub(super) fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.roots.iter().map(|root| root.canonical.as_path())
-    }
-
     /// Whether `path` (as the walk found it) was named by `--leave`.
     pub(super) fn leaves(&self, path: &Path) -> bool {
         self.leave.contains(path)
