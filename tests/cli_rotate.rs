@@ -306,7 +306,7 @@ fn keep_old_leaves_the_previous_epoch_openable() {
 }
 
 #[test]
-fn archives_of_another_domain_are_skipped_with_a_clear_message() {
+fn an_archive_of_another_domain_keeps_the_old_key_until_it_is_left_on_purpose() {
     let estate = Estate::new(2);
     let other = estate.hsm.token("other");
     let out = estate.hsm.dir().join("ee-business");
@@ -352,14 +352,26 @@ fn archives_of_another_domain_are_skipped_with_a_clear_message() {
         &foreign,
     ]);
     assert!(sealed.status.success(), "{}", text(&sealed.stderr));
+    // An archive of another domain is left: it stops the old key's destruction, named by path,
+    // until it is moved out or left on purpose.
     let run = estate.rotate(&[]);
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    assert!(
+        stderr.contains(&foreign) && stderr.contains("belongs to domain ee-business"),
+        "{stderr}"
+    );
+    let run = estate.rotate(&["--leave", &foreign]);
     let stdout = text(&run.stdout);
     assert!(run.status.success(), "{stdout}{}", text(&run.stderr));
     assert!(
-        stdout.contains("skipped") && stdout.contains("belongs to domain ee-business"),
+        stdout.contains("1 left") && stdout.contains(&foreign),
         "{stdout}"
     );
-    assert!(stdout.contains("2 archives rewrapped"), "{stdout}");
+    assert!(
+        stdout.contains("0 archives rewrapped, 2 already"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -809,5 +821,150 @@ fn a_resume_whose_new_shares_are_gone_before_publication_is_refused() {
         text(&run.stderr)
     );
     assert_eq!(std::fs::read(&manifest_path).unwrap(), before);
+    estate.opens(0).unwrap();
+}
+
+/// Seals original `i` of the estate into `path` (its directories made first), under the manifest
+/// in force.
+fn seal_into(estate: &Estate, i: usize, path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let input = estate.original(i);
+    if !input.exists() {
+        std::fs::write(&input, content(i)).unwrap();
+    }
+    let sealed = estate.custody(&[
+        "seal",
+        "--manifest",
+        &estate.manifest_str(),
+        "--hsm",
+        &estate.home.uri.to_string(),
+        input.to_str().unwrap(),
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(sealed.status.success(), "{}", text(&sealed.stderr));
+}
+
+/// Issue 13, finding 1: an archive in a nested subdirectory is rewrapped, and opens after the old
+/// key is destroyed.
+#[test]
+fn an_archive_in_a_nested_directory_is_rewrapped_before_the_old_key_is_destroyed() {
+    let estate = Estate::new(1);
+    let nested = estate
+        .archives
+        .join("2026")
+        .join("jan")
+        .join("deep.custody");
+    seal_into(&estate, 7, &nested);
+    let kept = estate.hsm.dir().join("epoch-1-copy.custody");
+    std::fs::copy(&nested, &kept).unwrap();
+    let run = estate.rotate(&["--json"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    // The room's announcements come first; the report is the last JSON object.
+    let stdout = text(&run.stdout);
+    let json = &stdout[stdout.rfind("\n{").unwrap()..];
+    let report: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(report["rewrapped"], 2, "{report}");
+    assert_eq!(report["old_key_destroyed"], true, "{report}");
+    assert_eq!(report["left"].as_array().unwrap().len(), 0, "{report}");
+    estate.opens_file(&nested, 7).unwrap();
+    estate.opens(0).unwrap();
+    // The old key is gone: an epoch 1 copy kept outside the tree no longer opens.
+    let stale = estate.opens_file(&kept, 7).unwrap_err();
+    assert!(stale.contains("custody:ee-registries:e1"), "{stale}");
+}
+
+/// Issue 13, finding 4: an archive whose wrapped key has one flipped byte stops the old key's
+/// destruction and is named by path; every other archive is rewrapped; `--leave PATH` then lets
+/// the resumed rotation finish, and the transcript records the archive left.
+#[test]
+fn a_damaged_archive_keeps_the_old_key_until_it_is_left_on_purpose() {
+    let estate = Estate::new(2);
+    let bad = estate.archives.join("copies").join("bad.custody");
+    std::fs::create_dir(bad.parent().unwrap()).unwrap();
+    let mut bytes = std::fs::read(estate.archive(0)).unwrap();
+    // `wrapped_key` starts at 94 + D (FORMAT.md 7.2); D = 13 for ee-registries.
+    bytes[94 + 13 + 3] ^= 0x01;
+    std::fs::write(&bad, &bytes).unwrap();
+    let kept = estate.hsm.dir().join("epoch-1-copy.custody");
+    std::fs::copy(estate.archive(1), &kept).unwrap();
+
+    let run = estate.rotate(&[]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    let bad_str = bad.display().to_string();
+    assert!(
+        stderr.contains(&bad_str) && stderr.contains("does not unwrap"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--leave PATH") && stderr.contains("key is kept"),
+        "{stderr}"
+    );
+    // The old key is still on the token; the good archives are already on the new epoch.
+    estate.opens_file(&kept, 1).unwrap();
+    for i in 0..2 {
+        estate.opens(i).unwrap();
+    }
+    assert!(estate.dir().join("rotation.journal.json").exists());
+
+    let run = estate.rotate(&["--leave", &bad_str]);
+    let stdout = text(&run.stdout);
+    assert!(run.status.success(), "{stdout}{}", text(&run.stderr));
+    assert!(
+        stdout.contains("resuming") && stdout.contains("1 left") && stdout.contains(&bad_str),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the old key was destroyed"), "{stdout}");
+    assert!(estate.opens_file(&kept, 1).is_err());
+    let transcript = std::fs::read_to_string(estate.dir().join("transcript.jsonl")).unwrap();
+    let left: Vec<_> = transcript
+        .lines()
+        .filter(|l| l.contains("\"rotate.archive-left\""))
+        .collect();
+    assert_eq!(left.len(), 1, "{transcript}");
+    assert!(
+        left[0].contains("copies/bad.custody") && left[0].contains("does not unwrap"),
+        "{}",
+        left[0]
+    );
+    let audit = estate.custody(&["audit", estate.dir().to_str().unwrap()]);
+    assert!(audit.status.success(), "{}", text(&audit.stderr));
+}
+
+/// A symbolic link to an archive outside the tree, and one to a directory outside it, are not
+/// followed: the outside archive is not rewritten, and both links are reported.
+#[test]
+fn symbolic_links_are_not_followed_and_are_reported() {
+    let estate = Estate::new(1);
+    let outside = estate.hsm.dir().join("outside");
+    let target = outside.join("elsewhere.custody");
+    seal_into(&estate, 3, &target);
+    let before = std::fs::read(&target).unwrap();
+    let file_link = estate.archives.join("link.custody");
+    let dir_link = estate.archives.join("more");
+    std::os::unix::fs::symlink(&target, &file_link).unwrap();
+    std::os::unix::fs::symlink(&outside, &dir_link).unwrap();
+    // Links are not archives found: they do not hold the old key back, but each is named.
+    let run = estate.rotate(&[]);
+    let stdout = text(&run.stdout);
+    assert!(run.status.success(), "{stdout}{}", text(&run.stderr));
+    assert!(stdout.contains("1 archives rewrapped"), "{stdout}");
+    assert!(stdout.contains("the old key was destroyed"), "{stdout}");
+    assert!(stdout.contains("2 links skipped"), "{stdout}");
+    for link in [&file_link, &dir_link] {
+        let named = format!("{}: a symbolic link", link.display());
+        assert!(stdout.contains(&named), "{stdout}");
+    }
+    assert!(stdout.contains("not followed"), "{stdout}");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        before,
+        "the link was followed"
+    );
+    assert!(std::fs::symlink_metadata(&file_link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     estate.opens(0).unwrap();
 }

@@ -253,8 +253,20 @@ pub enum Step {
         rewrapped: usize,
         /// Already under the new key.
         already: usize,
-        /// Skipped.
+        /// Not on the new epoch (unreadable, another domain, damaged, not unwrapping).
+        left: usize,
+        /// Symbolic links (never followed) and other entries skipped.
         skipped: usize,
+    },
+    /// `rotate.archive-left`: an archive abandoned on purpose (`--leave`) before the old key is
+    /// destroyed.
+    ArchiveLeft {
+        /// The `--archives` directory it was found under.
+        root: String,
+        /// Its path relative to that directory.
+        path: String,
+        /// Why it could not be rewrapped.
+        reason: String,
     },
     /// `rotate.close`.
     RotateClosed {
@@ -423,6 +435,7 @@ impl Step {
             Self::RotateBegun { .. } | Self::RotateResumed => (Ceremony::Rotate, "begin"),
             Self::RotatePublished { .. } => (Ceremony::Rotate, "published"),
             Self::ArchivesRewrapped { .. } => (Ceremony::Rotate, "archives-rewrapped"),
+            Self::ArchiveLeft { .. } => (Ceremony::Rotate, "archive-left"),
             Self::RotateClosed { .. } => (Ceremony::Rotate, CLOSE),
             Self::ReshareBegun { .. } => (Ceremony::Reshare, "begin"),
             Self::KeyRebuilt { .. } => (Ceremony::Reshare, "key-rebuilt"),
@@ -557,11 +570,17 @@ impl Step {
             Self::ArchivesRewrapped {
                 rewrapped,
                 already,
+                left,
                 skipped,
             } => line
                 .detail("rewrapped", rewrapped)
                 .detail("already", already)
-                .detail("skipped", skipped),
+                .detail("left", left)
+                .detail("skipped_links", skipped),
+            Self::ArchiveLeft { root, path, reason } => line
+                .detail("root", root)
+                .detail("path", path)
+                .detail("reason", reason),
             Self::RotateClosed {
                 manifest,
                 epoch,

@@ -398,7 +398,7 @@ pub fn run_demo(_args: &DemoArgs) -> Result<(), Failure> {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  custody rotate --manifest ee-registries/manifest.json --hsm URI --archives /srv/embassy/archives \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nA quorum authorizes; every official then chooses a passphrase for their new share and verifies it.\nArchives are rewrapped in place (headers only). Interrupted? Run the same command again: it resumes."
+    after_help = "Example:\n  custody rotate --manifest ee-registries/manifest.json --hsm URI --archives /srv/embassy/archives \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nA quorum authorizes; every official then chooses a passphrase for their new share and verifies it.\nArchives are rewrapped in place (headers only); --archives is walked recursively and may be given\nseveral times; symbolic links are never followed (they are reported). The old key is destroyed only\nwhen every archive found is on the new epoch: otherwise the run stops, names each archive left, and\nkeeps the old key; fix or restore them and run again, or abandon one on purpose with --leave PATH.\nInterrupted? Run the same command again: it resumes."
 )]
 pub struct RotateArgs {
     /// The domain's manifest.json.
@@ -414,9 +414,14 @@ pub struct RotateArgs {
     /// Current officials' share files authorizing the rotation.
     #[arg(required = true, value_name = "SHARE")]
     shares: Vec<PathBuf>,
-    /// The directory of archives (*.custody) to rewrap.
-    #[arg(long, value_name = "DIR")]
-    archives: PathBuf,
+    /// A directory of archives (*.custody) to rewrap, walked recursively without following
+    /// symbolic links; repeat for more directories.
+    #[arg(long, value_name = "DIR", required = true)]
+    archives: Vec<PathBuf>,
+    /// Abandon this archive on purpose if it cannot be rewrapped, so that the old key may still be
+    /// destroyed (recorded in the transcript); repeat for more archives.
+    #[arg(long, value_name = "PATH")]
+    leave: Vec<PathBuf>,
     /// Keep the old key on the token for a grace period (destroy it with a later rotation).
     #[arg(long)]
     keep_old: bool,
@@ -432,7 +437,8 @@ struct RotateReport {
     epoch: u32,
     rewrapped: usize,
     already: usize,
-    skipped: Vec<String>,
+    left: Vec<String>,
+    skipped_links: Vec<String>,
     old_key_destroyed: bool,
     resumed: bool,
 }
@@ -443,6 +449,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         target: parse_uri(&args.hsm)?,
         shares: args.shares.clone(),
         archives: args.archives.clone(),
+        leave: args.leave.clone(),
         keep_old: args.keep_old,
         kdf: args.kdf.params()?,
         expect: args.trust.expected(),
@@ -450,33 +457,51 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
     };
     let mut attendant = args.passphrases.attendant();
     let outcome = rotate(&request, &mut attendant)?;
+    let named = |list: &[(PathBuf, String)]| -> Vec<String> {
+        list.iter()
+            .map(|(file, reason)| format!("{}: {reason}", file.display()))
+            .collect()
+    };
     let report = RotateReport {
         epoch: outcome.epoch,
         rewrapped: outcome.rewrapped,
         already: outcome.already,
-        skipped: outcome
-            .skipped
-            .iter()
-            .map(|(file, reason)| format!("{}: {reason}", file.display()))
-            .collect(),
+        left: named(&outcome.left),
+        skipped_links: named(&outcome.skipped),
         old_key_destroyed: outcome.old_key_destroyed,
         resumed: outcome.resumed,
     };
     if args.json {
         return print_json(&report);
     }
-    print(&format!(
-        "\nRotation to epoch {} complete{}: {} archives rewrapped, {} already rewrapped, {} skipped; the old key was {}.\n\
+    print(&rotate_text(&report));
+    Ok(())
+}
+
+/// The closing words of a rotation: counts, then every archive left and link skipped by path.
+fn rotate_text(report: &RotateReport) -> String {
+    let list = |title: &str, items: &[String]| {
+        if items.is_empty() {
+            String::new()
+        } else {
+            format!("{title}:\n  {}\n", items.join("\n  "))
+        }
+    };
+    format!(
+        "\nRotation to epoch {} complete{}: {} archives rewrapped, {} already rewrapped, {} left, {} links skipped; the old key was {}.\n\
+         {}{}\
          Distribute the new manifest; the officials' new share files are in shares/, the old ones in shares-epoch-{}/.\n",
         report.epoch,
         if report.resumed { " (resumed)" } else { "" },
         report.rewrapped,
         report.already,
-        report.skipped.len(),
+        report.left.len(),
+        report.skipped_links.len(),
         if report.old_key_destroyed { "destroyed" } else { "kept (--keep-old)" },
+        list("Archives left (not on the new epoch)", &report.left),
+        list("Skipped (symbolic links are never followed)", &report.skipped_links),
         report.epoch - 1,
-    ));
-    Ok(())
+    )
 }
 
 fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {

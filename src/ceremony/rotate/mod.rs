@@ -2,7 +2,9 @@
 //! new key is split among the same officials, who seal and verify their new shares; it goes onto
 //! the token beside the old key; the new manifest is published; every archive's header is
 //! rewrapped from the old key to the new one in place, without touching its payload; and only
-//! when every archive is done is the old key destroyed (unless `keep_old`).
+//! when every archive found under the archive trees is on the new epoch, or left on purpose
+//! (`--leave`), is the old key destroyed (unless `keep_old`). Otherwise the run stops, keeps the
+//! old key and names each archive left with its reason; run again, it resumes (D59).
 //!
 //! Crash safety: a journal beside the manifest records the new manifest before the new key is
 //! imported. Killed at any moment, every archive stays openable with the old or the new key
@@ -42,11 +44,15 @@ use super::trust::{trusted_manifest, Expected};
 
 mod journal;
 mod keys;
+mod left;
 mod rewrap;
+mod tree;
 
 use journal::{discard, read_journal, write_journal, Rotation, JOURNAL};
 use keys::{new_key_present, retire_old_key};
+use left::settle_left;
 use rewrap::{rewrap_all, rotation_keys, Rewrapping};
+use tree::Roots;
 
 /// What a rotation is asked to do.
 #[derive(Debug, Clone)]
@@ -57,8 +63,10 @@ pub struct RotateRequest {
     pub target: Pkcs11Uri,
     /// Current officials' share files authorizing the rotation.
     pub shares: Vec<PathBuf>,
-    /// The directory of archives to rewrap.
-    pub archives: PathBuf,
+    /// The directories of archives to rewrap, each walked recursively (links not followed).
+    pub archives: Vec<PathBuf>,
+    /// Archives to abandon on purpose if they cannot be rewrapped (recorded in the transcript).
+    pub leave: Vec<PathBuf>,
     /// Keep the old key on the token (a grace period).
     pub keep_old: bool,
     /// argon2id costs of the new share files.
@@ -78,7 +86,10 @@ pub struct RotateOutcome {
     pub rewrapped: usize,
     /// Archives already under the new key.
     pub already: usize,
-    /// Archives skipped, with the reason.
+    /// Archives not on the new epoch that did not stop the rotation (left with `--leave`, or
+    /// any with `--keep-old`), with the reason.
+    pub left: Vec<(PathBuf, String)>,
+    /// Symbolic links (never followed) and other entries skipped, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
     /// Whether the old key was destroyed.
     pub old_key_destroyed: bool,
@@ -99,6 +110,7 @@ pub fn rotate(
         attendant,
     )?;
     let current = chain.in_force().clone();
+    let roots = Roots::resolve(&request.archives, &request.leave)?;
     let dir = directory_of(&request.manifest).to_owned();
     let journal_path = dir.join(JOURNAL);
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Rotate, current.digest());
@@ -123,13 +135,19 @@ pub fn rotate(
     let Rewrapping {
         rewrapped,
         already,
+        left,
         skipped,
-    } = rewrap_all(request, &session, &rotation, keys, attendant)?;
-    // Every new header must be on disk before the key that opens the old ones is destroyed.
-    sync_filesystem(&request.archives).map_err(CeremonyError::io(&request.archives))?;
+        written,
+    } = rewrap_all(roots.walk(), &session, &rotation, keys, attendant);
+    // Every new header must be on disk before the key that opens the old ones is destroyed: each
+    // file system written on is synced once (D34).
+    for file in written.values() {
+        sync_filesystem(file).map_err(CeremonyError::io(file))?;
+    }
     transcript.append(Step::ArchivesRewrapped {
         rewrapped,
         already,
+        left: left.len(),
         skipped: skipped.len(),
     })?;
     // The canary follows the key, so that every drill after this rotation opens it.
@@ -145,6 +163,7 @@ pub fn rotate(
         })?;
     }
     drop(new_key);
+    let left = settle_left(request, &roots, &rotation, left, &mut transcript)?;
     let old_key_destroyed = retire_old_key(request, &session, &rotation, attendant)?;
     std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
@@ -163,6 +182,7 @@ pub fn rotate(
         epoch: new_manifest.epoch(),
         rewrapped,
         already,
+        left,
         skipped,
         old_key_destroyed,
         resumed,

@@ -1,7 +1,11 @@
 //! Rewrapping a rotation's archives: each archive header of the old epoch is rewrapped from the
-//! old key to the new one in place, one write per header, without touching its payload; archives
-//! already done or of another domain are counted or skipped, never changed.
+//! old key to the new one in place, one write per header, without touching its payload. Archives
+//! already on the new epoch are counted; every other is left untouched and named with its reason
+//! (unreadable, another domain, damaged header, wrapped key that does not unwrap), never a
+//! reason to stop the walk: the caller decides whether the old key may go (D59).
 
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
@@ -11,7 +15,7 @@ use crate::hsm::TokenSession;
 use super::super::attendant::{Attendant, Event};
 use super::super::error::CeremonyError;
 use super::journal::Rotation;
-use super::RotateRequest;
+use super::tree::{Found, Tree};
 
 /// The old epoch's key and the new one on the token, each proven against its wrap check value.
 pub(super) fn rotation_keys<'s>(
@@ -20,7 +24,7 @@ pub(super) fn rotation_keys<'s>(
 ) -> Result<(Option<TokenKey<'s>>, TokenKey<'s>), CeremonyError> {
     let new_manifest = &rotation.new_manifest;
     // Absent only when a run was stopped after destroying it, which comes after every archive
-    // was rewrapped and synced: a resume then finds nothing left that needs it.
+    // was rewrapped (or left on purpose) and synced.
     let old_kek = match TokenKey::find(session, &rotation.old_key(), &rotation.from_wrap_check) {
         Ok(key) => Some(key),
         Err(ArchiveError::DomainKeyAbsent { .. }) => None,
@@ -30,111 +34,159 @@ pub(super) fn rotation_keys<'s>(
     Ok((old_kek, new_kek))
 }
 
-/// Rewraps every archive of the old epoch; skips those already done and those of other domains.
+/// Rewraps every archive of the old epoch found in `tree`; counts those already done; names
+/// every other as left, with its reason.
 pub(super) fn rewrap_all(
-    request: &RotateRequest,
+    tree: Tree,
     session: &TokenSession,
     rotation: &Rotation,
     (old_kek, new_kek): (Option<TokenKey<'_>>, TokenKey<'_>),
     attendant: &mut dyn Attendant,
-) -> Result<Rewrapping, CeremonyError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&request.archives)
-        .map_err(CeremonyError::io(&request.archives))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == "custody"))
-        .collect();
-    files.sort();
-    let (mut rewrapped, mut already, mut skipped) = (0, 0, Vec::new());
-    for file in files {
-        match rewrap_one(
-            &file,
-            session,
-            old_kek.as_ref().map(|key| key as &dyn KeyWrap),
-            &new_kek,
-            rotation,
-        )? {
-            ArchiveState::Rewrapped => rewrapped += 1,
-            ArchiveState::Already => already += 1,
-            ArchiveState::Skipped(reason) => {
-                attendant.announce(&Event::Step(format!(
-                    "skipped {}: {reason}",
-                    file.display()
-                )));
-                skipped.push((file, reason));
+) -> Rewrapping {
+    let mut done = Rewrapping {
+        rewrapped: 0,
+        already: 0,
+        left: Vec::new(),
+        skipped: tree.skipped,
+        written: BTreeMap::new(),
+    };
+    for (path, reason) in &done.skipped {
+        attendant.announce(&Event::Step(format!(
+            "skipped {}: {reason}",
+            path.display()
+        )));
+    }
+    let keys = Keys {
+        old: old_kek.as_ref().map(|key| key as &dyn KeyWrap),
+        new: &new_kek,
+    };
+    for (found, reason) in tree.unreadable {
+        done.leave(found, reason, attendant);
+    }
+    for found in tree.archives {
+        match rewrap_one(&found.path, session, &keys, rotation) {
+            ArchiveState::Rewrapped(device) => {
+                done.rewrapped += 1;
+                done.written.entry(device).or_insert(found.path);
             }
+            ArchiveState::Already => done.already += 1,
+            ArchiveState::Left(reason) => done.leave(found, reason, attendant),
         }
     }
     attendant.announce(&Event::Step(format!(
-        "{rewrapped} archives rewrapped to epoch {}, {already} already were",
-        rotation.new_manifest.epoch()
+        "{} archives rewrapped to epoch {}, {} already were, {} left, {} links and other entries \
+         skipped",
+        done.rewrapped,
+        rotation.new_manifest.epoch(),
+        done.already,
+        done.left.len(),
+        done.skipped.len()
     )));
-    Ok(Rewrapping {
-        rewrapped,
-        already,
-        skipped,
-    })
+    done
 }
 
 /// What rewrapping the archives did.
+#[derive(Debug)]
 pub(super) struct Rewrapping {
     pub rewrapped: usize,
     pub already: usize,
+    /// Archives (or unreadable directories) not on the new epoch, with the reason.
+    pub left: Vec<(Found, String)>,
+    /// Symbolic links (never followed) and non-regular `*.custody` entries, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
+    /// One archive rewritten on each file system (by device) that this run wrote on: each must
+    /// be synced before the old key is destroyed.
+    pub written: BTreeMap<u64, PathBuf>,
+}
+
+impl Rewrapping {
+    fn leave(&mut self, found: Found, reason: String, attendant: &mut dyn Attendant) {
+        attendant.announce(&Event::Step(format!(
+            "LEFT {}: {reason}",
+            found.shown.display()
+        )));
+        self.left.push((found, reason));
+    }
+}
+
+/// The two keys of the rotation, as the archive layer uses them.
+struct Keys<'k> {
+    old: Option<&'k dyn KeyWrap>,
+    new: &'k dyn KeyWrap,
 }
 
 /// What became of one archive.
 enum ArchiveState {
-    Rewrapped,
+    /// Rewritten, on the file system of this device.
+    Rewrapped(u64),
     Already,
-    Skipped(String),
+    Left(String),
 }
 
 fn rewrap_one(
     file: &Path,
     session: &TokenSession,
-    old_kek: Option<&dyn KeyWrap>,
-    new_kek: &dyn KeyWrap,
+    keys: &Keys<'_>,
     rotation: &Rotation,
-) -> Result<ArchiveState, CeremonyError> {
-    let new_identity = new_kek.key_ref();
-    let head = read_at_most(file, MAX_HEADER_LEN).map_err(CeremonyError::io(file))?;
+) -> ArchiveState {
+    let new_identity = keys.new.key_ref();
+    let head = match read_at_most(file, MAX_HEADER_LEN) {
+        Ok(head) => head,
+        Err(error) => return ArchiveState::Left(format!("unreadable ({error})")),
+    };
     let archive = match Archive::read(head.as_slice()) {
         Ok(archive) => archive,
         Err(error) => {
-            return Ok(ArchiveState::Skipped(format!(
-                "not a readable archive ({error})"
-            )))
+            return ArchiveState::Left(format!("damaged header: not a readable archive ({error})"))
         }
     };
     let identity = &archive.header().spec.identity;
     if identity == new_identity {
-        return Ok(ArchiveState::Already);
+        return ArchiveState::Already;
     }
     if identity.domain != new_identity.domain {
-        return Ok(ArchiveState::Skipped(format!(
-            "it belongs to domain {}, not {}",
+        return ArchiveState::Left(format!(
+            "another domain: it belongs to domain {}, not {}",
             identity.domain, new_identity.domain
-        )));
+        ));
     }
     if identity.epoch != rotation.from_epoch || identity.key_id != rotation.from_key_id {
-        return Ok(ArchiveState::Skipped(format!(
+        return ArchiveState::Left(format!(
             "it is of epoch {}, neither the old epoch {} nor the new one",
             identity.epoch, rotation.from_epoch
-        )));
+        ));
     }
-    let Some(old_kek) = old_kek else {
-        return Err(CeremonyError::refused(
-            format!(
-                "{} is still of epoch {}, whose key is no longer on {}",
-                file.display(),
-                rotation.from_epoch,
-                session.token()
-            ),
-            "it was added after the old key was destroyed: rewrap it on a token that still holds \
-             the old key, or move it out of the archive directory and run the rotation again",
+    let Some(old_kek) = keys.old else {
+        return ArchiveState::Left(format!(
+            "still of epoch {}, whose key is no longer on {}: rewrap it on a token that still \
+             holds that key",
+            rotation.from_epoch,
+            session.token()
         ));
     };
-    let header = archive.rewrapped_header(old_kek, new_kek)?;
-    archive::write_header(file, &header)?;
-    Ok(ArchiveState::Rewrapped)
+    let header = match archive.rewrapped_header(old_kek, keys.new) {
+        Ok(header) => header,
+        Err(error) => return ArchiveState::Left(unwrap_failure(&error, rotation.from_epoch)),
+    };
+    if let Err(error) = archive::write_header(file, &header) {
+        return ArchiveState::Left(format!("cannot be rewritten ({error})"));
+    }
+    // Rewritten but not yet synced: the file system it is on must be. Not knowing which, it is
+    // left (the old key stays); a rerun finds it on the new epoch.
+    match std::fs::symlink_metadata(file) {
+        Ok(metadata) => ArchiveState::Rewrapped(metadata.dev()),
+        Err(error) => ArchiveState::Left(format!("rewritten, but cannot be synced ({error})")),
+    }
+}
+
+/// Why an archive of the old epoch could not be rewrapped, in the words of the report.
+fn unwrap_failure(error: &ArchiveError, from_epoch: u32) -> String {
+    match error {
+        ArchiveError::KeyRefused { .. } => format!(
+            "its wrapped key does not unwrap under the epoch {from_epoch} key (the header is \
+             damaged, or it was sealed under another key)"
+        ),
+        ArchiveError::HeaderAltered => "damaged header: its MAC does not verify".to_owned(),
+        other => format!("cannot be rewrapped ({other})"),
+    }
 }
