@@ -271,6 +271,18 @@ fn rotation_rewraps_every_archive_and_destroys_the_old_key_at_the_end() {
     let audit = estate.custody(&["audit", estate.dir().to_str().unwrap()]);
     assert!(audit.status.success(), "{}", text(&audit.stderr));
     assert!(estate.dir().join("shares-epoch-1").is_dir());
+    // Issue 13, finding 7: a finished rotation leaves no empty staging directory behind.
+    assert!(!estate.dir().join(".rotation-e2").exists());
+    // The read-aloud digests, as genesis and reshare print them (issue 13).
+    let stdout = text(&run.stdout);
+    let new_digest = custody::domain::Manifest::load(&estate.dir().join("manifest.json"))
+        .unwrap()
+        .digest();
+    assert!(
+        stdout.contains("Read aloud and write on the signed ceremony sheet:")
+            && stdout.contains(&custody::readout::hex_groups(new_digest.as_bytes())),
+        "{stdout}"
+    );
     // Genesis signed with the epoch 1 key, the rotation's close with the new epoch's key.
     let new = custody::domain::Manifest::load(&estate.dir().join("manifest.json")).unwrap();
     let keys = [

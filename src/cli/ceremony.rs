@@ -441,6 +441,9 @@ struct RotateReport {
     skipped_links: Vec<String>,
     old_key_destroyed: bool,
     resumed: bool,
+    manifest_digest: String,
+    kcv: String,
+    transcript_closing_digest: String,
 }
 
 pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
@@ -470,11 +473,26 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         skipped_links: named(&outcome.skipped),
         old_key_destroyed: outcome.old_key_destroyed,
         resumed: outcome.resumed,
+        manifest_digest: outcome.manifest_digest.to_string(),
+        kcv: outcome.kcv.to_string(),
+        transcript_closing_digest: hex::encode(outcome.closing_digest),
     };
     if args.json {
         return print_json(&report);
     }
     print(&rotate_text(&report));
+    print(&format!(
+        "\nRead aloud and write on the signed ceremony sheet:\n\
+         manifest digest    {grouped}\n                   {words}\n\
+         key check value    {kcv} ({kcv_words}), the new key\n\
+         transcript closing {closing}\n                   {closing_words}\n",
+        grouped = hex_groups(outcome.manifest_digest.as_bytes()),
+        words = pgp_words(outcome.manifest_digest.as_bytes()),
+        kcv = report.kcv,
+        kcv_words = pgp_words(outcome.kcv.as_bytes()),
+        closing = hex_groups(&outcome.closing_digest),
+        closing_words = pgp_words(&outcome.closing_digest),
+    ));
     Ok(())
 }
 

@@ -18,10 +18,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, ManifestChain, Official, Timestamp};
+use crate::domain::{Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
+use crate::primitives::key_identity::Kcv;
 use crate::primitives::secret::DomainKey;
 use crate::primitives::signature::SigningKey;
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
@@ -95,6 +96,12 @@ pub struct RotateOutcome {
     pub old_key_destroyed: bool,
     /// Whether this run resumed an interrupted rotation.
     pub resumed: bool,
+    /// The new manifest's digest, to read aloud.
+    pub manifest_digest: ManifestDigest,
+    /// The new key's check value, to read aloud.
+    pub kcv: Kcv,
+    /// The transcript's closing digest, to read aloud.
+    pub closing_digest: [u8; 32],
 }
 
 /// Runs, or resumes, a rotation.
@@ -168,7 +175,7 @@ pub fn rotate(
     std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     let new_manifest = rotation.new_manifest;
-    close_and_sign(
+    let closing_digest = close_and_sign(
         &mut transcript,
         Step::RotateClosed {
             manifest: new_manifest.digest(),
@@ -186,6 +193,9 @@ pub fn rotate(
         skipped,
         old_key_destroyed,
         resumed,
+        manifest_digest: new_manifest.digest(),
+        kcv: *new_manifest.kcv(),
+        closing_digest,
     })
 }
 
@@ -409,6 +419,14 @@ fn publish(
         }
         std::fs::rename(&stage_shares, &shares).map_err(CeremonyError::io(&shares))?;
         sync_parent(&shares).map_err(CeremonyError::io(&shares))?;
+    }
+    // The staging directory is empty once its shares are in place: nothing is left behind.
+    let stage = staging(dir, rotation.from_epoch);
+    match std::fs::remove_dir(&stage) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(CeremonyError::io(&stage)(error));
+        }
+        _ => {}
     }
     chain.publish(new_manifest.clone(), &request.manifest)?;
     transcript.append(Step::RotatePublished {
