@@ -511,23 +511,8 @@ fn a_rotation_resumed_before_publication_signs_its_close_with_the_old_epochs_key
     // nothing, as with it).
     std::fs::remove_file(dir.join("chain/000001.json")).unwrap();
     common::delete_chain_record(&estate.home, "ee-registries");
-    let facts = [
-        1u32.to_be_bytes().as_slice(),
-        old.key_id().as_bytes(),
-        old.wrap_check().as_bytes(),
-        new.digest().as_bytes(),
-    ]
-    .concat();
-    let journal = serde_json::json!({
-        "from_epoch": 1,
-        "from_key_id": old.key_id().to_string(),
-        "from_wrap_check": old.wrap_check().to_string(),
-        "new_manifest": new_text,
-        "sealed_by_old_key": common::quorum_seal(&old_key, b"custody/rotation-journal/v1", &facts),
-        // Not published: the quorum of the manifest in force checks the old key's seal only.
-        "sealed_by_new_key": "00".repeat(32),
-    });
-    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+    // Not published: the quorum of the manifest in force checks the old key's seal only.
+    write_journal_sealed_by_old_key(&dir, &old, &old_key, &new_text);
 
     let rerun = estate.rotate(&[]);
     assert!(
@@ -807,23 +792,7 @@ fn a_resume_whose_new_shares_are_gone_before_publication_is_refused() {
         .unwrap();
     value["signature"] = serde_json::json!(hex::encode(signature.as_bytes()));
     let new_text = serde_json::to_string_pretty(&value).unwrap();
-    let new_manifest = custody::domain::Manifest::parse(new_text.as_bytes()).unwrap();
-    let facts = [
-        1u32.to_be_bytes().as_slice(),
-        manifest.key_id().as_bytes(),
-        manifest.wrap_check().as_bytes(),
-        new_manifest.digest().as_bytes(),
-    ]
-    .concat();
-    let journal = serde_json::json!({
-        "from_epoch": 1,
-        "from_key_id": manifest.key_id().to_string(),
-        "from_wrap_check": manifest.wrap_check().to_string(),
-        "new_manifest": new_text,
-        "sealed_by_old_key": common::quorum_seal(&old_key, b"custody/rotation-journal/v1", &facts),
-        "sealed_by_new_key": "00".repeat(32),
-    });
-    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+    write_journal_sealed_by_old_key(&dir, &manifest, &old_key, &new_text);
     let before = std::fs::read(&manifest_path).unwrap();
     let run = estate.rotate(&[]);
     assert!(!run.status.success(), "{}", text(&run.stdout));
@@ -838,6 +807,33 @@ fn a_resume_whose_new_shares_are_gone_before_publication_is_refused() {
 
 /// Seals original `i` of the estate into `path` (its directories made first), under the manifest
 /// in force.
+/// A rotation journal from epoch 1 (`old`) to the manifest `new_text`, sealed by the old key as a
+/// genuine quorum's would be (FORMAT.md 8.1); the new key's seal is left blank.
+fn write_journal_sealed_by_old_key(
+    dir: &Path,
+    old: &custody::domain::Manifest,
+    old_key: &[u8; 32],
+    new_text: &str,
+) {
+    let new = custody::domain::Manifest::parse(new_text.as_bytes()).unwrap();
+    let facts = [
+        1u32.to_be_bytes().as_slice(),
+        old.key_id().as_bytes(),
+        old.wrap_check().as_bytes(),
+        new.digest().as_bytes(),
+    ]
+    .concat();
+    let journal = serde_json::json!({
+        "from_epoch": 1,
+        "from_key_id": old.key_id().to_string(),
+        "from_wrap_check": old.wrap_check().to_string(),
+        "new_manifest": new_text,
+        "sealed_by_old_key": common::quorum_seal(old_key, b"custody/rotation-journal/v1", &facts),
+        "sealed_by_new_key": "00".repeat(32),
+    });
+    std::fs::write(dir.join("rotation.journal.json"), journal.to_string()).unwrap();
+}
+
 fn seal_into(estate: &Estate, i: usize, path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let input = estate.original(i);

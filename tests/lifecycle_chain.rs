@@ -23,9 +23,6 @@ use common::TINY_KDF;
 use room::{officials_toml, passphrase, Room, Run};
 use serde_json::Value;
 
-const INSTALL_HINT: &str = "the chain cross-check needs Python with pyca/cryptography and \
-                            dilithium-py: run `bash tests/crosscheck/install.sh`";
-
 /// The reshare's new officials: two stay, one joins; a 2-of-3 set.
 const NEW_OFFICIALS: [(&str, &str); 3] = [
     ("cio", "Government CIO"),
@@ -33,23 +30,9 @@ const NEW_OFFICIALS: [(&str, &str); 3] = [
     ("state-ciso", "State CISO"),
 ];
 
-/// The Python of the cross-check environment (as tests/signature_crosscheck.rs finds it).
+/// The Python of the cross-check environment.
 fn python() -> PathBuf {
-    let venv = std::env::var_os("CUSTODY_CROSSCHECK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let cargo_home = std::env::var_os("CARGO_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
-            cargo_home.join("custody-crosscheck")
-        });
-    let python = venv.join("bin/python3");
-    assert!(
-        python.exists(),
-        "{INSTALL_HINT} ({} is missing)",
-        python.display()
-    );
-    python
+    common::crosscheck_python("chain")
 }
 
 /// tests/crosscheck/chain.py on `dir`, expecting `fingerprint`.

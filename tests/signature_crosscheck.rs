@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -15,25 +17,9 @@ use custody::primitives::secret::DomainKey;
 use custody::primitives::signature::{Context, Signature, SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 
-const INSTALL_HINT: &str = "the signature cross-check needs Python with pyca/cryptography and \
-                            dilithium-py: run `bash tests/crosscheck/install.sh`";
-
+/// The Python of the cross-check environment.
 fn python() -> PathBuf {
-    let venv = std::env::var_os("CUSTODY_CROSSCHECK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let cargo_home = std::env::var_os("CARGO_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
-            cargo_home.join("custody-crosscheck")
-        });
-    let python = venv.join("bin/python3");
-    assert!(
-        python.exists(),
-        "{INSTALL_HINT} ({} is missing)",
-        python.display()
-    );
-    python
+    common::crosscheck_python("signature")
 }
 
 fn context_name(context: Context) -> &'static str {

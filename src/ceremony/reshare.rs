@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, Official, RevokedSet, Timestamp};
 use crate::primitives::kdf::KdfParams;
-use crate::primitives::signature::SigningKey;
 use crate::shares::sealed::SET_ID_LEN;
 
 use super::attendant::{Attendant, Event};
@@ -289,7 +288,6 @@ fn prepare(
         })?;
     let mut revoked_sets = old.revoked_sets().to_vec();
     revoked_sets.push(revoked.clone());
-    let signer = SigningKey::derive(key);
     let plan = SetPlan {
         ceremony: Ceremony::Reshare,
         domain: old.domain(),
@@ -299,10 +297,7 @@ fn prepare(
         kdf: request.kdf,
         revoked_sets,
         created: now,
-        chain: ChainPlan::After {
-            current: old,
-            signer: &signer,
-        },
+        chain: ChainPlan::Reshare { current: old },
     };
     let split = split_key(key, &plan)?;
     record_rebuilt(old, &plan, &split, accepted.clone(), transcript, attendant)?;

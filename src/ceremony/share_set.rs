@@ -83,9 +83,15 @@ pub(super) struct SetPlan<'a> {
 pub(super) enum ChainPlan<'a> {
     /// Genesis: the manifest starts the chain, and the new key signs it.
     Genesis,
-    /// Rotate, reshare: the manifest follows `current`, signed by the key of `current`'s epoch,
-    /// which the quorum rebuilt.
-    After {
+    /// Reshare: the manifest follows `current` and is signed by the key being split, which is
+    /// `current`'s own (a reshare keeps the key).
+    Reshare {
+        /// The manifest in force.
+        current: &'a Manifest,
+    },
+    /// Rotation: the manifest follows `current`, signed by the key of `current`'s epoch, which
+    /// the quorum rebuilt.
+    Rotation {
         /// The manifest in force.
         current: &'a Manifest,
         /// The signing key derived from the rebuilt key of `current`'s epoch.
@@ -103,7 +109,7 @@ impl ChainPlan<'_> {
                 domain_fingerprint: verifying_key.fingerprint(),
                 verifying_key: verifying_key.clone(),
             },
-            ChainPlan::After { current, .. } => ChainLink {
+            ChainPlan::Reshare { current } | ChainPlan::Rotation { current, .. } => ChainLink {
                 position: current.chain_position() + 1,
                 previous: Some(current.digest()),
                 domain_fingerprint: current.domain_fingerprint(),
@@ -112,11 +118,11 @@ impl ChainPlan<'_> {
         }
     }
 
-    /// The key that signs the new manifest: the new key's own at genesis.
+    /// The key that signs the new manifest: the split key's own, except in a rotation.
     fn signer<'k>(&'k self, own: &'k SigningKey) -> &'k SigningKey {
         match self {
-            ChainPlan::Genesis => own,
-            ChainPlan::After { signer, .. } => signer,
+            ChainPlan::Genesis | ChainPlan::Reshare { .. } => own,
+            ChainPlan::Rotation { signer, .. } => signer,
         }
     }
 }
@@ -131,8 +137,8 @@ pub(super) struct SplitKey {
     pub kcv: Kcv,
     /// The key's wrap check value.
     pub wrap_check: WrapCheck,
-    /// The signing key derived from the key: it signs the genesis manifest, and its verifying key
-    /// goes in every manifest of the key's epoch.
+    /// The signing key derived from the key: it signs the genesis manifest and a reshare's, and
+    /// its verifying key goes in every manifest of the key's epoch.
     pub signing_key: SigningKey,
     shares: Vec<Share>,
     verifier_set: VerifierSet,

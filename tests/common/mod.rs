@@ -433,3 +433,25 @@ pub fn delete_chain_record(token: &TestToken, domain: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The Python of the cross-check environment that tests/crosscheck/install.sh makes (in the
+/// cargo home, or `CUSTODY_CROSSCHECK_VENV`); `what` names the cross-check for the install hint
+/// when it is missing.
+pub fn crosscheck_python(what: &str) -> PathBuf {
+    let venv = std::env::var_os("CUSTODY_CROSSCHECK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cargo_home = std::env::var_os("CARGO_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+            cargo_home.join("custody-crosscheck")
+        });
+    let python = venv.join("bin/python3");
+    assert!(
+        python.exists(),
+        "the {what} cross-check needs Python with pyca/cryptography and dilithium-py: run \
+         `bash tests/crosscheck/install.sh` ({} is missing)",
+        python.display()
+    );
+    python
+}

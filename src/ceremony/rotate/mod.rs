@@ -304,7 +304,7 @@ fn prepare(
         kdf: request.kdf,
         revoked_sets: manifest.revoked_sets().to_vec(),
         created: Timestamp::now(),
-        chain: ChainPlan::After {
+        chain: ChainPlan::Rotation {
             current: manifest,
             signer: &signer,
         },
