@@ -213,6 +213,14 @@ fn manifests() {
         let (ws, dir) = domain_workspace();
         let manifest = dir.join("manifest.json");
         std::fs::write(&manifest, &case.bytes).unwrap();
+        if case.name == "other-epoch" {
+            // The whole chain of the rotated copy: its manifests after genesis (an enrolment and
+            // a rotation) are well formed and verify; the shares are another epoch's.
+            for entry in std::fs::read_dir(e.a2.join("chain")).unwrap() {
+                let entry = entry.unwrap().path();
+                std::fs::copy(&entry, dir.join("chain").join(entry.file_name().unwrap())).unwrap();
+            }
+        }
         let roots = [ws.root()];
         let name = |reader: &str| format!("manifest `{}` × {reader}", case.name);
         let other = case.name == "other-domain" || case.name == "other-epoch";
@@ -256,7 +264,13 @@ fn manifests() {
                     &[s(&dir.join("shares/cio.share"))],
                 )
             });
-            refused(&name("rotate"), &roots, &names(&["manifest"]), || {
+            // The rotated copy's manifest no longer enrols home: refused before anyone types.
+            let named = if case.name == "other-epoch" {
+                "not enrolled"
+            } else {
+                "manifest"
+            };
+            refused(&name("rotate"), &roots, &names(&[named]), || {
                 rotate(
                     s(&manifest),
                     &e.home.uri.to_string(),

@@ -105,6 +105,7 @@ fn genesis_in(root: &Path, token: &TestToken, room: &mut Officials) -> PathBuf {
             officials: officials(&["cio", "justice", "ria"]),
             threshold: 2,
             tokens: vec![token.uri.clone()],
+            site: None,
             out: dir.clone(),
             kdf: tiny_kdf(),
         },

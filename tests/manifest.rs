@@ -35,7 +35,7 @@ fn round_trips_through_the_file() {
     assert_eq!(loaded, domain.manifest);
     let pretty = domain.manifest.to_pretty_json().unwrap();
     assert_eq!(std::fs::read(domain.manifest_path()).unwrap(), pretty);
-    assert!(pretty.starts_with(b"{\n  \"format\": \"custody-manifest\",\n  \"version\": 3,\n"));
+    assert!(pretty.starts_with(b"{\n  \"format\": \"custody-manifest\",\n  \"version\": 4,\n"));
     assert!(pretty.ends_with(b"}\n"));
     assert_eq!(loaded.tool_version(), env!("CARGO_PKG_VERSION"));
     assert_eq!(loaded.threshold(), 3);
@@ -95,7 +95,8 @@ fn every_bad_field_is_refused_by_name() {
     let cases: Vec<(&str, Value, &str)> = vec![
         ("/format", json!("custody-manifesto"), "`format`"),
         ("/version", json!(2), "`version`"),
-        ("/version", json!(4), "`version`"),
+        ("/version", json!(3), "`version`"),
+        ("/version", json!(5), "`version`"),
         ("/domain", json!("EE"), "`domain`"),
         ("/domain", json!(""), "`domain`"),
         ("/epoch", json!(4_294_967_296_u64), "`epoch`"),
@@ -147,6 +148,11 @@ fn every_bad_field_is_refused_by_name() {
         ("/created", json!("2026-02-30T00:00:00Z"), "`created`"),
         ("/tool_version", json!(""), "`tool_version`"),
         ("/tool_version", json!("0.1 beta"), "`tool_version`"),
+        ("/tokens", json!([]), "`tokens`"),
+        ("/tokens/0/serial", json!(""), "`tokens[0].serial`"),
+        ("/tokens/0/label", json!("a".repeat(65)), "`tokens[0].label`"),
+        ("/tokens/0/site", json!("\u{202e}x"), "`tokens[0].site`"),
+        ("/tokens/0/enrolled", json!("yesterday"), "`tokens[0].enrolled`"),
         ("/chain_position", json!(-1), "expected u64"),
         ("/domain_fingerprint", json!("00"), "`domain_fingerprint`"),
         (

@@ -97,6 +97,7 @@ fn genesis_at_home(
             officials,
             threshold: 3,
             tokens: vec![home.clone()],
+            site: Some("Tallinn".into()),
             out: dir.to_owned(),
             kdf: KdfParams::default(),
         },
@@ -174,6 +175,7 @@ fn unlock_at_embassy(
         &UnlockRequest {
             manifest: dir.join("manifest.json"),
             target: embassy,
+            site: Some("Luxembourg".into()),
             persistence: Persistence::Token,
             shares,
             expect: Expected::default(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::archive::TokenKey;
-use crate::domain::Manifest;
+use crate::domain::ManifestChain;
 use crate::hsm::{Persistence, ThrowawaySoftHsm};
 
 use super::attendant::{Attendant, Event};
@@ -43,8 +43,8 @@ pub fn drill(
     new_transcript: bool,
     attendant: &mut dyn Attendant,
 ) -> Result<DrillOutcome, CeremonyError> {
-    let manifest =
-        trusted_manifest(manifest_path, expected, |_| Vec::new(), attendant)?.into_in_force();
+    let chain = trusted_manifest(manifest_path, expected, |_| Vec::new(), attendant)?;
+    let manifest = chain.in_force().clone();
     let transcript_path = transcript::beside(manifest_path);
     let if_missing = IfMissing::when(new_transcript, Ceremony::Drill, manifest.digest());
     let mut transcript = Transcript::open(&transcript_path, if_missing)?;
@@ -55,7 +55,7 @@ pub fn drill(
     drop(transcript);
     let started = Instant::now();
     let mut held = HeldKey::default();
-    let result = rehearse(manifest_path, &manifest, shares, &mut held, attendant);
+    let result = rehearse(manifest_path, chain, shares, &mut held, attendant);
     let elapsed = started.elapsed();
     let outcome = match result {
         Ok(accepted) => DrillOutcome {
@@ -90,7 +90,7 @@ pub fn drill(
 /// `held` to sign the drill's close.
 fn rehearse(
     manifest_path: &Path,
-    manifest: &Manifest,
+    chain: ManifestChain,
     shares: &[PathBuf],
     held: &mut HeldKey,
     attendant: &mut dyn Attendant,
@@ -103,15 +103,17 @@ fn rehearse(
     let request = UnlockRequest {
         manifest: manifest_path.to_owned(),
         target,
+        site: None,
         persistence: Persistence::Session,
         shares: shares.to_vec(),
         expect: Expected {
-            domain: Some(manifest.domain_fingerprint()),
-            manifest: Some(manifest.digest()),
+            domain: Some(chain.fingerprint()),
+            manifest: Some(chain.in_force().digest()),
         },
         new_transcript: false,
     };
-    let unlocked = unlock_shown(&request, manifest.clone(), held, attendant)?;
+    let unlocked = unlock_shown(&request, chain, held, attendant)?;
+    let manifest = &unlocked.manifest;
     let dir = crate::files::directory_of(manifest_path);
     check_canary(
         &TokenKey::find(&unlocked.session, manifest.key_ref(), manifest.wrap_check())?,

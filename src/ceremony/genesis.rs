@@ -10,7 +10,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
+use crate::domain::{
+    EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp,
+};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::domain_id::DomainId;
 use crate::primitives::kdf::KdfParams;
@@ -26,7 +28,9 @@ use super::share_set::{
     check_threshold, empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
 };
 use super::step::{Ceremony, Step, MANIFEST};
-use super::tokens::{generate_key, import_and_prove, open_tokens, record_chain_position};
+use super::tokens::{
+    check_site, enrolments, generate_key, import_and_prove, open_tokens, record_chain_position,
+};
 use super::transcript::Transcript;
 use super::transcript_signature::{close_and_sign, ClosingKey};
 
@@ -44,6 +48,8 @@ pub struct GenesisRequest {
     pub threshold: u8,
     /// The tokens that will hold the key.
     pub tokens: Vec<Pkcs11Uri>,
+    /// The site the tokens serve, recorded with each in the manifest, when named.
+    pub site: Option<String>,
     /// The domain directory to create.
     pub out: PathBuf,
     /// argon2id costs for the share files.
@@ -128,6 +134,7 @@ fn check_request(request: &GenesisRequest) -> Result<(), CeremonyError> {
             "give at least one --hsm URI",
         ));
     }
+    check_site(request.site.as_deref())?;
     if request.out.exists() {
         return Err(CeremonyError::refused(
             format!("{} already exists", request.out.display()),
@@ -163,11 +170,12 @@ fn run(
     })?;
     let sessions = open_tokens(&request.tokens, attendant)?;
     refuse_enrolled(&sessions, &request.domain)?;
+    let tokens = enrolments(&sessions, request.site.as_deref())?;
     let key = generate_key(&sessions)?;
     let SealedSet {
         manifest,
         sealed: sealed_files,
-    } = split_and_seal(&key, &plan(request), dir, &mut transcript, attendant)?;
+    } = split_and_seal(&key, &plan(request, tokens), dir, &mut transcript, attendant)?;
     let selector = KeySelector::domain_key(manifest.key_ref());
     let imported = import_everywhere(&sessions, &key, &manifest, &mut transcript, attendant)
         .and_then(|first_token| {
@@ -304,8 +312,8 @@ fn finish(
     Ok(closing_digest)
 }
 
-/// The first share set of the domain.
-fn plan(request: &GenesisRequest) -> SetPlan<'_> {
+/// The first share set of the domain, its key enrolled on `tokens`.
+fn plan(request: &GenesisRequest, tokens: Vec<EnrolledToken>) -> SetPlan<'_> {
     SetPlan {
         ceremony: Ceremony::Genesis,
         domain: &request.domain,
@@ -314,6 +322,7 @@ fn plan(request: &GenesisRequest) -> SetPlan<'_> {
         threshold: request.threshold,
         kdf: request.kdf,
         revoked_sets: Vec::new(),
+        tokens,
         created: Timestamp::now(),
         chain: ChainPlan::Genesis,
     }

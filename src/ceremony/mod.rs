@@ -16,6 +16,7 @@ mod quorum_seal;
 pub mod reseal;
 pub mod reshare;
 pub mod rotate;
+mod enrolment;
 mod share_set;
 pub mod step;
 mod tokens;

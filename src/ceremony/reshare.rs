@@ -296,6 +296,7 @@ fn prepare(
         threshold: request.threshold,
         kdf: request.kdf,
         revoked_sets,
+        tokens: old.tokens().to_vec(),
         created: now,
         chain: ChainPlan::Reshare { current: old },
     };

@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use crate::domain::{
-    ChainLink, Manifest, ManifestFields, Official, OfficialEntry, RevokedSet, Timestamp,
+    ChainLink, EnrolledToken, Manifest, ManifestFields, Official, OfficialEntry, RevokedSet,
+    Timestamp,
 };
 use crate::files::{create_directory, write_atomic};
 use crate::primitives::kdf::KdfParams;
@@ -73,6 +74,9 @@ pub(super) struct SetPlan<'a> {
     pub kdf: KdfParams,
     /// Share sets of the domain revoked before (carried over by a rotation, grown by a reshare).
     pub revoked_sets: Vec<RevokedSet>,
+    /// The tokens the key is enrolled on (genesis: the tokens it imports into; a rotation: the
+    /// enrolled tokens it keeps; a reshare: those of the manifest in force).
+    pub tokens: Vec<EnrolledToken>,
     /// When the new manifest is made.
     pub created: Timestamp,
     /// Where the new manifest goes in the domain's chain, and who signs it.
@@ -109,12 +113,9 @@ impl ChainPlan<'_> {
                 domain_fingerprint: verifying_key.fingerprint(),
                 verifying_key: verifying_key.clone(),
             },
-            ChainPlan::Reshare { current } | ChainPlan::Rotation { current, .. } => ChainLink {
-                position: current.chain_position() + 1,
-                previous: Some(current.digest()),
-                domain_fingerprint: current.domain_fingerprint(),
-                verifying_key: verifying_key.clone(),
-            },
+            ChainPlan::Reshare { current } | ChainPlan::Rotation { current, .. } => {
+                current.next_link(verifying_key.clone())
+            }
         }
     }
 
@@ -260,6 +261,7 @@ pub(super) fn seal_set(
         wrap_check,
         created: plan.created,
         revoked_sets: plan.revoked_sets.clone(),
+        tokens: plan.tokens.clone(),
         link,
     };
     let manifest = Manifest::new(fields, plan.chain.signer(&signing_key))?;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ManifestDigest, RevokedSet};
+use crate::domain::{EnrolledToken, ManifestDigest, RevokedSet};
 use crate::hsm::{Persistence, TokenDescription};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::{Kcv, KeyId};
@@ -208,6 +208,15 @@ pub enum Step {
         /// The key's check value.
         kcv: Kcv,
     },
+    /// `unlock.token-enrolled`: the token joined the domain; output: the manifest enrolling it.
+    TokenEnrolled {
+        /// The manifest that enrols it, now in force.
+        manifest: ManifestDigest,
+        /// The token.
+        token: TokenDescription,
+        /// The site it serves, when named.
+        site: Option<String>,
+    },
     /// `unlock.close`.
     UnlockClosed {
         /// The officials whose shares rebuilt the key (none on failure).
@@ -240,6 +249,16 @@ pub enum Step {
     },
     /// `rotate.begin` of a run resuming an interrupted rotation.
     RotateResumed,
+    /// `rotate.token-retired`: an enrolled token the new key does not go onto (`--retire-token`).
+    TokenRetired {
+        /// The token, as the manifest in force enrols it.
+        token: EnrolledToken,
+    },
+    /// `rotate.key-imported`: a token holds the new epoch's key and proved it.
+    RotateKeyImported {
+        /// The token.
+        token: TokenDescription,
+    },
     /// `rotate.published`: the new manifest and shares are in place.
     RotatePublished {
         /// The new manifest.
@@ -429,10 +448,13 @@ impl Step {
             Self::GenesisClosed { .. } => (Ceremony::Genesis, CLOSE),
             Self::UnlockBegun { .. } => (Ceremony::Unlock, "begin"),
             Self::UnlockKeyImported { .. } => (Ceremony::Unlock, "key-imported"),
+            Self::TokenEnrolled { .. } => (Ceremony::Unlock, "token-enrolled"),
             Self::UnlockClosed { .. } => (Ceremony::Unlock, CLOSE),
             Self::DrillBegun { .. } => (Ceremony::Drill, "begin"),
             Self::DrillClosed { .. } => (Ceremony::Drill, CLOSE),
             Self::RotateBegun { .. } | Self::RotateResumed => (Ceremony::Rotate, "begin"),
+            Self::TokenRetired { .. } => (Ceremony::Rotate, "token-retired"),
+            Self::RotateKeyImported { .. } => (Ceremony::Rotate, "key-imported"),
             Self::RotatePublished { .. } => (Ceremony::Rotate, "published"),
             Self::ArchivesRewrapped { .. } => (Ceremony::Rotate, "archives-rewrapped"),
             Self::ArchiveLeft { .. } => (Ceremony::Rotate, "archive-left"),
@@ -542,6 +564,29 @@ impl Step {
                 .token(&token)
                 .detail("persistence", format!("{persistence:?}").to_lowercase())
                 .detail("kcv", kcv),
+            Self::TokenEnrolled {
+                manifest,
+                token,
+                site,
+            } => {
+                let line = line.manifest_out(&manifest).token(&token);
+                match site {
+                    Some(site) => line.detail("site", site),
+                    None => line,
+                }
+            }
+            Self::TokenRetired { token } => {
+                let line = line
+                    .detail("token", token.label())
+                    .detail("serial", token.serial());
+                match token.site() {
+                    Some(site) => line.detail("site", site),
+                    None => line,
+                }
+            }
+            Self::RotateKeyImported { token } => line
+                .token(&token)
+                .detail("proof", "token wrap of a canary equals the software wrap"),
             Self::UnlockClosed { accepted, outcome } => {
                 line.actors(accepted).detail("outcome", outcome)
             }

@@ -2,11 +2,13 @@
 //! domain key from the OS's and every token's randomness, and importing the key into a token
 //! with the proof that the token holds exactly that key, and the token's record of the newest
 //! manifest of the domain's chain it has served (checked before anyone types, raised when a
-//! ceremony has put a manifest in force on it). It never keeps a key in memory beyond
-//! the call that needs it, and never names a key by anything but the manifest's selector.
+//! ceremony has put a manifest in force on it), and which tokens a domain key is enrolled on: the
+//! manifest's record of a token, and the tokens a rotation must move the new key onto. It never
+//! keeps a key in memory beyond the call that needs it, and never names a key by anything but the
+//! manifest's selector.
 
 use crate::archive::chain_record;
-use crate::domain::Manifest;
+use crate::domain::{EnrolledToken, Manifest, Timestamp};
 use crate::hsm::{self, DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 use crate::primitives::key_identity::WrapCheck;
 use crate::primitives::secret::DomainKey;
@@ -113,4 +115,132 @@ pub(super) fn record_chain_position(
 ) -> Result<(), CeremonyError> {
     session.record_chain_position(&manifest.key_ref().domain, &chain_record(manifest))?;
     Ok(())
+}
+
+/// The manifest's record of the token of `session`, enrolled now, at `site` when one is named.
+pub(super) fn enrolment(
+    session: &TokenSession,
+    site: Option<&str>,
+) -> Result<EnrolledToken, CeremonyError> {
+    let token = session.token();
+    EnrolledToken::new(
+        token.serial.clone(),
+        token.label.clone(),
+        token.manufacturer.clone(),
+        token.model.clone(),
+        site.map(str::to_owned),
+        Timestamp::now(),
+    )
+    .map_err(|(field, problem)| {
+        CeremonyError::refused(
+            format!("token {token} cannot be enrolled: its {field} {problem}"),
+            "custody knows a token by its serial number, label, manufacturer and model, and a \
+             site by a short name: use a token that reports them, and a site name of 1 to 64 \
+             characters",
+        )
+    })
+}
+
+/// The records of every token a genesis imports into; refuses one token named twice.
+pub(super) fn enrolments(
+    sessions: &[TokenSession],
+    site: Option<&str>,
+) -> Result<Vec<EnrolledToken>, CeremonyError> {
+    let mut tokens: Vec<EnrolledToken> = Vec::with_capacity(sessions.len());
+    for session in sessions {
+        let token = enrolment(session, site)?;
+        if tokens.iter().any(|t| t.serial() == token.serial()) {
+            return Err(CeremonyError::refused(
+                format!(
+                    "token {} is named twice; nothing was generated or written",
+                    session.token()
+                ),
+                "give each token's --hsm URI once",
+            ));
+        }
+        tokens.push(token);
+    }
+    Ok(tokens)
+}
+
+/// The tokens a rotation of `manifest` moves the new key onto: every token it enrols, each one
+/// either opened (in `sessions`) or retired by serial number (`retire`). Refuses, before anyone
+/// types, a token opened that is not enrolled, a retirement that names no enrolled token or one
+/// that is opened, and an enrolled token neither opened nor retired: the old epoch's key would
+/// stay on it, serving a domain that retired it.
+pub(super) fn rotation_tokens(
+    manifest: &Manifest,
+    sessions: &[TokenSession],
+    retire: &[String],
+) -> Result<Vec<EnrolledToken>, CeremonyError> {
+    let domain = manifest.domain();
+    for session in sessions {
+        if manifest.token(&session.token().serial).is_none() {
+            return Err(CeremonyError::refused(
+                format!(
+                    "token {} is not enrolled in domain {domain}; nothing was changed",
+                    session.token()
+                ),
+                "a token joins a domain when a quorum unlocks the key onto it (custody unlock); \
+                 leave it out of this rotation, or enrol it first",
+            ));
+        }
+    }
+    let opened = |serial: &str| sessions.iter().any(|s| s.token().serial == serial);
+    for serial in retire {
+        let Some(token) = manifest.token(serial) else {
+            return Err(CeremonyError::refused(
+                format!(
+                    "--retire-token {serial} names no token enrolled in domain {domain}; nothing \
+                     was changed"
+                ),
+                "custody inspect manifest.json lists the enrolled tokens with their serial numbers",
+            ));
+        };
+        if opened(serial) {
+            return Err(CeremonyError::refused(
+                format!(
+                    "token {token} is both given with --hsm and retired with --retire-token; \
+                     nothing was changed"
+                ),
+                "give a token with --hsm to move the new key onto it, or retire it, not both",
+            ));
+        }
+    }
+    let mut kept = Vec::new();
+    for token in manifest.tokens() {
+        if opened(token.serial()) {
+            kept.push(token.clone());
+        } else if !retire.iter().any(|serial| serial == token.serial()) {
+            return Err(CeremonyError::refused(
+                format!(
+                    "token {token}, enrolled in domain {domain}, is neither given with --hsm nor \
+                     retired with --retire-token: rotating without it would leave the epoch {} \
+                     key on it; nothing was changed",
+                    manifest.epoch()
+                ),
+                "give --hsm for every enrolled token; retire one that is lost or leaves service \
+                 with --retire-token SERIAL (recorded in the transcript), and destroy its key \
+                 if it is ever found",
+            ));
+        }
+    }
+    if kept.is_empty() {
+        return Err(CeremonyError::refused(
+            format!("no token of domain {domain} is given to hold the new key; nothing was changed"),
+            "give --hsm for at least one enrolled token",
+        ));
+    }
+    Ok(kept)
+}
+
+/// Refuses, before anyone types, a site name the manifest could not record.
+pub(super) fn check_site(site: Option<&str>) -> Result<(), CeremonyError> {
+    match site.map(EnrolledToken::check_site) {
+        Some(Err(problem)) => Err(CeremonyError::refused(
+            format!("the site name {problem}; nothing was changed"),
+            "name the site in 1 to 64 characters, e.g. --site Luxembourg",
+        )),
+        _ => Ok(()),
+    }
 }

@@ -1,20 +1,24 @@
 //! Unlock: the quorum rebuilds the domain key into a token — at the embassy after the home site
 //! is lost, or into a throwaway token for a drill. The [`quorum`](super::quorum) checks each
 //! share as it is offered and rebuilds the key from t verified shares; the key is then imported
-//! and proven on the token. Every step goes into the transcript, and the close — a failure's too,
-//! once the key was rebuilt — is signed with the rebuilt key.
+//! and proven on the token, which the domain enrols when the key stays on it and the manifest does
+//! not list it yet ([`enrolment`](super::enrolment)). Every step goes into the transcript, and
+//! the close — a failure's too, once the key was rebuilt — is signed with the rebuilt key.
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Manifest, Timestamp};
+use crate::domain::{Manifest, ManifestChain, Timestamp};
 use crate::hsm::{DomainKeyHandle, KeySelector, Persistence, Pkcs11Uri, TokenSession};
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
+use super::enrolment::enrol;
 use super::error::CeremonyError;
 use super::quorum;
 use super::step::{Ceremony, Step};
-use super::tokens::{check_chain_record, import_and_prove_as, open_token, record_chain_position};
+use super::tokens::{
+    check_chain_record, check_site, import_and_prove_as, open_token, record_chain_position,
+};
 use super::transcript::{self, IfMissing, Transcript, TranscriptError};
 use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
@@ -26,6 +30,8 @@ pub struct UnlockRequest {
     pub manifest: PathBuf,
     /// The token to receive the key.
     pub target: Pkcs11Uri,
+    /// The site the token serves, recorded if the token is enrolled.
+    pub site: Option<String>,
     /// Keep the key on the token, or only for this process.
     pub persistence: Persistence,
     /// The share files offered, in the order the officials come forward.
@@ -43,8 +49,10 @@ pub struct Unlocked {
     pub session: TokenSession,
     /// The domain key on the token.
     pub key: DomainKeyHandle,
-    /// The manifest the key was rebuilt for.
+    /// The manifest in force: the one the key was rebuilt for, or the one enrolling the token.
     pub manifest: Manifest,
+    /// Whether this unlock enrolled the token (a new manifest is in force).
+    pub enrolled: bool,
     /// Officials whose shares were used.
     pub accepted: Vec<String>,
     /// Share files refused, with the reason.
@@ -60,18 +68,14 @@ pub fn unlock(
     request: &UnlockRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
+    check_site(request.site.as_deref())?;
     let chain = trusted_manifest(
         &request.manifest,
         &request.expect,
         |_| Vec::new(),
         attendant,
     )?;
-    unlock_shown(
-        request,
-        chain.into_in_force(),
-        &mut HeldKey::default(),
-        attendant,
-    )
+    unlock_shown(request, chain, &mut HeldKey::default(), attendant)
 }
 
 /// Runs an unlock of a manifest already shown to the room (a drill shows it first). The key the
@@ -79,10 +83,11 @@ pub fn unlock(
 /// its own close with it.
 pub(super) fn unlock_shown(
     request: &UnlockRequest,
-    manifest: Manifest,
+    mut chain: ManifestChain,
     held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Unlocked, CeremonyError> {
+    let manifest = chain.in_force().clone();
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Unlock, manifest.digest());
     let (mut transcript, transcript_path) =
         open_transcript(&request.manifest, &manifest, if_missing, attendant)?;
@@ -93,7 +98,7 @@ pub(super) fn unlock_shown(
         target: request.target.token_part(),
         offered: request.shares.len(),
     })?;
-    let result = quorum(request, &manifest, &mut transcript, held, attendant);
+    let result = quorum(request, &mut chain, &mut transcript, held, attendant);
     let signer = held.closing();
     match result {
         Ok(rebuilt) => {
@@ -108,7 +113,8 @@ pub(super) fn unlock_shown(
             Ok(Unlocked {
                 session: rebuilt.session,
                 key: rebuilt.key,
-                manifest,
+                enrolled: chain.in_force().digest() != manifest.digest(),
+                manifest: chain.into_in_force(),
                 accepted: rebuilt.accepted,
                 refused: rebuilt.refused,
                 transcript: transcript_path,
@@ -138,15 +144,16 @@ struct Rebuilt {
     refused: Vec<(PathBuf, String)>,
 }
 
-/// Gathers the quorum, keeping the rebuilt key in `held`, then imports it into the target token
-/// and proves it there.
+/// Gathers the quorum, keeping the rebuilt key in `held`, then imports it into the target token,
+/// proves it there and, when it stays there, enrols the token.
 fn quorum(
     request: &UnlockRequest,
-    manifest: &Manifest,
+    chain: &mut ManifestChain,
     transcript: &mut Transcript,
     held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Rebuilt, CeremonyError> {
+    let manifest = &chain.in_force().clone();
     let session = open_token(&request.target, attendant, "no target token")?;
     check_chain_record(&session, manifest)?;
     let gathered = quorum::gather(
@@ -169,6 +176,17 @@ fn quorum(
         persistence: request.persistence,
         kcv: *manifest.kcv(),
     })?;
+    if request.persistence == Persistence::Token {
+        let site = request.site.as_deref();
+        if let Some(next) = enrol(chain, &request.manifest, &session, site, key, transcript)? {
+            attendant.announce(&Event::Step(format!(
+                "token {} is enrolled in domain {}: the manifest at chain position {} lists it",
+                session.token(),
+                next.domain(),
+                next.chain_position()
+            )));
+        }
+    }
     Ok(Rebuilt {
         session,
         key: handle,

@@ -38,6 +38,9 @@ pub struct GenesisArgs {
     /// A token to hold the domain key (PKCS#11 URI); repeat for more tokens.
     #[arg(long = "hsm", value_name = "URI", required = true)]
     hsm: Vec<String>,
+    /// The site the tokens serve (e.g. Tallinn), recorded with each token in the manifest.
+    #[arg(long, value_name = "NAME")]
+    site: Option<String>,
     /// The domain directory to create (must not exist).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -155,7 +158,11 @@ pub struct UnlockArgs {
     /// The token to receive the domain key (PKCS#11 URI).
     #[arg(long = "hsm", value_name = "URI")]
     hsm: String,
-    /// Import the key as a session object that vanishes when this process ends.
+    /// The site the token serves (e.g. Luxembourg), recorded when the token is enrolled.
+    #[arg(long, value_name = "NAME", conflicts_with = "session_only")]
+    site: Option<String>,
+    /// Import the key as a session object that vanishes when this process ends (the token is
+    /// not enrolled).
     #[arg(long)]
     session_only: bool,
     #[command(flatten)]
@@ -192,6 +199,7 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
         officials,
         threshold: args.threshold,
         tokens: parse_uris(&args.hsm)?,
+        site: args.site.clone(),
         out: args.out.clone(),
         kdf: args.kdf.params()?,
     };
@@ -261,6 +269,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
     let request = UnlockRequest {
         manifest: args.manifest.clone(),
         target: parse_uri(&args.hsm)?,
+        site: args.site.clone(),
         persistence: if args.session_only {
             Persistence::Session
         } else {
@@ -404,9 +413,13 @@ pub struct RotateArgs {
     /// The domain's manifest.json.
     #[arg(long, value_name = "MANIFEST")]
     manifest: PathBuf,
-    /// The token holding the domain key (PKCS#11 URI).
-    #[arg(long = "hsm", value_name = "URI")]
-    hsm: String,
+    /// An enrolled token to move the new key onto (PKCS#11 URI); repeat for every enrolled token.
+    #[arg(long = "hsm", value_name = "URI", required = true)]
+    hsm: Vec<String>,
+    /// Retire the enrolled token of this serial number (lost, or leaving service): the new key
+    /// is not put on it and the new manifest no longer enrols it (recorded); repeat for more.
+    #[arg(long = "retire-token", value_name = "SERIAL")]
+    retire_token: Vec<String>,
     #[command(flatten)]
     trust: Trust,
     #[command(flatten)]
@@ -449,7 +462,8 @@ struct RotateReport {
 pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
     let request = RotateRequest {
         manifest: args.manifest.clone(),
-        target: parse_uri(&args.hsm)?,
+        targets: parse_uris(&args.hsm)?,
+        retire: args.retire_token.clone(),
         shares: args.shares.clone(),
         archives: args.archives.clone(),
         leave: args.leave.clone(),

@@ -185,7 +185,7 @@ impl Manifest {
                 official: header.official.clone(),
             })?;
         sealed
-            .expect(&self.expected_header(entry))
+            .expect(&self.expected_header(entry, header.chain_position))
             .map_err(|error| match error {
                 SealedShareError::HeaderMismatch {
                     field,
@@ -296,13 +296,15 @@ impl Manifest {
         }
     }
 
-    /// The header the manifest says this official's share file has.
-    fn expected_header(&self, entry: &OfficialEntry) -> ShareHeader {
+    /// The header the manifest says this official's share file has. Its chain position is the
+    /// position at which the share set was made, which [`check_share_set`](Self::check_share_set)
+    /// has found not after the manifest's: an enrolment advances the chain and keeps the set.
+    fn expected_header(&self, entry: &OfficialEntry, set_position: u64) -> ShareHeader {
         ShareHeader {
             domain: self.domain().to_owned(),
             epoch: self.epoch(),
             set_id: *self.set_id(),
-            chain_position: self.chain_position(),
+            chain_position: set_position,
             domain_fingerprint: self.domain_fingerprint(),
             share_id: entry.share_id(),
             official: entry.official().id().to_string(),

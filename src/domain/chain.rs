@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::manifest::{Manifest, ManifestError, ManifestProblem};
+use super::manifest::{Manifest, ManifestError, ManifestFields, ManifestProblem};
 use crate::files::{create_directory, write_atomic_public};
 use crate::primitives::signature::{DomainFingerprint, VerifyingKey};
 
@@ -390,13 +390,12 @@ fn follows(current: &Manifest, next: &Manifest) -> Result<(), String> {
             current.epoch()
         ));
     }
-    if next.epoch() == current.epoch() {
+    if next.epoch() == current.epoch() && next.set_id() == current.set_id() {
+        follows_as_enrolment(current, next)
+    } else if next.epoch() == current.epoch() {
         follows_as_reshare(current, next)
     } else if Some(next.epoch()) == current.epoch().checked_add(1) {
-        if next.key_id() == current.key_id() {
-            return Err("it starts a new epoch with the same key".into());
-        }
-        Ok(())
+        follows_as_rotation(current, next)
     } else {
         Err(format!(
             "its epoch {} is neither {} (a reshare) nor the next (a rotation)",
@@ -406,13 +405,66 @@ fn follows(current: &Manifest, next: &Manifest) -> Result<(), String> {
     }
 }
 
-/// A reshare keeps the key and its verifying key, and revokes the set it replaces.
+/// A reshare keeps the key, its verifying key and its tokens, and revokes the set it replaces.
 fn follows_as_reshare(current: &Manifest, next: &Manifest) -> Result<(), String> {
-    if next.key_id() != current.key_id() || next.verifying_key() != current.verifying_key() {
-        return Err("it keeps the epoch but names another key".into());
-    }
+    keeps_the_key(current, next)?;
     if next.revocation(current.set_id()).is_none() {
         return Err("it keeps the key but does not revoke the share set it replaces".into());
+    }
+    if next.tokens() != current.tokens() {
+        return Err("it is a reshare but changes the enrolled tokens".into());
+    }
+    Ok(())
+}
+
+/// An enrolment keeps everything of the manifest before it but the link, and adds one token.
+fn follows_as_enrolment(current: &Manifest, next: &Manifest) -> Result<(), String> {
+    keeps_the_key(current, next)?;
+    let (before, after) = (current.fields(), next.fields());
+    let unchanged = ManifestFields {
+        tokens: before.tokens.clone(),
+        link: before.link.clone(),
+        ..after.clone()
+    };
+    if unchanged != *before {
+        return Err(
+            "it keeps the share set but changes more than the enrolled tokens (an enrolment \
+             adds one token and changes nothing else)"
+                .into(),
+        );
+    }
+    let added = after.tokens.len().checked_sub(before.tokens.len());
+    if added != Some(1) || after.tokens[..before.tokens.len()] != before.tokens[..] {
+        return Err(
+            "it keeps the share set but does not add exactly one token after those enrolled"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// A rotation makes a new key, enrolled on tokens that were enrolled before (less those it
+/// retires): a token that never held the old key joins by an enrolment, never by a rotation.
+fn follows_as_rotation(current: &Manifest, next: &Manifest) -> Result<(), String> {
+    if next.key_id() == current.key_id() {
+        return Err("it starts a new epoch with the same key".into());
+    }
+    if let Some(newcomer) = next
+        .tokens()
+        .iter()
+        .find(|token| current.token(token.serial()).is_none())
+    {
+        return Err(format!(
+            "it enrols token {newcomer} on the new key, which was not enrolled before it"
+        ));
+    }
+    Ok(())
+}
+
+/// Same epoch, same key: the key id and verifying key are the manifest before it's.
+fn keeps_the_key(current: &Manifest, next: &Manifest) -> Result<(), String> {
+    if next.key_id() != current.key_id() || next.verifying_key() != current.verifying_key() {
+        return Err("it keeps the epoch but names another key".into());
     }
     Ok(())
 }

@@ -19,8 +19,8 @@ mod timestamp;
 pub use binding::ShareCheckError;
 pub use chain::{ChainError, ManifestChain};
 pub use manifest::{
-    ChainLink, Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem,
-    OfficialEntry, RevokedSet,
+    ChainLink, EnrolledToken, Manifest, ManifestDigest, ManifestError, ManifestFields,
+    ManifestProblem, OfficialEntry, RevokedSet,
 };
 pub use official::{InvalidOfficial, Official, OfficialId, MAX_TEXT_CHARS};
 pub use officials_file::{load_officials, parse_officials, OfficialsFileError, OFFICIALS_RANGE};

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 pub use super::super::common::TINY_KDF;
-use super::super::common::{OwnSoftHsm, TestToken};
+use super::super::common::{enrolled_serial, OwnSoftHsm, TestToken};
 
 pub const OFFICIALS: [&str; 3] = ["cio", "justice", "ria"];
 
@@ -166,12 +166,16 @@ impl Estate {
         ];
         unlock.extend(shares2.iter().map(String::as_str));
         run_ok(&conf, &unlock);
+        // Home keeps only the epoch-1 key: the rotation at `next` retires it.
+        let home_serial = enrolled_serial(&a2_manifest, "home");
         let mut rotate = vec![
             "rotate",
             "--manifest",
             s(&a2_manifest),
             "--hsm",
             &next_uri,
+            "--retire-token",
+            &home_serial,
             "--passphrases",
             s(&pdir),
             "--archives",

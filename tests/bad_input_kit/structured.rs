@@ -112,9 +112,12 @@ pub fn manifest(text: &[u8], other_domain: &[u8], other_epoch: &[u8]) -> Vec<Cas
         encode(&edited)
     };
     for (name, member, value) in [
-        ("unknown-version", "version", json!(4)),
+        ("unknown-version", "version", json!(5)),
         ("version-1", "version", json!(1)),
         ("version-2-unsigned", "version", json!(2)),
+        ("version-3-no-tokens", "version", json!(3)),
+        ("tokens-empty", "tokens", json!([])),
+        ("tokens-not-a-list", "tokens", json!("home")),
         ("previous-at-genesis", "previous", json!("00".repeat(32))),
         ("chain-position-negative", "chain_position", json!(-1)),
         (

@@ -37,7 +37,7 @@ name = "Director of RIA"
 role = "Information System Authority"
 TOML
 SOFTHSM2_CONF="$WORK/hsm/softhsm2.conf" "${CARGO_TARGET_DIR:-target}/debug/custody" genesis --domain ee-fixture \
-    --officials "$FIXTURE/officials.toml" --threshold 2 --hsm "$URI" --out "$WORK/domain" \
+    --officials "$FIXTURE/officials.toml" --threshold 2 --hsm "$URI" --site Tallinn --out "$WORK/domain" \
     --passphrases "$FIXTURE/pdir" --kdf-memory-kib 64 --kdf-passes 1 --kdf-lanes 1 --insecure-kdf >/dev/null
 cp -r "$WORK/domain" "$FIXTURE/domain"
 # The same domain after its transcript was lost: the ceremonies and `share reseal` refuse it (D56).

@@ -455,3 +455,18 @@ pub fn crosscheck_python(what: &str) -> PathBuf {
     );
     python
 }
+
+/// The serial number the manifest at `manifest` records for the enrolled token labelled `label`.
+pub fn enrolled_serial(manifest: &Path, label: &str) -> String {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|token| token["label"] == label)
+        .unwrap_or_else(|| panic!("{} enrols no token labelled {label}", manifest.display()))["serial"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use custody::ceremony::transcript::{Record, Transcript};
 use custody::domain::{
-    ChainLink, Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp,
+    ChainLink, EnrolledToken, Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp,
 };
 use custody::primitives::kdf::KdfParams;
 use custody::primitives::key_identity::{Kcv, KeyId, WrapCheck};
@@ -96,6 +96,15 @@ impl Domain {
                 wrap_check: WrapCheck::of(&key),
                 created: Timestamp::parse("2026-11-26T20:40:05Z").unwrap(),
                 revoked_sets: Vec::new(),
+                tokens: vec![EnrolledToken::new(
+                    "0123456789abcdef",
+                    "home",
+                    "SoftHSM project",
+                    "SoftHSM v2",
+                    Some("Tallinn".into()),
+                    Timestamp::parse("2026-11-26T20:40:05Z").unwrap(),
+                )
+                .unwrap()],
                 link: ChainLink {
                     position: 0,
                     previous: None,

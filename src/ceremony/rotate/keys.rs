@@ -1,5 +1,6 @@
-//! The rotation's key steps on the token: whether the new epoch's key is there, and retiring the
-//! old epoch's key once every archive is rewrapped.
+//! The rotation's key steps on the tokens: whether the new epoch's key is on every one, withdrawing
+//! it from a rotation that stopped before it was, and retiring the old epoch's key once every
+//! archive is rewrapped.
 
 use crate::domain::Manifest;
 use crate::hsm::{KeySelector, TokenSession};
@@ -36,7 +37,25 @@ pub(super) fn retire_old_key(
     Ok(old_key_destroyed)
 }
 
-pub(super) fn new_key_present(session: &TokenSession, new_manifest: &Manifest) -> bool {
+/// Whether every token holds the new epoch's key.
+pub(super) fn new_key_everywhere(sessions: &[TokenSession], new_manifest: &Manifest) -> bool {
     let selector = KeySelector::domain_key(new_manifest.key_ref());
-    session.find_domain_key(&selector).is_ok()
+    sessions
+        .iter()
+        .all(|session| session.find_domain_key(&selector).is_ok())
+}
+
+/// Destroys the new epoch's key wherever a rotation stopped before publishing put it: no archive
+/// and no manifest in force names it yet.
+pub(super) fn withdraw_new_key(
+    sessions: &[TokenSession],
+    new_manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let selector = KeySelector::domain_key(new_manifest.key_ref());
+    for session in sessions {
+        if let Ok(handle) = session.find_domain_key(&selector) {
+            session.destroy_domain_key(handle)?;
+        }
+    }
+    Ok(())
 }

@@ -1,15 +1,18 @@
 //! Rotation: a new epoch with a new domain key. A quorum of current officials authorizes it; the
 //! new key is split among the same officials, who seal and verify their new shares; it goes onto
-//! the token beside the old key; the new manifest is published; every archive's header is
+//! every enrolled token beside the old key (each token either given or retired, checked before
+//! anyone types); the new manifest is published; every archive's header is
 //! rewrapped from the old key to the new one in place, without touching its payload; and only
 //! when every archive found under the archive trees is on the new epoch, or left on purpose
 //! (`--leave`), is the old key destroyed (unless `keep_old`). Otherwise the run stops, keeps the
-//! old key and names each archive left with its reason; run again, it resumes (D59).
+//! old key and names each archive left with its reason; run again, it resumes (D59). The old key
+//! is destroyed on every token.
 //!
 //! Crash safety: a journal beside the manifest records the new manifest before the new key is
 //! imported. Killed at any moment, every archive stays openable with the old or the new key
-//! (both are on the token until the end, and a header is replaced in one write), and running the
-//! command again resumes from the journal and completes.
+//! (both are on the tokens until the end, and a header is replaced in one write), and running the
+//! command again resumes from the journal and completes — once the new key is on every token the
+//! new manifest enrols; a run stopped before that withdraws the new key and starts afresh.
 //!
 //! The close is signed with the key the run holds at its end: the new epoch's key, made by this
 //! run; or, for a run resuming from the journal, the key its quorum rebuilt — the old epoch's
@@ -18,7 +21,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
+use crate::domain::{EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
 use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
@@ -37,7 +40,8 @@ use super::share_set::{
 };
 use super::step::{share_file, Ceremony, Step};
 use super::tokens::{
-    check_chain_record, generate_key, import_and_prove, open_token, record_chain_position,
+    check_chain_record, generate_key, import_and_prove, open_tokens, record_chain_position,
+    rotation_tokens,
 };
 use super::transcript::{self, IfMissing, Transcript};
 use super::transcript_signature::{close_and_sign, HeldKey};
@@ -50,7 +54,7 @@ mod rewrap;
 mod tree;
 
 use journal::{discard, read_journal, write_journal, Rotation, JOURNAL};
-use keys::{new_key_present, retire_old_key};
+use keys::{new_key_everywhere, retire_old_key, withdraw_new_key};
 use left::settle_left;
 use rewrap::{rewrap_all, rotation_keys, Rewrapping};
 use tree::Roots;
@@ -60,8 +64,12 @@ use tree::Roots;
 pub struct RotateRequest {
     /// The domain's manifest.
     pub manifest: PathBuf,
-    /// The token holding the domain key.
-    pub target: Pkcs11Uri,
+    /// Every enrolled token the new key goes onto: all but those retired.
+    pub targets: Vec<Pkcs11Uri>,
+    /// Serial numbers of enrolled tokens to retire (lost, or leaving service): the new key does
+    /// not go onto them and the new manifest no longer enrols them. A resumed run ignores it:
+    /// the rotation under way already records what it retires.
+    pub retire: Vec<String>,
     /// Current officials' share files authorizing the rotation.
     pub shares: Vec<PathBuf>,
     /// The directories of archives to rewrap, each walked recursively (links not followed).
@@ -94,6 +102,8 @@ pub struct RotateOutcome {
     pub skipped: Vec<(PathBuf, String)>,
     /// Whether the old key was destroyed.
     pub old_key_destroyed: bool,
+    /// The tokens holding the new key.
+    pub tokens: Vec<String>,
     /// Whether this run resumed an interrupted rotation.
     pub resumed: bool,
     /// The new manifest's digest, to read aloud.
@@ -122,30 +132,41 @@ pub fn rotate(
     let journal_path = dir.join(JOURNAL);
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Rotate, current.digest());
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
-    let session = open_token(&request.target, attendant, "no token")?;
-    check_chain_record(&session, &current)?;
+    let sessions = open_tokens(&request.targets, attendant)?;
+    let Some((session, others)) = sessions.split_first() else {
+        return Err(CeremonyError::refused("no token", "give --hsm URI"));
+    };
+    for token in &sessions {
+        check_chain_record(token, &current)?;
+    }
     let resumed = journal_path.exists();
     let mut held = HeldKey::default();
     let rotation = resume_or_prepare(
         request,
         &chain,
         &dir,
-        &session,
+        &sessions,
         &mut transcript,
         &mut held,
         attendant,
     )?;
-    // Both keys proven before the manifest is published or any archive touched (D51).
-    let keys = rotation_keys(&session, &rotation)?;
+    // Both keys proven on every token before the manifest is published or any archive touched
+    // (D51); the first token rewraps.
+    for token in others {
+        rotation_keys(token, &rotation)?;
+    }
+    let keys = rotation_keys(session, &rotation)?;
     publish(request, &mut chain, &dir, &rotation, &mut transcript)?;
-    record_chain_position(&session, &rotation.new_manifest)?;
+    for token in &sessions {
+        record_chain_position(token, &rotation.new_manifest)?;
+    }
     let Rewrapping {
         rewrapped,
         already,
         left,
         skipped,
         written,
-    } = rewrap_all(roots.walk(), &session, &rotation, keys, attendant);
+    } = rewrap_all(roots.walk(), session, &rotation, keys, attendant);
     // Every new header must be on disk before the key that opens the old ones is destroyed: each
     // file system written on is synced once (D34).
     for file in written.values() {
@@ -159,7 +180,7 @@ pub fn rotate(
     })?;
     // The canary follows the key, so that every drill after this rotation opens it.
     let new_key = TokenKey::find(
-        &session,
+        session,
         rotation.new_manifest.key_ref(),
         rotation.new_manifest.wrap_check(),
     )?;
@@ -171,7 +192,10 @@ pub fn rotate(
     }
     drop(new_key);
     let left = settle_left(request, &roots, &rotation, left, &mut transcript)?;
-    let old_key_destroyed = retire_old_key(request, &session, &rotation, attendant)?;
+    let mut old_key_destroyed = false;
+    for token in &sessions {
+        old_key_destroyed = retire_old_key(request, token, &rotation, attendant)?;
+    }
     std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     let new_manifest = rotation.new_manifest;
@@ -192,6 +216,7 @@ pub fn rotate(
         left,
         skipped,
         old_key_destroyed,
+        tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
         resumed,
         manifest_digest: new_manifest.digest(),
         kcv: *new_manifest.kcv(),
@@ -206,15 +231,20 @@ fn resume_or_prepare(
     request: &RotateRequest,
     chain: &ManifestChain,
     dir: &Path,
-    session: &TokenSession,
+    sessions: &[TokenSession],
     transcript: &mut Transcript,
     held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
     let journal_path = dir.join(JOURNAL);
     let current = chain.in_force();
-    match read_journal(&journal_path, chain)? {
-        Some(rotation) if new_key_present(session, &rotation.new_manifest) => {
+    let journal = read_journal(&journal_path, chain)?;
+    if let Some(rotation) = &journal {
+        // Every token of the rotation under way must be here, to resume it or withdraw its key.
+        rotation_tokens(&rotation.new_manifest, sessions, &[])?;
+    }
+    match journal {
+        Some(rotation) if new_key_everywhere(sessions, &rotation.new_manifest) => {
             attendant.announce(&Event::Step(format!(
                 "resuming the rotation to epoch {} recorded in {JOURNAL}: a quorum of the \
                  manifest in force must confirm it",
@@ -229,24 +259,40 @@ fn resume_or_prepare(
             Ok(rotation)
         }
         stale => {
+            let tokens = rotation_tokens(current, sessions, &request.retire)?;
             check_recorded_manifest(transcript.last_manifest(), current)?;
-            // The token's key must be the manifest's before anything is written (D51).
-            TokenKey::find(session, current.key_ref(), current.wrap_check())?;
+            // Every token's key must be the manifest's before anything is written (D51).
+            for session in sessions {
+                TokenKey::find(session, current.key_ref(), current.wrap_check())?;
+            }
             transcript.append(Step::RotateBegun {
                 manifest: current.digest(),
                 from_epoch: current.epoch(),
             })?;
+            for token in current.tokens() {
+                if !tokens.contains(token) {
+                    transcript.append(Step::TokenRetired {
+                        token: token.clone(),
+                    })?;
+                }
+            }
             let old_key = authorize(request, current, transcript, attendant)?;
             if let Some(stale) = &stale {
                 stale.prove(&old_key, current)?;
                 attendant.announce(&Event::Step(
-                    "an earlier rotation stopped before its new key reached the token: starting afresh".into(),
+                    "an earlier rotation stopped before its new key reached every token: \
+                     withdrawing it and starting afresh"
+                        .into(),
                 ));
+                withdraw_new_key(sessions, &stale.new_manifest)?;
                 discard(&journal_path, &staging(dir, stale.from_epoch))?;
             }
-            let (rotation, new_key) = prepare(
-                request, current, &old_key, dir, session, transcript, attendant,
-            )?;
+            let plan = Planned {
+                manifest: current,
+                old_key: &old_key,
+                tokens,
+            };
+            let (rotation, new_key) = prepare(request, plan, dir, sessions, transcript, attendant)?;
             held.hold(new_key, rotation.new_manifest.epoch());
             Ok(rotation)
         }
@@ -278,22 +324,34 @@ fn check_new_shares_kept(
     ))
 }
 
-/// A fresh rotation up to the new key on the token: quorum, new key, new shares sealed and
-/// verified in a staging directory, journal, import. Returns the new key too, which signs the
-/// rotation's close.
+/// What a fresh rotation starts from: the manifest in force, its key as the quorum rebuilt it,
+/// and the enrolled tokens the new key goes onto.
+struct Planned<'a> {
+    manifest: &'a Manifest,
+    old_key: &'a DomainKey,
+    tokens: Vec<EnrolledToken>,
+}
+
+/// A fresh rotation up to the new key on every token: new key, new shares sealed and verified in
+/// a staging directory, journal, import. Returns the new key too, which signs the rotation's
+/// close.
 fn prepare(
     request: &RotateRequest,
-    manifest: &Manifest,
-    old_key: &DomainKey,
+    planned: Planned<'_>,
     dir: &Path,
-    session: &TokenSession,
+    sessions: &[TokenSession],
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<(Rotation, DomainKey), CeremonyError> {
+    let Planned {
+        manifest,
+        old_key,
+        tokens,
+    } = planned;
     let officials = officials_of(manifest);
     let stage = staging(dir, manifest.epoch());
     empty_stage(&stage)?;
-    let key = generate_key(std::slice::from_ref(session))?;
+    let key = generate_key(sessions)?;
     let signer = SigningKey::derive(old_key);
     let plan = SetPlan {
         ceremony: Ceremony::Rotate,
@@ -303,6 +361,7 @@ fn prepare(
         threshold: manifest.threshold(),
         kdf: request.kdf,
         revoked_sets: manifest.revoked_sets().to_vec(),
+        tokens,
         created: Timestamp::now(),
         chain: ChainPlan::Rotation {
             current: manifest,
@@ -317,10 +376,15 @@ fn prepare(
     write_journal(dir, &rotation)?;
     let new_manifest = &rotation.new_manifest;
     let selector = KeySelector::domain_key(new_manifest.key_ref());
-    import_and_prove(session, &key, &selector)?;
-    attendant.announce(&Event::KeyImported {
-        token: session.token().to_string(),
-    });
+    for session in sessions {
+        import_and_prove(session, &key, &selector)?;
+        transcript.append(Step::RotateKeyImported {
+            token: session.token().clone(),
+        })?;
+        attendant.announce(&Event::KeyImported {
+            token: session.token().to_string(),
+        });
+    }
     verify_all(
         new_manifest,
         &officials,

@@ -15,6 +15,7 @@
 mod digest;
 mod error;
 mod revocation;
+mod tokens;
 mod wire;
 
 use std::path::Path;
@@ -22,6 +23,7 @@ use std::path::Path;
 pub use digest::ManifestDigest;
 pub use error::{ManifestError, ManifestProblem};
 pub use revocation::{RevokedSet, MAX_REASON_CHARS};
+pub use tokens::{EnrolledToken, MAX_TOKENS, MAX_TOKEN_TEXT_CHARS};
 
 use crate::domain::identifier;
 use crate::domain::official::{Official, OfficialId};
@@ -40,7 +42,7 @@ use wire::ManifestJson;
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "custody-manifest";
 /// The manifest version this build writes and reads.
-pub const VERSION: u64 = 3;
+pub const VERSION: u64 = 4;
 /// Inputs larger than this are refused before parsing.
 pub const MAX_MANIFEST_LEN: usize = 1024 * 1024;
 
@@ -102,6 +104,8 @@ pub struct ManifestFields {
     pub created: Timestamp,
     /// Earlier share sets of the domain, refused from now on; never the current set.
     pub revoked_sets: Vec<RevokedSet>,
+    /// The tokens the key of this epoch is enrolled on; at least one.
+    pub tokens: Vec<EnrolledToken>,
     /// Where the manifest stands in the domain's signed chain.
     pub link: ChainLink,
 }
@@ -317,6 +321,34 @@ impl Manifest {
     }
 
     /// The custody version that made the manifest.
+    /// The tokens the key of this epoch is enrolled on.
+    pub fn tokens(&self) -> &[EnrolledToken] {
+        &self.fields.tokens
+    }
+
+    /// The link of the manifest that follows this one, of an epoch whose verifying key is
+    /// `verifying_key` (this manifest's own when the epoch stays).
+    pub fn next_link(&self, verifying_key: VerifyingKey) -> ChainLink {
+        ChainLink {
+            position: self.chain_position() + 1,
+            previous: Some(self.digest()),
+            domain_fingerprint: self.domain_fingerprint(),
+            verifying_key,
+        }
+    }
+
+    /// The enrolled token of this serial number, if any.
+    pub fn token(&self, serial: &str) -> Option<&EnrolledToken> {
+        self.fields.tokens.iter().find(|token| token.serial() == serial)
+    }
+
+    /// This manifest's fields, to state the next manifest of the chain from (an enrolment keeps
+    /// all but the tokens and the link).
+    pub fn fields(&self) -> &ManifestFields {
+        &self.fields
+    }
+
+    /// The custody version that wrote it.
     pub fn tool_version(&self) -> &str {
         &self.tool_version
     }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::tokens::{self, EnrolledToken};
 use super::{
     ChainLink, Manifest, ManifestDigest, ManifestError, ManifestFields, ManifestProblem,
     OfficialEntry, RevokedSet, FORMAT, VERSION,
@@ -44,6 +45,7 @@ pub(super) struct ManifestJson {
     /// before revocation existed keep their bytes and digest); present, it is never empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     revoked_sets: Option<Vec<RevokedSetJson>>,
+    tokens: Vec<TokenJson>,
     chain_position: u64,
     /// Omitted at chain position 0, present at every other.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +77,33 @@ struct RevokedSetJson {
     epoch: u64,
     revoked_at: String,
     reason: String,
+}
+
+/// One entry of `tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenJson {
+    serial: String,
+    label: String,
+    manufacturer: String,
+    model: String,
+    /// Omitted when the ceremony named no site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    site: Option<String>,
+    enrolled: String,
+}
+
+impl From<&EnrolledToken> for TokenJson {
+    fn from(token: &EnrolledToken) -> Self {
+        Self {
+            serial: token.serial().into(),
+            label: token.label().into(),
+            manufacturer: token.manufacturer().into(),
+            model: token.model().into(),
+            site: token.site().map(str::to_owned),
+            enrolled: token.enrolled().to_string(),
+        }
+    }
 }
 
 /// One entry of `officials`.
@@ -123,6 +152,7 @@ impl ManifestJson {
                     .map(RevokedSetJson::from)
                     .collect()
             }),
+            tokens: fields.tokens.iter().map(TokenJson::from).collect(),
             chain_position: link.position,
             previous: link.previous.map(|digest| digest.to_string()),
             domain_fingerprint: link.domain_fingerprint.to_string(),
@@ -182,6 +212,7 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
     let created = timestamp("created", &json.created)?;
     check_tool_version(&json.tool_version)?;
     let revoked_sets = check_revoked_sets(json.revoked_sets.as_deref(), epoch, &set_id)?;
+    let tokens = check_tokens(&json.tokens)?;
     let link = check_link(&json)?;
     let signature = Signature::from_bytes(&lower_hex("signature", &json.signature)?)
         .map_err(|error| ManifestError::invalid("signature", format!("is unusable: {error}")))?;
@@ -196,6 +227,7 @@ pub(super) fn validate(json: ManifestJson) -> Result<Manifest, ManifestError> {
         wrap_check,
         created,
         revoked_sets,
+        tokens,
         link,
     };
     Manifest::assemble(fields, json.tool_version, signature)
@@ -380,6 +412,29 @@ fn check_revoked_sets(
         revoked.push(record);
     }
     Ok(revoked)
+}
+
+/// Each token record valid, and the rules across them (`tokens::check_tokens`).
+fn check_tokens(entries: &[TokenJson]) -> Result<Vec<EnrolledToken>, ManifestError> {
+    let tokens = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let field = |name: &str| format!("tokens[{index}].{name}");
+            let enrolled = timestamp(&field("enrolled"), &entry.enrolled)?;
+            EnrolledToken::new(
+                entry.serial.clone(),
+                entry.label.clone(),
+                entry.manufacturer.clone(),
+                entry.model.clone(),
+                entry.site.clone(),
+                enrolled,
+            )
+            .map_err(|(name, problem)| ManifestError::invalid(field(name), problem))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    tokens::check_tokens(&tokens).map_err(|problem| ManifestError::invalid("tokens", problem))?;
+    Ok(tokens)
 }
 
 fn timestamp(field: &str, text: &str) -> Result<Timestamp, ManifestError> {
