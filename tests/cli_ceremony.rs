@@ -680,12 +680,12 @@ fn an_offered_share_file_is_read_once_and_fingerprinted_from_those_bytes() {
     assert!(transcript.contains(&fingerprint), "{transcript}");
 }
 
-/// Issue 12, from the same review: a genesis that fails after importing the key destroys it
-/// again, so its hint ("run the ceremony again") is true and the retry succeeds. Naming the home
-/// token twice makes the second import fail after the first succeeded; before, the first import
-/// stayed on the token and every retry was refused because the token already held the key.
+/// Issue 12, from the same review, and issue 13: one token named twice is refused before any key
+/// is generated (the manifest enrols each token once, by serial number), so nothing is left on
+/// the token and the retry succeeds. Before, the second import failed after the first succeeded,
+/// and the first key stayed on the token.
 #[test]
-fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried() {
+fn a_genesis_naming_one_token_twice_is_refused_before_any_key_and_can_be_retried() {
     let room = Room::new();
     let uri = room.home.uri.to_string();
     let mut twice = genesis_args(&room);
@@ -694,10 +694,11 @@ fn a_genesis_that_fails_after_importing_the_key_leaves_no_key_and_can_be_retried
     let failed = room.custody(&twice.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!failed.ok, "{}", failed.stdout);
     assert!(
-        failed.stderr.contains("already exists"),
+        failed.stderr.contains("is named twice; nothing was generated or written"),
         "{}",
         failed.stderr
     );
+    assert!(!failed.stdout.contains("domain key generated"), "{}", failed.stdout);
     assert!(!room.dir().exists());
     let retry = room.genesis();
     assert!(retry.ok, "{}{}", retry.stdout, retry.stderr);

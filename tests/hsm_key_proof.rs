@@ -45,8 +45,9 @@ struct Estate {
 impl Estate {
     /// The domain key imported as custody imports it; `payload.bin` sealed through the binary.
     fn new() -> Self {
-        let domain = Domain::new("ee-registries");
+        let mut domain = Domain::new("ee-registries");
         let token = TestToken::new();
+        domain.enrol(&token.session().token().serial, &token.label);
         let name = selector(&domain);
         token
             .session()

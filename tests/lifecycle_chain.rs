@@ -125,6 +125,8 @@ impl Lifecycle {
             self.manifest(),
             "--hsm".into(),
             self.room.home.uri.to_string(),
+            "--hsm".into(),
+            self.room.embassy.uri.to_string(),
             "--passphrases".into(),
             self.pdir(),
             "--archives".into(),
@@ -240,7 +242,7 @@ fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
 
     let audit = life.audited("the drill");
     assert!(
-        audit.contains("manifest chain     4 manifests, every signature verified from genesis"),
+        audit.contains("manifest chain     5 manifests, every signature verified from genesis"),
         "{audit}"
     );
     assert_eq!(hex_after(&audit, "domain fingerprint "), fingerprint);
@@ -277,9 +279,10 @@ fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
         .collect();
     let expected = [
         (0, 1, "genesis"),
-        (1, 2, "rotation"),
-        (2, 3, "rotation"),
-        (3, 3, "reshare"),
+        (1, 1, "enrolment"),
+        (2, 2, "rotation"),
+        (3, 3, "rotation"),
+        (4, 3, "reshare"),
     ];
     assert_eq!(lines.len(), expected.len(), "{}", python.stdout);
     for (line, (position, epoch, how)) in lines.iter().zip(expected) {
@@ -295,16 +298,16 @@ fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
         );
     }
     let in_force = custody::domain::Manifest::load(&dir.join("manifest.json")).unwrap();
-    assert_eq!(in_force.chain_position(), 3);
+    assert_eq!(in_force.chain_position(), 4);
     assert!(
-        lines[3].contains(&in_force.digest().to_string()),
+        lines[4].contains(&in_force.digest().to_string()),
         "{}",
         python.stdout
     );
     assert!(
         python
             .stdout
-            .contains(&format!("4 manifests verified from genesis; domain fingerprint {fingerprint} (the one expected)"))
+            .contains(&format!("5 manifests verified from genesis; domain fingerprint {fingerprint} (the one expected)"))
             && python.stdout.contains(" signed ceremonies in transcript.jsonl verified"),
         "{}",
         python.stdout

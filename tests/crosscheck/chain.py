@@ -11,9 +11,11 @@ members (6.2 to 6.4), and verifies the chain as 6.8 says: the genesis manifest s
 key and carrying that key's fingerprint (the expected one, when given; spaces allowed), then every
 link -- same domain and fingerprint, the next position, `previous` naming the predecessor's digest,
 a signature under the predecessor's verifying key (context `custody manifest v1`, over the 32
-bytes of the digest), and either a reshare (same epoch, key id and verifying key, the
-predecessor's set revoked) or a rotation (next epoch, another key id). chain/ position p, when
-present, must hold manifest.json's digest; a chain file at a later position is a rollback. (One
+bytes of the digest), and either an enrolment (same set, one token appended, nothing else
+changed), a reshare (same epoch, key id, verifying key and tokens, the predecessor's set revoked)
+or a rotation (next epoch, another key id, no token that was not enrolled before). chain/
+position p, when present, must hold manifest.json's digest; a chain file at a later position is
+a rollback. (One
 reading stricter than 6.8 says: two names for one position, `000001.json` and `0000001.json`, are
 refused as ambiguous.) Then every `<c>.signed` line of DOMAIN_DIR/transcript.jsonl (section 9):
 directly after its close, `prev` the SHA-256 of the close line, and its signature (context
@@ -42,12 +44,15 @@ ID = re.compile(r"^[a-z0-9-]+$")
 CREATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 TOP = [
     "format", "version", "domain", "epoch", "set_id", "threshold", "officials", "verifier_set",
-    "key_id", "kcv", "wrap_check", "created", "tool_version", "revoked_sets", "chain_position",
+    "key_id", "kcv", "wrap_check", "created", "tool_version", "revoked_sets", "tokens",
+    "chain_position",
     "previous", "domain_fingerprint", "verifying_key", "signature",
 ]
 OPTIONAL = {"revoked_sets", "previous"}
 OFFICIAL = ["id", "name", "role", "share_id", "share_fingerprint"]
 REVOKED = ["set_id", "epoch", "revoked_at", "reason"]
+TOKEN = ["serial", "label", "manufacturer", "model", "site", "enrolled"]
+TOKEN_OPTIONAL = {"site"}
 P256_POINT_LEN = 33
 
 
@@ -158,14 +163,14 @@ def validate(m, position):
 
     for name in m:
         if name not in TOP:
-            bad(name, "not a member of a version 3 manifest")
+            bad(name, "not a member of a version 4 manifest")
     for name in TOP:
         if name not in m and name not in OPTIONAL:
             bad(name, "missing")
     if m["format"] != "custody-manifest":
         bad("format", "not custody-manifest")
-    if not is_int(m["version"]) or m["version"] != 3:
-        bad("version", "not 3")
+    if not is_int(m["version"]) or m["version"] != 4:
+        bad("version", "not 4")
     if not isinstance(m["domain"], str) or not ID.match(m["domain"]) or len(m["domain"]) > 64:
         bad("domain", "not a domain id")
     if not is_int(m["epoch"]) or not 0 <= m["epoch"] <= 0xFFFFFFFF:
@@ -225,6 +230,19 @@ def validate(m, position):
         ids = [r["set_id"] for r in revoked]
         if len(set(ids)) != len(ids) or m["set_id"] in ids:
             bad("revoked_sets", "a set id repeats, or the set in use is revoked")
+    tokens = m["tokens"]
+    if not isinstance(tokens, list) or not 1 <= len(tokens) <= 64:
+        bad("tokens", "not 1 to 64 entries")
+    for i, t in enumerate(tokens):
+        if not isinstance(t, dict) or not set(TOKEN) - TOKEN_OPTIONAL <= set(t) <= set(TOKEN):
+            bad(f"tokens[{i}]", f"not an object with the members {TOKEN} ({TOKEN_OPTIONAL} optional)")
+        for member in ("serial", "label", "manufacturer", "model", "site"):
+            if member in t and not text_ok(t[member], 64):
+                bad(f"tokens[{i}].{member}", "not 1 to 64 printable characters")
+        if not time_ok(t["enrolled"]):
+            bad(f"tokens[{i}].enrolled", "not a time YYYY-MM-DDTHH:MM:SSZ")
+    if len({t["serial"] for t in tokens}) != len(tokens):
+        bad("tokens", "two tokens have the same serial number")
     if not is_int(m["chain_position"]) or not 0 <= m["chain_position"] <= 2**53 - 1:
         bad("chain_position", "not 0 to 2^53 - 1")
     if (m["chain_position"] == 0) != ("previous" not in m):
@@ -301,15 +319,28 @@ def check_link(n, c):
         broken(f"previous is {n.get('previous')}, but the manifest before it has digest {digest(c)}")
     if not signed_by(n, c):
         broken("its signature does not verify under the verifying key of the manifest before it")
+    if n["epoch"] == c["epoch"] and n["set_id"] == c["set_id"]:
+        kept = {"tokens", "chain_position", "previous", "signature", "tool_version"}
+        changed = sorted(k for k in set(n) | set(c) if k not in kept and n.get(k) != c.get(k))
+        if changed:
+            broken(f"an enrolment (same set) that changes {changed}")
+        if len(n["tokens"]) != len(c["tokens"]) + 1 or n["tokens"][:-1] != c["tokens"]:
+            broken("an enrolment that does not append exactly one token")
+        return "enrolment"
     if n["epoch"] == c["epoch"]:
         if n["key_id"] != c["key_id"] or n["verifying_key"] != c["verifying_key"]:
             broken("same epoch (a reshare) but another key id or verifying key")
         if c["set_id"] not in [r["set_id"] for r in n.get("revoked_sets", [])]:
             broken(f"a reshare that does not revoke the set before it ({c['set_id']})")
+        if n["tokens"] != c["tokens"]:
+            broken("a reshare that changes the enrolled tokens")
         return "reshare"
     if n["epoch"] == c["epoch"] + 1:
         if n["key_id"] == c["key_id"]:
             broken("a rotation (next epoch) that keeps the key id")
+        before = {t["serial"] for t in c["tokens"]}
+        if any(t["serial"] not in before for t in n["tokens"]):
+            broken("a rotation that enrols a token the manifest before it did not")
         return "rotation"
     broken(f"epoch {n['epoch']} after epoch {c['epoch']}: neither a reshare nor a rotation")
     return None

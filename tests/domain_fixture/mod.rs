@@ -138,6 +138,24 @@ impl Domain {
         self.dir.path().join("manifest.json")
     }
 
+    /// The genesis manifest made again, enrolling the token of `serial` and `label` instead of
+    /// the fixture's placeholder token, and saved: for tests that run ceremonies on a real token.
+    pub fn enrol(&mut self, serial: &str, label: &str) {
+        let mut fields = self.manifest.fields().clone();
+        let enrolled = fields.tokens[0].enrolled();
+        fields.tokens = vec![EnrolledToken::new(
+            serial,
+            label,
+            "SoftHSM project",
+            "SoftHSM v2",
+            None,
+            enrolled,
+        )
+        .unwrap()];
+        self.manifest = Manifest::new(fields, &SigningKey::derive(&self.key)).unwrap();
+        self.manifest.save(&self.manifest_path()).unwrap();
+    }
+
     pub fn share_path(&self, official: &str) -> PathBuf {
         self.dir.path().join(format!("shares/{official}.share"))
     }
