@@ -20,7 +20,7 @@ use snapbox::{Assert, Data, Redactions};
 fn redactions(dir: &Path) -> Redactions {
     let mut redactions = Redactions::new();
     let dir = dir.display().to_string();
-    let patterns: [(&'static str, &str); 11] = [
+    let patterns: [(&'static str, &str); 12] = [
         // The temporary directory `demo` makes for its throwaway tokens and files.
         (
             "[THROWAWAY]",
@@ -33,6 +33,8 @@ fn redactions(dir: &Path) -> Redactions {
         ("[WORDS]", r"(?<redacted>\b[a-z]+( [a-z]+){31})\s*$"),
         ("[DIGEST_HEX]", r"\b[0-9a-f]{64}\b"),
         ("[ID_HEX]", r"\b[0-9a-f]{32}\b"),
+        // A set id's first 8 hex digits, as the audit and history/ name a share set.
+        ("[SET]", r"(?:set |shares-e\d+-)(?<redacted>[0-9a-f]{8})\b"),
         (
             "[KCV]",
             r"key check value +(?<redacted>[0-9A-F]{6}( \([a-z]+ [a-z]+ [a-z]+\))?)",
@@ -356,6 +358,30 @@ fn rotate_with_a_quorum_and_with_too_few_shares() {
     );
     let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
     pin(&room, "rotate", &rotate(&quorum));
+    // A reshare after it, to the same officials; then the audit lists the domain's history and
+    // flags what custody does not write to history/.
+    let officials = text(&room.officials);
+    let mut reshare = vec![
+        "reshare",
+        "--manifest",
+        &manifest,
+        "--officials",
+        &officials,
+        "--threshold",
+        "3",
+        "--passphrases",
+        &pdir,
+    ];
+    reshare.extend(common::TINY_KDF);
+    reshare.extend(quorum.iter().map(String::as_str));
+    let reshared = room.custody(&reshare);
+    assert!(reshared.ok, "{}{}", reshared.stdout, reshared.stderr);
+    std::fs::write(room.dir().join("history/notes.txt"), "not custody's").unwrap();
+    pin(
+        &room,
+        "audit-history",
+        &room.custody(&["audit", &text(&room.dir())]),
+    );
 }
 
 #[test]

@@ -22,8 +22,13 @@ const SET_PREFIX_LEN: usize = 8;
 pub fn superseded_shares_name(epoch: u32, set_id: &[u8; SET_ID_LEN]) -> String {
     format!(
         "{HISTORY}/shares-e{epoch}-{}",
-        &hex::encode(set_id)[..SET_PREFIX_LEN]
+        set_prefix(&hex::encode(set_id))
     )
+}
+
+/// The first 8 hex digits of a set id in hex: what names its directory in `history/`.
+pub fn set_prefix(set_id: &str) -> &str {
+    set_id.get(..SET_PREFIX_LEN).unwrap_or(set_id)
 }
 
 /// [`superseded_shares_name`] in the domain directory `dir`.

@@ -10,7 +10,7 @@ pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;
-mod history;
+pub mod history;
 pub mod passphrase;
 mod quorum;
 mod quorum_seal;
