@@ -398,7 +398,7 @@ fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
     )
     .unwrap();
     let pdir = text(&room.pdir);
-    let reshare = |threshold: &str| {
+    let reshare = |threshold: &str, shares: &[String]| {
         let officials = text(&officials);
         let mut args = vec![
             "reshare",
@@ -412,12 +412,25 @@ fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
             &pdir,
         ];
         args.extend(common::TINY_KDF);
-        let shares = [room.share("cio"), room.share("ria"), room.share("justice")];
         args.extend(shares.iter().map(String::as_str));
         room.custody(&args)
     };
-    pin(&room, "reshare-threshold-does-not-fit", &reshare("4"));
-    pin(&room, "reshare", &reshare("2"));
+    let in_shares = || [room.share("cio"), room.share("ria"), room.share("justice")];
+    pin(
+        &room,
+        "reshare-threshold-does-not-fit",
+        &reshare("4", &in_shares()),
+    );
+    pin(&room, "reshare", &reshare("2", &in_shares()));
+    // Officials holding their files outside the domain directory: no old file to keep.
+    let held = room.hsm.dir().join("held");
+    std::fs::create_dir(&held).unwrap();
+    let offered = ["cio", "ria", "justice"].map(|id| {
+        let file = held.join(format!("{id}.share"));
+        std::fs::rename(room.share(id), &file).unwrap();
+        text(&file)
+    });
+    pin(&room, "reshare-nothing-kept", &reshare("2", &offered));
 }
 
 /// The demo makes its own throwaway SoftHSM configuration and tokens.

@@ -159,6 +159,8 @@ fn a_reshare_hands_the_key_to_new_officials_and_refuses_the_old_set_by_name() {
     }
     assert!(!std::path::Path::new(&room.share("justice")).exists());
     assert!(std::path::Path::new(&room.share("state-ciso")).is_file());
+    // Issue 13, finding 7: kept in history/ under FORMAT.md 8.4's name, no empty directory left.
+    assert_eq!(common::empty_directories(&room.dir()), Vec::<String>::new());
     let old = |id: &str| aside.join(format!("{id}.share")).display().to_string();
 
     let refused = room.unlock(&[old("justice"), old("cio"), old("ria")]);
@@ -332,6 +334,31 @@ fn a_reshare_stopped_before_the_new_officials_verify_leaves_the_old_set_in_force
     let audit = room.audit();
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
     assert!(!audit.stdout.contains("revoked set"), "{}", audit.stdout);
+}
+
+/// Issue 13, finding 7: officials who hold their files outside the domain directory leave no old
+/// file in `shares/` to keep, and a reshare then makes no `history/` at all (no empty directory).
+#[test]
+fn a_reshare_with_no_old_file_in_the_directory_keeps_nothing_and_leaves_no_empty_directory() {
+    let room = Room::new();
+    room.genesis();
+    let held = room.hsm.dir().join("held");
+    std::fs::create_dir(&held).unwrap();
+    for name in names_in(&room.dir().join("shares")) {
+        std::fs::rename(room.dir().join("shares").join(&name), held.join(&name)).unwrap();
+    }
+    let offered =
+        ["cio", "justice", "ria"].map(|id| held.join(format!("{id}.share")).display().to_string());
+    let run = room.reshare(&room.new_officials(), "2", &offered);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("Old share files: none were in shares/, so history/ keeps none."),
+        "{}",
+        run.stdout
+    );
+    assert!(!room.dir().join("history").exists());
+    assert_eq!(common::empty_directories(&room.dir()), Vec::<String>::new());
 }
 
 #[test]

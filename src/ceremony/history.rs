@@ -74,6 +74,7 @@ pub enum Kept {
     Shares {
         /// Its path relative to the domain directory.
         name: String,
+        /// The epoch its name states.
         epoch: u32,
         /// The first 8 hex digits of its set id.
         set_prefix: String,
@@ -86,6 +87,7 @@ pub enum Kept {
     Canary {
         /// Its path relative to the domain directory.
         name: String,
+        /// The epoch its name states.
         epoch: u32,
     },
     /// Anything else: custody writes nothing else to `history/`.

@@ -4,11 +4,11 @@
 //! point the old set stays in force), then replaces the manifest with one atomic write — the
 //! commit point — then moves the new share files into `DIR/shares/` and removes the old set's
 //! files there (their copies are kept in history). Before the commit point the old manifest and
-//! share files are untouched; after it, the new manifest is in force even if
-//! moving the files is interrupted, and the next reshare finishes the publication — once its
-//! quorum, of the manifest in force, has proven the staging directory's seal
-//! (`quorum.seal`, the quorum's seal over the staged manifest's digest, D53): what a writer of the
-//! domain directory staged is never moved into `shares/`.
+//! share files are untouched; after it, the new manifest is in force even if moving the files is
+//! interrupted, and the next reshare finishes the publication — once its quorum, of the manifest
+//! in force, has proven the staging directory's seal (`quorum.seal`, the quorum's seal over the
+//! staged manifest's digest, D53): what a writer of the domain directory staged is never moved
+//! into `shares/`.
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,7 @@ const SEAL: &str = "quorum.seal";
 pub(super) struct Published {
     /// `DIR/history/shares-e<epoch>-<old set prefix>`.
     pub revoked_dir: PathBuf,
-    /// Officials whose old share file was there and was moved aside.
+    /// Officials whose old share file was there and was kept in history.
     pub moved_aside: Vec<String>,
 }
 
