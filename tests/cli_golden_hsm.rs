@@ -360,21 +360,7 @@ fn rotate_with_a_quorum_and_with_too_few_shares() {
     pin(&room, "rotate", &rotate(&quorum));
     // A reshare after it, to the same officials; then the audit lists the domain's history and
     // flags what custody does not write to history/.
-    let officials = text(&room.officials);
-    let mut reshare = vec![
-        "reshare",
-        "--manifest",
-        &manifest,
-        "--officials",
-        &officials,
-        "--threshold",
-        "3",
-        "--passphrases",
-        &pdir,
-    ];
-    reshare.extend(common::TINY_KDF);
-    reshare.extend(quorum.iter().map(String::as_str));
-    let reshared = room.custody(&reshare);
+    let reshared = reshare(&room, &room.officials, "3", &quorum);
     assert!(reshared.ok, "{}{}", reshared.stdout, reshared.stderr);
     std::fs::write(room.dir().join("history/notes.txt"), "not custody's").unwrap();
     pin(
@@ -384,9 +370,31 @@ fn rotate_with_a_quorum_and_with_too_few_shares() {
     );
 }
 
+/// `custody reshare` of the room's domain to `officials` (a file), `threshold` of them, with the
+/// current officials' `shares`.
+fn reshare(room: &Room, officials: &Path, threshold: &str, shares: &[String]) -> Run {
+    let (manifest, officials) = (text(&room.dir().join("manifest.json")), text(officials));
+    let pdir = text(&room.pdir);
+    let mut args = vec![
+        "reshare",
+        "--manifest",
+        &manifest,
+        "--officials",
+        &officials,
+        "--threshold",
+        threshold,
+        "--passphrases",
+        &pdir,
+    ];
+    args.extend(common::TINY_KDF);
+    args.extend(shares.iter().map(String::as_str));
+    room.custody(&args)
+}
+
 #[test]
 fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
-    let (room, manifest) = room_with_domain();
+    let room = Room::new();
+    room.genesis();
     let officials = room.hsm.dir().join("new-officials.toml");
     std::fs::write(
         &officials,
@@ -397,24 +405,8 @@ fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
         ]),
     )
     .unwrap();
-    let pdir = text(&room.pdir);
-    let reshare = |threshold: &str, shares: &[String]| {
-        let officials = text(&officials);
-        let mut args = vec![
-            "reshare",
-            "--manifest",
-            &manifest,
-            "--officials",
-            &officials,
-            "--threshold",
-            threshold,
-            "--passphrases",
-            &pdir,
-        ];
-        args.extend(common::TINY_KDF);
-        args.extend(shares.iter().map(String::as_str));
-        room.custody(&args)
-    };
+    let reshare =
+        |threshold: &str, shares: &[String]| reshare(&room, &officials, threshold, shares);
     let in_shares = || [room.share("cio"), room.share("ria"), room.share("justice")];
     pin(
         &room,
