@@ -11,7 +11,7 @@ REPO=$(dirname -- "$CEREMONIES")
 # The custody binary, built from this checkout when needed.
 custody_binary() {
     (cd "$REPO" && cargo build --locked --quiet) >&2
-    printf '%s\n' "$REPO/target/debug/custody"
+    printf '%s\n' "${CARGO_TARGET_DIR:-$REPO/target}/debug/custody"
 }
 
 STEP=0

@@ -71,7 +71,7 @@ step "Audit again (expected: ok, the old set listed as revoked)"
 if [[ -n "$rehearsal" ]]; then
     step "Rehearsal: a revoked share is refused by name"
     if "$custody" share verify --manifest "$manifest" --passphrase-file "$PDIR/justice.pass" \
-        "$dir/shares/revoked-"*/justice.share; then
+        "$dir/history/shares-e1-"*/justice.share; then
         echo "a revoked share was accepted" >&2
         exit 1
     fi

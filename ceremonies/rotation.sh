@@ -36,8 +36,10 @@ if [[ $# -eq 0 ]]; then
     done
     # The resume needs a quorum of the manifest in force: the old share files before the new
     # manifest is published, the new ones after. Officials bring both; custody takes its own.
-    set -- "$@" "$d/shares-epoch-1/cio.share" "$d/shares-epoch-1/ria.share" \
-        "$d/shares-epoch-1/auditor-general.share" "$d/.rotation-e2/shares/cio.share" \
+    # Publication keeps the old set in history/shares-e1-<set>/ (FORMAT.md 8.4), if it began.
+    old=$(printf '%s\n' "$d"/history/shares-e1-*)
+    set -- "$@" "$old/cio.share" "$old/ria.share" \
+        "$old/auditor-general.share" "$d/.rotation-e2/shares/cio.share" \
         "$d/.rotation-e2/shares/ria.share" "$d/.rotation-e2/shares/auditor-general.share"
 fi
 

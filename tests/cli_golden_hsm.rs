@@ -20,7 +20,7 @@ use snapbox::{Assert, Data, Redactions};
 fn redactions(dir: &Path) -> Redactions {
     let mut redactions = Redactions::new();
     let dir = dir.display().to_string();
-    let patterns: [(&'static str, &str); 11] = [
+    let patterns: [(&'static str, &str); 12] = [
         // The temporary directory `demo` makes for its throwaway tokens and files.
         (
             "[THROWAWAY]",
@@ -33,6 +33,8 @@ fn redactions(dir: &Path) -> Redactions {
         ("[WORDS]", r"(?<redacted>\b[a-z]+( [a-z]+){31})\s*$"),
         ("[DIGEST_HEX]", r"\b[0-9a-f]{64}\b"),
         ("[ID_HEX]", r"\b[0-9a-f]{32}\b"),
+        // A set id's first 8 hex digits, as the audit and history/ name a share set.
+        ("[SET]", r"(?:set |shares-e\d+-)(?<redacted>[0-9a-f]{8})\b"),
         (
             "[KCV]",
             r"key check value +(?<redacted>[0-9A-F]{6}( \([a-z]+ [a-z]+ [a-z]+\))?)",
@@ -356,11 +358,43 @@ fn rotate_with_a_quorum_and_with_too_few_shares() {
     );
     let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
     pin(&room, "rotate", &rotate(&quorum));
+    // A reshare after it, to the same officials; then the audit lists the domain's history and
+    // flags what custody does not write to history/.
+    let reshared = reshare(&room, &room.officials, "3", &quorum);
+    assert!(reshared.ok, "{}{}", reshared.stdout, reshared.stderr);
+    std::fs::write(room.dir().join("history/notes.txt"), "not custody's").unwrap();
+    pin(
+        &room,
+        "audit-history",
+        &room.custody(&["audit", &text(&room.dir())]),
+    );
+}
+
+/// `custody reshare` of the room's domain to `officials` (a file), `threshold` of them, with the
+/// current officials' `shares`.
+fn reshare(room: &Room, officials: &Path, threshold: &str, shares: &[String]) -> Run {
+    let (manifest, officials) = (text(&room.dir().join("manifest.json")), text(officials));
+    let pdir = text(&room.pdir);
+    let mut args = vec![
+        "reshare",
+        "--manifest",
+        &manifest,
+        "--officials",
+        &officials,
+        "--threshold",
+        threshold,
+        "--passphrases",
+        &pdir,
+    ];
+    args.extend(common::TINY_KDF);
+    args.extend(shares.iter().map(String::as_str));
+    room.custody(&args)
 }
 
 #[test]
 fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
-    let (room, manifest) = room_with_domain();
+    let room = Room::new();
+    room.genesis();
     let officials = room.hsm.dir().join("new-officials.toml");
     std::fs::write(
         &officials,
@@ -371,27 +405,24 @@ fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
         ]),
     )
     .unwrap();
-    let pdir = text(&room.pdir);
-    let reshare = |threshold: &str| {
-        let officials = text(&officials);
-        let mut args = vec![
-            "reshare",
-            "--manifest",
-            &manifest,
-            "--officials",
-            &officials,
-            "--threshold",
-            threshold,
-            "--passphrases",
-            &pdir,
-        ];
-        args.extend(common::TINY_KDF);
-        let shares = [room.share("cio"), room.share("ria"), room.share("justice")];
-        args.extend(shares.iter().map(String::as_str));
-        room.custody(&args)
-    };
-    pin(&room, "reshare-threshold-does-not-fit", &reshare("4"));
-    pin(&room, "reshare", &reshare("2"));
+    let reshare =
+        |threshold: &str, shares: &[String]| reshare(&room, &officials, threshold, shares);
+    let in_shares = || [room.share("cio"), room.share("ria"), room.share("justice")];
+    pin(
+        &room,
+        "reshare-threshold-does-not-fit",
+        &reshare("4", &in_shares()),
+    );
+    pin(&room, "reshare", &reshare("2", &in_shares()));
+    // Officials holding their files outside the domain directory: no old file to keep.
+    let held = room.hsm.dir().join("held");
+    std::fs::create_dir(&held).unwrap();
+    let offered = ["cio", "ria", "justice"].map(|id| {
+        let file = held.join(format!("{id}.share"));
+        std::fs::rename(room.share(id), &file).unwrap();
+        text(&file)
+    });
+    pin(&room, "reshare-nothing-kept", &reshare("2", &offered));
 }
 
 /// The demo makes its own throwaway SoftHSM configuration and tokens.

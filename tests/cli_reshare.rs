@@ -113,11 +113,7 @@ impl Room {
     fn assert_untouched(&self, manifest: &[u8]) {
         assert_eq!(self.manifest_bytes(), manifest, "the manifest changed");
         assert!(!self.dir().join(".reshare-incomplete").exists());
-        let revoked_dirs: Vec<_> = names_in(&self.dir().join("shares"))
-            .into_iter()
-            .filter(|name| name.starts_with("revoked-"))
-            .collect();
-        assert!(revoked_dirs.is_empty(), "{revoked_dirs:?}");
+        assert!(!self.dir().join("history").exists());
     }
 }
 
@@ -151,7 +147,7 @@ fn a_reshare_hands_the_key_to_new_officials_and_refuses_the_old_set_by_name() {
     );
 
     // The old files are kept aside; the departed officials' are gone from shares/.
-    let aside = room.dir().join(format!("shares/revoked-{old_set}"));
+    let aside = room.dir().join(common::superseded_shares(&room.dir(), 0));
     for id in [
         "cio",
         "justice",
@@ -163,6 +159,8 @@ fn a_reshare_hands_the_key_to_new_officials_and_refuses_the_old_set_by_name() {
     }
     assert!(!std::path::Path::new(&room.share("justice")).exists());
     assert!(std::path::Path::new(&room.share("state-ciso")).is_file());
+    // Issue 13, finding 7: kept in history/ under FORMAT.md 8.4's name, no empty directory left.
+    assert_eq!(common::empty_directories(&room.dir()), Vec::<String>::new());
     let old = |id: &str| aside.join(format!("{id}.share")).display().to_string();
 
     let refused = room.unlock(&[old("justice"), old("cio"), old("ria")]);
@@ -338,6 +336,31 @@ fn a_reshare_stopped_before_the_new_officials_verify_leaves_the_old_set_in_force
     assert!(!audit.stdout.contains("revoked set"), "{}", audit.stdout);
 }
 
+/// Issue 13, finding 7: officials who hold their files outside the domain directory leave no old
+/// file in `shares/` to keep, and a reshare then makes no `history/` at all (no empty directory).
+#[test]
+fn a_reshare_with_no_old_file_in_the_directory_keeps_nothing_and_leaves_no_empty_directory() {
+    let room = Room::new();
+    room.genesis();
+    let held = room.hsm.dir().join("held");
+    std::fs::create_dir(&held).unwrap();
+    for name in names_in(&room.dir().join("shares")) {
+        std::fs::rename(room.dir().join("shares").join(&name), held.join(&name)).unwrap();
+    }
+    let offered =
+        ["cio", "justice", "ria"].map(|id| held.join(format!("{id}.share")).display().to_string());
+    let run = room.reshare(&room.new_officials(), "2", &offered);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("Old share files: none were in shares/, so history/ keeps none."),
+        "{}",
+        run.stdout
+    );
+    assert!(!room.dir().join("history").exists());
+    assert_eq!(common::empty_directories(&room.dir()), Vec::<String>::new());
+}
+
 #[test]
 fn a_reshare_refuses_a_threshold_that_does_not_fit() {
     let room = Room::new();
@@ -371,11 +394,7 @@ fn a_reshare_interrupted_after_its_commit_point_is_finished_by_the_next_run() {
     std::fs::create_dir_all(staging.join("shares")).unwrap();
     std::fs::copy(dir.join("manifest.json"), staging.join("manifest.json")).unwrap();
     std::fs::write(staging.join("quorum.seal"), room.staging_seal()).unwrap();
-    let revoked = std::fs::read_dir(dir.join("shares"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.is_dir())
-        .unwrap();
+    let revoked = dir.join(common::superseded_shares(&dir, 0));
     for entry in std::fs::read_dir(dir.join("shares")).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
@@ -435,16 +454,13 @@ fn a_planted_reshare_staging_is_refused_without_and_with_the_genuine_quorum() {
     let old = [room.share("cio"), room.share("justice"), room.share("ria")];
     let run = room.reshare(&officials, "2", &old);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
-    let revoked = names_in(&room.dir().join("shares"))
-        .into_iter()
-        .find(|name| name.starts_with("revoked-"))
-        .unwrap();
+    let revoked = common::superseded_shares(&room.dir(), 0);
     let dir = room.dir();
     let staging = dir.join(".reshare-incomplete");
     std::fs::create_dir_all(staging.join("shares")).unwrap();
     std::fs::copy(dir.join("manifest.json"), staging.join("manifest.json")).unwrap();
     std::fs::copy(
-        dir.join(format!("shares/{revoked}/cio.share")),
+        dir.join(&revoked).join("cio.share"),
         staging.join("shares/cio.share"),
     )
     .unwrap();
@@ -456,7 +472,7 @@ fn a_planted_reshare_staging_is_refused_without_and_with_the_genuine_quorum() {
 
     // The revoked set's files: no quorum of the manifest in force.
     let revoked_set = ["cio", "justice", "ria"].map(|id| {
-        let file = dir.join(format!("shares/{revoked}/{id}.share"));
+        let file = dir.join(&revoked).join(format!("{id}.share"));
         file.display().to_string()
     });
     let run = room.reshare(&officials, "2", &revoked_set);
@@ -563,7 +579,6 @@ fn a_rolled_back_reshare_is_refused_by_the_chain_the_share_files_and_the_token()
     let transcript_path = room.dir().join("transcript.jsonl");
     let old_manifest = room.manifest_bytes();
     let old_transcript = std::fs::read(&transcript_path).unwrap();
-    let old_set = room.set_id();
     let officials = room.new_officials();
     let run = room.reshare(
         &officials,
@@ -586,7 +601,7 @@ fn a_rolled_back_reshare_is_refused_by_the_chain_the_share_files_and_the_token()
     ]);
     assert!(sealed.ok, "{}{}", sealed.stdout, sealed.stderr);
 
-    let aside = room.dir().join(format!("shares/revoked-{old_set}"));
+    let aside = room.dir().join(common::superseded_shares(&room.dir(), 0));
     let old = |id: &str| aside.join(format!("{id}.share")).display().to_string();
     let revoked = [old("justice"), old("cio"), old("ria")];
     std::fs::write(&manifest_path, &old_manifest).unwrap();

@@ -189,8 +189,9 @@ impl Estate {
     fn resume_args(&self) -> Vec<String> {
         let mut args = self.rotate_args(&[]);
         let dir = self.dir();
+        let retired = common::superseded_shares(&dir, 0);
         for id in ["cio", "ria", "justice"] {
-            for place in ["shares-epoch-1", ".rotation-e2/shares"] {
+            for place in [&retired, ".rotation-e2/shares"] {
                 let file = dir.join(place).join(format!("{id}.share"));
                 args.push(file.display().to_string());
             }
@@ -270,9 +271,16 @@ fn rotation_rewraps_every_archive_and_destroys_the_old_key_at_the_end() {
     assert!(stale.contains("custody:ee-registries:e1"), "{stale}");
     let audit = estate.custody(&["audit", estate.dir().to_str().unwrap()]);
     assert!(audit.status.success(), "{}", text(&audit.stderr));
-    assert!(estate.dir().join("shares-epoch-1").is_dir());
-    // Issue 13, finding 7: a finished rotation leaves no empty staging directory behind.
+    // Issue 13, finding 7: the old set and canary are kept in history/, under FORMAT.md's names.
+    let retired = common::superseded_shares(&estate.dir(), 0);
+    assert!(estate.dir().join(&retired).join("cio.share").is_file());
+    assert!(estate.dir().join("history/canary-e1.custody").is_file());
+    // Issue 13, finding 7: a finished rotation leaves no staging or other empty directory behind.
     assert!(!estate.dir().join(".rotation-e2").exists());
+    assert_eq!(
+        common::empty_directories(&estate.dir()),
+        Vec::<String>::new()
+    );
     // The read-aloud digests, as genesis and reshare print them (issue 13).
     let stdout = text(&run.stdout);
     let new_digest = custody::domain::Manifest::load(&estate.dir().join("manifest.json"))
@@ -288,7 +296,7 @@ fn rotation_rewraps_every_archive_and_destroys_the_old_key_at_the_end() {
     let keys = [
         (
             1,
-            common::rebuild_key(&old, &estate.quorum("shares-epoch-1"), &estate.pdir),
+            common::rebuild_key(&old, &estate.quorum(&retired), &estate.pdir),
         ),
         (
             2,
@@ -462,7 +470,11 @@ fn a_rotation_stopped_after_destroying_the_old_key_resumes_to_completion() {
     let keys = [
         (
             1,
-            common::rebuild_key(&old, &estate.quorum("shares-epoch-1"), &estate.pdir),
+            common::rebuild_key(
+                &old,
+                &estate.quorum(&common::superseded_shares(&estate.dir(), 0)),
+                &estate.pdir,
+            ),
         ),
         (2, new_key),
     ];
@@ -503,7 +515,11 @@ fn a_rotation_resumed_before_publication_signs_its_close_with_the_old_epochs_key
     let new_key = common::rebuild_key(&new, &estate.quorum("shares"), &estate.pdir);
     std::fs::create_dir_all(dir.join(".rotation-e2")).unwrap();
     std::fs::rename(dir.join("shares"), dir.join(".rotation-e2/shares")).unwrap();
-    std::fs::rename(dir.join("shares-epoch-1"), dir.join("shares")).unwrap();
+    std::fs::rename(
+        dir.join(common::superseded_shares(&dir, 0)),
+        dir.join("shares"),
+    )
+    .unwrap();
     std::fs::write(&manifest, &old_text).unwrap();
     std::fs::write(&transcript, &before).unwrap();
     // Before publication the new manifest is not yet kept in chain/, and the token has not yet
@@ -606,7 +622,11 @@ fn rotate_killed_at_random_moments_never_loses_an_archive_and_resumes() {
             let keys = [
                 (
                     1,
-                    common::rebuild_key(&old, &estate.quorum("shares-epoch-1"), &estate.pdir),
+                    common::rebuild_key(
+                        &old,
+                        &estate.quorum(&common::superseded_shares(&estate.dir(), 0)),
+                        &estate.pdir,
+                    ),
                 ),
                 (
                     2,

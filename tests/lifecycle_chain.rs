@@ -179,6 +179,98 @@ impl Lifecycle {
     }
 }
 
+/// Issue 13, finding 7: after two rotations and a reshare, each superseded share set and canary
+/// is in `history/` under docs/FORMAT.md 8.4's names, no empty directory is left in the domain
+/// directory, and the audit (`audit`, its output) lists the chain and the history; whatever else
+/// is put in `history/` it flags, and still passes.
+fn history_is_kept_in_one_place(life: &Lifecycle, audit: &str) {
+    let dir = life.room.dir();
+    let sets: Vec<String> = (0..3).map(|p| common::superseded_shares(&dir, p)).collect();
+    let mut expected: Vec<String> = sets
+        .iter()
+        .map(|set| set.trim_start_matches("history/").to_owned())
+        .chain(["canary-e1.custody".into(), "canary-e2.custody".into()])
+        .collect();
+    expected.sort();
+    assert_eq!(common::names_in(&dir.join("history")), expected);
+    for set in &sets {
+        assert_eq!(common::names_in(&dir.join(set)).len(), 5, "{set}");
+    }
+    assert_eq!(common::empty_directories(&dir), Vec::<String>::new());
+    let prefix = |set: &str| set.rsplit('-').next().unwrap().to_owned();
+    let new_set = |position: u64| {
+        let file = dir.join(format!("chain/{position:06}.json"));
+        let manifest: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        manifest["set_id"].as_str().unwrap()[..8].to_owned()
+    };
+    for line in [
+        "chain/             4 manifests".to_owned(),
+        format!(
+            "  position 0 epoch 1 set {} genesis  created ",
+            prefix(&sets[0])
+        ),
+        format!(
+            "  position 1 epoch 2 set {} rotation created ",
+            prefix(&sets[1])
+        ),
+        format!(
+            "  position 2 epoch 3 set {} rotation created ",
+            prefix(&sets[2])
+        ),
+        format!("  position 3 epoch 3 set {} reshare  created ", new_set(3)),
+        "history/           3 superseded share sets, 2 superseded canaries".to_owned(),
+        format!(
+            "  {}  the set of position 0 (epoch 1): 5 share files",
+            sets[0]
+        ),
+        format!(
+            "  {}  the set of position 1 (epoch 2): 5 share files",
+            sets[1]
+        ),
+        format!(
+            "  {}  the set of position 2 (epoch 3): 5 share files",
+            sets[2]
+        ),
+        "  history/canary-e1.custody  the canary of epoch 1".to_owned(),
+        "  history/canary-e2.custody  the canary of epoch 2".to_owned(),
+    ] {
+        assert!(audit.contains(&line), "{line:?} not in\n{audit}");
+    }
+    assert!(!audit.contains("WARNING: history/"), "{audit}");
+
+    // What custody does not write there: flagged, one warning each, the audit still passes.
+    let planted = [
+        "history/shares-e9-00000000",
+        "history/canary-e3.custody",
+        "history/shares-e1-0000000",
+    ];
+    std::fs::create_dir(dir.join(planted[0])).unwrap();
+    std::fs::write(dir.join(planted[1]), "not a canary of a superseded epoch").unwrap();
+    std::fs::write(dir.join(planted[2]), "not a set directory").unwrap();
+    let stray = format!("{}/notes.txt", sets[0]);
+    std::fs::write(dir.join(&stray), "not a share file").unwrap();
+    let flagged = life.audited("planting files in history/");
+    for (path, why) in [
+        (
+            planted[0],
+            "names no superseded share set of this domain's chain",
+        ),
+        (
+            planted[1],
+            "names no superseded epoch of this domain's chain",
+        ),
+        (planted[2], "not a name custody writes in history/"),
+        (stray.as_str(), "not a share file of the set kept there"),
+    ] {
+        let warning = format!("  WARNING: {path}: {why}: custody did not put it there");
+        assert!(flagged.contains(&warning), "{warning:?} not in\n{flagged}");
+    }
+    std::fs::remove_dir(dir.join(planted[0])).unwrap();
+    for file in [planted[1], planted[2], &stray] {
+        std::fs::remove_file(dir.join(file)).unwrap();
+    }
+}
+
 #[test]
 fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
     let started = Instant::now();
@@ -247,6 +339,7 @@ fn a_whole_lifecycle_leaves_a_chain_a_second_implementation_verifies() {
     );
     assert_eq!(hex_after(&audit, "domain fingerprint "), fingerprint);
     assert!(audit.contains("domain ee-registries, epoch 3"), "{audit}");
+    history_is_kept_in_one_place(&life, &audit);
 
     // The archive sealed at genesis still opens, under the key of epoch 3.
     let restored = room.hsm.dir().join("pensions.restored");

@@ -6,7 +6,9 @@
 //! transcript's last
 //! recorded manifest is this manifest, that each share file present is the one the manifest
 //! records, and that each revoked share set the manifest lists was revoked by a reshare recorded
-//! in the transcript (`reshare.set-revoked`). It reads; it never changes anything.
+//! in the transcript (`reshare.set-revoked`). Then it lists the domain's history: every manifest
+//! of the chain with what made it, and what `history/` keeps, flagging whatever there custody does
+//! not write. It reads; it never changes anything.
 
 use std::path::Path;
 
@@ -19,6 +21,11 @@ use super::error::CeremonyError;
 use super::step::{is_insecure_kdf, is_started_anew, revoked_set_id, share_file, MANIFEST};
 use super::transcript::{read_closed, CeremonySpan, Entry, Record, RecordedManifest};
 use super::transcript_signature::{check_signed_ceremonies, SignedReport};
+
+mod history;
+
+use history::check_history;
+pub use history::{HistoryAudit, KeptCanaryAudit, KeptSetAudit, MadeBy, UnrecognisedAudit};
 
 /// What the audit of a domain directory found.
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +61,8 @@ pub struct DomainAudit {
     /// Lines where a ceremony started the transcript anew (`--new-transcript`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub started_anew: Vec<u64>,
+    /// What `history/` keeps of superseded share sets and canaries.
+    pub history: HistoryAudit,
 }
 
 /// One manifest of the domain's chain, as the audit verified it.
@@ -63,6 +72,12 @@ pub struct ChainLinkAudit {
     pub position: u64,
     /// Its epoch.
     pub epoch: u32,
+    /// Its share set's id, hex.
+    pub set_id: String,
+    /// The ceremony that made it, as it follows the manifest before it.
+    pub made_by: MadeBy,
+    /// When it was made.
+    pub created: String,
     /// Its digest, hex.
     pub digest: String,
     /// The transcript line that recorded it, unless it precedes a transcript started anew.
@@ -120,6 +135,7 @@ pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
         revoked_sets,
         insecure_kdf: lines_where(&transcript.entries, is_insecure_kdf),
         started_anew: lines_where(&transcript.entries, is_started_anew),
+        history: check_history(dir, &chain)?,
     })
 }
 
@@ -147,9 +163,11 @@ fn check_chain_recorded(
         })
         .map(|manifest| manifest.chain_position())
         .min();
+    let previous = std::iter::once(None).chain(chain.manifests().map(Some));
     chain
         .manifests()
-        .map(|manifest| {
+        .zip(previous)
+        .map(|(manifest, previous)| {
             let digest = manifest.digest().to_string();
             let line = recorded_at(&digest);
             let exempt = started_from.is_some_and(|from| manifest.chain_position() < from);
@@ -169,6 +187,9 @@ fn check_chain_recorded(
             Ok(ChainLinkAudit {
                 position: manifest.chain_position(),
                 epoch: manifest.epoch(),
+                set_id: hex::encode(manifest.set_id()),
+                made_by: MadeBy::of(previous, manifest),
+                created: manifest.created().to_string(),
                 digest,
                 recorded_at_line: line,
             })

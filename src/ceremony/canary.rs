@@ -1,7 +1,7 @@
 //! The canary archive: a small archive sealed at genesis under the new domain key, and sealed anew
-//! by every rotation under the new epoch's key, whose content follows from the public manifest. A
-//! drill opens it with the key the quorum rebuilt, proving end to end that the officials' shares
-//! still recover the data, not just a key.
+//! by every rotation under the new epoch's key (the old one kept in `history/`), whose content
+//! follows from the public manifest. A drill opens it with the key the quorum rebuilt, proving end
+//! to end that the officials' shares still recover the data, not just a key.
 
 use std::path::Path;
 
@@ -12,6 +12,7 @@ use crate::domain::Manifest;
 use crate::files::{read_at_most, AtomicFile};
 
 use super::error::CeremonyError;
+use super::history::{move_into, superseded_canary};
 
 /// The canary's file name in the domain directory.
 pub const CANARY_FILE: &str = "canary.custody";
@@ -79,8 +80,10 @@ pub fn check_canary(
 }
 
 /// Makes sure the canary in `dir` is `manifest`'s, under `key` (a rotation's new key): seals it
-/// anew unless it already opens with `key` and holds `manifest`'s text. Returns the SHA-256 of the
-/// archive sealed, or `None` when it was already the manifest's.
+/// anew unless it already opens with `key` and holds `manifest`'s text. The canary it supersedes,
+/// the previous epoch's, is first moved to `history/` (unless one is already kept there: a
+/// resumed run moved it). Returns the SHA-256 of the archive sealed, or `None` when it was
+/// already the manifest's.
 pub fn refresh_canary(
     key: &dyn KeyWrap,
     manifest: &Manifest,
@@ -88,6 +91,13 @@ pub fn refresh_canary(
 ) -> Result<Option<String>, CeremonyError> {
     if check_canary(key, manifest, dir).is_ok() {
         return Ok(None);
+    }
+    let (canary, kept) = (
+        dir.join(CANARY_FILE),
+        superseded_canary(dir, manifest.epoch().saturating_sub(1)),
+    );
+    if canary.exists() && !kept.exists() {
+        move_into(&canary, &kept).map_err(CeremonyError::io(&canary))?;
     }
     seal_canary(key, manifest, dir).map(Some)
 }

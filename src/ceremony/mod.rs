@@ -10,6 +10,7 @@ pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod genesis;
+pub mod history;
 pub mod passphrase;
 mod quorum;
 mod quorum_seal;

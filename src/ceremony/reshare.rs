@@ -73,9 +73,9 @@ pub struct ReshareOutcome {
     pub accepted: Vec<String>,
     /// Share files refused, with the reason.
     pub refused: Vec<(PathBuf, String)>,
-    /// Where the old set's share files were moved.
+    /// Where the old set's share files are kept: its directory in `history/`.
     pub revoked_dir: PathBuf,
-    /// Officials whose old share file was moved there.
+    /// Officials whose old share file was kept there.
     pub moved_aside: Vec<String>,
     /// The transcript's closing digest.
     pub closing_digest: [u8; 32],

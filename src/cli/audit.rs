@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::output::{print, print_json, Failure};
-use crate::ceremony::audit::audit_domain;
+use crate::ceremony::audit::{audit_domain, DomainAudit};
+use crate::ceremony::history::set_prefix;
 use crate::ceremony::transcript_signature::SignedReport;
 use crate::readout::{hex_groups, pgp_words};
 
@@ -115,6 +116,7 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
             revoked.recorded_at_line
         );
     }
+    text += &history(&audit);
     for line in &audit.insecure_kdf {
         text += &format!(
             "  WARNING: line {line}: share files sealed with argon2id costs below the defaults \
@@ -141,6 +143,67 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
 /// `n` things, in the singular or plural as `n` needs.
 fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The domain's history: each manifest of the chain, then what `history/` keeps, then what it
+/// holds that custody did not put there.
+fn history(audit: &DomainAudit) -> String {
+    let kept = &audit.history;
+    let mut text = format!(
+        "chain/             {}\n",
+        counted(audit.chain.len(), "manifest", "manifests")
+    );
+    for link in &audit.chain {
+        text += &format!(
+            "  position {} epoch {} set {} {:<8} created {}{}\n",
+            link.position,
+            link.epoch,
+            set_prefix(&link.set_id),
+            link.made_by.as_str(),
+            link.created,
+            if link.digest == audit.manifest_digest {
+                ", in force"
+            } else {
+                ""
+            },
+        );
+    }
+    text += &if kept.share_sets.is_empty() && kept.canaries.is_empty() {
+        "history/           nothing kept\n".to_owned()
+    } else {
+        format!(
+            "history/           {}, {}\n",
+            counted(
+                kept.share_sets.len(),
+                "superseded share set",
+                "superseded share sets"
+            ),
+            counted(
+                kept.canaries.len(),
+                "superseded canary",
+                "superseded canaries"
+            ),
+        )
+    };
+    for set in &kept.share_sets {
+        text += &format!(
+            "  {}  the set of position {} (epoch {}): {}\n",
+            set.path,
+            set.position,
+            set.epoch,
+            counted(set.files, "share file", "share files")
+        );
+    }
+    for canary in &kept.canaries {
+        text += &format!("  {}  the canary of epoch {}\n", canary.path, canary.epoch);
+    }
+    for odd in &kept.unrecognised {
+        text += &format!(
+            "  WARNING: {}: {}: custody did not put it there; find out who did\n",
+            odd.path, odd.why
+        );
+    }
+    text
 }
 
 /// What the signatures cover.

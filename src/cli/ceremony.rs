@@ -522,7 +522,7 @@ fn rotate_text(report: &RotateReport) -> String {
     format!(
         "\nRotation to epoch {} complete{}: {} archives rewrapped, {} already rewrapped, {} left, {} links skipped; the old key was {}.\n\
          {}{}\
-         Distribute the new manifest; the officials' new share files are in shares/, the old ones in shares-epoch-{}/.\n",
+         Distribute the new manifest; the officials' new share files are in shares/, the old ones and the old canary in history/ (custody audit lists it).\n",
         report.epoch,
         if report.resumed { " (resumed)" } else { "" },
         report.rewrapped,
@@ -532,7 +532,6 @@ fn rotate_text(report: &RotateReport) -> String {
         if report.old_key_destroyed { "destroyed" } else { "kept (--keep-old)" },
         list("Archives left (not on the new epoch)", &report.left),
         list("Skipped (symbolic links are never followed)", &report.skipped_links),
-        report.epoch - 1,
     )
 }
 

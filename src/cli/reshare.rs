@@ -18,7 +18,7 @@ use crate::readout::{hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  custody reshare --manifest ee-registries/manifest.json --officials new-officials.toml \\\n      --threshold 2 --reason \"justice minister retired\" \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nA quorum of the CURRENT officials comes forward first, each typing their passphrase. Then each NEW\nofficial chooses a passphrase (typed twice) and later types it again to prove their new share.\nOnly then are the manifest and shares/ changed; the old set is recorded as revoked and its files\nare moved to shares/revoked-<old-set-id>/. Revoked shares still rebuild the same key\nmathematically: if a share may be compromised, rotate the key (custody rotate)."
+    after_help = "Example:\n  custody reshare --manifest ee-registries/manifest.json --officials new-officials.toml \\\n      --threshold 2 --reason \"justice minister retired\" \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share\n\nA quorum of the CURRENT officials comes forward first, each typing their passphrase. Then each NEW\nofficial chooses a passphrase (typed twice) and later types it again to prove their new share.\nOnly then are the manifest and shares/ changed; the old set is recorded as revoked and its files\nare kept in history/shares-e<EPOCH>-<SET>/. Revoked shares still rebuild the same key\nmathematically: if a share may be compromised, rotate the key (custody rotate)."
 )]
 pub struct ReshareArgs {
     /// The domain's manifest.json (its directory holds shares/ and the transcript).
@@ -126,7 +126,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
     print(&format!(
         "\nReshare complete{resumed}: domain {domain}, epoch {epoch}, new set {set} ({t} of {n}: {officials}).\n\
          Revoked: set {revoked} on {at} ({reason}); its share files are refused from now on.\n\
-         Old share files moved aside to {aside}: {moved}.\n\n\
+         {kept}.\n\n\
          Read aloud and write on the signed ceremony sheet:\n\
          manifest digest    {grouped}\n                   {words}\n\
          key check value    {kcv} (unchanged: the same key)\n\
@@ -141,11 +141,14 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         revoked = report.revoked_set_id,
         at = report.revoked_at,
         reason = report.reason,
-        aside = report.revoked_share_files,
-        moved = if report.moved_aside.is_empty() {
-            "none were in the directory".to_owned()
+        kept = if report.moved_aside.is_empty() {
+            "Old share files: none were in shares/, so history/ keeps none".to_owned()
         } else {
-            report.moved_aside.join(", ")
+            format!(
+                "Old share files kept in {}: {}",
+                report.revoked_share_files,
+                report.moved_aside.join(", ")
+            )
         },
         grouped = hex_groups(digest.as_bytes()),
         words = report.manifest_digest_words,

@@ -39,6 +39,39 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Where docs/FORMAT.md 8.4 keeps the share set of the manifest at chain position `position`
+/// once it is superseded: `history/shares-e<epoch>-<first 8 hex digits of its set id>`, relative
+/// to the domain directory `dir`.
+pub fn superseded_shares(dir: &Path, position: u64) -> String {
+    let file = dir.join(format!("chain/{position:06}.json"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let set_id = manifest["set_id"].as_str().unwrap();
+    format!("history/shares-e{}-{}", manifest["epoch"], &set_id[..8])
+}
+
+/// Every empty directory under `dir` (itself included), relative to it: a ceremony leaves none.
+pub fn empty_directories(dir: &Path) -> Vec<String> {
+    let mut empty = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(next) = stack.pop() {
+        let entries: Vec<_> = std::fs::read_dir(&next)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        if entries.is_empty() {
+            empty.push(next.strip_prefix(dir).unwrap().display().to_string());
+        }
+        stack.extend(
+            entries
+                .iter()
+                .filter(|entry| entry.file_type().unwrap().is_dir())
+                .map(std::fs::DirEntry::path),
+        );
+    }
+    empty
+}
+
 /// Tokens made for each test process before any test runs.
 const POOL_SIZE: usize = 24;
 

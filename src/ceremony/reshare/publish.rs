@@ -1,13 +1,14 @@
 //! Publishing a prepared reshare into the domain directory. The new share set waits, sealed and
 //! verified, in `DIR/.reshare-incomplete/` (its manifest and `shares/`). Publication copies the old
-//! set's share files to `DIR/shares/revoked-<old-set-id>/`, then replaces the manifest with one
-//! atomic write — the commit point — then moves the new share files into `DIR/shares/` and
-//! removes the old set's files there (their copies are kept aside). Before the commit point the
-//! old manifest and share files are untouched; after it, the new manifest is in force even if
-//! moving the files is interrupted, and the next reshare finishes the publication — once its
-//! quorum, of the manifest in force, has proven the staging directory's seal
-//! (`quorum.seal`, the quorum's seal over the staged manifest's digest, D53): what a writer of the
-//! domain directory staged is never moved into `shares/`.
+//! set's share files to `DIR/history/shares-e<epoch>-<old set prefix>/` (copies: until the commit
+//! point the old set stays in force), then replaces the manifest with one atomic write — the
+//! commit point — then moves the new share files into `DIR/shares/` and removes the old set's
+//! files there (their copies are kept in history). Before the commit point the old manifest and
+//! share files are untouched; after it, the new manifest is in force even if moving the files is
+//! interrupted, and the next reshare finishes the publication — once its quorum, of the manifest
+//! in force, has proven the staging directory's seal (`quorum.seal`, the quorum's seal over the
+//! staged manifest's digest, D53): what a writer of the domain directory staged is never moved
+//! into `shares/`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use crate::primitives::secret::DomainKey;
 
 use super::super::audit::check_recorded_manifest;
 use super::super::error::CeremonyError;
+use super::super::history::{create_place, superseded_shares};
 use super::super::quorum_seal::{QuorumSeal, RESHARE_STAGING};
 use super::super::step::Step;
 use super::super::transcript::Transcript;
@@ -31,9 +33,9 @@ const SEAL: &str = "quorum.seal";
 /// Where the old set's share files went.
 #[derive(Debug)]
 pub(super) struct Published {
-    /// `DIR/shares/revoked-<old-set-id>`.
+    /// `DIR/history/shares-e<epoch>-<old set prefix>`.
     pub revoked_dir: PathBuf,
-    /// Officials whose old share file was there and was moved aside.
+    /// Officials whose old share file was there and was kept in history.
     pub moved_aside: Vec<String>,
 }
 
@@ -105,15 +107,19 @@ pub(super) fn publish(
     staging: &Path,
     transcript: &mut Transcript,
 ) -> Result<Published, CeremonyError> {
-    let shares = directory_of(manifest_path).join("shares");
-    let revoked_dir = shares.join(format!("revoked-{}", hex::encode(old.set_id())));
-    create_directory(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
+    let dir = directory_of(manifest_path);
+    let shares = dir.join("shares");
+    let revoked_dir = superseded_shares(dir, old.epoch(), old.set_id());
     let mut moved_aside = Vec::new();
     for entry in old.officials() {
         let name = format!("{}.share", entry.official().id());
         let file = shares.join(&name);
         match std::fs::read(&file) {
             Ok(bytes) => {
+                // Created for the first file only: no old file present, no empty directory.
+                if moved_aside.is_empty() {
+                    create_place(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))?;
+                }
                 let kept = revoked_dir.join(&name);
                 write_atomic(&kept, &bytes).map_err(CeremonyError::io(&kept))?;
                 moved_aside.push(entry.official().id().to_string());
@@ -148,8 +154,8 @@ pub(super) fn publish(
 
 /// Finishes a reshare interrupted after its commit point: its staged manifest is the one in
 /// force. The new share files still in staging are moved in, the departed officials' old files
-/// (kept aside in `revoked-<set-id>/`) removed, and the transcript completed. `None` when there
-/// is nothing to finish.
+/// (kept in `history/`) removed, and the transcript completed. `None` when there is nothing to
+/// finish.
 pub(super) fn finish_interrupted(
     manifest_path: &Path,
     current: &Manifest,
@@ -162,8 +168,9 @@ pub(super) fn finish_interrupted(
     let Some(revoked) = current.revoked_sets().last() else {
         return Ok(None);
     };
-    let shares = directory_of(manifest_path).join("shares");
-    let revoked_dir = shares.join(format!("revoked-{}", hex::encode(revoked.set_id())));
+    let dir = directory_of(manifest_path);
+    let shares = dir.join("shares");
+    let revoked_dir = superseded_shares(dir, revoked.epoch(), revoked.set_id());
     for entry in current.officials() {
         let name = format!("{}.share", entry.official().id());
         let from = staging.join("shares").join(&name);
@@ -174,8 +181,15 @@ pub(super) fn finish_interrupted(
         }
     }
     let mut moved_aside = Vec::new();
-    for kept in std::fs::read_dir(&revoked_dir).map_err(CeremonyError::io(&revoked_dir))? {
-        let kept = kept.map_err(CeremonyError::io(&revoked_dir))?.path();
+    // No directory when no old file was in `shares/` to keep.
+    let kept_files = match std::fs::read_dir(&revoked_dir) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        listing => listing
+            .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
+            .map_err(CeremonyError::io(&revoked_dir))?,
+    };
+    for kept in kept_files {
+        let kept = kept.path();
         let Some(id) = kept.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };

@@ -34,6 +34,7 @@ use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::canary::refresh_canary;
 use super::error::CeremonyError;
+use super::history::{move_into, superseded_shares, superseded_shares_name};
 use super::quorum;
 use super::share_set::{
     empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
@@ -308,8 +309,8 @@ fn check_new_shares_kept(
     staged: &Path,
 ) -> Result<(), CeremonyError> {
     let published = current.digest() == rotation.new_manifest.digest();
-    // Publication moves the old shares aside first, then the staged ones into `shares/`.
-    let publishing = retired_shares(dir, rotation.from_epoch).exists();
+    // Publication moves the old shares into history first, then the staged ones into `shares/`.
+    let publishing = superseded_shares(dir, current.epoch(), current.set_id()).exists();
     if published || publishing || staged.join("shares").exists() {
         return Ok(());
     }
@@ -476,10 +477,13 @@ fn publish(
     }
     let stage_shares = staging(dir, rotation.from_epoch).join("shares");
     let shares = dir.join("shares");
-    let retired = retired_shares(dir, rotation.from_epoch);
+    // Not yet published: the manifest in force is the old one, whose set this supersedes.
+    let old = chain.in_force();
+    let retired = superseded_shares_name(old.epoch(), old.set_id());
+    let kept = dir.join(&retired);
     if stage_shares.exists() {
-        if shares.exists() && !retired.exists() {
-            std::fs::rename(&shares, &retired).map_err(CeremonyError::io(&shares))?;
+        if shares.exists() && !kept.exists() {
+            move_into(&shares, &kept).map_err(CeremonyError::io(&shares))?;
         }
         std::fs::rename(&stage_shares, &shares).map_err(CeremonyError::io(&shares))?;
         sync_parent(&shares).map_err(CeremonyError::io(&shares))?;
@@ -495,20 +499,13 @@ fn publish(
     chain.publish(new_manifest.clone(), &request.manifest)?;
     transcript.append(Step::RotatePublished {
         manifest: new_manifest.digest(),
-        retired_shares: retired
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        retired_shares: retired,
     })?;
     Ok(())
 }
 
 /// What to do when a rotation stops: it resumes from its journal.
 const ROTATION_RESUMES: &str = "run the rotation again: it resumes where it stopped";
-
-/// Where publication moves the old epoch's share files.
-fn retired_shares(dir: &Path, from_epoch: u32) -> PathBuf {
-    dir.join(format!("shares-epoch-{from_epoch}"))
-}
 
 /// Where the new shares wait until they are published.
 fn staging(dir: &Path, from_epoch: u32) -> PathBuf {
