@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::domain::{Manifest, ManifestChain};
+use crate::domain::{LinkKind, Manifest, ManifestChain};
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 
 use super::error::CeremonyError;
@@ -25,7 +25,7 @@ use super::transcript_signature::{check_signed_ceremonies, SignedReport};
 mod history;
 
 use history::check_history;
-pub use history::{HistoryAudit, KeptCanaryAudit, KeptSetAudit, MadeBy, UnrecognisedAudit};
+pub use history::{HistoryAudit, KeptCanaryAudit, KeptSetAudit, UnrecognisedAudit};
 
 /// What the audit of a domain directory found.
 #[derive(Debug, Clone, Serialize)]
@@ -75,7 +75,7 @@ pub struct ChainLinkAudit {
     /// Its share set's id, hex.
     pub set_id: String,
     /// The ceremony that made it, as it follows the manifest before it.
-    pub made_by: MadeBy,
+    pub made_by: LinkKind,
     /// When it was made.
     pub created: String,
     /// Its digest, hex.
@@ -163,11 +163,9 @@ fn check_chain_recorded(
         })
         .map(|manifest| manifest.chain_position())
         .min();
-    let previous = std::iter::once(None).chain(chain.manifests().map(Some));
     chain
-        .manifests()
-        .zip(previous)
-        .map(|(manifest, previous)| {
+        .links()
+        .map(|(manifest, made_by)| {
             let digest = manifest.digest().to_string();
             let line = recorded_at(&digest);
             let exempt = started_from.is_some_and(|from| manifest.chain_position() < from);
@@ -188,7 +186,7 @@ fn check_chain_recorded(
                 position: manifest.chain_position(),
                 epoch: manifest.epoch(),
                 set_id: hex::encode(manifest.set_id()),
-                made_by: MadeBy::of(previous, manifest),
+                made_by,
                 created: manifest.created().to_string(),
                 digest,
                 recorded_at_line: line,

@@ -2,7 +2,7 @@
 //! does not list, the next manifest of the chain is the one in force plus that token, signed by
 //! the key the quorum rebuilt, and published; the transcript records it and the token records its
 //! chain position. From then on every rotation must move the new key onto that token too, or
-//! retire it (D61). A session-only unlock (a drill) enrols nothing.
+//! retire it (D63). A session-only unlock (a drill) enrols nothing.
 
 use std::path::Path;
 

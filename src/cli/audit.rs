@@ -155,7 +155,7 @@ fn history(audit: &DomainAudit) -> String {
     );
     for link in &audit.chain {
         text += &format!(
-            "  position {} epoch {} set {} {:<8} created {}{}\n",
+            "  position {} epoch {} set {} {:<9} created {}{}\n",
             link.position,
             link.epoch,
             set_prefix(&link.set_id),

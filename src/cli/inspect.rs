@@ -164,6 +164,12 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
             ),
         ));
     }
+    for token in manifest.tokens() {
+        rows.push(row(
+            "token",
+            format!("{token}, enrolled {}", token.enrolled()),
+        ));
+    }
     let link = manifest.link();
     rows.push(row("chain position", link.position.to_string()));
     if let Some(previous) = link.previous {

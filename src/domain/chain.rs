@@ -141,6 +141,8 @@ impl ChainError {
 pub struct ManifestChain {
     earlier: Vec<Manifest>,
     in_force: Manifest,
+    /// What made each manifest, by position.
+    kinds: Vec<LinkKind>,
 }
 
 impl ManifestChain {
@@ -158,6 +160,7 @@ impl ManifestChain {
         Ok(Self {
             earlier: Vec::new(),
             in_force: genesis,
+            kinds: vec![LinkKind::Genesis],
         })
     }
 
@@ -199,6 +202,11 @@ impl ManifestChain {
         self.earlier.iter().chain(std::iter::once(&self.in_force))
     }
 
+    /// Every manifest with what made it, by position.
+    pub fn links(&self) -> impl Iterator<Item = (&Manifest, LinkKind)> {
+        self.manifests().zip(self.kinds.iter().copied())
+    }
+
     /// The domain's identity.
     pub fn fingerprint(&self) -> DomainFingerprint {
         self.in_force().domain_fingerprint()
@@ -231,9 +239,9 @@ impl ManifestChain {
 
     /// Checks that `next` may follow the manifest in force: same domain and fingerprint, the next
     /// position, naming the manifest in force as its predecessor, signed by the key of the
-    /// manifest in force, and either a reshare (same epoch and key, a new share set, the old one
-    /// revoked) or a rotation (the next epoch, a new key).
-    pub fn check_next(&self, next: &Manifest) -> Result<(), ChainError> {
+    /// manifest in force, and an enrolment (one more token), a reshare (same epoch and key, a new
+    /// share set, the old one revoked) or a rotation (the next epoch, a new key); says which.
+    pub fn check_next(&self, next: &Manifest) -> Result<LinkKind, ChainError> {
         follows(self.in_force(), next).map_err(|problem| ChainError::Broken {
             position: next.chain_position(),
             problem,
@@ -245,12 +253,12 @@ impl ManifestChain {
     /// `manifest.json` is replaced (the commit point), then `next` is kept in `chain/`. A run
     /// stopped between the last two leaves a chain that still verifies.
     pub fn publish(&mut self, next: Manifest, manifest_path: &Path) -> Result<(), ChainError> {
-        self.check_next(&next)?;
+        let kind = self.check_next(&next)?;
         let dir = manifest_path.parent().unwrap_or(Path::new("."));
         keep(dir, self.in_force())?;
         next.save(manifest_path)?;
         keep(dir, &next)?;
-        self.advance(next);
+        self.advance(next, kind);
         Ok(())
     }
 
@@ -261,14 +269,15 @@ impl ManifestChain {
     }
 
     fn push(&mut self, next: Manifest) -> Result<(), ChainError> {
-        self.check_next(&next)?;
-        self.advance(next);
+        let kind = self.check_next(&next)?;
+        self.advance(next, kind);
         Ok(())
     }
 
-    fn advance(&mut self, next: Manifest) {
+    fn advance(&mut self, next: Manifest, kind: LinkKind) {
         let before = std::mem::replace(&mut self.in_force, next);
         self.earlier.push(before);
+        self.kinds.push(kind);
     }
 
     /// The chain's copy of the manifest in force may be missing (a publication stopped before
@@ -358,8 +367,8 @@ fn position_of(name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Why `next` cannot follow `current`, if it cannot.
-fn follows(current: &Manifest, next: &Manifest) -> Result<(), String> {
+/// What kind of link `next` is after `current`, or why it cannot follow it.
+fn follows(current: &Manifest, next: &Manifest) -> Result<LinkKind, String> {
     if next.domain() != current.domain() {
         return Err(format!(
             "it is of domain `{}`, not `{}`",
@@ -390,18 +399,48 @@ fn follows(current: &Manifest, next: &Manifest) -> Result<(), String> {
             current.epoch()
         ));
     }
-    if next.epoch() == current.epoch() && next.set_id() == current.set_id() {
-        follows_as_enrolment(current, next)
+    let kind = if next.epoch() == current.epoch() && next.set_id() == current.set_id() {
+        follows_as_enrolment(current, next)?;
+        LinkKind::Enrolment
     } else if next.epoch() == current.epoch() {
-        follows_as_reshare(current, next)
-    } else if Some(next.epoch()) == current.epoch().checked_add(1) {
-        follows_as_rotation(current, next)
+        follows_as_reshare(current, next)?;
+        LinkKind::Reshare
+    } else if current.epoch().checked_add(1) == Some(next.epoch()) {
+        follows_as_rotation(current, next)?;
+        LinkKind::Rotation
     } else {
-        Err(format!(
-            "its epoch {} is neither {} (a reshare) nor the next (a rotation)",
+        return Err(format!(
+            "its epoch {} is neither {} (an enrolment or a reshare) nor the next (a rotation)",
             next.epoch(),
             current.epoch()
-        ))
+        ));
+    };
+    Ok(kind)
+}
+
+/// What made a manifest of a chain, told by how it follows the one before it (FORMAT.md 6.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkKind {
+    /// The first manifest.
+    Genesis,
+    /// The same share set, one more token enrolled.
+    Enrolment,
+    /// The same epoch and key, a new share set.
+    Reshare,
+    /// A new epoch: a new key.
+    Rotation,
+}
+
+impl LinkKind {
+    /// Its name, as reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Genesis => "genesis",
+            Self::Enrolment => "enrolment",
+            Self::Reshare => "reshare",
+            Self::Rotation => "rotation",
+        }
     }
 }
 

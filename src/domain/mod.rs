@@ -17,7 +17,7 @@ mod shown_text;
 mod timestamp;
 
 pub use binding::ShareCheckError;
-pub use chain::{ChainError, ManifestChain};
+pub use chain::{ChainError, LinkKind, ManifestChain};
 pub use manifest::{
     ChainLink, EnrolledToken, Manifest, ManifestDigest, ManifestError, ManifestFields,
     ManifestProblem, OfficialEntry, RevokedSet,

@@ -6,54 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::domain::{Manifest, ManifestChain};
+use crate::domain::ManifestChain;
 
 use super::super::error::CeremonyError;
 use super::super::history::{self, Kept, HISTORY};
-
-/// What made a manifest of the chain, told by how it follows the one before it (FORMAT.md 6.8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MadeBy {
-    /// The first manifest.
-    Genesis,
-    /// A new epoch: a new key.
-    Rotation,
-    /// The same epoch and key, a new share set.
-    Reshare,
-    /// A link of no kind this version knows (the chain verified it all the same).
-    Unknown,
-}
-
-impl MadeBy {
-    /// What made `manifest`, the successor of `previous` (none for the genesis manifest). A new
-    /// kind of link is one more arm.
-    pub fn of(previous: Option<&Manifest>, manifest: &Manifest) -> Self {
-        match previous {
-            None => Self::Genesis,
-            Some(previous) if previous.epoch().checked_add(1) == Some(manifest.epoch()) => {
-                Self::Rotation
-            }
-            Some(previous)
-                if manifest.epoch() == previous.epoch()
-                    && manifest.set_id() != previous.set_id() =>
-            {
-                Self::Reshare
-            }
-            Some(_) => Self::Unknown,
-        }
-    }
-
-    /// Its name, as the audit prints it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Genesis => "genesis",
-            Self::Rotation => "rotation",
-            Self::Reshare => "reshare",
-            Self::Unknown => "unknown",
-        }
-    }
-}
 
 /// What `history/` holds (FORMAT.md 8.4), checked against the chain.
 #[derive(Debug, Clone, Default, Serialize)]
