@@ -18,6 +18,7 @@ pub mod reshare;
 pub mod rotate;
 mod share_set;
 pub mod step;
+pub mod token_keys;
 mod tokens;
 pub mod transcript;
 pub mod transcript_signature;
