@@ -1,6 +1,6 @@
 //! Golden tests of the `custody` commands that need real SoftHSM tokens and a fresh domain:
-//! genesis, audit, hsm probe, share reseal, unlock, drill, seal, open, verify, rotate, reshare
-//! and demo, each in a ceremony room (`tests/room`) or SoftHSM configuration of its own. Each run's exit code, stdout and stderr are
+//! genesis, audit, hsm probe, hsm keys, hsm destroy, share reseal, unlock, drill, seal, open,
+//! verify, rotate, reshare and demo, each in a ceremony room (`tests/room`) or SoftHSM configuration of its own. Each run's exit code, stdout and stderr are
 //! pinned exactly in one file under `tests/snapshots/`; only values that differ from run to run
 //! are redacted (the room's temporary directory, the SoftHSM module path, slots and serials,
 //! digests, ids, key check values and their words, times). Refresh with
@@ -356,6 +356,82 @@ fn rotate_with_a_quorum_and_with_too_few_shares() {
     );
     let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
     pin(&room, "rotate", &rotate(&quorum));
+}
+
+/// Issue 13, finding 3: a domain's keys on a token, every epoch. After a rotation that kept the
+/// old key: the list, each refusal of `hsm destroy`, the destruction, and seal refusing a stale
+/// copy of the old manifest.
+#[test]
+fn hsm_keys_and_destroy_and_a_superseded_manifest() {
+    let (room, manifest) = room_with_domain();
+    let stale = room.hsm.dir().join("stale");
+    common::copy_dir(&room.dir(), &stale);
+    let stale_manifest = text(&stale.join("manifest.json"));
+    room.rotate_keeping_the_old_key();
+    let uri = room.home.uri.to_string();
+    pin(
+        &room,
+        "hsm-keys",
+        &room.custody(&["hsm", "keys", &uri, "--manifest", &manifest]),
+    );
+    let destroy = |label: &str, manifest: &str, confirm: Option<&str>| {
+        let mut args = vec!["hsm", "destroy", &uri, "--key", label, "--manifest", manifest];
+        args.extend(confirm.iter().flat_map(|c| ["--yes-destroy", c]));
+        room.custody(&args)
+    };
+    const E1: &str = "custody:ee-registries:e1";
+    const E2: &str = "custody:ee-registries:e2";
+    pin(
+        &room,
+        "hsm-destroy-in-force",
+        &destroy(E2, &manifest, Some(E2)),
+    );
+    pin(
+        &room,
+        "hsm-destroy-stale-manifest",
+        &destroy(E2, &stale_manifest, Some(E2)),
+    );
+    pin(
+        &room,
+        "hsm-destroy-wrong-confirmation",
+        &destroy(E1, &manifest, Some(E2)),
+    );
+    pin(
+        &room,
+        "hsm-destroy-unconfirmed",
+        &destroy(E1, &manifest, None),
+    );
+    let journal = room.dir().join("rotation.journal.json");
+    std::fs::write(&journal, "{}").unwrap();
+    pin(
+        &room,
+        "hsm-destroy-during-rotation",
+        &destroy(E1, &manifest, Some(E1)),
+    );
+    std::fs::remove_file(&journal).unwrap();
+    pin(&room, "hsm-destroy", &destroy(E1, &manifest, Some(E1)));
+    pin(
+        &room,
+        "hsm-destroy-no-such-key",
+        &destroy(E1, &manifest, Some(E1)),
+    );
+    let input = room.hsm.dir().join("land.db");
+    std::fs::write(&input, b"parcels").unwrap();
+    let archive = text(&room.hsm.dir().join("land.db.custody"));
+    pin(
+        &room,
+        "seal-superseded-manifest",
+        &room.custody(&[
+            "seal",
+            "--manifest",
+            &stale_manifest,
+            "--hsm",
+            &uri,
+            &text(&input),
+            "-o",
+            &archive,
+        ]),
+    );
 }
 
 #[test]

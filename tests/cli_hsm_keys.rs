@@ -55,35 +55,6 @@ fn pair(label: &str, standing: &str) -> (String, String) {
     (label.to_owned(), standing.to_owned())
 }
 
-/// A rotation of the room's domain on the home token that keeps the old key.
-fn rotate_keeping_the_old_key(room: &Room) {
-    let archives = room.hsm.dir().join("archives");
-    std::fs::create_dir_all(&archives).unwrap();
-    let (manifest, uri, pdir, archives) = (
-        manifest(room),
-        room.home.uri.to_string(),
-        text(&room.pdir),
-        text(&archives),
-    );
-    let mut args = vec![
-        "rotate",
-        "--manifest",
-        &manifest,
-        "--hsm",
-        &uri,
-        "--passphrases",
-        &pdir,
-        "--archives",
-        &archives,
-        "--keep-old",
-    ];
-    args.extend(common::TINY_KDF);
-    let shares = [room.share("cio"), room.share("ria"), room.share("justice")];
-    args.extend(shares.iter().map(String::as_str));
-    let run = room.custody(&args);
-    assert!(run.ok, "{}{}", run.stdout, run.stderr);
-}
-
 fn destroy(room: &Room, label: &str, confirm: Option<&str>) -> Run {
     destroy_in(room, &manifest(room), label, confirm)
 }
@@ -164,7 +135,7 @@ fn a_fresh_domain_lists_its_key_in_force_and_its_chain_record() {
 fn a_superseded_key_is_listed_destroyed_on_confirmation_and_recorded() {
     let room = Room::new();
     room.genesis();
-    rotate_keeping_the_old_key(&room);
+    room.rotate_keeping_the_old_key();
     let listed = keys(&room, Some(&manifest(&room)));
     assert_eq!(
         standings(&listed),
@@ -210,7 +181,7 @@ fn a_superseded_key_is_listed_destroyed_on_confirmation_and_recorded() {
 fn no_key_is_destroyed_while_a_rotation_journal_exists() {
     let room = Room::new();
     room.genesis();
-    rotate_keeping_the_old_key(&room);
+    room.rotate_keeping_the_old_key();
     let journal = room.dir().join("rotation.journal.json");
     std::fs::write(&journal, "{}").unwrap();
     let run = destroy(&room, E1, Some(E1));
@@ -235,8 +206,8 @@ fn a_key_newer_than_the_manifest_stops_seal_until_it_is_destroyed() {
     let room = Room::new();
     room.genesis();
     let stale = room.hsm.dir().join("stale");
-    copy_dir(&room.dir(), &stale);
-    rotate_keeping_the_old_key(&room);
+    common::copy_dir(&room.dir(), &stale);
+    room.rotate_keeping_the_old_key();
     common::delete_chain_record(&room.home, "ee-registries");
     let stale_manifest = text(&stale.join("manifest.json"));
     assert_eq!(
@@ -286,8 +257,8 @@ fn seal_refuses_a_stale_manifest_when_the_token_holds_a_newer_epoch_key() {
     let room = Room::new();
     room.genesis();
     let stale = room.hsm.dir().join("stale");
-    copy_dir(&room.dir(), &stale);
-    rotate_keeping_the_old_key(&room);
+    common::copy_dir(&room.dir(), &stale);
+    room.rotate_keeping_the_old_key();
     let input = room.hsm.dir().join("land.db");
     std::fs::write(&input, b"parcels").unwrap();
     let archive = room.hsm.dir().join("land.db.custody");
@@ -319,17 +290,4 @@ fn seal_refuses_a_stale_manifest_when_the_token_holds_a_newer_epoch_key() {
         standings(&keys(&room, None)),
         [pair(E1, "-"), pair(E2, "-")]
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

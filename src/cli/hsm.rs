@@ -266,10 +266,10 @@ impl<'a> KeysReport<'a> {
 }
 
 fn render_keys(keys: &TokenKeys) -> String {
-    let mut text = format!("token        {}\n", keys.token);
+    let mut text = format!("token         {}\n", keys.token);
     if let Some(manifest) = &keys.manifest {
         text += &format!(
-            "manifest     domain {}, epoch {}, chain position {}\n",
+            "manifest      domain {}, epoch {}, chain position {}\n",
             manifest.domain(),
             manifest.epoch(),
             manifest.chain_position()
@@ -286,10 +286,10 @@ fn render_keys(keys: &TokenKeys) -> String {
         text += &format!("\nchain record {}\n", object.domain);
         text += &match &object.record {
             Ok(record) => format!(
-                "  position   {}\n  fingerprint {}\n",
+                "  position    {}\n  fingerprint {}\n",
                 record.position, record.fingerprint
             ),
-            Err(problem) => format!("  refused    {problem}\n"),
+            Err(problem) => format!("  refused     {problem}\n"),
         };
     }
     text
@@ -298,7 +298,7 @@ fn render_keys(keys: &TokenKeys) -> String {
 fn render_key(key: &ListedKey, manifest_epoch: u32) -> String {
     let object = &key.object;
     let named = match &object.named {
-        Some((domain, epoch)) => format!("domain {domain}, epoch {epoch}"),
+        Some((domain, epoch)) => format!("{domain}, epoch {epoch}"),
         None => "not custody's label layout".to_owned(),
     };
     let check = if object.problems.is_empty() {
@@ -307,13 +307,13 @@ fn render_key(key: &ListedKey, manifest_epoch: u32) -> String {
         format!("FAILS custody's domain key check: {}", object.problems.join(", "))
     };
     let mut text = format!(
-        "\nkey {}\n  {named}\n  id         {}\n  attributes {}\n  check      {check}\n",
+        "\nkey {}\n  domain      {named}\n  id          {}\n  attributes  {}\n  check       {check}\n",
         object.label,
         hex::encode(&object.id),
         attributes(&object.protections)
     );
     if let Some(standing) = &key.standing {
-        text += &format!("  standing   {}\n", standing.describe(manifest_epoch));
+        text += &format!("  standing    {}\n", standing.describe(manifest_epoch));
     }
     text
 }

@@ -405,6 +405,20 @@ pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
+/// Copies the directory `from` to `to`, recursively (a stale copy of a domain directory).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// What a PIN holder can do with the token's own tools: delete custody's chain record of
 /// `domain` (OpenSC's `pkcs11-tool`, logged in with the token's PIN).
 pub fn delete_chain_record(token: &TestToken, domain: &str) {
