@@ -375,7 +375,15 @@ fn hsm_keys_and_destroy_and_a_superseded_manifest() {
         &room.custody(&["hsm", "keys", &uri, "--manifest", &manifest]),
     );
     let destroy = |label: &str, manifest: &str, confirm: Option<&str>| {
-        let mut args = vec!["hsm", "destroy", &uri, "--key", label, "--manifest", manifest];
+        let mut args = vec![
+            "hsm",
+            "destroy",
+            &uri,
+            "--key",
+            label,
+            "--manifest",
+            manifest,
+        ];
         args.extend(confirm.iter().flat_map(|c| ["--yes-destroy", c]));
         room.custody(&args)
     };

@@ -122,7 +122,11 @@ fn a_fresh_domain_lists_its_key_in_force_and_its_chain_record() {
     assert_eq!(listed["chain_records"][0]["position"], 0);
     let people = room.custody(&["hsm", "keys", &room.home.uri.to_string()]);
     assert!(people.ok, "{}", people.stderr);
-    assert!(people.stdout.contains(&format!("key {E1}")), "{}", people.stdout);
+    assert!(
+        people.stdout.contains(&format!("key {E1}")),
+        "{}",
+        people.stdout
+    );
     let embassy = room.custody(&["hsm", "keys", &room.embassy.uri.to_string()]);
     assert!(
         embassy.stdout.contains("no custody keys on this token"),
@@ -152,10 +156,18 @@ fn a_superseded_key_is_listed_destroyed_on_confirmation_and_recorded() {
     );
     let unconfirmed = destroy(&room, E1, None);
     assert!(!unconfirmed.ok);
-    assert!(unconfirmed.stderr.contains("--yes-destroy"), "{}", unconfirmed.stderr);
+    assert!(
+        unconfirmed.stderr.contains("--yes-destroy"),
+        "{}",
+        unconfirmed.stderr
+    );
     let mistyped = destroy_typing(&room, E1, "custody:ee-registries:e2\n");
     assert!(!mistyped.ok);
-    assert!(mistyped.stdout.contains("Type the key's label"), "{}", mistyped.stdout);
+    assert!(
+        mistyped.stdout.contains("Type the key's label"),
+        "{}",
+        mistyped.stdout
+    );
     assert_eq!(
         standings(&keys(&room, None)),
         [pair(E1, "-"), pair(E2, "-")]
@@ -186,7 +198,11 @@ fn no_key_is_destroyed_while_a_rotation_journal_exists() {
     std::fs::write(&journal, "{}").unwrap();
     let run = destroy(&room, E1, Some(E1));
     assert!(!run.ok);
-    assert!(run.stderr.contains("a rotation is under way"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a rotation is under way"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         standings(&keys(&room, None)),
         [pair(E1, "-"), pair(E2, "-")]
@@ -274,8 +290,7 @@ fn seal_refuses_a_stale_manifest_when_the_token_holds_a_newer_epoch_key() {
     ]);
     assert!(!run.ok);
     assert!(
-        run.stderr
-            .contains("the manifest of epoch 1 is superseded"),
+        run.stderr.contains("the manifest of epoch 1 is superseded"),
         "{}",
         run.stderr
     );
@@ -285,7 +300,11 @@ fn seal_refuses_a_stale_manifest_when_the_token_holds_a_newer_epoch_key() {
     let stale_manifest = text(&stale.join("manifest.json"));
     let run = destroy_in(&room, &stale_manifest, E2, Some(E2));
     assert!(!run.ok);
-    assert!(run.stderr.contains("has already seen position 1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("has already seen position 1"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         standings(&keys(&room, None)),
         [pair(E1, "-"), pair(E2, "-")]

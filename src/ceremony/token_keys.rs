@@ -17,8 +17,7 @@ use crate::archive::{chain_record, TokenKey};
 use crate::domain::{Manifest, ManifestChain};
 use crate::files::directory_of;
 use crate::hsm::{
-    ChainRecordObject, KeyObject, KeySelector, PinPrompt, Pkcs11Uri, TokenDescription,
-    TokenSession,
+    ChainRecordObject, KeyObject, KeySelector, PinPrompt, Pkcs11Uri, TokenDescription, TokenSession,
 };
 
 use super::attendant::Attendant;
@@ -194,10 +193,8 @@ pub fn destroy_key(
 ) -> Result<Destroyed, CeremonyError> {
     let manifest = ManifestChain::load(&request.manifest)?.into_in_force();
     refuse_during_rotation(&request.manifest)?;
-    let mut transcript = Transcript::open(
-        &transcript::beside(&request.manifest),
-        IfMissing::Refuse,
-    )?;
+    let mut transcript =
+        Transcript::open(&transcript::beside(&request.manifest), IfMissing::Refuse)?;
     let session = open_token(&request.token, attendant, "no token")?;
     let domain = &manifest.key_ref().domain;
     session.check_chain_position(domain, &chain_record(&manifest))?;
@@ -293,8 +290,8 @@ fn the_key(session: &TokenSession, label: &str) -> Result<(KeyObject, u32), Cere
         (Some(key), 0) => match key.named.as_ref().map(|(_, epoch)| *epoch) {
             Some(epoch) => Ok((key, epoch)),
             None => Err(CeremonyError::refused(
-            format!("token {token}: key \"{label}\" does not have custody's label layout"),
-            "custody destroys only keys it names custody:DOMAIN:eEPOCH; nothing was destroyed",
+                format!("token {token}: key \"{label}\" does not have custody's label layout"),
+                "custody destroys only keys it names custody:DOMAIN:eEPOCH; nothing was destroyed",
             )),
         },
         (None, _) => Err(CeremonyError::refused(

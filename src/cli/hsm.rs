@@ -304,7 +304,10 @@ fn render_key(key: &ListedKey, manifest_epoch: u32) -> String {
     let check = if object.problems.is_empty() {
         "passes custody's domain key check".to_owned()
     } else {
-        format!("FAILS custody's domain key check: {}", object.problems.join(", "))
+        format!(
+            "FAILS custody's domain key check: {}",
+            object.problems.join(", ")
+        )
     };
     let mut text = format!(
         "\nkey {}\n  domain      {named}\n  id          {}\n  attributes  {}\n  check       {check}\n",

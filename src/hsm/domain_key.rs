@@ -263,10 +263,7 @@ impl TokenSession {
         let mut problems = Vec::new();
         let shape = self
             .session
-            .get_attributes(
-                handle,
-                &[AttributeType::KeyType, AttributeType::ValueLen],
-            )
+            .get_attributes(handle, &[AttributeType::KeyType, AttributeType::ValueLen])
             .map_err(Error::from_cryptoki("reading key attributes"))?;
         if !shape
             .iter()
