@@ -48,7 +48,11 @@ fn every_custody_key_is_listed_with_its_layout_attributes_and_verdict() {
             )
             .unwrap();
     }
-    plant(&token, "custody:ee-registries:e3", &[Attribute::Encrypt(true)]);
+    plant(
+        &token,
+        "custody:ee-registries:e3",
+        &[Attribute::Encrypt(true)],
+    );
     plant(&token, "custody:not a layout", &[]);
     plant(&token, "someone-else:key", &[]);
     let fingerprint = DomainFingerprint::from_bytes([5; 32]);

@@ -18,6 +18,7 @@ mod selftest;
 mod share;
 mod stdio;
 mod token;
+mod token_keys;
 mod verify;
 
 use std::process::ExitCode;
