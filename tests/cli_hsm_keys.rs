@@ -266,6 +266,49 @@ fn a_key_newer_than_the_manifest_stops_seal_until_it_is_destroyed() {
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
 }
 
+/// A key of the manifest's epoch that is not the manifest's key (another genesis of the same
+/// domain id, its chain record removed by a PIN holder): listed as such, and destroyable.
+#[test]
+fn a_key_of_the_epoch_in_force_that_is_not_the_manifests_key_is_destroyable() {
+    let room = Room::new();
+    room.genesis();
+    let other = room.hsm.dir().join("other");
+    let run = room.genesis_elsewhere("ee-registries", &room.embassy, "3", &other);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    common::delete_chain_record(&room.embassy, "ee-registries");
+    let uri = room.embassy.uri.to_string();
+    let listed = room.custody(&[
+        "hsm",
+        "keys",
+        &uri,
+        "--manifest",
+        &manifest(&room),
+        "--json",
+    ]);
+    assert!(listed.ok, "{}", listed.stderr);
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(standings(&listed), [pair(E1, "not-the-manifest-key")]);
+    let run = room.custody(&[
+        "hsm",
+        "destroy",
+        &uri,
+        "--key",
+        E1,
+        "--manifest",
+        &manifest(&room),
+        "--yes-destroy",
+        E1,
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let transcript = common::lines_of(&room.dir().join("transcript.jsonl"));
+    assert!(transcript.last().unwrap().contains("not-the-manifest-key"));
+    assert_eq!(
+        standings(&keys(&room, Some(&manifest(&room)))),
+        [pair(E1, "in-force")]
+    );
+    audit_passes(&room);
+}
+
 /// Issue 13, finding 3: after a rotation on the token, a stale copy of the old manifest
 /// directory is refused by seal, which writes nothing (no archive, the chain record unchanged).
 #[test]
