@@ -442,6 +442,64 @@ fn hsm_keys_and_destroy_and_a_superseded_manifest() {
     );
 }
 
+/// What `hsm keys` shows of objects custody would not use, and how `hsm destroy` refuses them:
+/// keys a PIN holder made with `pkcs11-tool` (a label not of custody's layout, two keys under
+/// one label, a key of another domain, a key without custody's protections), and a token with
+/// no custody key.
+#[test]
+fn hsm_keys_and_destroy_of_objects_custody_did_not_make() {
+    let (room, manifest) = room_with_domain();
+    let uri = room.home.uri.to_string();
+    pin(
+        &room,
+        "hsm-keys-no-keys",
+        &room.custody(&["hsm", "keys", &room.embassy.uri.to_string()]),
+    );
+    common::plant_key(&room.home, "custody:not-a-layout");
+    common::plant_key(&room.home, "custody:ee-registries:e9");
+    common::plant_key(&room.home, "custody:ee-registries:e9");
+    common::plant_key(&room.home, "custody:ee-other:e1");
+    common::plant_key(&room.home, "custody:ee-registries:e8");
+    pin(
+        &room,
+        "hsm-keys-objects-custody-did-not-make",
+        &room.custody(&["hsm", "keys", &uri, "--manifest", &manifest]),
+    );
+    let destroy = |label: &str| {
+        room.custody(&[
+            "hsm",
+            "destroy",
+            &uri,
+            "--key",
+            label,
+            "--manifest",
+            &manifest,
+            "--yes-destroy",
+            label,
+        ])
+    };
+    pin(
+        &room,
+        "hsm-destroy-not-custody-layout",
+        &destroy("custody:not-a-layout"),
+    );
+    pin(
+        &room,
+        "hsm-destroy-two-keys-one-label",
+        &destroy("custody:ee-registries:e9"),
+    );
+    pin(
+        &room,
+        "hsm-destroy-other-domain",
+        &destroy("custody:ee-other:e1"),
+    );
+    pin(
+        &room,
+        "hsm-destroy-unsafe-key",
+        &destroy("custody:ee-registries:e8"),
+    );
+}
+
 #[test]
 fn reshare_to_new_officials_and_with_a_threshold_that_does_not_fit() {
     let (room, manifest) = room_with_domain();

@@ -17,7 +17,8 @@ use crate::archive::{chain_record, TokenKey};
 use crate::domain::{Manifest, ManifestChain};
 use crate::files::directory_of;
 use crate::hsm::{
-    ChainRecordObject, KeyObject, KeySelector, PinPrompt, Pkcs11Uri, TokenDescription, TokenSession,
+    self, ChainRecordObject, KeyObject, KeySelector, PinPrompt, Pkcs11Uri, TokenDescription,
+    TokenSession,
 };
 
 use super::attendant::Attendant;
@@ -206,13 +207,24 @@ pub fn destroy_key(
                 session.token().label,
                 request.label
             ),
-            "give the manifest of the key's own domain; `custody hsm keys URI` lists the keys",
+            "give the manifest of the key's own domain (`custody hsm keys URI` lists the keys); \
+             nothing was destroyed",
         ));
     };
-    let handle = session.find_domain_key(&KeySelector {
-        label: Some(object.label.clone()),
-        id: Some(object.id.clone()),
-    })?;
+    let handle = session
+        .find_domain_key(&KeySelector {
+            label: Some(object.label.clone()),
+            // The one key of that label (`the_key`); an empty id names none.
+            id: Some(object.id.clone()).filter(|id| !id.is_empty()),
+        })
+        .map_err(|error| match error {
+            hsm::Error::UnsafeDomainKey { .. } => CeremonyError::refused(
+                format!("{error}: custody destroys only keys made as it makes them"),
+                "remove it with the token's own tool, witnessed (pkcs11-tool --delete-object \
+                 --type secrkey --label LABEL); nothing was destroyed",
+            ),
+            other => other.into(),
+        })?;
     if standing == Standing::InForce
         || session
             .prove_domain_key(&handle, manifest.wrap_check())

@@ -183,7 +183,11 @@ fn render_key(key: &ListedKey, manifest_epoch: u32) -> String {
     let mut text = format!(
         "\nkey {}\n  domain      {named}\n  id          {}\n  attributes  {}\n  check       {check}\n",
         object.label,
-        hex::encode(&object.id),
+        if object.id.is_empty() {
+            "(none)".to_owned()
+        } else {
+            hex::encode(&object.id)
+        },
         attributes(&object.protections)
     );
     if let Some(standing) = &key.standing {

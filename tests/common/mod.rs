@@ -422,6 +422,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// What a PIN holder can do with the token's own tools: delete custody's chain record of
 /// `domain` (OpenSC's `pkcs11-tool`, logged in with the token's PIN).
 pub fn delete_chain_record(token: &TestToken, domain: &str) {
+    let label = format!("custody:{domain}:chain");
+    pkcs11_tool(
+        token,
+        &["--delete-object", "--type", "data", "--label", &label],
+    );
+}
+
+/// What a PIN holder can do with the token's own tools: make an AES-256 key labelled `label`
+/// with `pkcs11-tool`'s default attributes (it can encrypt and decrypt).
+pub fn plant_key(token: &TestToken, label: &str) {
+    pkcs11_tool(
+        token,
+        &["--keygen", "--key-type", "AES:32", "--label", label],
+    );
+}
+
+/// Runs OpenSC's `pkcs11-tool` on `token`, logged in with its PIN.
+fn pkcs11_tool(token: &TestToken, args: &[&str]) {
     let output = std::process::Command::new("pkcs11-tool")
         .env("SOFTHSM2_CONF", token.softhsm_conf())
         .args([
@@ -432,12 +450,8 @@ pub fn delete_chain_record(token: &TestToken, domain: &str) {
             "--login",
             "--pin",
             &token.pin(),
-            "--delete-object",
-            "--type",
-            "data",
-            "--label",
-            &format!("custody:{domain}:chain"),
         ])
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run pkcs11-tool: {e}; {INSTALL_HINT}"));
     assert!(
