@@ -444,8 +444,8 @@ fn hsm_keys_and_destroy_and_a_superseded_manifest() {
 
 /// What `hsm keys` shows of objects custody would not use, and how `hsm destroy` refuses them:
 /// keys a PIN holder made with `pkcs11-tool` (a label not of custody's layout, two keys under
-/// one label, a key of another domain, a key without custody's protections), and a token with
-/// no custody key.
+/// one label, a key of another domain, a key without custody's protections, a chain record
+/// custody would not write), and a token with no custody key.
 #[test]
 fn hsm_keys_and_destroy_of_objects_custody_did_not_make() {
     let (room, manifest) = room_with_domain();
@@ -460,6 +460,9 @@ fn hsm_keys_and_destroy_of_objects_custody_did_not_make() {
     common::plant_key(&room.home, "custody:ee-registries:e9");
     common::plant_key(&room.home, "custody:ee-other:e1");
     common::plant_key(&room.home, "custody:ee-registries:e8");
+    let three_bytes = room.hsm.dir().join("three-bytes");
+    std::fs::write(&three_bytes, [1, 2, 3]).unwrap();
+    common::plant_data_object(&room.home, "custody:ee-other:chain", &three_bytes);
     pin(
         &room,
         "hsm-keys-objects-custody-did-not-make",

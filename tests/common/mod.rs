@@ -438,6 +438,24 @@ pub fn plant_key(token: &TestToken, label: &str) {
     );
 }
 
+/// What a PIN holder can do with the token's own tools: make a private data object labelled
+/// `label` holding the bytes of `value_file`.
+pub fn plant_data_object(token: &TestToken, label: &str, value_file: &Path) {
+    let value = value_file.to_str().unwrap();
+    pkcs11_tool(
+        token,
+        &[
+            "--write-object",
+            value,
+            "--type",
+            "data",
+            "--private",
+            "--label",
+            label,
+        ],
+    );
+}
+
 /// Runs OpenSC's `pkcs11-tool` on `token`, logged in with its PIN.
 fn pkcs11_tool(token: &TestToken, args: &[&str]) {
     let output = std::process::Command::new("pkcs11-tool")
