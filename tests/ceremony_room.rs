@@ -75,6 +75,10 @@ impl Attendant for Officials {
         Err(std::io::ErrorKind::NotFound.into())
     }
 
+    fn confirmation(&mut self, _: &str) -> std::io::Result<String> {
+        Err(std::io::ErrorKind::NotFound.into())
+    }
+
     fn announce(&mut self, _: &Event) {}
 }
 

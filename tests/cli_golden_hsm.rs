@@ -1,6 +1,6 @@
 //! Golden tests of the `custody` commands that need real SoftHSM tokens and a fresh domain:
-//! genesis, audit, hsm probe, share reseal, unlock, drill, seal, open, verify, rotate, reshare
-//! and demo, each in a ceremony room (`tests/room`) or SoftHSM configuration of its own. Each run's exit code, stdout and stderr are
+//! genesis, audit, hsm probe, hsm keys, hsm destroy, share reseal, unlock, drill, seal, open,
+//! verify, rotate, reshare and demo, each in a ceremony room (`tests/room`) or SoftHSM configuration of its own. Each run's exit code, stdout and stderr are
 //! pinned exactly in one file under `tests/snapshots/`; only values that differ from run to run
 //! are redacted (the room's temporary directory, the SoftHSM module path, slots and serials,
 //! digests, ids, key check values and their words, times). Refresh with
@@ -389,6 +389,151 @@ fn reshare(room: &Room, officials: &Path, threshold: &str, shares: &[String]) ->
     args.extend(common::TINY_KDF);
     args.extend(shares.iter().map(String::as_str));
     room.custody(&args)
+}
+
+/// Issue 13, finding 3: a domain's keys on a token, every epoch. After a rotation that kept the
+/// old key: the list, each refusal of `hsm destroy`, the destruction, and seal refusing a stale
+/// copy of the old manifest.
+#[test]
+fn hsm_keys_and_destroy_and_a_superseded_manifest() {
+    let (room, manifest) = room_with_domain();
+    let stale = room.hsm.dir().join("stale");
+    common::copy_dir(&room.dir(), &stale);
+    let stale_manifest = text(&stale.join("manifest.json"));
+    room.rotate_keeping_the_old_key();
+    let uri = room.home.uri.to_string();
+    pin(
+        &room,
+        "hsm-keys",
+        &room.custody(&["hsm", "keys", &uri, "--manifest", &manifest]),
+    );
+    let destroy = |label: &str, manifest: &str, confirm: Option<&str>| {
+        let mut args = vec![
+            "hsm",
+            "destroy",
+            &uri,
+            "--key",
+            label,
+            "--manifest",
+            manifest,
+        ];
+        args.extend(confirm.iter().flat_map(|c| ["--yes-destroy", c]));
+        room.custody(&args)
+    };
+    const E1: &str = "custody:ee-registries:e1";
+    const E2: &str = "custody:ee-registries:e2";
+    pin(
+        &room,
+        "hsm-destroy-in-force",
+        &destroy(E2, &manifest, Some(E2)),
+    );
+    pin(
+        &room,
+        "hsm-destroy-stale-manifest",
+        &destroy(E2, &stale_manifest, Some(E2)),
+    );
+    pin(
+        &room,
+        "hsm-destroy-wrong-confirmation",
+        &destroy(E1, &manifest, Some(E2)),
+    );
+    pin(
+        &room,
+        "hsm-destroy-unconfirmed",
+        &destroy(E1, &manifest, None),
+    );
+    let journal = room.dir().join("rotation.journal.json");
+    std::fs::write(&journal, "{}").unwrap();
+    pin(
+        &room,
+        "hsm-destroy-during-rotation",
+        &destroy(E1, &manifest, Some(E1)),
+    );
+    std::fs::remove_file(&journal).unwrap();
+    pin(&room, "hsm-destroy", &destroy(E1, &manifest, Some(E1)));
+    pin(
+        &room,
+        "hsm-destroy-no-such-key",
+        &destroy(E1, &manifest, Some(E1)),
+    );
+    let input = room.hsm.dir().join("land.db");
+    std::fs::write(&input, b"parcels").unwrap();
+    let archive = text(&room.hsm.dir().join("land.db.custody"));
+    pin(
+        &room,
+        "seal-superseded-manifest",
+        &room.custody(&[
+            "seal",
+            "--manifest",
+            &stale_manifest,
+            "--hsm",
+            &uri,
+            &text(&input),
+            "-o",
+            &archive,
+        ]),
+    );
+}
+
+/// What `hsm keys` shows of objects custody would not use, and how `hsm destroy` refuses them:
+/// keys a PIN holder made with `pkcs11-tool` (a label not of custody's layout, two keys under
+/// one label, a key of another domain, a key without custody's protections, a chain record
+/// custody would not write), and a token with no custody key.
+#[test]
+fn hsm_keys_and_destroy_of_objects_custody_did_not_make() {
+    let (room, manifest) = room_with_domain();
+    let uri = room.home.uri.to_string();
+    pin(
+        &room,
+        "hsm-keys-no-keys",
+        &room.custody(&["hsm", "keys", &room.embassy.uri.to_string()]),
+    );
+    common::plant_key(&room.home, "custody:not-a-layout");
+    common::plant_key(&room.home, "custody:ee-registries:e9");
+    common::plant_key(&room.home, "custody:ee-registries:e9");
+    common::plant_key(&room.home, "custody:ee-other:e1");
+    common::plant_key(&room.home, "custody:ee-registries:e8");
+    let three_bytes = room.hsm.dir().join("three-bytes");
+    std::fs::write(&three_bytes, [1, 2, 3]).unwrap();
+    common::plant_data_object(&room.home, "custody:ee-other:chain", &three_bytes);
+    pin(
+        &room,
+        "hsm-keys-objects-custody-did-not-make",
+        &room.custody(&["hsm", "keys", &uri, "--manifest", &manifest]),
+    );
+    let destroy = |label: &str| {
+        room.custody(&[
+            "hsm",
+            "destroy",
+            &uri,
+            "--key",
+            label,
+            "--manifest",
+            &manifest,
+            "--yes-destroy",
+            label,
+        ])
+    };
+    pin(
+        &room,
+        "hsm-destroy-not-custody-layout",
+        &destroy("custody:not-a-layout"),
+    );
+    pin(
+        &room,
+        "hsm-destroy-two-keys-one-label",
+        &destroy("custody:ee-registries:e9"),
+    );
+    pin(
+        &room,
+        "hsm-destroy-other-domain",
+        &destroy("custody:ee-other:e1"),
+    );
+    pin(
+        &room,
+        "hsm-destroy-unsafe-key",
+        &destroy("custody:ee-registries:e8"),
+    );
 }
 
 #[test]

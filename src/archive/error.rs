@@ -90,6 +90,21 @@ pub enum ArchiveError {
         /// The domain key named (boxed, as above).
         key_ref: Box<KeyRef>,
     },
+    /// The token holds a key of the manifest's domain of a later epoch than the manifest's.
+    #[error(
+        "token {token} holds the epoch {newer} key of domain {domain}: the manifest of epoch \
+         {epoch} is superseded"
+    )]
+    ManifestSuperseded {
+        /// The token's label.
+        token: String,
+        /// The domain.
+        domain: String,
+        /// The manifest's epoch.
+        epoch: u32,
+        /// The latest epoch whose key the token holds.
+        newer: u32,
+    },
     /// Any other HSM failure.
     #[error(transparent)]
     Hsm(#[from] hsm::Error),
@@ -175,6 +190,12 @@ impl ArchiveError {
                 "do not use this token: someone holding its PIN may have replaced the key; check it \
                  with `custody hsm probe URI --manifest M` (opening an archive, a damaged header \
                  gives this too) and re-enrol it from a quorum (custody unlock); nothing was written"
+            }
+            Self::ManifestSuperseded { .. } => {
+                "use the domain's current manifest; if a rotation stopped part way, finish it \
+                 (run `custody rotate` again) or, if it failed, remove the key it left with \
+                 `custody hsm destroy`; `custody hsm keys URI --manifest M` shows the token's keys; \
+                 nothing was written"
             }
             Self::Hsm(error) => error.hint(),
             Self::HeaderAltered

@@ -129,6 +129,23 @@ impl KeyToken {
         TokenKey::find(&self.session, key_ref, wrap_check)
     }
 
+    /// Refuses `manifest` when this token holds a key of its domain of a later epoch: a rotation
+    /// put it there, so the manifest is superseded (or that rotation has not finished), and a
+    /// an archive sealed under it now might never be rewrapped. Writes nothing.
+    pub fn refuse_superseded(&self, manifest: &Manifest) -> Result<()> {
+        let key_ref = manifest.key_ref();
+        let newest = self.session.domain_keys(&key_ref.domain)?.pop();
+        match newest {
+            Some(newer) if newer > key_ref.epoch => Err(ArchiveError::ManifestSuperseded {
+                token: self.session.token().label.clone(),
+                domain: key_ref.domain.to_string(),
+                epoch: key_ref.epoch,
+                newer,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Refuses `manifest` when this token has served a later manifest of its domain's chain, or
     /// another domain of the same id (the token's chain record, FORMAT.md 2.1); otherwise raises
     /// the record to `manifest`'s position. The caller verified `manifest`'s chain.

@@ -93,6 +93,9 @@ pub trait Attendant {
     fn passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError>;
     /// A token's user PIN, for a token whose URI names no pin-source.
     fn token_pin(&mut self, token: &TokenDescription) -> std::io::Result<Pin>;
+    /// What the person at the keyboard types, on one line, when shown `question` (a
+    /// confirmation that names what it confirms); an error when nobody can be asked.
+    fn confirmation(&mut self, question: &str) -> std::io::Result<String>;
     /// Tells the room what happened.
     fn announce(&mut self, event: &Event);
 }

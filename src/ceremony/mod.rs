@@ -20,6 +20,7 @@ pub mod rotate;
 mod enrolment;
 mod share_set;
 pub mod step;
+pub mod token_keys;
 mod tokens;
 pub mod transcript;
 pub mod transcript_signature;

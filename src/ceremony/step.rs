@@ -57,6 +57,8 @@ pub enum Ceremony {
     Reshare,
     /// `reseal`: one official's share under a new passphrase.
     Reseal,
+    /// `key`: a domain key object removed from a token (`custody hsm destroy`).
+    Key,
 }
 
 impl Ceremony {
@@ -69,6 +71,7 @@ impl Ceremony {
             Self::Rotate => "rotate",
             Self::Reshare => "reshare",
             Self::Reseal => "reseal",
+            Self::Key => "key",
         }
     }
 }
@@ -358,6 +361,20 @@ pub enum Step {
         /// The new share file's fingerprint.
         fingerprint: String,
     },
+    /// `key.destroyed`: `custody hsm destroy` removed a domain key object that was not the key in
+    /// force from a token; input: the manifest it was judged by.
+    KeyDestroyed {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The token.
+        token: TokenDescription,
+        /// The key object's label.
+        label: String,
+        /// The epoch its label names.
+        epoch: u32,
+        /// Where it stood: `superseded`, `newer-than-manifest` or `not-the-manifest-key`.
+        reason: &'static str,
+    },
     /// `<ceremony>.signed`: the domain signature over the digest of the ceremony's close line,
     /// the line just before (written by [`transcript_signature`](super::transcript_signature)).
     Signed {
@@ -465,6 +482,7 @@ impl Step {
             Self::ReshareClosed { .. } => (Ceremony::Reshare, CLOSE),
             Self::ResealBegun { .. } => (Ceremony::Reseal, "begin"),
             Self::ResealClosed { .. } => (Ceremony::Reseal, CLOSE),
+            Self::KeyDestroyed { .. } => (Ceremony::Key, "destroyed"),
             Self::Signed { ceremony, .. } => (*ceremony, SIGNED),
         }
     }
@@ -672,6 +690,18 @@ impl Step {
                 .detail("epoch", revoked.epoch())
                 .detail("revoked_at", revoked.revoked_at())
                 .detail("reason", revoked.reason()),
+            Self::KeyDestroyed {
+                manifest,
+                token,
+                label,
+                epoch,
+                reason,
+            } => line
+                .manifest_in(&manifest)
+                .token(&token)
+                .detail("label", label)
+                .detail("epoch", epoch)
+                .detail("reason", reason),
             Self::ReshareClosed {
                 officials,
                 manifest,

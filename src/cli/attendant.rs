@@ -122,6 +122,10 @@ impl Attendant for RoomAttendant {
         prompt::token_pin(token)
     }
 
+    fn confirmation(&mut self, question: &str) -> std::io::Result<String> {
+        prompt::line(question)
+    }
+
     fn announce(&mut self, event: &Event) {
         print(&format!("{}\n", narrate(event)));
     }

@@ -1,4 +1,6 @@
-//! `custody hsm …`: commands about tokens themselves.
+//! `custody hsm …`: commands about tokens themselves: `probe` (can custody use it), and `keys`
+//! (what custody keeps on it, every epoch) and `destroy` (remove a key not in force), which
+//! `token_keys` runs and prints.
 
 use std::path::PathBuf;
 
@@ -7,6 +9,7 @@ use clap::Subcommand;
 use super::output::{print, print_json, status_line, Failure};
 use super::prompt;
 use super::token;
+use super::token_keys;
 use crate::domain::ManifestChain;
 use crate::hsm::{probe, Check, Pkcs11Uri, ProbeReport};
 
@@ -26,10 +29,52 @@ pub enum HsmCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List every custody key on a token (every domain, every epoch) and its chain records.
+    #[command(
+        after_help = "Example:\n  custody hsm keys 'pkcs11:token=home?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      --manifest ee-registries/manifest.json\n\nWith --manifest (its chain verified), each key of the manifest's domain is judged: in force\n(the manifest's key, proven with its wrap check value), superseded (an older epoch), newer than\nthe manifest (left by a failed or unfinished rotation, or the manifest is stale), or of the\nmanifest's epoch but not its key."
+    )]
+    Keys {
+        /// PKCS#11 URI of the token (RFC 7512).
+        uri: String,
+        /// Judge the keys of this manifest's domain against it.
+        #[arg(long, value_name = "M")]
+        manifest: Option<PathBuf>,
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy a domain key that is not in force: superseded, or left by a failed ceremony.
+    #[command(
+        after_help = "Example:\n  custody hsm destroy 'pkcs11:token=home?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      --key custody:ee-registries:e1 --manifest ee-registries/manifest.json\n\nThe key of the manifest in force is never destroyed, nor any key while a rotation is under way\n(rotation.journal.json beside the manifest), nor a key on a token that has served a later\nmanifest than M. Without --yes-destroy the key's label must be typed to confirm. The\ndestruction is recorded in the domain's transcript (key.destroyed). Anyone holding the\ntoken's PIN can destroy objects with other tools: custody only refuses to do it unsafely."
+    )]
+    Destroy {
+        /// PKCS#11 URI of the token (RFC 7512).
+        uri: String,
+        /// The key object's label, custody:DOMAIN:eEPOCH (`custody hsm keys` lists them).
+        #[arg(long, value_name = "LABEL")]
+        key: String,
+        /// The domain's manifest: the key in force is judged by it, its transcript records.
+        #[arg(long, value_name = "M")]
+        manifest: PathBuf,
+        /// Confirm without a prompt, for scripts: the key's label again.
+        #[arg(long = "yes-destroy", value_name = "LABEL")]
+        yes_destroy: Option<String>,
+    },
 }
 
 pub fn run(command: HsmCommand) -> Result<(), Failure> {
     match command {
+        HsmCommand::Keys {
+            uri,
+            manifest,
+            json,
+        } => token_keys::keys(&uri, manifest, json),
+        HsmCommand::Destroy {
+            uri,
+            key,
+            manifest,
+            yes_destroy,
+        } => token_keys::destroy(&uri, key, manifest, yes_destroy),
         HsmCommand::Probe {
             uri,
             manifest,

@@ -18,6 +18,7 @@ mod selftest;
 mod share;
 mod stdio;
 mod token;
+mod token_keys;
 mod verify;
 
 use std::process::ExitCode;
@@ -36,7 +37,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Inspect and check HSM tokens.
+    /// Inspect and check HSM tokens, list custody's keys on them, destroy keys not in force.
     #[command(subcommand)]
     Hsm(hsm::HsmCommand),
     /// Check an official's share file, or change its passphrase.

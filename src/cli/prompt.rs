@@ -1,6 +1,7 @@
 //! Terminal prompts for secrets: no echo, read from the controlling terminal, never from argv or
 //! the environment. Each prompt says who must act and on which file. Nothing typed is echoed,
-//! printed or kept beyond the secret type it is returned in.
+//! printed or kept beyond the secret type it is returned in. A confirmation, which is public (a
+//! key's label typed back), is read as a line from standard input, echoed.
 
 use std::path::Path;
 
@@ -71,6 +72,22 @@ pub fn new_passphrase_for_share(official: &Official) -> Result<Option<Passphrase
         official.id()
     ))?;
     Ok((first.expose_secret() == second.expose_secret()).then_some(first))
+}
+
+/// Shows `question` and reads one line from standard input; end of input is an error.
+pub fn line(question: &str) -> std::io::Result<String> {
+    use std::io::{BufRead, Write};
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(question.as_bytes())?;
+    stdout.flush()?;
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer)? == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "standard input ended before a line was typed",
+        ));
+    }
+    Ok(answer)
 }
 
 fn ask(prompt: &str) -> Result<Passphrase, Failure> {

@@ -85,6 +85,9 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let jobs = plan(args)?;
     let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
     let token = token::key_token(&args.hsm)?;
+    token
+        .refuse_superseded(&manifest)
+        .map_err(|e| Failure::from(e).about(&args.manifest.display().to_string()))?;
     token.record_chain(&manifest)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     prepare_writing(&jobs)?;

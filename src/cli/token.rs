@@ -1,6 +1,7 @@
-//! The token that `seal`, `open`, `verify` and `hsm probe` name: a warning on stderr when its PIN
-//! file may be read by its group or others (ceremonies refuse such a file; these commands, run by
-//! an operator at a desk, go on — D54), then the library opens it. It opens no session itself.
+//! The token that `seal`, `open`, `verify`, `hsm probe` and `hsm keys` name: a warning on stderr
+//! when its PIN file may be read by its group or others (ceremonies refuse such a file; these
+//! commands, run by an operator at a desk, go on — D54), then the library opens it. It opens no
+//! session itself.
 
 use super::output::Failure;
 use super::prompt;

@@ -3,7 +3,8 @@
 //! never copied, never modified and CKM_AES_KEY_WRAP its only mechanism), finding it again by
 //! label or id, checking those protections every time it is loaded, and destroying it. A key that
 //! fails the check is refused, never used. [`KeySelector`] is the one place custody's object
-//! labels on a token are derived: the domain key's label and id, and the chain record's label.
+//! labels on a token are derived (the domain key's label and id, and the chain record's label)
+//! and read back.
 
 use cryptoki::error::RvError;
 use cryptoki::mechanism::MechanismType;
@@ -49,11 +50,30 @@ impl KeySelector {
     pub fn chain_record_label(domain: &DomainId) -> String {
         format!("{}:chain", label_prefix(domain))
     }
+
+    /// The domain and epoch a domain key label names, read back as [`domain_key`](Self::domain_key)
+    /// writes it (`custody:<domain>:e<epoch>`, the epoch without leading zeros), or `None`.
+    pub fn parse_domain_key_label(label: &str) -> Option<(DomainId, u32)> {
+        let (domain, epoch) = label.strip_prefix(LABEL_START)?.split_once(':')?;
+        let epoch: u32 = epoch.strip_prefix('e')?.parse().ok()?;
+        let domain = DomainId::new(domain).ok()?;
+        let canonical = format!("{}:e{epoch}", label_prefix(&domain));
+        (canonical == label).then_some((domain, epoch))
+    }
+
+    /// The domain a chain record label names (`custody:<domain>:chain`), or `None`.
+    pub(super) fn parse_chain_record_label(label: &str) -> Option<DomainId> {
+        let domain = label.strip_prefix(LABEL_START)?.strip_suffix(":chain")?;
+        DomainId::new(domain).ok()
+    }
 }
 
-/// The start every custody object label on a token shares: `custody:<domain>`.
+/// The start of every custody object's label on a token.
+pub(super) const LABEL_START: &str = "custody:";
+
+/// The start every custody object label of one domain shares: `custody:<domain>`.
 fn label_prefix(domain: &DomainId) -> String {
-    format!("custody:{domain}")
+    format!("{LABEL_START}{domain}")
 }
 
 impl std::fmt::Display for KeySelector {
@@ -225,13 +245,25 @@ impl TokenSession {
 
     /// Refuses a key that could leave the token or be used for anything but wrapping.
     fn check_domain_key(&self, key: &DomainKeyHandle) -> Result<()> {
+        let problems = self.domain_key_problems(key.handle)?;
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::UnsafeDomainKey {
+                token: self.token().label.clone(),
+                key: key.selector.to_string(),
+                problems,
+            })
+        }
+    }
+
+    /// Every way the key object `handle` falls short of a domain key's protections: none for a
+    /// key [`find_domain_key`](Self::find_domain_key) accepts.
+    pub(super) fn domain_key_problems(&self, handle: ObjectHandle) -> Result<Vec<&'static str>> {
         let mut problems = Vec::new();
         let shape = self
             .session
-            .get_attributes(
-                key.handle,
-                &[AttributeType::KeyType, AttributeType::ValueLen],
-            )
+            .get_attributes(handle, &[AttributeType::KeyType, AttributeType::ValueLen])
             .map_err(Error::from_cryptoki("reading key attributes"))?;
         if !shape
             .iter()
@@ -251,7 +283,7 @@ impl TokenSession {
             (AttributeType::Wrap, "cannot wrap"),
             (AttributeType::Unwrap, "cannot unwrap"),
         ];
-        let flags = self.flags(key.handle, &required.map(|(kind, _)| kind))?;
+        let flags = self.flags(handle, &required.map(|(kind, _)| kind))?;
         problems.extend(
             required
                 .iter()
@@ -265,20 +297,12 @@ impl TokenSession {
         let names = ["extractable"]
             .into_iter()
             .chain(FORBIDDEN.map(|(_, _, p)| p));
-        let flags = self.flags(key.handle, &kinds.collect::<Vec<_>>())?;
+        let flags = self.flags(handle, &kinds.collect::<Vec<_>>())?;
         problems.extend(names.zip(flags).filter(|(_, set)| *set).map(|(p, _)| p));
-        if !self.only_key_wrap(key.handle)? {
+        if !self.only_key_wrap(handle)? {
             problems.push("can be used with mechanisms other than CKM_AES_KEY_WRAP");
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::UnsafeDomainKey {
-                token: self.token().label.clone(),
-                key: key.selector.to_string(),
-                problems,
-            })
-        }
+        Ok(problems)
     }
 
     /// Whether CKA_ALLOWED_MECHANISMS is exactly {CKM_AES_KEY_WRAP}; a token that does not know

@@ -438,9 +438,59 @@ pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
+/// Copies the directory `from` to `to`, recursively (a stale copy of a domain directory).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// What a PIN holder can do with the token's own tools: delete custody's chain record of
 /// `domain` (OpenSC's `pkcs11-tool`, logged in with the token's PIN).
 pub fn delete_chain_record(token: &TestToken, domain: &str) {
+    let label = format!("custody:{domain}:chain");
+    pkcs11_tool(
+        token,
+        &["--delete-object", "--type", "data", "--label", &label],
+    );
+}
+
+/// What a PIN holder can do with the token's own tools: make an AES-256 key labelled `label`
+/// with `pkcs11-tool`'s default attributes (it can encrypt and decrypt).
+pub fn plant_key(token: &TestToken, label: &str) {
+    pkcs11_tool(
+        token,
+        &["--keygen", "--key-type", "AES:32", "--label", label],
+    );
+}
+
+/// What a PIN holder can do with the token's own tools: make a private data object labelled
+/// `label` holding the bytes of `value_file`.
+pub fn plant_data_object(token: &TestToken, label: &str, value_file: &Path) {
+    let value = value_file.to_str().unwrap();
+    pkcs11_tool(
+        token,
+        &[
+            "--write-object",
+            value,
+            "--type",
+            "data",
+            "--private",
+            "--label",
+            label,
+        ],
+    );
+}
+
+/// Runs OpenSC's `pkcs11-tool` on `token`, logged in with its PIN.
+fn pkcs11_tool(token: &TestToken, args: &[&str]) {
     let output = std::process::Command::new("pkcs11-tool")
         .env("SOFTHSM2_CONF", token.softhsm_conf())
         .args([
@@ -451,12 +501,8 @@ pub fn delete_chain_record(token: &TestToken, domain: &str) {
             "--login",
             "--pin",
             &token.pin(),
-            "--delete-object",
-            "--type",
-            "data",
-            "--label",
-            &format!("custody:{domain}:chain"),
         ])
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run pkcs11-tool: {e}; {INSTALL_HINT}"));
     assert!(

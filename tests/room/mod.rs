@@ -125,6 +125,33 @@ impl Room {
             .to_string()
     }
 
+    /// A rotation of the domain on the home token, with an empty archive tree, that keeps the
+    /// old key (`--keep-old`).
+    pub fn rotate_keeping_the_old_key(&self) -> Run {
+        let archives = self.hsm.dir().join("archives");
+        std::fs::create_dir_all(&archives).unwrap();
+        let manifest = self.dir().join("manifest.json");
+        let (uri, pdir) = (self.home.uri.to_string(), self.pdir.display().to_string());
+        let mut args = vec![
+            "rotate",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--hsm",
+            &uri,
+            "--passphrases",
+            &pdir,
+            "--archives",
+            archives.to_str().unwrap(),
+            "--keep-old",
+        ];
+        args.extend(TINY_KDF);
+        let shares = [self.share("cio"), self.share("ria"), self.share("justice")];
+        args.extend(shares.iter().map(String::as_str));
+        let run = self.custody(&args);
+        assert!(run.ok, "rotate failed: {}{}", run.stdout, run.stderr);
+        run
+    }
+
     pub fn unlock(&self, shares: &[String]) -> Run {
         self.unlock_into(&self.embassy, shares)
     }

@@ -20,7 +20,7 @@ use super::super::quorum_seal::{QuorumSeal, ROTATION_JOURNAL};
 use super::ROTATION_RESUMES;
 
 /// The journal's file name, beside the manifest.
-pub(super) const JOURNAL: &str = "rotation.journal.json";
+pub(in crate::ceremony) const JOURNAL: &str = "rotation.journal.json";
 
 /// The journal as written (FORMAT.md 8.1): enough to resume after a crash.
 #[derive(Debug, Serialize, Deserialize)]

@@ -54,7 +54,8 @@ mod left;
 mod rewrap;
 mod tree;
 
-use journal::{discard, read_journal, write_journal, Rotation, JOURNAL};
+pub(super) use journal::JOURNAL;
+use journal::{discard, read_journal, write_journal, Rotation};
 use keys::{new_key_everywhere, retire_old_key, withdraw_new_key};
 use left::settle_left;
 use rewrap::{rewrap_all, rotation_keys, Rewrapping};
