@@ -249,8 +249,9 @@ fn inspect_shows_a_manifest_with_its_digest() {
     let run = custody(&["inspect", path(&domain.manifest_path())]);
     assert!(run.ok, "{}", run.stderr);
     for expected in [
-        "custody-manifest version 3",
+        "custody-manifest version 4",
         "3 of 5",
+        "token          \"home\" (SoftHSM project SoftHSM v2, serial 0123456789abcdef, site Tallinn)",
         "cio share 1: Government CIO (Office of the Government CIO)",
         &custody::readout::hex_groups(domain.manifest.digest().as_bytes()),
         &domain.manifest.key_id().to_string(),

@@ -114,23 +114,36 @@ fn another_manifest_is_refused_before_anything_is_asked_or_written() {
 fn the_expected_manifest_in_hex_or_words_proceeds_and_is_shown_first() {
     let room = Room::new();
     room.genesis();
-    let digest = digest(&room);
-    let grouped = hex_groups(digest.as_bytes());
-    let words = pgp_words(digest.as_bytes());
+    let genesis = digest(&room);
+    let grouped = hex_groups(genesis.as_bytes());
     let unlocked = run(&room, &ceremony(&room, &room.pdir, "unlock", &grouped));
     assert!(unlocked.ok, "{}{}", unlocked.stdout, unlocked.stderr);
+    // The unlock enrolled the embassy's token: a new manifest is in force, and the unlock gave
+    // its digest to write on the sheet, which the drill then expects.
+    let enrolled = digest(&room);
+    assert_ne!(enrolled, genesis);
+    assert!(
+        unlocked.stdout.contains(&hex_groups(enrolled.as_bytes())),
+        "{}",
+        unlocked.stdout
+    );
+    let words = pgp_words(enrolled.as_bytes());
     let drilled = run(
         &room,
         &ceremony(&room, &room.pdir, "drill", &words.to_uppercase()),
     );
     assert!(drilled.ok, "{}{}", drilled.stdout, drilled.stderr);
-    for shown in [&unlocked.stdout, &drilled.stdout] {
+    for (shown, expected) in [
+        (&unlocked.stdout, genesis),
+        (&drilled.stdout, enrolled),
+    ] {
         let announced =
             shown.find("This ceremony acts on the manifest of domain ee-registries, epoch 1");
         let first_share = shown.find("share of").unwrap();
         assert!(announced.is_some_and(|at| at < first_share), "{shown}");
         assert!(
-            shown.contains(&grouped) && shown.contains(&words),
+            shown.contains(&hex_groups(expected.as_bytes()))
+                && shown.contains(&pgp_words(expected.as_bytes())),
             "{shown}"
         );
         assert!(

@@ -263,6 +263,8 @@ struct UnlockReport {
     refused: Vec<String>,
     transcript: String,
     transcript_closing_digest: String,
+    /// The digest of the manifest enrolling the token, when this unlock enrolled it.
+    enrolled_by_manifest: Option<String>,
 }
 
 pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
@@ -294,14 +296,31 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
             .collect(),
         transcript: unlocked.transcript.display().to_string(),
         transcript_closing_digest: hex::encode(unlocked.closing_digest),
+        enrolled_by_manifest: unlocked
+            .enrolled
+            .then(|| unlocked.manifest.digest().to_string()),
     };
     if args.json {
         return print_json(&report);
     }
     print(&format!(
         "\nUnlocked: the domain key of {domain} (epoch {epoch}) is on {token}{lifetime}.\n\
-         Shares used: {accepted}.{refused}\n\
+         Shares used: {accepted}.{refused}\n{enrolled}\
          transcript {transcript}, closing digest {closing}\n                   {words}\n",
+        enrolled = if unlocked.enrolled {
+            let digest = unlocked.manifest.digest();
+            format!(
+                "The token is enrolled in the domain: the manifest at chain position {position} \
+                 lists it and is now in force.\n\
+                 Read aloud and write on the signed ceremony sheet:\n\
+                 manifest digest    {grouped}\n                   {words}\n",
+                position = unlocked.manifest.chain_position(),
+                grouped = hex_groups(digest.as_bytes()),
+                words = pgp_words(digest.as_bytes()),
+            )
+        } else {
+            String::new()
+        },
         domain = report.domain,
         epoch = report.epoch,
         token = report.token,
