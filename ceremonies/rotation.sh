@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # ceremonies/rotation.sh — key rotation (rotation.md), step by step.
 #
-#   rotation.sh                     rehearse it on throwaway SoftHSM tokens: genesis, archives
-#                                   sealed, a rotation interrupted (killed) and resumed (what CI runs)
-#   rotation.sh --manifest M --hsm URI --archives DIR SHARE...
-#                                   the real rotation: officials type their passphrases
+#   rotation.sh                     rehearse it on throwaway SoftHSM tokens: genesis on the home
+#                                   and embassy tokens, archives sealed, a rotation of both tokens
+#                                   interrupted (killed) and resumed (what CI runs)
+#   rotation.sh --manifest M --hsm URI [--hsm URI ...] [--retire-token SERIAL ...] --archives DIR SHARE...
+#                                   the real rotation, one --hsm per enrolled token: officials
+#                                   type their passphrases
 set -euo pipefail
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -14,14 +16,15 @@ if [[ $# -eq 0 ]]; then
     trap 'rm -rf "$work"' EXIT
     rehearsal_room "$work"
     d=$work/ee-registries
-    step "Rehearsal: genesis (3 of 5) and three sealed backups"
+    step "Rehearsal: genesis (3 of 5) on the home and embassy tokens, and three sealed backups"
     "$custody" genesis --domain ee-registries --officials "$OFFICIALS" --threshold 3 \
-        --hsm "$HOME_URI" --out "$d" --passphrases "$PDIR" >/dev/null
+        --hsm "$HOME_URI" --hsm "$EMBASSY_URI" --out "$d" --passphrases "$PDIR" >/dev/null
     mkdir "$work/archives"
     for name in population land business; do head -c 300000 /dev/urandom >"$work/$name.dat"; done
     "$custody" seal --manifest "$d/manifest.json" --hsm "$HOME_URI" --out-dir "$work/archives" \
         "$work/population.dat" "$work/land.dat" "$work/business.dat"
-    set -- --manifest "$d/manifest.json" --hsm "$HOME_URI" --archives "$work/archives" --passphrases "$PDIR" \
+    set -- --manifest "$d/manifest.json" --hsm "$HOME_URI" --hsm "$EMBASSY_URI" \
+        --archives "$work/archives" --passphrases "$PDIR" \
         "$d/shares/cio.share" "$d/shares/ria.share" "$d/shares/auditor-general.share"
     step "Rehearsal: a rotation killed part-way (a power cut, a crash)"
     "$custody" rotate "$@" >/dev/null 2>&1 &
@@ -43,29 +46,33 @@ if [[ $# -eq 0 ]]; then
         "$d/.rotation-e2/shares/ria.share" "$d/.rotation-e2/shares/auditor-general.share"
 fi
 
-manifest="" hsm="" archives=""
+manifest="" archives=""
+tokens=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
     case ${args[i]} in
         --manifest) manifest=${args[i + 1]} ;;
-        --hsm) hsm=${args[i + 1]} ;;
+        --hsm) tokens+=("${args[i + 1]}") ;;
         --archives) archives=${args[i + 1]} ;;
     esac
 done
-[[ -n "$manifest" && -n "$hsm" && -n "$archives" ]] || { echo "rotation.sh: --manifest, --hsm and --archives are required (see rotation.md)" >&2; exit 2; }
+[[ -n "$manifest" && ${#tokens[@]} -gt 0 && -n "$archives" ]] || { echo "rotation.sh: --manifest, --hsm and --archives are required (see rotation.md)" >&2; exit 2; }
 dir=$(dirname -- "$manifest")
 
 step "Check this machine (expected: every self-test ok, no swap; a FAIL stops the ceremony)"
 "$custody" selftest
 
-step "Check the token (expected: every line ok, then ready:)"
-"$custody" hsm probe "$hsm"
+step "The tokens the domain enrols (each must be given with --hsm, or retired with --retire-token)"
+"$custody" inspect "$manifest" | grep '^token'
 
-step "Rotate (or resume): quorum, new shares sealed and verified, archives rewrapped, old key destroyed"
+step "Check every token (expected: every line ok, then ready:)"
+for hsm in "${tokens[@]}"; do "$custody" hsm probe "$hsm"; done
+
+step "Rotate (or resume): quorum, new shares sealed and verified, the new key on every token, archives rewrapped, old key destroyed"
 "$custody" rotate "$@"
 
-step "Verify every archive under the new key (expected: ok for each)"
-"$custody" verify --hsm "$hsm" "$archives"/*.custody
+step "Verify every archive under the new key on every token (expected: ok for each)"
+for hsm in "${tokens[@]}"; do "$custody" verify --hsm "$hsm" "$archives"/*.custody; done
 
 step "Audit (expected: ok, epoch one higher)"
 "$custody" audit "$dir"
