@@ -694,11 +694,17 @@ fn a_genesis_naming_one_token_twice_is_refused_before_any_key_and_can_be_retried
     let failed = room.custody(&twice.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!failed.ok, "{}", failed.stdout);
     assert!(
-        failed.stderr.contains("is named twice; nothing was generated or written"),
+        failed
+            .stderr
+            .contains("is named twice; nothing was generated or written"),
         "{}",
         failed.stderr
     );
-    assert!(!failed.stdout.contains("domain key generated"), "{}", failed.stdout);
+    assert!(
+        !failed.stdout.contains("domain key generated"),
+        "{}",
+        failed.stdout
+    );
     assert!(!room.dir().exists());
     let retry = room.genesis();
     assert!(retry.ok, "{}{}", retry.stdout, retry.stderr);

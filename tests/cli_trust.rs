@@ -133,10 +133,7 @@ fn the_expected_manifest_in_hex_or_words_proceeds_and_is_shown_first() {
         &ceremony(&room, &room.pdir, "drill", &words.to_uppercase()),
     );
     assert!(drilled.ok, "{}{}", drilled.stdout, drilled.stderr);
-    for (shown, expected) in [
-        (&unlocked.stdout, genesis),
-        (&drilled.stdout, enrolled),
-    ] {
+    for (shown, expected) in [(&unlocked.stdout, genesis), (&drilled.stdout, enrolled)] {
         let announced =
             shown.find("This ceremony acts on the manifest of domain ee-registries, epoch 1");
         let first_share = shown.find("share of").unwrap();

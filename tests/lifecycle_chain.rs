@@ -186,9 +186,7 @@ impl Lifecycle {
 fn history_is_kept_in_one_place(life: &Lifecycle, audit: &str) {
     let dir = life.room.dir();
     // Position 1 enrolled the embassy's token: the same set as position 0.
-    let sets: Vec<String> = [0, 2, 3]
-        .map(|p| common::superseded_shares(&dir, p))
-        .into();
+    let sets: Vec<String> = [0, 2, 3].map(|p| common::superseded_shares(&dir, p)).into();
     let mut expected: Vec<String> = sets
         .iter()
         .map(|set| set.trim_start_matches("history/").to_owned())

@@ -150,9 +150,17 @@ fn every_bad_field_is_refused_by_name() {
         ("/tool_version", json!("0.1 beta"), "`tool_version`"),
         ("/tokens", json!([]), "`tokens`"),
         ("/tokens/0/serial", json!(""), "`tokens[0].serial`"),
-        ("/tokens/0/label", json!("a".repeat(65)), "`tokens[0].label`"),
+        (
+            "/tokens/0/label",
+            json!("a".repeat(65)),
+            "`tokens[0].label`",
+        ),
         ("/tokens/0/site", json!("\u{202e}x"), "`tokens[0].site`"),
-        ("/tokens/0/enrolled", json!("yesterday"), "`tokens[0].enrolled`"),
+        (
+            "/tokens/0/enrolled",
+            json!("yesterday"),
+            "`tokens[0].enrolled`",
+        ),
         ("/chain_position", json!(-1), "expected u64"),
         ("/domain_fingerprint", json!("00"), "`domain_fingerprint`"),
         (

@@ -10,9 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
-use crate::domain::{
-    EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp,
-};
+use crate::domain::{EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::domain_id::DomainId;
 use crate::primitives::kdf::KdfParams;
@@ -175,7 +173,13 @@ fn run(
     let SealedSet {
         manifest,
         sealed: sealed_files,
-    } = split_and_seal(&key, &plan(request, tokens), dir, &mut transcript, attendant)?;
+    } = split_and_seal(
+        &key,
+        &plan(request, tokens),
+        dir,
+        &mut transcript,
+        attendant,
+    )?;
     let selector = KeySelector::domain_key(manifest.key_ref());
     let imported = import_everywhere(&sessions, &key, &manifest, &mut transcript, attendant)
         .and_then(|first_token| {

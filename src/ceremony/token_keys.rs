@@ -23,11 +23,10 @@ use crate::hsm::{
 
 use super::attendant::Attendant;
 use super::error::CeremonyError;
-use super::step::Step;
 use super::rotate::JOURNAL;
+use super::step::Step;
 use super::tokens::open_token;
 use super::transcript::{self, IfMissing, Transcript};
-
 
 /// Which token to list, and optionally the manifest to judge its keys by.
 #[derive(Debug, Clone)]

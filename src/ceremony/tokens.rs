@@ -227,7 +227,9 @@ pub(super) fn rotation_tokens(
     }
     if kept.is_empty() {
         return Err(CeremonyError::refused(
-            format!("no token of domain {domain} is given to hold the new key; nothing was changed"),
+            format!(
+                "no token of domain {domain} is given to hold the new key; nothing was changed"
+            ),
             "give --hsm for at least one enrolled token",
         ));
     }

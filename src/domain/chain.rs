@@ -475,8 +475,7 @@ fn follows_as_enrolment(current: &Manifest, next: &Manifest) -> Result<(), Strin
     let added = after.tokens.len().checked_sub(before.tokens.len());
     if added != Some(1) || after.tokens[..before.tokens.len()] != before.tokens[..] {
         return Err(
-            "it keeps the share set but does not add exactly one token after those enrolled"
-                .into(),
+            "it keeps the share set but does not add exactly one token after those enrolled".into(),
         );
     }
     Ok(())

@@ -136,7 +136,7 @@ pub fn repo_root() -> &'static Path {
 }
 
 /// A fresh token of its own for one test.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TestToken {
     /// The token label.
     pub label: String,
@@ -544,7 +544,8 @@ pub fn enrolled_serial(manifest: &Path, label: &str) -> String {
         .unwrap()
         .iter()
         .find(|token| token["label"] == label)
-        .unwrap_or_else(|| panic!("{} enrols no token labelled {label}", manifest.display()))["serial"]
+        .unwrap_or_else(|| panic!("{} enrols no token labelled {label}", manifest.display()))
+        ["serial"]
         .as_str()
         .unwrap()
         .to_owned()

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use custody::ceremony::transcript::{Record, Transcript};
 use custody::domain::{
-    ChainLink, EnrolledToken, Manifest, ManifestFields, Official, OfficialEntry, OfficialId, Timestamp,
+    ChainLink, EnrolledToken, Manifest, ManifestFields, Official, OfficialEntry, OfficialId,
+    Timestamp,
 };
 use custody::primitives::kdf::KdfParams;
 use custody::primitives::key_identity::{Kcv, KeyId, WrapCheck};

@@ -339,7 +339,10 @@ impl Manifest {
 
     /// The enrolled token of this serial number, if any.
     pub fn token(&self, serial: &str) -> Option<&EnrolledToken> {
-        self.fields.tokens.iter().find(|token| token.serial() == serial)
+        self.fields
+            .tokens
+            .iter()
+            .find(|token| token.serial() == serial)
     }
 
     /// This manifest's fields, to state the next manifest of the chain from (an enrolment keeps

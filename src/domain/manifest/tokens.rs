@@ -132,9 +132,7 @@ fn check_text(text: &str) -> Result<(), String> {
         return Err("must not be empty".into());
     }
     if text.chars().count() > MAX_TOKEN_TEXT_CHARS {
-        return Err(format!(
-            "must be at most {MAX_TOKEN_TEXT_CHARS} characters"
-        ));
+        return Err(format!("must be at most {MAX_TOKEN_TEXT_CHARS} characters"));
     }
     super::super::shown_text::problem(text).map_or(Ok(()), Err)
 }
