@@ -596,7 +596,7 @@ fn ten_years_of_a_data_embassy_lose_nothing_and_leave_nothing_behind() {
 
     // Nothing stray anywhere: no temporary file, no staging, no journal, no empty directory.
     let root = embassy.room.hsm.dir();
-    assert_eq!(strays(&root), Vec::<PathBuf>::new());
+    assert_eq!(strays(root), Vec::<PathBuf>::new());
     assert_eq!(
         common::empty_directories(&embassy.room.dir()),
         Vec::<String>::new()
