@@ -4,7 +4,7 @@
 #   embassy-activation.sh           rehearse the whole story on throwaway SoftHSM tokens: genesis
 #                                   at home, the home token destroyed, a quorum unlocking at the
 #                                   embassy (what CI runs)
-#   embassy-activation.sh --manifest M --hsm URI SHARE...
+#   embassy-activation.sh --manifest M --hsm URI [--site SITE] SHARE...
 #                                   the real ceremony: officials type their passphrases
 set -euo pipefail
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,7 +16,7 @@ if [[ $# -eq 0 ]]; then
     rehearsal_room "$work"
     step "Rehearsal: genesis at home (3 of 5)"
     "$custody" genesis --domain ee-registries --officials "$OFFICIALS" --threshold 3 \
-        --hsm "$HOME_URI" --out "$work/ee-registries" --passphrases "$PDIR" >/dev/null
+        --hsm "$HOME_URI" --site Tallinn --out "$work/ee-registries" --passphrases "$PDIR" >/dev/null
     echo "domain ee-registries created; its key is on the home token"
     step "Rehearsal: the home site is lost (the home token is destroyed)"
     softhsm2-util --delete-token --token home >/dev/null
@@ -26,7 +26,8 @@ if [[ $# -eq 0 ]]; then
     fi
     echo "the home token is gone"
     shares=("$work/ee-registries/shares/cio.share" "$work/ee-registries/shares/ria.share" "$work/ee-registries/shares/auditor-general.share")
-    set -- --manifest "$work/ee-registries/manifest.json" --hsm "$EMBASSY_URI" --passphrases "$PDIR" "${shares[@]}"
+    set -- --manifest "$work/ee-registries/manifest.json" --hsm "$EMBASSY_URI" --site Luxembourg \
+        --passphrases "$PDIR" "${shares[@]}"
 fi
 
 manifest="" hsm=""
@@ -49,7 +50,7 @@ step "Check the embassy HSM (expected: every line ok, then ready:)"
 step "Check the domain's public files (expected: ok; compare the manifest digest with the signed sheet)"
 "$custody" audit "$dir" || echo "WARNING: the audit failed; recovery goes on — record this on the sheet"
 
-step "Unlock: each official, when called, types their passphrase"
+step "Unlock: each official, when called, types their passphrase (the token is enrolled the first time)"
 "$custody" unlock "$@"
 
 step "Audit again: the activation is in the transcript"
