@@ -9,7 +9,8 @@ hsm_info() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 hsm_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
 # Where distributions put libsofthsm2.so, most usual first. /usr/lib/softhsm/ comes first
-# because it is the path custody defaults to and the one DESIGN.md shows in URIs.
+# because it is the first path custody tries (src/hsm/module.rs, SOFTHSM_PATHS) and the one the
+# examples in README.md and ceremonies/ show in URIs.
 hsm_softhsm_module_candidates() {
     local c
     for c in \

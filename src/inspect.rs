@@ -125,9 +125,15 @@ pub enum InspectError {
         /// Why.
         source: std::io::Error,
     },
-    /// Neither a share file nor a manifest.
+    /// A ceremony transcript: the audit reads it, with the domain directory.
+    #[error("{}: a ceremony transcript, which `custody audit` checks", .file.display())]
+    Transcript {
+        /// The file.
+        file: PathBuf,
+    },
+    /// No custody file.
     #[error(
-        "{}: not a custody file (neither a sealed share file nor a manifest)",
+        "{}: not a custody file (not a sealed share file, a manifest or an archive)",
         .file.display()
     )]
     Unknown {
@@ -160,6 +166,10 @@ impl InspectError {
     pub fn hint(&self) -> &'static str {
         match self {
             Self::Unreadable { .. } => "check the path and that you may read the file",
+            Self::Transcript { .. } => {
+                "run custody audit on the domain directory that holds it (its chain, signatures \
+                 and the manifest it records)"
+            }
             Self::Unknown { .. } => {
                 "custody inspect reads share files (*.share), manifests (manifest.json) and archives (*.custody)"
             }
@@ -196,6 +206,11 @@ fn recognise(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
             source,
         })?;
         return Ok(FileFacts::ShareFile(share_facts(&sealed)));
+    }
+    if bytes.starts_with(b"{\"seq\":") {
+        return Err(InspectError::Transcript {
+            file: path.to_path_buf(),
+        });
     }
     if bytes.trim_ascii_start().starts_with(b"{") {
         let manifest = Manifest::parse(bytes).map_err(|error| error.in_file(path))?;

@@ -4,6 +4,7 @@
 //! ceremony narration; the layers below print nothing. Only ever given public values (digests,
 //! key ids, check values); never a format, a check or cryptography. [`read_back`] is the inverse,
 //! strict: what an official types from the signed sheet, in hex or in words, back into bytes.
+//! [`counted`] writes a count with its noun, singular for one.
 
 /// Lower-case hex in space-separated groups of four digits: `a1b2 c3d4 …`.
 pub fn hex_groups(bytes: &[u8]) -> String {
@@ -81,6 +82,15 @@ pub fn read_back<const N: usize>(text: &str) -> Result<[u8; N], Unreadable> {
             found: tokens.len(),
             expected: N,
         })
+}
+
+/// `n` with its noun, singular for one: `1 ceremony`, `3 ceremonies`, `0 chunks`.
+pub fn counted<N>(n: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
 }
 
 #[cfg(test)]

@@ -69,8 +69,17 @@ fn a_wrong_pin_exits_non_zero_and_says_the_pin_was_refused() {
     let out = probe(&token, &uri.to_string(), false);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("the PIN was refused"), "{stderr}");
-    assert!(stderr.contains("hint: check the PIN file"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the PIN from the PIN file {} was refused",
+            wrong.path().display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: check that the PIN there"),
+        "{stderr}"
+    );
     assert!(!text(&out.stdout).contains("not-the-pin") && !stderr.contains("not-the-pin"));
 }
 
@@ -98,4 +107,35 @@ fn a_pin_value_in_the_uri_is_refused_without_echoing_it() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("refuses PINs inside URIs"), "{stderr}");
     assert!(!stderr.contains("24681357"), "{stderr}");
+}
+
+/// Issue 14: a URI without `module-path` loads a module custody names, and says where it came
+/// from: CUSTODY_PKCS11_MODULE when set, else SoftHSM's usual install path.
+#[test]
+fn a_uri_without_module_path_names_the_module_loaded() {
+    let hsm = OwnSoftHsm::new();
+    let token = hsm.token("probe");
+    let uri = token.uri_with(|uri| uri.module_path = None).to_string();
+    let out = probe(&token, &uri, false);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("note: the URI names no module-path; using the PKCS#11 module /")
+            && stderr.contains("(SoftHSM's usual install path)\n"),
+        "{stderr}"
+    );
+    let module = common::softhsm_module();
+    let out = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .env("SOFTHSM2_CONF", token.softhsm_conf())
+        .env("CUSTODY_PKCS11_MODULE", &module)
+        .args(["hsm", "probe", &uri])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "note: the URI names no module-path; using the PKCS#11 module {} (CUSTODY_PKCS11_MODULE)\n",
+            module.display()
+        )
+    );
 }

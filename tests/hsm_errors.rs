@@ -68,7 +68,11 @@ fn a_wrong_pin_is_refused_by_name() {
     assert!(matches!(err, Error::PinRefused { .. }), "{err}");
     assert_eq!(
         err.to_string(),
-        format!("token {}: the PIN was refused", token.label)
+        format!(
+            "token {}: the PIN from the PIN file {} was refused",
+            token.label,
+            wrong.path().display()
+        )
     );
 }
 

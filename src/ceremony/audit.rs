@@ -101,6 +101,7 @@ pub struct RevokedSetAudit {
 
 /// Audits the domain directory `dir`.
 pub fn audit_domain(dir: &Path) -> Result<DomainAudit, CeremonyError> {
+    check_domain_directory(dir)?;
     let transcript = read_closed(&dir.join("transcript.jsonl"))?;
     let chain = ManifestChain::load(&dir.join(MANIFEST))?;
     let manifest = chain.in_force();
@@ -193,6 +194,29 @@ fn check_chain_recorded(
             })
         })
         .collect()
+}
+
+/// Refuses, by name, a path that is not a domain directory: a file (often `manifest.json` given
+/// for its directory) or a directory that does not exist.
+fn check_domain_directory(dir: &Path) -> Result<(), CeremonyError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let message = if !dir.exists() {
+        format!("{} does not exist", dir.display())
+    } else if dir.file_name().and_then(|name| name.to_str()) == Some(MANIFEST) {
+        format!(
+            "{} is a manifest, not a domain directory: audit its directory, {}",
+            dir.display(),
+            crate::files::directory_of(dir).display()
+        )
+    } else {
+        format!("{} is a file, not a domain directory", dir.display())
+    };
+    Err(CeremonyError::refused(
+        message,
+        "give the domain directory, the one holding manifest.json, chain/ and transcript.jsonl",
+    ))
 }
 
 /// The digest of each line: the `prev` of the line after it, and the closing digest for the last.

@@ -145,8 +145,8 @@ fn lose_home(
             "the home token survived its destruction",
             "report this: SoftHSM did not wipe the token",
         )),
-        Err(error) => {
-            say(attendant, &format!("The home HSM is gone ({error}). Only the embassy's copies of the archives, the public manifest and the officials' share files remain."));
+        Err(_) => {
+            say(attendant, "The home HSM is gone: it was wiped, every key on it erased, and no token \"home\" answers any more. Only the embassy's token, its copies of the archives, the public manifest and the officials' share files remain.");
             Ok(())
         }
     }
@@ -164,7 +164,7 @@ fn unlock_at_embassy(
         "4. At the embassy: three officials unlock the key".into(),
     ));
     let damaged = damaged_copy(&dir.join("shares/justice.share"), work)?;
-    say(attendant, "The Minister of Justice first offers a copy of her share file that was damaged in transit; custody must name it and refuse it.");
+    say(attendant, "The Minister of Justice first offers a copy of her share file that was damaged in transit; custody must name it and refuse it. She then fetches her good copy from its sealed bag and offers it after the others.");
     let shares = vec![
         damaged,
         dir.join("shares/cio.share"),

@@ -9,7 +9,7 @@ use super::output::{print, print_json, Failure};
 use crate::ceremony::audit::{audit_domain, DomainAudit};
 use crate::ceremony::history::set_prefix;
 use crate::ceremony::transcript_signature::SignedReport;
-use crate::readout::{hex_groups, pgp_words};
+use crate::readout::{counted, hex_groups, pgp_words};
 
 #[derive(Debug, Args)]
 #[command(
@@ -141,10 +141,6 @@ pub fn run(args: &AuditArgs) -> Result<(), Failure> {
 }
 
 /// `n` things, in the singular or plural as `n` needs.
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The domain's history: each manifest of the chain, then what `history/` keeps, then what it
 /// holds that custody did not put there.
 fn history(audit: &DomainAudit) -> String {

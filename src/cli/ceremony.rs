@@ -555,7 +555,9 @@ fn rotate_text(report: &RotateReport) -> String {
 }
 
 fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {
-    Ok(text.parse()?)
+    let uri = text.parse()?;
+    super::token::note_default_module(&uri);
+    Ok(uri)
 }
 
 fn parse_uris(texts: &[String]) -> Result<Vec<Pkcs11Uri>, Failure> {

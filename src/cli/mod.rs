@@ -1,6 +1,7 @@
 //! Layer 7, the `custody` command line (clap derive): parses arguments, prompts, prints.
 //! Thin by rule: no cryptography and no format logic live here.
 
+mod archive_list;
 mod attendant;
 mod audit;
 mod ceremony;
@@ -23,7 +24,7 @@ mod verify;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use output::Failure;
 
@@ -84,15 +85,26 @@ impl Command {
 pub fn run() -> ExitCode {
     crate::files::note_process_start();
     crate::hardening::harden();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let json = wants_json(&matches);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let outcome = power_on(&cli.command).and_then(|()| dispatch(cli.command));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            output::report_failure(&failure);
+            output::report_failure(&failure, json);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the command given (however deep its subcommand) was asked for `--json`.
+fn wants_json(matches: &clap::ArgMatches) -> bool {
+    let mut leaf = matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    matches!(leaf.try_get_one::<bool>("json"), Ok(Some(true)))
 }
 
 fn power_on(command: &Command) -> Result<(), Failure> {

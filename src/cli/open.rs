@@ -19,6 +19,7 @@ use super::token;
 use crate::archive::{Archive, ArchiveSummary, Metadata};
 use crate::domain::Timestamp;
 use crate::files::directory_of;
+use crate::readout::counted;
 
 /// The ending of an archive's file name, taken off to compare with the recorded name.
 pub const ARCHIVE_SUFFIX: &str = ".custody";
@@ -85,8 +86,20 @@ impl OpenReport {
         }
     }
 
+    /// The two lines saying where the archive's data went, with the recorded facts.
+    pub fn opened_lines(&self) -> String {
+        format!(
+            "opened {} -> {} ({} bytes, {}, all authenticated)\n  {}\n",
+            self.archive,
+            self.output.as_deref().unwrap_or(""),
+            self.payload_bytes,
+            counted(self.chunks, "chunk", "chunks"),
+            self.recorded()
+        )
+    }
+
     /// The recorded facts, authenticated once the archive opened: name, size and seal time.
-    pub fn recorded(&self) -> String {
+    fn recorded(&self) -> String {
         format!(
             "recorded name {}, size {}, sealed {}",
             self.name.as_deref().unwrap_or("(none)"),
@@ -175,14 +188,7 @@ fn open_one(args: &OpenArgs, out: &Path) -> Result<(), Failure> {
     if args.json {
         return print_json(&report);
     }
-    print(&format!(
-        "opened {} -> {} ({} bytes, {} chunks, all authenticated)\n  {}\n",
-        report.archive,
-        out.display(),
-        report.payload_bytes,
-        report.chunks,
-        report.recorded()
-    ));
+    print(&report.opened_lines());
     Ok(())
 }
 

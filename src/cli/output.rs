@@ -2,6 +2,7 @@
 //! line saying what is wrong and one line saying what to do next.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A failed command: what went wrong and what to do about it.
 #[derive(Debug)]
@@ -84,12 +85,32 @@ impl Failure {
     }
 }
 
-/// Prints a failure to stderr.
-pub fn report_failure(failure: &Failure) {
+/// A failure as `--json` prints it.
+#[derive(serde::Serialize)]
+struct FailureReport<'a> {
+    ok: bool,
+    error: &'a str,
+    hint: Option<&'a str>,
+}
+
+/// Whether this process has printed its JSON document on stdout.
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// Prints a failure to stderr; with `--json` (`json`), also as a JSON object on stdout —
+/// `{"ok": false, "error": …, "hint": …}` — unless the command already printed its JSON report
+/// (which says what failed): stdout holds one JSON document.
+pub fn report_failure(failure: &Failure, json: bool) {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "error: {}", failure.message);
     if let Some(hint) = &failure.hint {
         let _ = writeln!(stderr, "hint: {hint}");
+    }
+    if json && !JSON_PRINTED.load(Ordering::SeqCst) {
+        let _ = print_json(&FailureReport {
+            ok: false,
+            error: &failure.message,
+            hint: failure.hint.as_deref(),
+        });
     }
 }
 
@@ -113,5 +134,6 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
         hint: None,
     })?;
     print(&format!("{text}\n"));
+    JSON_PRINTED.store(true, Ordering::SeqCst);
     Ok(())
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::archive_list;
 use super::interrupt;
 use super::open::{read_archive, warn_if_renamed, OpenReport};
 use super::output::{print, print_json, Failure};
@@ -20,7 +21,8 @@ use super::progress::Progress;
 use super::stdio::{self, is_dash};
 use super::token;
 use crate::archive::Metadata;
-use crate::files::{find_files_ending, Skipped};
+use crate::files::Skipped;
+use crate::readout::counted;
 
 /// What a bulk restore was asked to do.
 #[derive(Debug)]
@@ -124,33 +126,7 @@ fn gather(request: &Request<'_>) -> Result<(Vec<PathBuf>, Vec<Skipped>), Failure
             "open standard input on its own with -o OUT",
         ));
     }
-    let mut archives = request.archives.to_vec();
-    let mut skipped = Vec::new();
-    for tree in request.trees {
-        if !tree.is_dir() {
-            return Err(Failure::new(
-                format!("{} is not a directory", tree.display()),
-                "--archives names a directory of archives; name single archives without it",
-            ));
-        }
-        let listing = find_files_ending(tree, super::open::ARCHIVE_SUFFIX);
-        archives.extend(listing.found);
-        skipped.extend(listing.skipped);
-    }
-    if archives.is_empty() {
-        return Err(Failure::new(
-            "no archives to restore",
-            "name archives, or a directory of *.custody files with --archives TREE",
-        ));
-    }
-    for entry in &skipped {
-        eprintln!(
-            "warning: skipped {}: {}",
-            entry.path.display(),
-            entry.reason
-        );
-    }
-    Ok((archives, skipped))
+    archive_list::gather(request.archives, request.trees, "restore")
 }
 
 /// Reads every header and checks every destination before anything is opened.
@@ -213,21 +189,11 @@ fn report(request: &Request<'_>, summary: RestoreSummary) -> Result<(), Failure>
     let mut text: String = summary
         .restored
         .iter()
-        .map(|report| {
-            format!(
-                "opened {} -> {} ({} bytes, {} chunks, all authenticated)\n  {}\n",
-                report.archive,
-                report.output.as_deref().unwrap_or(""),
-                report.payload_bytes,
-                report.chunks,
-                report.recorded()
-            )
-        })
+        .map(OpenReport::opened_lines)
         .collect();
     text.push_str(&format!(
-        "restored {} archive{} into {} ({} bytes, all authenticated)",
-        summary.restored.len(),
-        if summary.restored.len() == 1 { "" } else { "s" },
+        "restored {} into {} ({} bytes, all authenticated)",
+        counted(summary.restored.len(), "archive", "archives"),
         summary.out_dir,
         summary.payload_bytes
     ));

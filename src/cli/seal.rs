@@ -18,6 +18,7 @@ use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
 use crate::domain::ManifestChain;
 use crate::files::{directory_of, AtomicFile, TemporaryKind};
+use crate::readout::counted;
 
 /// The name `--out-dir` gives the archive of an input: `<input file name>.custody`.
 const ARCHIVE_SUFFIX: &str = ".custody";
@@ -316,11 +317,11 @@ fn report(args: &SealArgs, archives: Vec<SealReport>) -> Result<(), Failure> {
         .iter()
         .map(|report| {
             format!(
-                "sealed {} -> {} ({} bytes, {} chunks; {} epoch {})\n",
+                "sealed {} -> {} ({} bytes, {}; {} epoch {})\n",
                 report.input,
                 report.archive,
                 report.payload_bytes,
-                report.chunks,
+                counted(report.chunks, "chunk", "chunks"),
                 report.domain,
                 report.epoch
             )

@@ -2,6 +2,7 @@
 //! passphrase. Prompts, passphrase files and printing only: the checks are the domain layer's,
 //! and the reseal (the share file, the manifest and the transcript) is the ceremony layer's.
 
+use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -171,6 +172,15 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
         Some(file) => passphrase_file(file)?,
         None => prompt::new_passphrase(&official, &args.share)?,
     };
+    if new.as_secret_string().expose_secret() == old.as_secret_string().expose_secret() {
+        return Err(Failure::new(
+            format!(
+                "the new passphrase for {} is the one it opens with now; nothing was written",
+                args.share.display()
+            ),
+            "choose a passphrase this share file has not been sealed under",
+        ));
+    }
     let outcome = opened.reseal(&new)?;
     if let Some(unrecorded) = &outcome.unrecorded {
         eprintln!(

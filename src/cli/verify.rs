@@ -1,30 +1,36 @@
-//! `custody verify`: authenticates every chunk of each archive with the domain key on one token
-//! session, writing no data. One line per archive; the command fails when any archive does, and
-//! names each one that did.
+//! `custody verify`: authenticates every chunk of each archive (those named, and every archive
+//! under each `--archives TREE`) with the domain key on one token session, writing no data. One
+//! line per archive; the command fails when any archive does, and names each one that did.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
 
+use super::archive_list;
 use super::open::{read_archive, OpenReport};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio;
 use super::token;
 use crate::archive::KeyToken;
+use crate::readout::counted;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  custody verify --hsm 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      sealed/*.custody\n\nChecks each archive's header MAC and every chunk's tag; writes no data. Exit status 0 only\nwhen every archive verifies."
+    after_help = "Examples:\n  custody verify --hsm 'pkcs11:token=embassy?module-path=/usr/lib/softhsm/libsofthsm2.so' \\\n      sealed/*.custody\n  custody verify --hsm URI --archives sealed/\n\nChecks each archive's header MAC and every chunk's tag; writes no data. Exit status 0 only\nwhen every archive verifies."
 )]
 pub struct VerifyArgs {
     /// The token holding the archives' domain key (PKCS#11 URI).
     #[arg(long = "hsm", value_name = "URI")]
     hsm: String,
     /// Archives to verify; `-` reads one from standard input.
-    #[arg(required = true, value_name = "ARCHIVE")]
+    #[arg(value_name = "ARCHIVE", required_unless_present = "trees")]
     archives: Vec<PathBuf>,
+    /// Also verify every *.custody file under TREE (recursively; symbolic links are not
+    /// followed); may be given several times.
+    #[arg(long = "archives", value_name = "TREE")]
+    trees: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -53,10 +59,11 @@ struct VerifyReport {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
+    let (archives, _) = archive_list::gather(&args.archives, &args.trees, "verify")?;
     let token = token::key_token(&args.hsm)?;
     let progress = Progress::new(None, args.json);
-    let mut outcomes = Vec::with_capacity(args.archives.len());
-    for path in &args.archives {
+    let mut outcomes = Vec::with_capacity(archives.len());
+    for path in &archives {
         let name = stdio::name(path, "standard input");
         progress.item(name.clone());
         outcomes.push(match verify_one(&token, path, &name, &progress)? {
@@ -125,8 +132,12 @@ fn verify_one(
 fn line(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Verified { report, .. } => format!(
-            "ok    {} ({} bytes, {} chunks; {} epoch {})\n",
-            report.archive, report.payload_bytes, report.chunks, report.domain, report.epoch
+            "ok    {} ({} bytes, {}; {} epoch {})\n",
+            report.archive,
+            report.payload_bytes,
+            counted(report.chunks, "chunk", "chunks"),
+            report.domain,
+            report.epoch
         ),
         Outcome::Failed { error, hint, .. } => format!(
             "FAIL  {error}\n{}",

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::official::{Official, OfficialId};
 use crate::files::read_at_most;
+use crate::readout::counted;
 
 /// Largest officials file read.
 const MAX_OFFICIALS_FILE: usize = 256 * 1024;
@@ -30,7 +31,7 @@ pub struct OfficialsFileError {
 impl OfficialsFileError {
     /// What to do next.
     pub fn hint(&self) -> &'static str {
-        "each official is a [[official]] table with id = \"[a-z0-9-]{1,32}\" (unique), name and role; see DESIGN.md or ceremonies/officials.example.toml"
+        "each official is a [[official]] table with id = \"[a-z0-9-]{1,32}\" (unique), name and role; see ceremonies/officials.example.toml"
     }
 }
 
@@ -65,12 +66,18 @@ pub fn load_officials(path: &Path) -> Result<Vec<Official>, OfficialsFileError> 
 
 /// Parses and checks the text of an officials file.
 pub fn parse_officials(text: &str) -> Result<Vec<Official>, String> {
-    let parsed: OfficialsToml =
-        toml::from_str(text).map_err(|e| format!("not a valid officials file: {}", e.message()))?;
+    let parsed: OfficialsToml = toml::from_str(text).map_err(|e| {
+        format!(
+            "not a valid officials file: {}{}",
+            e.span()
+                .map_or_else(String::new, |span| where_in(text, span.start)),
+            e.message()
+        )
+    })?;
     if !OFFICIALS_RANGE.contains(&parsed.official.len()) {
         return Err(format!(
-            "lists {} officials; a share set needs {} to {}",
-            parsed.official.len(),
+            "lists {}; a share set needs {} to {}",
+            counted(parsed.official.len(), "official", "officials"),
             OFFICIALS_RANGE.start(),
             OFFICIALS_RANGE.end()
         ));
@@ -90,6 +97,17 @@ pub fn parse_officials(text: &str) -> Result<Vec<Official>, String> {
             Official::new(id, entry.name.clone(), entry.role.clone()).map_err(|e| at(e.to_string()))
         })
         .collect()
+}
+
+/// Where byte `at` of an officials file is, for a message: its line, and the official whose
+/// `[[official]]` table it falls in, counted from 1 (`line 9, official #2: `).
+fn where_in(text: &str, at: usize) -> String {
+    let line = text[..at.min(text.len())].matches('\n').count() + 1;
+    let tables = text.match_indices("[[official]]");
+    match tables.filter(|(start, _)| *start <= at).count() {
+        0 => format!("line {line}: "),
+        official => format!("line {line}, official #{official}: "),
+    }
 }
 
 #[cfg(test)]

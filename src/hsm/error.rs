@@ -47,10 +47,12 @@ pub enum Error {
         matching: Vec<String>,
     },
     /// The token refused the PIN.
-    #[error("token {token}: the PIN was refused")]
+    #[error("token {token}: the PIN from {from} was refused")]
     PinRefused {
         /// The token's label.
         token: String,
+        /// Where the PIN came from: the PIN file, a descriptor, or the terminal.
+        from: String,
     },
     /// The token's user PIN is locked after too many wrong tries.
     #[error("token {token}: the user PIN is locked")]
@@ -200,7 +202,7 @@ impl Error {
             Self::NotAModule { .. } => "module-path must name the vendor's PKCS#11 library (a .so file exporting C_GetFunctionList)",
             Self::NoSuchToken { .. } => "check the token= label in the URI against the tokens listed; for SoftHSM, check SOFTHSM2_CONF points at the right configuration",
             Self::AmbiguousToken { .. } => "add serial= or slot-id= to the URI to pick one token",
-            Self::PinRefused { .. } => "check the PIN file or retype the PIN; repeated failures lock the token",
+            Self::PinRefused { .. } => "check that the PIN there is this token's user PIN (or retype it); repeated failures lock the token",
             Self::PinLocked { .. } => "the token's security officer must unlock the user PIN",
             Self::PinSource { .. } => "pin-source must name a readable, non-empty file (file:/path or /path) or an open descriptor (fd:N)",
             Self::DomainKeyAbsent { .. } => "check the object= or id= in the URI, or that this token has been given the domain key (genesis or unlock)",

@@ -9,7 +9,7 @@ use cryptoki::session::{Session, UserType};
 use super::error::{Error, Result};
 use super::module::{Module, TokenDescription};
 use super::pin::read_pin;
-use super::uri::Pkcs11Uri;
+use super::uri::{PinSource, Pkcs11Uri};
 use crate::primitives::secret::Pin;
 
 /// A prompt for the user PIN of the token described, used when the URI names no pin-source.
@@ -45,7 +45,15 @@ impl TokenSession {
                 RvError::PinIncorrect | RvError::PinLenRange,
                 _,
             )) => {
-                return Err(Error::PinRefused { token: token.label });
+                let from = match &uri.pin_source {
+                    Some(PinSource::File(path)) => format!("the PIN file {}", path.display()),
+                    Some(PinSource::Fd(fd)) => format!("descriptor fd:{fd}"),
+                    None => "the terminal".to_owned(),
+                };
+                return Err(Error::PinRefused {
+                    token: token.label,
+                    from,
+                });
             }
             Err(cryptoki::error::Error::Pkcs11(RvError::PinLocked, _)) => {
                 return Err(Error::PinLocked { token: token.label });
