@@ -9,7 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{names_in, OwnSoftHsm, TestToken, TINY_KDF};
+use common::{
+    names_in, signal, temporaries_in, wait_for_temporary, OwnSoftHsm, TestToken, TINY_KDF,
+};
 
 /// A token holding the domain key of `ee-registries`, its manifest, and a work directory.
 struct Vault {
@@ -541,33 +543,6 @@ impl Vault {
     }
 }
 
-/// The names in `dir` that begin like a custody temporary file.
-fn temporaries_in(dir: &Path) -> Vec<String> {
-    names_in(dir)
-        .into_iter()
-        .filter(|name| name.starts_with(".custody-"))
-        .collect()
-}
-
-/// Waits until a temporary file whose name starts with `prefix` appears in `dir`.
-fn wait_for_temporary(dir: &Path, prefix: &str) {
-    for _ in 0..600 {
-        if temporaries_in(dir)
-            .iter()
-            .any(|name| name.starts_with(prefix))
-        {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("no {prefix}* file appeared in {}", dir.display());
-}
-
-fn send(child: &std::process::Child, signal: rustix::process::Signal) {
-    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
-    rustix::process::kill_process(pid, signal).unwrap();
-}
-
 #[test]
 fn ctrl_c_during_a_large_seal_removes_the_temporary_file() {
     let vault = Vault::new();
@@ -589,7 +564,7 @@ fn ctrl_c_during_a_large_seal_removes_the_temporary_file() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&data(5 * 1024 * 1024)).unwrap();
     wait_for_temporary(&out_dir, ".custody-seal-");
-    send(&child, rustix::process::Signal::INT);
+    signal(&child, rustix::process::Signal::INT);
     let output = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(output.status.code(), Some(130));
@@ -612,7 +587,7 @@ fn ctrl_c_during_a_large_seal_removes_the_temporary_file() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&data(3 * 1024 * 1024)).unwrap();
     wait_for_temporary(&out_dir, ".custody-seal-");
-    send(&child, rustix::process::Signal::HUP);
+    signal(&child, rustix::process::Signal::HUP);
     let output = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(output.status.code(), Some(129));
@@ -636,7 +611,7 @@ fn a_killed_open_leaves_a_temporary_file_the_next_open_removes_with_a_plaintext_
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&bytes[..bytes.len() / 2]).unwrap();
     wait_for_temporary(&out_dir, ".custody-open-");
-    send(&child, rustix::process::Signal::TERM);
+    signal(&child, rustix::process::Signal::TERM);
     let output = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(output.status.code(), Some(143));
@@ -647,7 +622,7 @@ fn a_killed_open_leaves_a_temporary_file_the_next_open_removes_with_a_plaintext_
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&bytes[..bytes.len() / 2]).unwrap();
     wait_for_temporary(&out_dir, ".custody-open-");
-    send(&child, rustix::process::Signal::KILL);
+    signal(&child, rustix::process::Signal::KILL);
     let _ = child.wait_with_output().unwrap();
     drop(stdin);
     let left = temporaries_in(&out_dir);

@@ -17,7 +17,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{enrolled_serial, names_in, TestToken, TINY_KDF};
+use common::{
+    enrolled_serial, names_in, signal, temporaries_in, wait_for_temporary, TestToken, TINY_KDF,
+};
 use room::{officials_toml, passphrase, Room, Run};
 
 /// The first reshare: justice leaves, a state CISO joins; 3 of 4.
@@ -348,31 +350,6 @@ impl Embassy {
         }
         std::fs::remove_dir_all(&out_dir).unwrap();
     }
-}
-
-fn signal(child: &std::process::Child, signal: rustix::process::Signal) {
-    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
-    rustix::process::kill_process(pid, signal).unwrap();
-}
-
-fn temporaries_in(dir: &Path) -> Vec<String> {
-    names_in(dir)
-        .into_iter()
-        .filter(|name| name.starts_with(".custody-"))
-        .collect()
-}
-
-fn wait_for_temporary(dir: &Path, prefix: &str) {
-    for _ in 0..600 {
-        if temporaries_in(dir)
-            .iter()
-            .any(|name| name.starts_with(prefix))
-        {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("no {prefix}* file appeared in {}", dir.display());
 }
 
 /// Every path under `dir` whose name says it is left from an unfinished run.

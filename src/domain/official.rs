@@ -87,22 +87,8 @@ impl Official {
 }
 
 fn check_text(field: &'static str, value: &str) -> Result<(), InvalidOfficial> {
-    let invalid = |problem: &str| InvalidOfficial {
-        field,
-        problem: problem.to_owned(),
-    };
-    if value.trim().is_empty() {
-        return Err(invalid("must not be empty"));
-    }
-    if value.chars().count() > MAX_TEXT_CHARS {
-        return Err(invalid(&format!(
-            "must be at most {MAX_TEXT_CHARS} characters"
-        )));
-    }
-    if let Some(problem) = super::shown_text::problem(value) {
-        return Err(invalid(&problem));
-    }
-    Ok(())
+    super::shown_text::check(value, MAX_TEXT_CHARS)
+        .map_err(|problem| InvalidOfficial { field, problem })
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ mod tests {
                 official("cio") + &official("Bad_Id"),
                 "official #2 (\"Bad_Id\"): id",
             ),
-            (official("cio"), "lists 1 officials"),
+            (official("cio"), "lists 1 official;"),
             (String::new(), "lists 0 officials"),
             (
                 official("cio") + &official("x") + "colour = \"red\"\n",

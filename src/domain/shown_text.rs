@@ -1,5 +1,6 @@
 //! The rule for free text a manifest shows to people — officials' names and roles, revocation
-//! reasons: no control characters (a manifest must not drive the terminal) and no format
+//! reasons, enrolled tokens' names and sites: not blank, bounded in length, no control
+//! characters (a manifest must not drive the terminal) and no format
 //! characters, Unicode general category Cf (a U+202E RIGHT-TO-LEFT OVERRIDE or a zero-width
 //! character makes a name read as another on screen and on the signed sheet).
 
@@ -29,8 +30,20 @@ const FORMAT_CHARACTERS: [(char, char); 21] = [
     ('\u{E0020}', '\u{E007F}'),
 ];
 
+/// Checks a short free text shown to people — not blank, at most `max_chars` characters, and
+/// no control or format character — saying what is wrong in words.
+pub(crate) fn check(text: &str, max_chars: usize) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    if text.chars().count() > max_chars {
+        return Err(format!("must be at most {max_chars} characters"));
+    }
+    problem(text).map_or(Ok(()), Err)
+}
+
 /// What is wrong with `text` as text shown to people, if anything.
-pub(crate) fn problem(text: &str) -> Option<String> {
+fn problem(text: &str) -> Option<String> {
     if text.chars().any(char::is_control) {
         return Some("must not contain control characters".into());
     }

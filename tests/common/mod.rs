@@ -550,3 +550,31 @@ pub fn enrolled_serial(manifest: &Path, label: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// The names in `dir` that begin like a custody temporary file.
+pub fn temporaries_in(dir: &Path) -> Vec<String> {
+    names_in(dir)
+        .into_iter()
+        .filter(|name| name.starts_with(".custody-"))
+        .collect()
+}
+
+/// Waits until a temporary file whose name starts with `prefix` appears in `dir`.
+pub fn wait_for_temporary(dir: &Path, prefix: &str) {
+    for _ in 0..600 {
+        if temporaries_in(dir)
+            .iter()
+            .any(|name| name.starts_with(prefix))
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no {prefix}* file appeared in {}", dir.display());
+}
+
+/// Sends `signal` to the child process.
+pub fn signal(child: &std::process::Child, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, signal).unwrap();
+}

@@ -61,13 +61,7 @@ impl RevokedSet {
 }
 
 fn check_reason(reason: &str) -> Result<(), String> {
-    if reason.trim().is_empty() {
-        return Err("must not be empty".into());
-    }
-    if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(format!("must be at most {MAX_REASON_CHARS} characters"));
-    }
-    super::super::shown_text::problem(reason).map_or(Ok(()), Err)
+    super::super::shown_text::check(reason, MAX_REASON_CHARS)
 }
 
 #[cfg(test)]

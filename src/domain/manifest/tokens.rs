@@ -128,13 +128,7 @@ pub(super) fn check_tokens(tokens: &[EnrolledToken]) -> Result<(), String> {
 }
 
 fn check_text(text: &str) -> Result<(), String> {
-    if text.trim().is_empty() {
-        return Err("must not be empty".into());
-    }
-    if text.chars().count() > MAX_TOKEN_TEXT_CHARS {
-        return Err(format!("must be at most {MAX_TOKEN_TEXT_CHARS} characters"));
-    }
-    super::super::shown_text::problem(text).map_or(Ok(()), Err)
+    super::super::shown_text::check(text, MAX_TOKEN_TEXT_CHARS)
 }
 
 #[cfg(test)]
