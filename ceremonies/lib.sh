@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # ceremonies/lib.sh — shared by the ceremony scripts. Sourced, never run.
 #
-# Owns: finding (building) the custody binary, the numbered-step style of the scripts, and the
+# Owns: finding (building) the custody binary, the numbered steps of the scripts (the same
+# numbers and titles as the procedures), the pauses for reading aloud and initialling, the stop
+# on failure ("CEREMONY STOPPED at step N") with its entry in the exceptions log, and the
 # rehearsal room: throwaway SoftHSM tokens, the example officials and random passphrases in a
 # temporary directory. Must never print a passphrase or a PIN.
 
@@ -14,10 +16,102 @@ custody_binary() {
     printf '%s\n' "${CARGO_TARGET_DIR:-$REPO/target}/debug/custody"
 }
 
-STEP=0
+# --- The ceremony's course ---------------------------------------------------------------
+#
+# ceremony NAME TOTAL "$@": call first, before anything else. No arguments, or --rehearsal
+# alone, is a rehearsal on throwaway tokens with no pauses (what CI runs); sets REHEARSAL=yes
+# then, and CUSTODY_BUILD=1 (custody_binary builds and verifies the release binary). Any other
+# arguments are a real ceremony: it pauses at every read-aloud and initialling point.
+# Arms the trap that prints "CEREMONY STOPPED at step N: TITLE" on any failure.
+CEREMONY="" STEP_TOTAL=0 STEP=0 STEP_TITLE="" REHEARSAL="" EXCEPTIONS="" CLEANUP=()
+ceremony() {
+    CEREMONY=$1 STEP_TOTAL=$2
+    shift 2
+    if [[ $# -eq 0 || ($# -eq 1 && $1 == --rehearsal) ]]; then
+        REHEARSAL=yes
+        export CUSTODY_BUILD=1
+    elif [[ " $* " == *" --rehearsal "* ]]; then
+        echo "$CEREMONY.sh: --rehearsal takes no other arguments (it rehearses on throwaway tokens)" >&2
+        exit 2
+    fi
+    # The exceptions log of a real ceremony is a file in the current directory, beside the
+    # paper sheet; a rehearsal keeps it in its throwaway directory.
+    EXCEPTIONS=${CUSTODY_EXCEPTIONS:-$PWD/$CEREMONY-exceptions-$(date -u +%Y%m%d).log}
+    set -o errtrace
+    trap '_ceremony_exit $?' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# usage_error MESSAGE: an argument is missing or wrong; nothing has been done yet.
+usage_error() {
+    echo "$CEREMONY.sh: $* (see $CEREMONY.md; nothing was done)" >&2
+    exit 2
+}
+
+# need_file OPTION PATH / need_dir OPTION PATH: the argument names what exists.
+need_file() { [[ -f "$2" ]] || usage_error "$1 $2: no such file"; }
+need_dir() { [[ -d "$2" ]] || usage_error "$1 $2: no such directory"; }
+
+# step N TITLE: begin step N of the procedure (same number, same title). The step before it,
+# if any, is closed first: its time is shown and, in a real ceremony, the script waits for the
+# witness's initials.
 step() {
-    STEP=$((STEP + 1))
-    printf '\n== Step %d: %s\n' "$STEP" "$*"
+    _initial_step
+    STEP=$1 STEP_TITLE=$2
+    printf '\n== Step %d of %d: %s   [%s UTC]\n' "$STEP" "$STEP_TOTAL" "$STEP_TITLE" "$(date -u +%H:%M)"
+}
+
+# rehearsal_note TEXT: what a rehearsal does to stage its story; not a step of the procedure.
+rehearsal_note() { printf '\n-- Rehearsal: %s\n' "$*"; }
+
+# say TEXT: words the Ceremony Administrator reads aloud, exactly; a real ceremony waits.
+say() {
+    printf '\nREAD ALOUD (CA): "%s"\n' "$*"
+    pause "the words have been read aloud"
+}
+
+# pause WHAT: in a real ceremony, wait for Enter ("Press Enter when WHAT"); a rehearsal goes on.
+pause() {
+    if [[ -n "$REHEARSAL" ]]; then
+        printf '   (rehearsal: no pause) when %s\n' "$*"
+    else
+        local _
+        read -r -p "   Press Enter when $*. " _
+    fi
+}
+
+# ceremony_complete: close the last step and say so.
+ceremony_complete() {
+    _initial_step
+    STEP=0
+    printf '\nCEREMONY COMPLETE: %s, all %d steps, %s UTC\n' "$CEREMONY" "$STEP_TOTAL" "$(date -u '+%Y-%m-%d %H:%M')"
+}
+
+_initial_step() {
+    [[ $STEP -gt 0 ]] || return 0
+    printf '   Step %d done at %s UTC: write the time on the sheet.\n' "$STEP" "$(date -u +%H:%M)"
+    pause "the witness has initialled step $STEP"
+}
+
+_ceremony_exit() {
+    local rc=$1 dir
+    trap - EXIT ERR
+    if [[ $rc -ne 0 && $STEP -gt 0 ]]; then
+        local entry
+        entry="$(date -u '+%Y-%m-%d %H:%M') UTC  $CEREMONY step $STEP ($STEP_TITLE): stopped, exit status $rc"
+        printf '\nCEREMONY STOPPED at step %d: %s\n' "$STEP" "$STEP_TITLE" >&2
+        printf '   Nothing after step %d was done. Do not improvise:\n' "$STEP" >&2
+        printf '   1. IW writes in the exceptions log of the sheet: the time, step %d, and the message above.\n' "$STEP" >&2
+        printf '   2. CA reads the message above aloud; follow "If something goes wrong" in %s.md.\n' "$CEREMONY" >&2
+        printf '   3. Run the script again with the same arguments once the cause is cleared; custody\n' >&2
+        printf '      resumes or starts afresh as that section says.\n' >&2
+        if printf '%s\n' "$entry" >>"$EXCEPTIONS" 2>/dev/null; then
+            printf '   Recorded in %s.\n' "$EXCEPTIONS" >&2
+        fi
+    fi
+    for dir in "${CLEANUP[@]}"; do rm -rf -- "$dir"; done
+    exit "$rc"
 }
 
 # rehearsal_room DIR: tokens "home" and "embassy", officials.toml and PDIR under DIR; sets
@@ -54,4 +148,91 @@ drill_after() {
     local drill=(drill --manifest "$manifest")
     [[ -n "$pdir" ]] && drill+=(--passphrases "$pdir")
     "$(custody_binary)" "${drill[@]}" "$(dirname -- "$manifest")"/shares/*.share
+}
+
+# --- Arguments, checked before step 1 ----------------------------------------------------------
+#
+# check_args "VALUE OPTIONS" "FLAG OPTIONS" ARGS...: every option is one the ceremony's command
+# takes, and every value option has its value; the rest goes to POSITIONAL.
+check_args() {
+    local values=" $1 " flags=" $2 " a
+    shift 2
+    POSITIONAL=()
+    while [[ $# -gt 0 ]]; do
+        a=$1
+        shift
+        case $a in
+            --*=*) usage_error "write $a as ${a%%=*} ${a#*=}" ;;
+            --*)
+                if [[ $values == *" $a "* ]]; then
+                    [[ $# -gt 0 && $1 != --* ]] || usage_error "$a needs a value"
+                    shift
+                elif [[ $flags != *" $a "* ]]; then
+                    usage_error "unknown option $a"
+                fi
+                ;;
+            *) POSITIONAL+=("$a") ;;
+        esac
+    done
+}
+
+# opt_all OPTION ARGS...: every value given to OPTION, one a line; opt_last: the last one.
+opt_all() {
+    local want=$1
+    shift
+    while [[ $# -gt 0 ]]; do
+        if [[ $1 == "$want" && $# -gt 1 ]]; then
+            printf '%s\n' "$2"
+            shift
+        fi
+        shift
+    done
+}
+opt_last() { opt_all "$@" | tail -n 1; }
+
+# need_threshold T: a whole number from 1 to 255.
+need_threshold() {
+    [[ -n "$1" ]] || usage_error "--threshold T is required"
+    [[ $1 =~ ^[0-9]+$ && $1 -ge 1 && $1 -le 255 ]] || usage_error "--threshold $1: a whole number from 1 to 255"
+}
+
+# need_shares MIN FILES...: at least MIN share files are named, and each exists.
+need_shares() {
+    local min=$1 f
+    shift
+    [[ $# -ge $min ]] || usage_error "name at least $min share file(s) after the options"
+    for f in "$@"; do need_file "share file" "$f"; done
+}
+
+# --- Removable media ----------------------------------------------------------------------------
+#
+# verify_copies MANIFEST [PDIR]: each copy of a share file on removable media is checked with
+# `custody share verify` (its official types the passphrase). A rehearsal copies every share in
+# the domain's shares/ to two throwaway "media" and checks each copy with PDIR's passphrases; a
+# real ceremony asks for the path of each copy in turn, an empty line when all are checked.
+verify_copies() {
+    local manifest=$1 pdir=${2:-} dir share id copy medium
+    dir=$(dirname -- "$manifest")
+    if [[ -n "$REHEARSAL" ]]; then
+        for medium in media-A media-B; do
+            mkdir -p "$dir/../$medium"
+            for share in "$dir"/shares/*.share; do
+                id=$(basename -- "$share" .share)
+                copy=$dir/../$medium/$(basename -- "$share")
+                cp -- "$share" "$copy"
+                cmp -s -- "$share" "$copy"
+                "$custody" share verify --manifest "$manifest" --passphrase-file "$pdir/$id.pass" "$copy"
+            done
+        done
+        return 0
+    fi
+    while true; do
+        read -r -p "   Path of the next copy on removable media (empty line when every copy is checked): " copy
+        [[ -n "$copy" ]] || break
+        if "$custody" share verify --manifest "$manifest" "$copy"; then
+            echo "   copy checked: $copy — seal the medium in its bag; IW records the bag number"
+        else
+            echo "   THIS COPY FAILED: do not seal it. IW records it in the exceptions log; copy again." >&2
+        fi
+    done
 }

@@ -1,22 +1,37 @@
 #!/usr/bin/env bash
-# ceremonies/rotation.sh — key rotation (rotation.md), step by step.
+# ceremonies/rotation.sh — key rotation (rotation.md), the same ten steps.
 #
-#   rotation.sh                     rehearse it on throwaway SoftHSM tokens: genesis on the home
-#                                   and embassy tokens, archives sealed, a rotation of both tokens
-#                                   interrupted (killed) and resumed (what CI runs)
+#   rotation.sh [--rehearsal]       rehearse it on throwaway SoftHSM tokens, no pauses: genesis on
+#                                   the home and embassy tokens, archives sealed, a rotation of both
+#                                   tokens interrupted (killed) and resumed (what CI runs)
 #   rotation.sh --manifest M --hsm URI [--hsm URI ...] [--retire-token SERIAL ...] --archives DIR SHARE...
-#                                   the real rotation, one --hsm per enrolled token: officials
-#                                   type their passphrases
+#                                   the real rotation, one --hsm per enrolled token: officials type
+#                                   their passphrases; the script pauses at every reading aloud and
+#                                   for the witness's initials
 set -euo pipefail
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+ceremony rotation 10 "$@"
+
+if [[ -z "$REHEARSAL" ]]; then
+    check_args "--manifest --hsm --retire-token --archives --leave --expect-domain --expect-manifest --passphrases --kdf-memory-kib --kdf-passes --kdf-lanes" \
+        "--keep-old --new-transcript --insecure-kdf" "$@"
+    manifest=$(opt_last --manifest "$@")
+    [[ -n "$manifest" ]] || usage_error "--manifest M is required"
+    need_file --manifest "$manifest"
+    [[ -n "$(opt_last --hsm "$@")" ]] || usage_error "--hsm URI is required (once per enrolled token)"
+    [[ -n "$(opt_last --archives "$@")" ]] || usage_error "--archives DIR is required"
+    while read -r a; do need_dir --archives "$a"; done < <(opt_all --archives "$@")
+    need_shares 1 "${POSITIONAL[@]}"
+fi
 
 custody=$(custody_binary)
-if [[ $# -eq 0 ]]; then
+if [[ -n "$REHEARSAL" ]]; then
     work=$(mktemp -d -t custody-rotation.XXXXXX)
-    trap 'rm -rf "$work"' EXIT
+    CLEANUP+=("$work")
+    EXCEPTIONS=$work/exceptions.log
     rehearsal_room "$work"
     d=$work/ee-registries
-    step "Rehearsal: genesis (3 of 5) on the home and embassy tokens, and three sealed backups"
+    rehearsal_note "genesis (3 of 5) on the home and embassy tokens, and three sealed backups"
     "$custody" genesis --domain ee-registries --officials "$OFFICIALS" --threshold 3 \
         --hsm "$HOME_URI" --hsm "$EMBASSY_URI" --out "$d" --passphrases "$PDIR" >/dev/null
     mkdir "$work/archives"
@@ -26,7 +41,7 @@ if [[ $# -eq 0 ]]; then
     set -- --manifest "$d/manifest.json" --hsm "$HOME_URI" --hsm "$EMBASSY_URI" \
         --archives "$work/archives" --passphrases "$PDIR" \
         "$d/shares/cio.share" "$d/shares/ria.share" "$d/shares/auditor-general.share"
-    step "Rehearsal: a rotation killed part-way (a power cut, a crash)"
+    rehearsal_note "a rotation killed part-way (a power cut, a crash)"
     "$custody" rotate "$@" >/dev/null 2>&1 &
     sleep 1.5
     kill -9 $! 2>/dev/null || true
@@ -44,40 +59,51 @@ if [[ $# -eq 0 ]]; then
     set -- "$@" "$old/cio.share" "$old/ria.share" \
         "$old/auditor-general.share" "$d/.rotation-e2/shares/cio.share" \
         "$d/.rotation-e2/shares/ria.share" "$d/.rotation-e2/shares/auditor-general.share"
+    rehearsal_note "the ceremony proper: the rotation is run again and resumes"
 fi
-
-manifest="" archives=""
-tokens=()
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-    case ${args[i]} in
-        --manifest) manifest=${args[i + 1]} ;;
-        --hsm) tokens+=("${args[i + 1]}") ;;
-        --archives) archives=${args[i + 1]} ;;
-    esac
-done
-[[ -n "$manifest" && ${#tokens[@]} -gt 0 && -n "$archives" ]] || { echo "rotation.sh: --manifest, --hsm and --archives are required (see rotation.md)" >&2; exit 2; }
+manifest=$(opt_last --manifest "$@")
+mapfile -t tokens < <(opt_all --hsm "$@")
+mapfile -t archives < <(opt_all --archives "$@")
+pdir=$(opt_last --passphrases "$@")
 dir=$(dirname -- "$manifest")
 
-step "Check this machine (expected: every self-test ok, no swap; a FAIL stops the ceremony)"
+step 1 "Open the ceremony"
+say "This is the rotation of the domain key to a new epoch, on $(date -u '+%d %B %Y'), at $(date -u +%H:%M) UTC. The reason for this rotation is written on the sheet. Everyone present signs in now."
+pause "the Internal Witness has recorded every participant and the reason on the sheet"
+
+step 2 "Check the ceremony machine"
 "$custody" selftest
 
-step "The tokens the domain enrols (each must be given with --hsm, or retired with --retire-token)"
+step 3 "Record the tokens the domain enrols and check each"
 "$custody" inspect "$manifest" | grep '^token'
-
-step "Check every token (expected: every line ok, then ready:)"
 for hsm in "${tokens[@]}"; do "$custody" hsm probe "$hsm"; done
+pause "the witness has ticked each enrolled token's serial in the inventory, or recorded it as retired"
 
-step "Rotate (or resume): quorum, new shares sealed and verified, the new key on every token, archives rewrapped, old key destroyed"
+step 4 "Rotate: the quorum, new shares, the new key on every token, archives rewrapped"
 "$custody" rotate "$@"
 
-step "Verify every archive under the new key on every token (expected: ok for each)"
-for hsm in "${tokens[@]}"; do "$custody" verify --hsm "$hsm" "$archives"/*.custody; done
+step 5 "Read the digests aloud and write them down"
+say "I read the new manifest digest, the key check value and the transcript closing digest, as printed above, in words. The witness writes them; the auditor repeats them."
+pause "the witness has written the digests on the sheet"
 
-step "Audit (expected: ok, epoch one higher)"
+step 6 "Verify every archive on every token"
+for hsm in "${tokens[@]}"; do
+    for a in "${archives[@]}"; do
+        find "$a" -name '*.custody' -type f -print0 | xargs -0 -r "$custody" verify --hsm "$hsm"
+    done
+done
+
+step 7 "Audit the domain"
 "$custody" audit "$dir"
 
-step "Drill with the new shares (expected: DRILL PASSED: the canary opens with the key in force)"
+step 8 "Drill with the new shares"
 drill_after "$@"
 
-step "Done: read the new manifest digest aloud, distribute the new manifest, sign the sheet"
+step 9 "Copy the new shares to two removable media and verify each copy"
+verify_copies "$manifest" "$pdir"
+pause "every copy is verified, sealed in its bag and its bag number is in the inventory"
+
+step 10 "Close the ceremony"
+say "The rotation is closed at $(date -u +%H:%M) UTC. The old share files are kept for witnessed destruction. I read the attestation; everyone present signs it and signs out."
+pause "everyone has signed the attestation and signed out"
+ceremony_complete
