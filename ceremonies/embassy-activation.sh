@@ -70,7 +70,7 @@ step 2 "Check the ceremony machine"
 
 step 3 "Check the embassy HSM and record its serial"
 "$custody" hsm probe "$hsm"
-pause "the witness has written the token's serial (the serial line above) in the inventory"
+pause "the witness has written the token's serial (the end of the token line above: serial …) in the inventory"
 
 step 4 "Check the domain's public files"
 if ! "$custody" audit "$dir"; then

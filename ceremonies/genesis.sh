@@ -47,7 +47,7 @@ step 2 "Check the ceremony machine"
 
 step 3 "Check every HSM and record its serial"
 for uri in "${hsms[@]}"; do "$custody" hsm probe "$uri"; done
-pause "the witness has written each token's serial (the serial line above) in the inventory"
+pause "the witness has written each token's serial (the end of the token line above: serial …) in the inventory"
 
 step 4 "Generate and split the key; officials seal and verify their shares"
 "$custody" genesis "$@"

@@ -215,10 +215,10 @@ verify_copies() {
     dir=$(dirname -- "$manifest")
     if [[ -n "$REHEARSAL" ]]; then
         for medium in media-A media-B; do
-            mkdir -p "$dir/../$medium"
+            mkdir -p "$(dirname -- "$dir")/$medium"
             for share in "$dir"/shares/*.share; do
                 id=$(basename -- "$share" .share)
-                copy=$dir/../$medium/$(basename -- "$share")
+                copy=$(dirname -- "$dir")/$medium/$(basename -- "$share")
                 cp -- "$share" "$copy"
                 cmp -s -- "$share" "$copy"
                 "$custody" share verify --manifest "$manifest" --passphrase-file "$pdir/$id.pass" "$copy"
