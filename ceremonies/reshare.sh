@@ -80,7 +80,7 @@ step 4 "Reshare: the quorum, then each new official seals and verifies a new sha
 "$custody" reshare "$@"
 
 step 5 "Read the digests aloud and write them down"
-say "I read the new manifest digest and the key check value, unchanged, as printed above, in words. The witness writes them; the auditor repeats them."
+say "I read the new manifest digest, the key check value, unchanged, and the transcript closing digest, as printed above, in words. The witness writes them; the auditor repeats them."
 pause "the witness has written the digests and the revoked set on the sheet"
 
 step 6 "Audit again: the old set is revoked"

@@ -59,7 +59,7 @@ if [[ -n "$REHEARSAL" ]]; then
     set -- "$@" "$old/cio.share" "$old/ria.share" \
         "$old/auditor-general.share" "$d/.rotation-e2/shares/cio.share" \
         "$d/.rotation-e2/shares/ria.share" "$d/.rotation-e2/shares/auditor-general.share"
-    rehearsal_note "the ceremony proper: the rotation is run again and resumes"
+    rehearsal_note "the ceremony proper: the rotation is run again (it resumes, or starts afresh if nothing was kept)"
 fi
 manifest=$(opt_last --manifest "$@")
 mapfile -t tokens < <(opt_all --hsm "$@")

@@ -31,7 +31,7 @@ blockquote { margin: 4pt 0; padding: 4pt 8pt; border-left: 3pt solid #000; backg
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 6pt; page-break-inside: auto; }
 tr { page-break-inside: avoid; }
 th, td { border: 0.6pt solid #000; padding: 2pt 4pt; vertical-align: top; text-align: left; }
-th { background: #e4e4e4; font-size: 8.5pt; }
+th { background: #e4e4e4; font-size: 8.5pt; min-width: 13mm; }
 td { height: 15pt; }
 a { color: #000; text-decoration: none; }
 """
