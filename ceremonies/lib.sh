@@ -77,7 +77,13 @@ pause() {
         printf '   (rehearsal: no pause) when %s\n' "$*"
     else
         local _
-        read -r -p "   Press Enter when $*. " _
+        printf '   Press Enter when %s. ' "$*"
+        if ! read -r _; then
+            echo
+            echo "error: no one answered (end of input): a real ceremony runs at a terminal, with someone at the keyboard" >&2
+            exit 1
+        fi
+        [[ -t 0 ]] || echo
     fi
 }
 
@@ -227,7 +233,9 @@ verify_copies() {
         return 0
     fi
     while true; do
-        read -r -p "   Path of the next copy on removable media (empty line when every copy is checked): " copy
+        printf '   Path of the next copy on removable media (empty line when every copy is checked): '
+        read -r copy
+        [[ -t 0 ]] || echo
         [[ -n "$copy" ]] || break
         if "$custody" share verify --manifest "$manifest" "$copy"; then
             echo "   copy checked: $copy — seal the medium in its bag; IW records the bag number"
