@@ -6,6 +6,7 @@ printed. A heading with `{: .sheet }` starts a new page: the sheet to fill in by
 """
 
 import pathlib
+import re
 import sys
 
 import markdown
@@ -49,7 +50,28 @@ def render(source: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
     return target
 
 
+def words_read_aloud(script: pathlib.Path, procedure: pathlib.Path) -> list[str]:
+    """Differences between what the script says (`say "…"`) and what the procedure's CA reads
+    aloud (`reads aloud: *"…"*`), in order; ⟨placeholders⟩ stand for the script's $(…)."""
+    placeholder = lambda t: re.sub(r"\$\([^)]*\)\)?|\$\w+|⟨[^⟩]*⟩", "…", t)
+    said = [placeholder(t) for t in re.findall(r'^say "(.*)"$', script.read_text(), re.M)]
+    read = [
+        placeholder(re.sub(r"\s+", " ", t))
+        for t in re.findall(r'reads aloud: \*"(.*?)"\*', procedure.read_text(), re.S)
+    ]
+    if said == read:
+        return []
+    return [f"{script.name}: {a!r}\n{procedure.name}: {b!r}" for a, b in zip(said, read) if a != b] or [
+        f"{script.name} says {len(said)} things aloud, {procedure.name} {len(read)}"
+    ]
+
+
 def main(argv: list[str]) -> int:
+    if argv[1] == "--words":
+        problems = words_read_aloud(pathlib.Path(argv[2]), pathlib.Path(argv[3]))
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     out_dir = pathlib.Path(argv[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in argv[2:]:

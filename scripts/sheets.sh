@@ -11,7 +11,8 @@
 # The checks, each a failure of the run:
 #   - each ceremony script prints the same step numbers and titles as its procedure and its
 #     sheet ("### Step N — TITLE" in NAME.md, `step N "TITLE"` in NAME.sh, "| N | TITLE | | | |"
-#     in the sheet's step rows);
+#     in the sheet's step rows), and the same words to read aloud (`say "…"` in NAME.sh,
+#     `reads aloud: *"…"*` in NAME.md);
 #   - every PDF opens (pdfinfo), its text (pdftotext) has every heading of its Markdown source;
 #   - the officials' guide is one page.
 set -euo pipefail
@@ -46,8 +47,10 @@ for sh in "$REPO"/ceremonies/*.sh; do
     elif [[ "$from_md" != "$from_sheet" ]]; then
         fail "$name: the step rows of the sheet in $name.md differ from its steps:"
         diff <(echo "$from_md") <(echo "$from_sheet") >&2 || true
+    elif ! "$VENV/bin/python" "$REPO/scripts/sheets.py" --words "$sh" "$md"; then
+        fail "$name: the words $name.sh prints to read aloud differ from those in $name.md"
     else
-        echo "ok: $name.sh, $name.md and its sheet have the same $(wc -l <<<"$from_md") steps"
+        echo "ok: $name.sh, $name.md and its sheet have the same $(wc -l <<<"$from_md") steps and words to read aloud"
     fi
 done
 
