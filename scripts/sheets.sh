@@ -81,7 +81,7 @@ for md in "${sources[@]}"; do
     if [[ $name == officials-guide && $pages -ne 1 ]]; then
         fail "officials-guide.pdf has $pages pages; the guide must fit on one page"
     fi
-    [[ $missing -eq 0 ]] && echo "ok: $pdf ($pages pages, every heading present)"
+    [[ $missing -eq 0 ]] && echo "ok: $pdf ($pages page$([[ $pages -eq 1 ]] || echo s), every heading present)"
 done
 
 [[ $failures -eq 0 ]] || { echo "sheets.sh: $failures check(s) failed" >&2; exit 1; }
