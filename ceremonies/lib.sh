@@ -215,7 +215,9 @@ need_shares() {
 # verify_copies MANIFEST [PDIR]: each copy of a share file on removable media is checked with
 # `custody share verify` (its official types the passphrase). A rehearsal copies every share in
 # the domain's shares/ to two throwaway "media" and checks each copy with PDIR's passphrases; a
-# real ceremony asks for the path of each copy in turn, an empty line when all are checked.
+# real ceremony asks for the path of each copy in turn, an empty line when all are checked (the
+# official types the passphrase; with --passphrases PDIR, PDIR/<id>.pass for a copy named
+# <id>.share). A copy that fails is named and goes to the exceptions log; the loop goes on.
 verify_copies() {
     local manifest=$1 pdir=${2:-} dir share id copy medium
     dir=$(dirname -- "$manifest")
@@ -237,10 +239,15 @@ verify_copies() {
         read -r copy
         [[ -t 0 ]] || echo
         [[ -n "$copy" ]] || break
-        if "$custody" share verify --manifest "$manifest" "$copy"; then
+        local verify=(share verify --manifest "$manifest")
+        id=$(basename -- "$copy" .share)
+        [[ -n "$pdir" && -f "$pdir/$id.pass" ]] && verify+=(--passphrase-file "$pdir/$id.pass")
+        if "$custody" "${verify[@]}" "$copy"; then
             echo "   copy checked: $copy — seal the medium in its bag; IW records the bag number"
         else
             echo "   THIS COPY FAILED: do not seal it. IW records it in the exceptions log; copy again." >&2
+            printf '%s UTC  %s step %d: the copy %s failed custody share verify; not sealed\n' \
+                "$(date -u '+%Y-%m-%d %H:%M')" "$CEREMONY" "$STEP" "$copy" >>"$EXCEPTIONS" || true
         fi
     done
 }
