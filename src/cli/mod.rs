@@ -11,6 +11,7 @@ mod open;
 mod output;
 mod progress;
 mod prompt;
+pub mod reference;
 mod reshare;
 mod restore;
 mod seal;
