@@ -59,7 +59,12 @@ custody_binary_check() {
         fi
     done <"$sums"
     [[ $lines -eq 1 ]] || {
-        printf 'error: custody binary %s: %s has %d lines for %s, not one\nhint: copy the binary and its SHA256SUMS again from the release medium (docs/RELEASE.md); do not run an unchecked binary\n' "$file" "$sums" "$lines" "$name" >&2
+        if [[ $lines -eq 0 ]]; then
+            printf 'error: custody binary %s: %s has no line for %s\n' "$file" "$sums" "$name" >&2
+        else
+            printf 'error: custody binary %s: %s has %d lines for %s, where one is expected\n' "$file" "$sums" "$lines" "$name" >&2
+        fi
+        printf 'hint: copy the binary and its SHA256SUMS again from the release medium (docs/RELEASE.md); do not run an unchecked binary\n' >&2
         return 1
     }
     found=$(sha256sum <"$file") found=${found%% *}

@@ -15,7 +15,7 @@ target=$(cd "$target" && pwd -P)
 cargo_home=$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd -P)
 
 if [ -e "$out" ] && [ ! -f "$out/SHA256SUMS" ] && [ -n "$(ls -A "$out")" ]; then
-    echo "release.sh: $out is not empty and holds no SHA256SUMS: not replacing it (give a new or a release directory)" >&2
+    printf 'error: %s is not empty and holds no SHA256SUMS, so it is not a release: not replacing it\nhint: give scripts/release.sh a new directory, or one it made before\n' "$out" >&2
     exit 2
 fi
 

@@ -97,6 +97,13 @@ fn refuses_a_binary_changed_by_one_byte() {
     std::fs::write(&binary, bytes).unwrap();
     let run = custody_binary(&[("CUSTODY", &path_of(&dir, "custody"))]);
     pin(dir.path(), "release-binary-tampered", &run);
+    let sums = std::fs::read_to_string(dir.path().join("SHA256SUMS")).unwrap();
+    let published = sums[..64]
+        .as_bytes()
+        .chunks(4)
+        .map(|group| std::str::from_utf8(group).unwrap());
+    let expected = format!("  expected {}\n", published.collect::<Vec<_>>().join(" "));
+    assert!(run.contains(&expected), "{run}");
 }
 
 #[test]
@@ -107,7 +114,7 @@ fn refuses_a_binary_without_sums_beside_it() {
 }
 
 #[test]
-fn refuses_sums_without_the_binary_line() {
+fn refuses_sums_without_exactly_one_line_for_the_binary() {
     let dir = release(true);
     let sums = std::fs::read_to_string(dir.path().join("SHA256SUMS")).unwrap();
     std::fs::write(
@@ -117,6 +124,9 @@ fn refuses_sums_without_the_binary_line() {
     .unwrap();
     let run = custody_binary(&[("CUSTODY", &path_of(&dir, "custody"))]);
     pin(dir.path(), "release-binary-no-sums-line", &run);
+    std::fs::write(dir.path().join("SHA256SUMS"), sums.repeat(2)).unwrap();
+    let run = custody_binary(&[("CUSTODY", &path_of(&dir, "custody"))]);
+    pin(dir.path(), "release-binary-two-sums-lines", &run);
 }
 
 #[test]
@@ -135,8 +145,26 @@ fn refuses_when_there_is_no_binary_to_run() {
     let dir = tempfile::tempdir().unwrap();
     let run = custody_binary(&[]);
     pin(dir.path(), "release-binary-none", &run);
+    let run = custody_binary(&[("CUSTODY", &path_of(&dir, "custody"))]);
+    pin(dir.path(), "release-binary-missing", &run);
     let run = custody_binary(&[("CUSTODY_BUILD", "yes")]);
     pin(dir.path(), "release-binary-build-unknown", &run);
+}
+
+#[test]
+fn a_failed_release_build_stops_before_any_binary_runs() {
+    // scripts/release.sh refuses to replace a directory that is not a release, before building.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a release").unwrap();
+    let run = custody_binary(&[
+        ("CUSTODY_BUILD", "1"),
+        (
+            "CUSTODY_RELEASE_DIR",
+            &dir.path().canonicalize().unwrap().display().to_string(),
+        ),
+    ]);
+    pin(dir.path(), "release-binary-build-failed", &run);
+    assert!(dir.path().join("notes.txt").exists());
 }
 
 /// Every file `write` puts into a fresh directory, by name, with its text.
@@ -179,7 +207,10 @@ fn man_pages_for_custody_and_each_command() {
     };
     let top = page("custody.1");
     for command in ["genesis", "unlock", "drill", "rotate", "audit", "hsm"] {
-        assert!(top.contains(command), "custody.1 does not mention {command}");
+        assert!(
+            top.contains(command),
+            "custody.1 does not mention {command}"
+        );
         assert!(!page(&format!("custody-{command}.1")).is_empty());
     }
     assert!(page("custody-hsm-probe.1").contains("probe"));
