@@ -6,9 +6,11 @@
 # the same toolchain gives the same bytes, whatever the paths of the checkout, the cargo home and
 # the target directory. OUT_DIR is replaced. Usage: scripts/release.sh [OUT_DIR]
 set -euo pipefail
+out=${1:-}
+[[ -z $out || $out == /* ]] || out=$PWD/$out
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
-out=${1:-target/release-dist}
+out=${out:-$repo/target/release-dist}
 target=${CARGO_TARGET_DIR:-$repo/target}
 mkdir -p "$target"
 target=$(cd "$target" && pwd -P)
@@ -39,7 +41,8 @@ mkdir -p "$out"
 cp "$target/release/custody" "$out/custody"
 # The completions and man pages are text from the clap definitions: any profile writes the same,
 # so the example reuses the test suite's build rather than building the dev-dependencies again.
-cargo run --locked --quiet --example gen_docs -- "$out"
+echo "== completions and man pages (examples/gen_docs.rs, dev profile)" >&2
+cargo run --locked --example gen_docs -- "$out"
 
 tree_state=""
 [ -z "$(git status --porcelain --untracked-files=no)" ] || tree_state=" (with uncommitted changes: not a release)"
