@@ -11,10 +11,13 @@ out=${1:-}
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
 out=${out:-$repo/target/release-dist}
-target=${CARGO_TARGET_DIR:-$repo/target}
-mkdir -p "$target"
-target=$(cd "$target" && pwd -P)
-cargo_home=$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd -P)
+# Each directory as cargo names it and as it resolves, links followed.
+target_named=${CARGO_TARGET_DIR:-$repo/target}
+[[ $target_named == /* ]] || target_named=$repo/$target_named
+mkdir -p "$target_named"
+target=$(cd "$target_named" && pwd -P)
+cargo_home_named=${CARGO_HOME:-$HOME/.cargo}
+cargo_home=$(cd "$cargo_home_named" && pwd -P)
 
 if [ -e "$out" ] && [ ! -f "$out/SHA256SUMS" ] && [ -n "$(ls -A "$out")" ]; then
     printf 'error: %s is not empty and holds no SHA256SUMS, so it is not a release: not replacing it\nhint: give scripts/release.sh a new directory, or one it made before\n' "$out" >&2
@@ -27,8 +30,10 @@ fi
 commit=$(git rev-parse HEAD)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 remap=(
+    "--remap-path-prefix=$cargo_home_named=/cargo"
     "--remap-path-prefix=$cargo_home=/cargo"
     "--remap-path-prefix=$repo=/custody"
+    "--remap-path-prefix=$target_named=/target"
     "--remap-path-prefix=$target=/target"
 )
 echo "== release build of custody at $commit (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)" >&2
