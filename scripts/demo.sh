@@ -4,5 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hsm/install-softhsm.sh >/dev/null
+binary=${CARGO_TARGET_DIR:-target}/debug/custody
+if [ -x "$binary" ]; then
+    echo "building custody (only what changed since the last build)…" >&2
+else
+    echo "building custody (the first build takes about 4 minutes on 2 cores)…" >&2
+fi
+start=$SECONDS
 cargo build --locked --quiet
-exec target/debug/custody demo
+echo "built in $((SECONDS - start)) s" >&2
+exec "$binary" demo

@@ -12,6 +12,7 @@ mod open;
 mod output;
 mod progress;
 mod prompt;
+pub mod reference;
 mod reshare;
 mod restore;
 mod seal;
