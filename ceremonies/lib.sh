@@ -89,7 +89,8 @@ custody_digest_groups() {
 #
 # ceremony NAME TOTAL "$@": call first, before anything else. No arguments, or --rehearsal
 # alone, is a rehearsal on throwaway tokens with no pauses (what CI runs); sets REHEARSAL=yes
-# then, and CUSTODY_BUILD=1 (custody_binary builds and verifies the release binary). Any other
+# then, and, unless CUSTODY names a binary (CI's, built once and checked), CUSTODY_BUILD=1
+# (custody_binary builds and verifies the release binary from this checkout). Any other
 # arguments are a real ceremony: it pauses at every read-aloud and initialling point.
 # Arms the trap that prints "CEREMONY STOPPED at step N: TITLE" on any failure.
 CEREMONY="" STEP_TOTAL=0 STEP=0 STEP_TITLE="" REHEARSAL="" EXCEPTIONS="" CLEANUP=()
@@ -98,7 +99,7 @@ ceremony() {
     shift 2
     if [[ $# -eq 0 || ($# -eq 1 && $1 == --rehearsal) ]]; then
         REHEARSAL=yes
-        export CUSTODY_BUILD=1
+        [[ -n ${CUSTODY:-} ]] || export CUSTODY_BUILD=1
     elif [[ " $* " == *" --rehearsal "* ]]; then
         echo "$CEREMONY.sh: --rehearsal takes no other arguments (it rehearses on throwaway tokens)" >&2
         exit 2
