@@ -62,6 +62,12 @@ impl<'a> PassphrasePolicy<'a> {
 }
 
 impl AcceptedPassphrase {
+    /// Whether `again`, the official's second entry, is the passphrase accepted.
+    pub fn is_typed_again(&self, again: &Passphrase) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == again.expose_secret()
+    }
+
     /// The passphrase, to seal a share under.
     pub(super) fn passphrase(&self) -> &Passphrase {
         &self.0

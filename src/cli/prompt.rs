@@ -59,19 +59,22 @@ pub fn passphrase_for_share(official: &Official) -> Result<Passphrase, Failure> 
     ))
 }
 
-/// Asks `official` to choose the passphrase of their new share, twice; `None` when the two differ.
-pub fn new_passphrase_for_share(official: &Official) -> Result<Option<Passphrase>, Failure> {
-    let first = ask(&format!(
+/// Asks `official` to choose the passphrase of their new share (the first of two entries).
+pub fn choose_passphrase(official: &Official) -> Result<Passphrase, Failure> {
+    ask(&format!(
         "Official {} ({}): choose your passphrase (at least 12 characters): ",
         official.name(),
         official.id()
-    ))?;
-    let second = ask(&format!(
+    ))
+}
+
+/// Asks `official` to type the passphrase they chose again.
+pub fn repeat_passphrase(official: &Official) -> Result<Passphrase, Failure> {
+    ask(&format!(
         "Official {} ({}): type it again: ",
         official.name(),
         official.id()
-    ))?;
-    Ok((first.expose_secret() == second.expose_secret()).then_some(first))
+    ))
 }
 
 /// Shows `question` and reads one line from standard input; end of input is an error.
