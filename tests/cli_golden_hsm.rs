@@ -190,6 +190,42 @@ fn unlock_naming_a_damaged_share_and_with_too_few_shares() {
     pin(&room, "unlock-too-few-shares", &few);
 }
 
+/// Scripted mode: a passphrase file that does not open its share is not asked again, and a
+/// missing one is named as the passphrase file it is.
+#[test]
+fn unlock_with_a_wrong_and_a_missing_passphrase_file() {
+    let (room, manifest) = room_with_domain();
+    let pdir = room.hsm.dir().join("pdir-wrong");
+    common::copy_dir(&room.pdir, &pdir);
+    common::write_private(&pdir.join("cio.pass"), "amber cio lantern orbit seventy\n");
+    std::fs::remove_file(pdir.join("justice.pass")).unwrap();
+    let uri = room.embassy.uri.to_string();
+    let (cio, justice, ria) = (room.share("cio"), room.share("justice"), room.share("ria"));
+    let run = room.custody(&[
+        "unlock",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "--passphrases",
+        &text(&pdir),
+        &cio,
+        &justice,
+        &ria,
+    ]);
+    pin(&room, "unlock-wrong-and-missing-passphrase-files", &run);
+}
+
+/// A custody key of the domain already on the token is refused once the token is open, before
+/// any official is asked for a passphrase.
+#[test]
+fn genesis_refuses_a_token_holding_a_key_of_the_domain() {
+    let room = Room::new();
+    common::plant_key(&room.home, "custody:ee-registries:e1");
+    let run = room.genesis_with(&room.officials, "3", &room.dir());
+    pin(&room, "genesis-key-on-token", &run);
+}
+
 #[test]
 fn drill_passing_and_failing() {
     let (room, manifest) = room_with_domain();
