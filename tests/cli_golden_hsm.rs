@@ -350,6 +350,33 @@ fn restore_and_its_warnings(room: &Room, archive: &str) {
     );
 }
 
+/// A key of the next epoch on a token, with no rotation under way, is refused before the quorum
+/// is asked for anything.
+#[test]
+fn rotate_refuses_a_token_holding_a_newer_key_of_the_domain() {
+    let (room, manifest) = room_with_domain();
+    common::plant_key(&room.home, "custody:ee-registries:e2");
+    let (uri, pdir) = (room.home.uri.to_string(), text(&room.pdir));
+    let archives = room.hsm.dir().join("archives");
+    std::fs::create_dir(&archives).unwrap();
+    let archives = text(&archives);
+    let mut args = vec![
+        "rotate",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "--passphrases",
+        &pdir,
+        "--archives",
+        &archives,
+    ];
+    args.extend(common::TINY_KDF);
+    let shares = [room.share("cio"), room.share("ria"), room.share("justice")];
+    args.extend(shares.iter().map(String::as_str));
+    pin(&room, "rotate-newer-key-on-token", &room.custody(&args));
+}
+
 #[test]
 fn rotate_with_a_quorum_and_with_too_few_shares() {
     let (room, manifest) = room_with_domain();
