@@ -163,7 +163,10 @@ fn two_officials(room: &Room) -> std::path::PathBuf {
     let file = room.hsm.dir().join("two-officials.toml");
     std::fs::write(
         &file,
-        officials_toml(&[("cio", "Government CIO"), ("justice", "Minister of Justice")]),
+        officials_toml(&[
+            ("cio", "Government CIO"),
+            ("justice", "Minister of Justice"),
+        ]),
     )
     .unwrap();
     file
@@ -173,7 +176,10 @@ fn two_officials(room: &Room) -> std::path::PathBuf {
 fn a_mistyped_proof_at_genesis_is_asked_again_and_the_genesis_completes() {
     let room = Room::new();
     let officials = two_officials(&room);
-    let mut terminal = Terminal::run(&room, &genesis_args(&room, "ee-registries", &officials, "2"));
+    let mut terminal = Terminal::run(
+        &room,
+        &genesis_args(&room, "ee-registries", &officials, "2"),
+    );
     for id in ["cio", "justice"] {
         terminal.answer(CHOOSE, &passphrase(id));
         terminal.answer(AGAIN, &passphrase(id));
@@ -195,6 +201,44 @@ fn a_mistyped_proof_at_genesis_is_asked_again_and_the_genesis_completes() {
     assert_eq!(refused.len(), 1, "{transcript}");
     assert!(refused[0].contains("\"1 of 3\""), "{transcript}");
     assert!(!transcript.contains("seventy"), "{transcript}");
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}
+
+#[test]
+fn three_wrong_proofs_stop_the_genesis_and_withdraw_its_key() {
+    let room = Room::new();
+    let officials = two_officials(&room);
+    let mut terminal = Terminal::run(
+        &room,
+        &genesis_args(&room, "ee-registries", &officials, "2"),
+    );
+    for id in ["cio", "justice"] {
+        terminal.answer(CHOOSE, &passphrase(id));
+        terminal.answer(AGAIN, &passphrase(id));
+    }
+    terminal.answer(TYPE, "amber cio lantern orbit seventy");
+    terminal.answer(TYPE, "amber cio lantern orbit seventy-one");
+    terminal.expect("1 try left: cio, type it again.");
+    terminal.answer(TYPE, "amber cio lantern orbit seventy-two");
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains(
+            "official cio did not open their new share: 3 wrong passphrases; the genesis cannot \
+             publish a share its official cannot open, so it stops here"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("the domain key this genesis imported was destroyed on token"),
+        "{screen}"
+    );
+    assert!(!screen.contains("justice opened"), "{screen}");
+    assert!(!room.dir().exists());
+    // No key of the domain stayed on the token: a genesis of the same domain, which refuses one,
+    // goes through.
+    room.genesis();
 }
 
 #[test]
@@ -229,10 +273,51 @@ fn an_official_who_mistypes_at_unlock_types_again_and_their_share_counts() {
 }
 
 #[test]
+fn an_official_who_mistypes_three_times_at_unlock_is_skipped_and_the_next_comes_forward() {
+    let room = Room::new();
+    room.genesis();
+    let args = vec![
+        "unlock".to_owned(),
+        "--manifest".into(),
+        room.dir().join("manifest.json").display().to_string(),
+        "--hsm".into(),
+        room.embassy.uri.to_string(),
+        room.share("cio"),
+        room.share("justice"),
+        room.share("ria"),
+        room.share("president-office"),
+    ];
+    let mut terminal = Terminal::run(&room, &args);
+    for wrong in ["seventy", "seventy-one", "seventy-two"] {
+        terminal.answer(TYPE, &format!("amber cio lantern orbit {wrong}"));
+    }
+    terminal.expect("REFUSED: share of cio");
+    terminal.expect("3 wrong passphrases; this official is skipped");
+    for id in ["justice", "ria", "president-office"] {
+        terminal.answer(&format!("({id}): {TYPE}"), &passphrase(id));
+    }
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("share of president-office accepted: 3 of 3"),
+        "{screen}"
+    );
+    let transcript = std::fs::read_to_string(room.dir().join("transcript.jsonl")).unwrap();
+    assert_eq!(
+        transcript.matches("\"unlock.passphrase-refused\"").count(),
+        3,
+        "{transcript}"
+    );
+}
+
+#[test]
 fn a_short_passphrase_is_refused_before_its_confirmation_is_asked() {
     let room = Room::new();
     let officials = two_officials(&room);
-    let mut terminal = Terminal::run(&room, &genesis_args(&room, "ee-registries", &officials, "2"));
+    let mut terminal = Terminal::run(
+        &room,
+        &genesis_args(&room, "ee-registries", &officials, "2"),
+    );
     terminal.answer(CHOOSE, "short");
     terminal.expect("shorter than 12 characters; choose a passphrase");
     terminal.expect(CHOOSE);

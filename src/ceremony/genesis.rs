@@ -173,7 +173,9 @@ impl GenesisRequest {
         DomainId::new(self.domain.as_str()).map_err(|problem| {
             let why = match problem {
                 IdentifierProblem::Length { max, .. } => format!("is not 1 to {max} characters"),
-                IdentifierProblem::Characters => "has characters other than a-z, 0-9 and '-'".into(),
+                IdentifierProblem::Characters => {
+                    "has characters other than a-z, 0-9 and '-'".into()
+                }
             };
             CeremonyError::refused(
                 format!("the domain id `{}` {why}", self.domain),
@@ -194,8 +196,8 @@ impl GenesisRequest {
         })?;
         let free = stats.f_bavail.saturating_mul(stats.f_frsize);
         let officials = u64::try_from(self.officials.len()).unwrap_or(u64::MAX);
-        let needed = SPACE_NEEDED_BASE
-            .saturating_add(SPACE_NEEDED_PER_OFFICIAL.saturating_mul(officials));
+        let needed =
+            SPACE_NEEDED_BASE.saturating_add(SPACE_NEEDED_PER_OFFICIAL.saturating_mul(officials));
         if free < needed {
             return Err(CeremonyError::refused(
                 format!(

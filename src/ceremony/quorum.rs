@@ -143,10 +143,14 @@ fn offer(
         Err(e) => return Ok(Err(named(e.to_string()))),
     };
     if accepted.iter().any(|(id, _)| *id == official_id) {
-        return Ok(Err(named("already accepted: each official counts once".into())));
+        return Ok(Err(named(
+            "already accepted: each official counts once".into(),
+        )));
     }
     let official = entry.official().clone();
-    let opened = open_own_share(ceremony, manifest, &sealed, &official, transcript, attendant)?;
+    let opened = open_own_share(
+        ceremony, manifest, &sealed, &official, transcript, attendant,
+    )?;
     Ok(opened
         .map(|share| (official_id.clone(), share))
         .map_err(|unopened| named(skipped(&unopened))))

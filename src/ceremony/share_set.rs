@@ -302,7 +302,9 @@ pub(super) fn verify_all(
     attendant: &mut dyn Attendant,
 ) -> Result<(), CeremonyError> {
     for (official, sealed) in officials.iter().zip(sealed) {
-        verify_own_share(manifest, official, sealed, dir, ceremony, transcript, attendant)?;
+        verify_own_share(
+            manifest, official, sealed, dir, ceremony, transcript, attendant,
+        )?;
         transcript.append(Step::ShareVerified {
             ceremony,
             official: official.id().to_string(),

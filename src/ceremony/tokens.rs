@@ -116,7 +116,10 @@ pub(super) fn refuse_newer_keys(
     manifest: &Manifest,
 ) -> Result<(), CeremonyError> {
     let domain = &manifest.key_ref().domain;
-    let newer = session.domain_keys(domain)?.into_iter().find(|e| *e > manifest.epoch());
+    let newer = session
+        .domain_keys(domain)?
+        .into_iter()
+        .find(|e| *e > manifest.epoch());
     match newer {
         Some(epoch) => Err(CeremonyError::refused(
             format!(
