@@ -89,8 +89,9 @@ pub enum Event {
 
 /// The people in the room, as a ceremony sees them.
 pub trait Attendant {
-    /// A new passphrase chosen by the policy's official (asked twice on a terminal) that
-    /// `policy` accepts: a weak one is refused and asked again where the official types, or, by
+    /// A new passphrase chosen by the policy's official (asked twice on a terminal, judged after
+    /// the first entry) that `policy` accepts: a weak one is refused and asked again where the
+    /// official types, or, by
     /// an attendant that cannot ask again, refused with [`PassphrasePolicy::refusal`].
     fn new_passphrase(
         &mut self,

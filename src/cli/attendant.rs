@@ -1,7 +1,8 @@
 //! The ceremony attendant of the command line: passphrases from no-echo prompts, or from
 //! `PDIR/<official-id>.pass` in scripted mode, a new one held to the ceremony's passphrase policy
-//! where it is typed; token PINs from prompts; and the narration of each event on stdout, so the
-//! room hears what happened.
+//! as soon as it is typed (before its confirmation); a wrong passphrase asked again at a prompt,
+//! never from a file (`can_ask_again`); token PINs from prompts; and the narration of each event
+//! on stdout, so the room hears what happened.
 
 use std::path::PathBuf;
 
