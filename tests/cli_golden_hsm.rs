@@ -186,8 +186,16 @@ fn unlock_naming_a_damaged_share_and_with_too_few_shares() {
         room.share("justice"),
     ]);
     pin(&room, "unlock", &run);
-    let few = room.unlock_into(&room.home, &[room.share("cio"), room.share("ria")]);
+    let spare = room.hsm.token("spare");
+    let few = room.unlock_into(&spare, &[room.share("cio"), room.share("ria")]);
     pin(&room, "unlock-too-few-shares", &few);
+    // The home token holds the key since genesis: refused before anyone types.
+    let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
+    pin(
+        &room,
+        "unlock-key-already-on-token",
+        &room.unlock_into(&room.home, &quorum),
+    );
 }
 
 /// Scripted mode: a passphrase file that does not open its share is not asked again, and a

@@ -135,6 +135,28 @@ pub(super) fn refuse_newer_keys(
     }
 }
 
+/// Refuses, before anyone types, a token that already holds a key labelled as `manifest`'s: the
+/// token would refuse the import only after the quorum had typed.
+pub(super) fn refuse_key_present(
+    session: &TokenSession,
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let key = manifest.key_ref();
+    if session.domain_keys(&key.domain)?.contains(&key.epoch) {
+        return Err(CeremonyError::refused(
+            format!(
+                "token {} already holds a key of domain {} for epoch {}; nothing was changed",
+                session.token(),
+                key.domain,
+                key.epoch
+            ),
+            "the key is there: seal and open with this token as it is, or unlock into another \
+             token; `custody hsm keys` shows whether the key on it is the one in force",
+        ));
+    }
+    Ok(())
+}
+
 /// Records on the token that it serves `manifest`'s chain position (raised, never lowered).
 pub(super) fn record_chain_position(
     session: &TokenSession,
