@@ -326,6 +326,34 @@ fn a_short_passphrase_is_refused_before_its_confirmation_is_asked() {
     assert!(!screen.contains(".."), "{screen}");
 }
 
+#[test]
+fn a_short_new_passphrase_at_reseal_is_refused_before_its_confirmation_is_asked() {
+    let room = Room::new();
+    room.genesis();
+    let args = vec![
+        "share".to_owned(),
+        "reseal".into(),
+        "--manifest".into(),
+        room.dir().join("manifest.json").display().to_string(),
+        room.share("cio"),
+    ];
+    let before = std::fs::read(room.share("cio")).unwrap();
+    let mut terminal = Terminal::run(&room, &args);
+    terminal.answer("type your passphrase for ", &passphrase("cio"));
+    terminal.answer("(at least 12 characters): ", "short");
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains("error: the new passphrase is shorter than 12 characters"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("type the new passphrase again"),
+        "{screen}"
+    );
+    assert_eq!(std::fs::read(room.share("cio")).unwrap(), before);
+}
+
 /// Runs an interactive genesis that must be refused before any official is asked anything.
 fn refused_before_anyone_types(room: &Room, args: &[String], reason: &str) -> String {
     let (code, screen) = Terminal::run(room, args).finish();

@@ -42,13 +42,19 @@ impl<'a> PassphrasePolicy<'a> {
 
     /// Accepts `passphrase`, or says why it is too weak.
     pub fn accept(&self, passphrase: Passphrase) -> Result<AcceptedPassphrase, WeakPassphrase> {
+        self.judge(&passphrase)?;
+        Ok(AcceptedPassphrase(passphrase))
+    }
+
+    /// Says why `passphrase` is too weak, if it is: for a prompt that judges the first entry
+    /// before it asks for the second.
+    pub fn judge(&self, passphrase: &Passphrase) -> Result<(), WeakPassphrase> {
         let context = [
             self.official.id().as_str(),
             self.official.name(),
             self.domain,
         ];
-        check_new_passphrase(&passphrase, &context)?;
-        Ok(AcceptedPassphrase(passphrase))
+        check_new_passphrase(passphrase, &context)
     }
 
     /// The ceremony's refusal of a weak passphrase, for an attendant that cannot ask again (a

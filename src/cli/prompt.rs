@@ -8,6 +8,7 @@ use std::path::Path;
 use secrecy::ExposeSecret;
 
 use super::output::Failure;
+use crate::ceremony::PassphrasePolicy;
 use crate::domain::Official;
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
@@ -28,14 +29,22 @@ pub fn passphrase(official: &Official, which: &str, file: &Path) -> Result<Passp
     ))
 }
 
-/// Asks `official` for a new passphrase for `file`, twice; refuses two different entries.
-pub fn new_passphrase(official: &Official, file: &Path) -> Result<Passphrase, Failure> {
+/// Asks `official` for a new passphrase for `file`, twice; refuses one `policy` finds weak as
+/// soon as it is typed, and two different entries.
+pub fn new_passphrase(
+    official: &Official,
+    file: &Path,
+    policy: &PassphrasePolicy<'_>,
+) -> Result<Passphrase, Failure> {
     let first = ask(&format!(
         "Official {} ({}): choose a new passphrase for {} (at least 12 characters): ",
         official.name(),
         official.id(),
         file.display()
     ))?;
+    policy
+        .judge(&first)
+        .map_err(|weak| Failure::new(weak.to_string(), weak.hint()))?;
     let second = ask(&format!(
         "Official {} ({}): type the new passphrase again: ",
         official.name(),

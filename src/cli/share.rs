@@ -169,7 +169,7 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
     let official = opened.official().clone();
     let new = match &args.new_passphrase_file {
         Some(file) => passphrase_file(file)?,
-        None => prompt::new_passphrase(&official, &args.share)?,
+        None => prompt::new_passphrase(&official, &args.share, &opened.policy())?,
     };
     let outcome = opened.reseal(&new)?;
     if let Some(unrecorded) = &outcome.unrecorded {
