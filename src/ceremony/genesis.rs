@@ -3,7 +3,9 @@
 //! official chooses, imports the key into every token and proves each holds exactly that key,
 //! seals a canary archive for later drills, has every official open and verify their own share,
 //! and only then publishes the domain directory (`manifest.json`, `shares/`, `canary.custody`,
-//! `transcript.jsonl`) with one rename. A genesis that
+//! `transcript.jsonl`) with one rename. Everything that needs no secret is checked before anyone
+//! types: the request ([`GenesisRequest::check`], before the plan is read aloud), then every
+//! token, which must hold no chain record and no key of the domain. A genesis that
 //! stops early leaves no directory that looks like a complete domain, and no key on a token: what
 //! it imported is destroyed again unless it publishes (or the error names the token that kept it).
 

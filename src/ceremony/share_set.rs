@@ -345,8 +345,7 @@ fn verify_own_share(
                 official.id(),
                 ceremony.name()
             ),
-            "nothing was published; run the ceremony again when the official is ready, and \
-             every official chooses a passphrase anew",
+            "nothing was published; run the ceremony again when the official is ready",
         )),
         Err(Unopened::Share(error)) => Err(CeremonyError::Share { file, error }),
         Err(Unopened::NotAsked(error)) => Err(error),
