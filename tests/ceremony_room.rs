@@ -71,6 +71,10 @@ impl Attendant for Officials {
         ))
     }
 
+    fn can_ask_again(&self) -> bool {
+        false
+    }
+
     fn token_pin(&mut self, _: &TokenDescription) -> std::io::Result<Pin> {
         Err(std::io::ErrorKind::NotFound.into())
     }

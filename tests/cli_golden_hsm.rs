@@ -186,8 +186,52 @@ fn unlock_naming_a_damaged_share_and_with_too_few_shares() {
         room.share("justice"),
     ]);
     pin(&room, "unlock", &run);
-    let few = room.unlock_into(&room.home, &[room.share("cio"), room.share("ria")]);
+    let spare = room.hsm.token("spare");
+    let few = room.unlock_into(&spare, &[room.share("cio"), room.share("ria")]);
     pin(&room, "unlock-too-few-shares", &few);
+    // The home token holds the key since genesis: refused before anyone types.
+    let quorum = [room.share("cio"), room.share("ria"), room.share("justice")];
+    pin(
+        &room,
+        "unlock-key-already-on-token",
+        &room.unlock_into(&room.home, &quorum),
+    );
+}
+
+/// Scripted mode: a passphrase file that does not open its share is not asked again, and a
+/// missing one is named as the passphrase file it is.
+#[test]
+fn unlock_with_a_wrong_and_a_missing_passphrase_file() {
+    let (room, manifest) = room_with_domain();
+    let pdir = room.hsm.dir().join("pdir-wrong");
+    common::copy_dir(&room.pdir, &pdir);
+    common::write_private(&pdir.join("cio.pass"), "amber cio lantern orbit seventy\n");
+    std::fs::remove_file(pdir.join("justice.pass")).unwrap();
+    let uri = room.embassy.uri.to_string();
+    let (cio, justice, ria) = (room.share("cio"), room.share("justice"), room.share("ria"));
+    let run = room.custody(&[
+        "unlock",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "--passphrases",
+        &text(&pdir),
+        &cio,
+        &justice,
+        &ria,
+    ]);
+    pin(&room, "unlock-wrong-and-missing-passphrase-files", &run);
+}
+
+/// A custody key of the domain already on the token is refused once the token is open, before
+/// any official is asked for a passphrase.
+#[test]
+fn genesis_refuses_a_token_holding_a_key_of_the_domain() {
+    let room = Room::new();
+    common::plant_key(&room.home, "custody:ee-registries:e1");
+    let run = room.genesis_with(&room.officials, "3", &room.dir());
+    pin(&room, "genesis-key-on-token", &run);
 }
 
 #[test]
@@ -312,6 +356,33 @@ fn restore_and_its_warnings(room: &Room, archive: &str) {
         "open-out-dir-existing",
         &room.custody(&["open", "--hsm", &uri, "--out-dir", &restored, archive]),
     );
+}
+
+/// A key of the next epoch on a token, with no rotation under way, is refused before the quorum
+/// is asked for anything.
+#[test]
+fn rotate_refuses_a_token_holding_a_newer_key_of_the_domain() {
+    let (room, manifest) = room_with_domain();
+    common::plant_key(&room.home, "custody:ee-registries:e2");
+    let (uri, pdir) = (room.home.uri.to_string(), text(&room.pdir));
+    let archives = room.hsm.dir().join("archives");
+    std::fs::create_dir(&archives).unwrap();
+    let archives = text(&archives);
+    let mut args = vec![
+        "rotate",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &uri,
+        "--passphrases",
+        &pdir,
+        "--archives",
+        &archives,
+    ];
+    args.extend(common::TINY_KDF);
+    let shares = [room.share("cio"), room.share("ria"), room.share("justice")];
+    args.extend(shares.iter().map(String::as_str));
+    pin(&room, "rotate-newer-key-on-token", &room.custody(&args));
 }
 
 #[test]

@@ -65,6 +65,13 @@ pub enum Event {
         /// Shares needed.
         needed: usize,
     },
+    /// A passphrase did not open an official's share, and they are asked again.
+    WrongPassphrase {
+        /// The official's id.
+        official: String,
+        /// Tries left.
+        left: usize,
+    },
     /// A share offered at an unlock was refused.
     ShareRefused {
         /// The share file.
@@ -82,8 +89,9 @@ pub enum Event {
 
 /// The people in the room, as a ceremony sees them.
 pub trait Attendant {
-    /// A new passphrase chosen by the policy's official (asked twice on a terminal) that
-    /// `policy` accepts: a weak one is refused and asked again where the official types, or, by
+    /// A new passphrase chosen by the policy's official (asked twice on a terminal, judged after
+    /// the first entry) that `policy` accepts: a weak one is refused and asked again where the
+    /// official types, or, by
     /// an attendant that cannot ask again, refused with [`PassphrasePolicy::refusal`].
     fn new_passphrase(
         &mut self,
@@ -91,6 +99,9 @@ pub trait Attendant {
     ) -> Result<AcceptedPassphrase, CeremonyError>;
     /// `official`'s passphrase for their share file.
     fn passphrase(&mut self, official: &Official) -> Result<Passphrase, CeremonyError>;
+    /// Whether a passphrase that did not open a share can be asked for again: a person at the
+    /// keyboard can type it again, a file (scripted mode) would only give the same one.
+    fn can_ask_again(&self) -> bool;
     /// A token's user PIN, for a token whose URI names no pin-source.
     fn token_pin(&mut self, token: &TokenDescription) -> std::io::Result<Pin>;
     /// What the person at the keyboard types, on one line, when shown `question` (a

@@ -3,7 +3,9 @@
 //! official chooses, imports the key into every token and proves each holds exactly that key,
 //! seals a canary archive for later drills, has every official open and verify their own share,
 //! and only then publishes the domain directory (`manifest.json`, `shares/`, `canary.custody`,
-//! `transcript.jsonl`) with one rename. A genesis that
+//! `transcript.jsonl`) with one rename. Everything that needs no secret is checked before anyone
+//! types: the request ([`GenesisRequest::check`], before the plan is read aloud), then every
+//! token, which must hold no chain record and no key of the domain. A genesis that
 //! stops early leaves no directory that looks like a complete domain, and no key on a token: what
 //! it imported is destroyed again unless it publishes (or the error names the token that kept it).
 
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::archive::TokenKey;
 use crate::domain::{EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
-use crate::primitives::domain_id::DomainId;
+use crate::primitives::domain_id::{DomainId, IdentifierProblem};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
 use crate::primitives::secret::DomainKey;
@@ -76,7 +78,7 @@ pub fn genesis(
     request: &GenesisRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<GenesisOutcome, CeremonyError> {
-    check_request(request)?;
+    request.check()?;
     let staging = staging_dir(&request.out)?;
     let result = run(request, &staging, attendant);
     if result.is_err() {
@@ -93,11 +95,13 @@ fn publish(staging: &Path, out: &Path) -> Result<(), CeremonyError> {
 }
 
 /// Destroys the key this genesis imported, wherever it went, because the genesis publishes
-/// nothing; `error` stays the reason, unless a token kept the key: then the error names it.
+/// nothing, and tells the room of each; `error` stays the reason, unless a token kept the key:
+/// then the error names it.
 fn withdraw(
     sessions: &[TokenSession],
     selector: &KeySelector,
     error: CeremonyError,
+    attendant: &mut dyn Attendant,
 ) -> CeremonyError {
     for session in sessions {
         // Label and id name only this genesis's key: the id comes from its own key id.
@@ -115,41 +119,106 @@ fn withdraw(
                  again",
             );
         }
+        attendant.announce(&Event::Step(format!(
+            "the domain key this genesis imported was destroyed on token {}: the genesis stops",
+            session.token()
+        )));
     }
     error
 }
 
-fn check_request(request: &GenesisRequest) -> Result<(), CeremonyError> {
-    check_threshold(
-        request.threshold,
-        &request.officials,
-        "officials",
-        "choose a threshold from 2 up to the number of officials",
-    )?;
-    if request.tokens.is_empty() {
-        return Err(CeremonyError::refused(
-            "no token named to hold the domain key",
-            "give at least one --hsm URI",
-        ));
+/// Room a genesis needs at its destination, whatever the number of officials: the manifest and
+/// its chain copy, the canary, the transcript, with a margin.
+const SPACE_NEEDED_BASE: u64 = 256 * 1024;
+
+/// Room a genesis needs for each official: the share file, its lines in the manifest and the
+/// transcript, with a margin.
+const SPACE_NEEDED_PER_OFFICIAL: u64 = 16 * 1024;
+
+impl GenesisRequest {
+    /// Refuses, before any token is opened or anyone types, a request that cannot succeed: a
+    /// threshold that does not fit the officials, an invalid domain id, no token, a site name
+    /// the manifest cannot record, a destination that exists or is not a directory name, or a
+    /// disk without room for the domain directory. [`genesis`] checks it again.
+    pub fn check(&self) -> Result<(), CeremonyError> {
+        check_threshold(
+            self.threshold,
+            &self.officials,
+            "officials",
+            "choose a threshold from 2 up to the number of officials",
+        )?;
+        self.domain_id()?;
+        if self.tokens.is_empty() {
+            return Err(CeremonyError::refused(
+                "no token named to hold the domain key",
+                "give at least one --hsm URI",
+            ));
+        }
+        check_site(self.site.as_deref())?;
+        if self.out.exists() {
+            return Err(CeremonyError::refused(
+                format!("{} already exists", self.out.display()),
+                "genesis never overwrites a domain: choose a new directory",
+            ));
+        }
+        if self.out.file_name().is_none() {
+            return Err(CeremonyError::refused(
+                format!("{} does not name a directory", self.out.display()),
+                "give --out a directory path such as ./ee-registries",
+            ));
+        }
+        self.check_space()
     }
-    check_site(request.site.as_deref())?;
-    if request.out.exists() {
-        return Err(CeremonyError::refused(
-            format!("{} already exists", request.out.display()),
-            "genesis never overwrites a domain: choose a new directory",
-        ));
+
+    /// The domain id, or its refusal.
+    fn domain_id(&self) -> Result<DomainId, CeremonyError> {
+        DomainId::new(self.domain.as_str()).map_err(|problem| {
+            let why = match problem {
+                IdentifierProblem::Length { max, .. } => format!("is not 1 to {max} characters"),
+                IdentifierProblem::Characters => {
+                    "has characters other than a-z, 0-9 and '-'".into()
+                }
+            };
+            CeremonyError::refused(
+                format!("the domain id `{}` {why}", self.domain),
+                "choose a domain id of lower-case letters, digits and hyphens, e.g. ee-registries",
+            )
+        })
     }
-    Ok(())
+
+    /// Refuses a destination whose file system has no room for the domain directory.
+    fn check_space(&self) -> Result<(), CeremonyError> {
+        let parent = match self.out.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let stats = rustix::fs::statvfs(parent).map_err(|errno| CeremonyError::Io {
+            path: parent.to_owned(),
+            source: errno.into(),
+        })?;
+        let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+        let officials = u64::try_from(self.officials.len()).unwrap_or(u64::MAX);
+        let needed =
+            SPACE_NEEDED_BASE.saturating_add(SPACE_NEEDED_PER_OFFICIAL.saturating_mul(officials));
+        if free < needed {
+            return Err(CeremonyError::refused(
+                format!(
+                    "{} has {} KiB free; the domain directory needs at least {} KiB",
+                    parent.display(),
+                    free / 1024,
+                    needed / 1024
+                ),
+                "free some space there, or give --out a directory on another disk",
+            ));
+        }
+        Ok(())
+    }
 }
 
-/// A hidden directory beside the destination, emptied of any earlier interrupted attempt.
+/// A hidden directory beside the destination (which [`GenesisRequest::check`] found names a
+/// directory), emptied of any earlier interrupted attempt.
 fn staging_dir(out: &Path) -> Result<PathBuf, CeremonyError> {
-    let name = out.file_name().ok_or_else(|| {
-        CeremonyError::refused(
-            format!("{} does not name a directory", out.display()),
-            "give --out a directory path such as ./ee-registries",
-        )
-    })?;
+    let name = out.file_name().unwrap_or_default();
     let staging = out.with_file_name(format!(".{}.genesis-incomplete", name.to_string_lossy()));
     empty_stage(&staging)?;
     Ok(staging)
@@ -167,7 +236,7 @@ fn run(
         threshold: request.threshold,
     })?;
     let sessions = open_tokens(&request.tokens, attendant)?;
-    refuse_enrolled(&sessions, &request.domain)?;
+    refuse_enrolled(&sessions, &request.domain_id()?)?;
     let tokens = enrolments(&sessions, request.site.as_deref())?;
     let key = generate_key(&sessions)?;
     let SealedSet {
@@ -205,20 +274,16 @@ fn run(
                 tokens: sessions.iter().map(|s| s.token().to_string()).collect(),
             })
         }
-        Err(error) => Err(withdraw(&sessions, &selector, error)),
+        Err(error) => Err(withdraw(&sessions, &selector, error, attendant)),
     }
 }
 
-/// Refuses a token that already serves a domain of this id (it holds the domain's chain record):
-/// a second genesis of the same id would be another domain under the same name.
-fn refuse_enrolled(sessions: &[TokenSession], domain: &str) -> Result<(), CeremonyError> {
-    // An invalid id has no record; it is refused, in the manifest's words, when the manifest
-    // is made.
-    let Ok(domain) = DomainId::new(domain) else {
-        return Ok(());
-    };
+/// Refuses, before anyone types, a token that already serves a domain of this id (it holds the
+/// domain's chain record) or holds a custody key of it: a second genesis of the same id would be
+/// another domain under the same name.
+fn refuse_enrolled(sessions: &[TokenSession], domain: &DomainId) -> Result<(), CeremonyError> {
     for session in sessions {
-        if let Some(record) = session.chain_record(&domain)? {
+        if let Some(record) = session.chain_record(domain)? {
             return Err(CeremonyError::refused(
                 format!(
                     "token {} already serves domain {domain} (domain fingerprint {}, chain \
@@ -229,6 +294,17 @@ fn refuse_enrolled(sessions: &[TokenSession], domain: &str) -> Result<(), Ceremo
                 ),
                 "choose another domain id, or another token; a domain is created once, and its \
                  officials rebuild it with custody unlock",
+            ));
+        }
+        if let Some(epoch) = session.domain_keys(domain)?.first() {
+            return Err(CeremonyError::refused(
+                format!(
+                    "token {} already holds a key of domain {domain} (epoch {epoch}); nothing was \
+                     generated or written",
+                    session.token(),
+                ),
+                "choose another domain id, or another token; `custody hsm keys` lists the \
+                 token's custody keys",
             ));
         }
     }

@@ -24,6 +24,7 @@ pub mod token_keys;
 mod tokens;
 pub mod transcript;
 pub mod transcript_signature;
+mod tries;
 mod trust;
 pub mod unlock;
 

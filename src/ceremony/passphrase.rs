@@ -42,13 +42,19 @@ impl<'a> PassphrasePolicy<'a> {
 
     /// Accepts `passphrase`, or says why it is too weak.
     pub fn accept(&self, passphrase: Passphrase) -> Result<AcceptedPassphrase, WeakPassphrase> {
+        self.judge(&passphrase)?;
+        Ok(AcceptedPassphrase(passphrase))
+    }
+
+    /// Says why `passphrase` is too weak, if it is: for a prompt that judges the first entry
+    /// before it asks for the second.
+    pub fn judge(&self, passphrase: &Passphrase) -> Result<(), WeakPassphrase> {
         let context = [
             self.official.id().as_str(),
             self.official.name(),
             self.domain,
         ];
-        check_new_passphrase(&passphrase, &context)?;
-        Ok(AcceptedPassphrase(passphrase))
+        check_new_passphrase(passphrase, &context)
     }
 
     /// The ceremony's refusal of a weak passphrase, for an attendant that cannot ask again (a
@@ -62,6 +68,12 @@ impl<'a> PassphrasePolicy<'a> {
 }
 
 impl AcceptedPassphrase {
+    /// Whether `again`, the official's second entry, is the passphrase accepted.
+    pub fn is_typed_again(&self, again: &Passphrase) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == again.expose_secret()
+    }
+
     /// The passphrase, to seal a share under.
     pub(super) fn passphrase(&self) -> &Passphrase {
         &self.0

@@ -1,7 +1,8 @@
 //! The quorum: current officials come forward one at a time with their share files; each file is
 //! checked the moment it is offered (read, bound to the manifest — revoked sets included — one
-//! share per official, then the official's passphrase and the share's verification), a bad one is
-//! named with its official and set aside, and once t shares verified the domain key is rebuilt
+//! share per official, then the official's passphrase, asked again after a wrong one where a
+//! person types it (`tries`), and the share's verification), a bad one is named with its official
+//! and set aside, and once t shares verified the domain key is rebuilt
 //! and checked against the manifest's key commitment. Unlock and reshare both gather their quorum
 //! here, recording each offer in the transcript under their own ceremony's name.
 //!
@@ -20,6 +21,7 @@ use super::attendant::{Attendant, Event};
 use super::error::CeremonyError;
 use super::step::{Ceremony, Step};
 use super::transcript::Transcript;
+use super::tries::{open_own_share, Unopened};
 
 /// What a quorum produced.
 #[derive(Debug)]
@@ -58,9 +60,10 @@ pub(super) fn gather(
             |_| "unreadable".to_owned(),
             |bytes| hex::encode(sha2::Sha256::digest(bytes)),
         );
-        let checked = offered
-            .map_err(|e| (None, format!("cannot read it: {e}")))
-            .and_then(|bytes| offer(manifest, &bytes, &accepted, attendant));
+        let checked = match offered {
+            Ok(bytes) => offer(ceremony, manifest, &bytes, &accepted, transcript, attendant)?,
+            Err(e) => Err((None, format!("cannot read it: {e}"))),
+        };
         match checked {
             Ok((official, share)) => {
                 accepted.push((official.clone(), share));
@@ -114,32 +117,51 @@ pub(super) fn gather(
     })
 }
 
+/// What an offered share came to: its official and share, or the official it names (if any) and
+/// why it was set aside.
+type Offered = Result<(String, Share), (Option<String>, String)>;
+
 /// Checks one offered share file's bytes: the file, its binding to the manifest, not a second share of the
-/// same official, then the official's passphrase and the share's verification.
+/// same official, then the official's passphrase (asked again after a wrong one where a person
+/// types it) and the share's verification. The error is a transcript that could not be written.
 fn offer(
+    ceremony: Ceremony,
     manifest: &Manifest,
     bytes: &[u8],
     accepted: &[(String, Share)],
+    transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
-) -> Result<(String, Share), (Option<String>, String)> {
-    let sealed = SealedShare::parse(bytes)
-        .map_err(|e| (SealedShare::claimed_official(bytes), e.to_string()))?;
+) -> Result<Offered, CeremonyError> {
+    let sealed = match SealedShare::parse(bytes) {
+        Ok(sealed) => sealed,
+        Err(e) => return Ok(Err((SealedShare::claimed_official(bytes), e.to_string()))),
+    };
     let official_id = sealed.header().official.clone();
     let named = |reason: String| (Some(official_id.clone()), reason);
-    let entry = manifest
-        .check_share(&sealed)
-        .map_err(|e| named(e.to_string()))?;
+    let entry = match manifest.check_share(&sealed) {
+        Ok(entry) => entry,
+        Err(e) => return Ok(Err(named(e.to_string()))),
+    };
     if accepted.iter().any(|(id, _)| *id == official_id) {
-        return Err(named("already accepted: each official counts once".into()));
+        return Ok(Err(named(
+            "already accepted: each official counts once".into(),
+        )));
     }
     let official = entry.official().clone();
-    let passphrase = attendant
-        .passphrase(&official)
-        .map_err(|e| named(e.to_string()))?;
-    let share = manifest
-        .open_share(&sealed, &passphrase)
-        .map_err(|e| named(e.to_string()))?;
-    Ok((official_id, share))
+    let opened = open_own_share(
+        ceremony, manifest, &sealed, &official, transcript, attendant,
+    )?;
+    Ok(opened
+        .map(|share| (official_id.clone(), share))
+        .map_err(|unopened| named(skipped(&unopened))))
+}
+
+/// Why an official's share was set aside: for wrong passphrases, that the official is skipped.
+fn skipped(unopened: &Unopened) -> String {
+    match unopened {
+        Unopened::WrongPassphrase { .. } => format!("{unopened}; this official is skipped"),
+        Unopened::Share(_) | Unopened::NotAsked(_) => unopened.to_string(),
+    }
 }
 
 fn file_name(file: &Path) -> String {

@@ -16,6 +16,7 @@ use crate::shares::Share;
 
 use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
+use super::passphrase::PassphrasePolicy;
 use super::step::{Ceremony, Step};
 use super::transcript::{self, IfMissing, Record, Transcript, TranscriptError};
 
@@ -129,6 +130,11 @@ impl OpenedShare {
     /// The official whose share it is.
     pub fn official(&self) -> &Official {
         &self.checked.official
+    }
+
+    /// The rule the new passphrase must meet, the one [`reseal`](Self::reseal) applies.
+    pub fn policy(&self) -> PassphrasePolicy<'_> {
+        PassphrasePolicy::new(&self.checked.official, self.checked.manifest.domain())
     }
 
     /// Seals the share under `new`, replaces the share file, saves the manifest with the new

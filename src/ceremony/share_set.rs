@@ -2,7 +2,7 @@
 //! the threshold check, splitting a key for the officials, sealing each share under the
 //! passphrase its official chooses and writing it to `shares/`, the manifest describing the set
 //! (signed as the next link of the domain's chain, or as its first), and every official opening
-//! and verifying their own new share. It writes only into the
+//! and verifying their own new share (a share its official cannot open stops the ceremony). It writes only into the
 //! directory it is given, and never keeps a share or a passphrase beyond the step that uses it.
 
 use std::path::Path;
@@ -25,6 +25,7 @@ use super::error::{CeremonyError, NOTHING_PUBLISHED};
 use super::passphrase::{kdf_below_defaults, PassphrasePolicy};
 use super::step::{share_file, Ceremony, Step};
 use super::transcript::Transcript;
+use super::tries::{open_own_share, Unopened};
 
 /// Refuses a threshold outside 2..=n for the officials who will hold the shares, called `who`
 /// in the message (e.g. "new officials").
@@ -289,7 +290,8 @@ fn seal_for(
     })
 }
 
-/// Every official opens and verifies their freshly written share.
+/// Every official opens and verifies their freshly written share, typing their passphrase again
+/// after a wrong one where a person types it; a share its official cannot open stops the ceremony.
 pub(super) fn verify_all(
     manifest: &Manifest,
     officials: &[Official],
@@ -300,7 +302,9 @@ pub(super) fn verify_all(
     attendant: &mut dyn Attendant,
 ) -> Result<(), CeremonyError> {
     for (official, sealed) in officials.iter().zip(sealed) {
-        verify_own_share(manifest, official, sealed, dir, attendant)?;
+        verify_own_share(
+            manifest, official, sealed, dir, ceremony, transcript, attendant,
+        )?;
         transcript.append(Step::ShareVerified {
             ceremony,
             official: official.id().to_string(),
@@ -320,6 +324,8 @@ fn verify_own_share(
     official: &Official,
     sealed: &SealedShare,
     dir: &Path,
+    ceremony: Ceremony,
+    transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<(), CeremonyError> {
     let file = dir.join(share_file(official.id().as_str()));
@@ -330,9 +336,18 @@ fn verify_own_share(
             "the disk is faulty: use another ceremony machine",
         ));
     }
-    let passphrase = attendant.passphrase(official)?;
-    manifest
-        .open_share(sealed, &passphrase)
-        .map(drop)
-        .map_err(|error| CeremonyError::Share { file, error })
+    match open_own_share(ceremony, manifest, sealed, official, transcript, attendant)? {
+        Ok(_) => Ok(()),
+        Err(wrong @ Unopened::WrongPassphrase { .. }) => Err(CeremonyError::refused(
+            format!(
+                "official {} did not open their new share: {wrong}; the {} cannot publish a \
+                 share its official cannot open, so it stops here",
+                official.id(),
+                ceremony.name()
+            ),
+            "nothing was published; run the ceremony again when the official is ready",
+        )),
+        Err(Unopened::Share(error)) => Err(CeremonyError::Share { file, error }),
+        Err(Unopened::NotAsked(error)) => Err(error),
+    }
 }

@@ -150,6 +150,19 @@ pub enum Step {
         /// SHA-256 of the file offered.
         fingerprint: String,
     },
+    /// `<ceremony>.passphrase-refused`: a passphrase an official gave did not open their share.
+    PassphraseRefused {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The official.
+        official: String,
+        /// The share file's fingerprint.
+        fingerprint: String,
+        /// Which try it was, from 1.
+        number: usize,
+        /// How many tries the official has.
+        tries: usize,
+    },
     /// `<ceremony>.share-refused`: a share offered to a quorum was set aside.
     ShareRefused {
         /// The ceremony.
@@ -458,6 +471,7 @@ impl Step {
             Self::ShareSealed { ceremony, .. } => (*ceremony, "share-sealed"),
             Self::ShareVerified { ceremony, .. } => (*ceremony, "share-verified"),
             Self::ShareAccepted { ceremony, .. } => (*ceremony, "share-accepted"),
+            Self::PassphraseRefused { ceremony, .. } => (*ceremony, "passphrase-refused"),
             Self::ShareRefused { ceremony, .. } => (*ceremony, "share-refused"),
             Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
             Self::CanarySealed { ceremony, .. } => (*ceremony, "canary-sealed"),
@@ -537,6 +551,16 @@ impl Step {
             } => line
                 .actor(&official)
                 .input(share_file(&official), fingerprint),
+            Self::PassphraseRefused {
+                official,
+                fingerprint,
+                number,
+                tries,
+                ..
+            } => line
+                .actor(&official)
+                .input(share_file(&official), fingerprint)
+                .detail("try", format!("{number} of {tries}")),
             Self::ShareRefused {
                 official,
                 file_name,

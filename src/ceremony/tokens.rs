@@ -108,6 +108,55 @@ pub(super) fn check_chain_record(
     Ok(session.check_chain_position(&manifest.key_ref().domain, &chain_record(manifest))?)
 }
 
+/// Refuses, before anyone types, a token that holds a key of the domain of an epoch after
+/// `manifest`'s when no rotation is under way to have put it there: a fresh rotation would make
+/// that epoch's key itself.
+pub(super) fn refuse_newer_keys(
+    session: &TokenSession,
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let domain = &manifest.key_ref().domain;
+    let newer = session
+        .domain_keys(domain)?
+        .into_iter()
+        .find(|e| *e > manifest.epoch());
+    match newer {
+        Some(epoch) => Err(CeremonyError::refused(
+            format!(
+                "token {} already holds a key of domain {domain} for epoch {epoch}, after the \
+                 manifest in force (epoch {}), and no rotation is under way; nothing was changed",
+                session.token(),
+                manifest.epoch()
+            ),
+            "find out where that key came from: `custody hsm keys` lists the token's custody \
+             keys, and `custody hsm destroy` removes one not in force",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Refuses, before anyone types, a token that already holds a key labelled as `manifest`'s: the
+/// token would refuse the import only after the quorum had typed.
+pub(super) fn refuse_key_present(
+    session: &TokenSession,
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let key = manifest.key_ref();
+    if session.domain_keys(&key.domain)?.contains(&key.epoch) {
+        return Err(CeremonyError::refused(
+            format!(
+                "token {} already holds a key of domain {} for epoch {}; nothing was changed",
+                session.token(),
+                key.domain,
+                key.epoch
+            ),
+            "the key is there: seal and open with this token as it is, or unlock into another \
+             token; `custody hsm keys` shows whether the key on it is the one in force",
+        ));
+    }
+    Ok(())
+}
+
 /// Records on the token that it serves `manifest`'s chain position (raised, never lowered).
 pub(super) fn record_chain_position(
     session: &TokenSession,
@@ -240,7 +289,7 @@ pub(super) fn rotation_tokens(
 pub(super) fn check_site(site: Option<&str>) -> Result<(), CeremonyError> {
     match site.map(EnrolledToken::check_site) {
         Some(Err(problem)) => Err(CeremonyError::refused(
-            format!("the site name {problem}; nothing was changed"),
+            format!("the site name {problem}"),
             "name the site in 1 to 64 characters, e.g. --site Luxembourg",
         )),
         _ => Ok(()),

@@ -18,6 +18,7 @@ use super::quorum;
 use super::step::{Ceremony, Step};
 use super::tokens::{
     check_chain_record, check_site, import_and_prove_as, open_token, record_chain_position,
+    refuse_key_present,
 };
 use super::transcript::{self, IfMissing, Transcript, TranscriptError};
 use super::transcript_signature::{close_and_sign, HeldKey};
@@ -156,6 +157,7 @@ fn quorum(
     let manifest = &chain.in_force().clone();
     let session = open_token(&request.target, attendant, "no target token")?;
     check_chain_record(&session, manifest)?;
+    refuse_key_present(&session, manifest)?;
     let gathered = quorum::gather(
         Ceremony::Unlock,
         manifest,

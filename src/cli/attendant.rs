@@ -1,7 +1,8 @@
 //! The ceremony attendant of the command line: passphrases from no-echo prompts, or from
 //! `PDIR/<official-id>.pass` in scripted mode, a new one held to the ceremony's passphrase policy
-//! where it is typed; token PINs from prompts; and the narration of each event on stdout, so the
-//! room hears what happened.
+//! as soon as it is typed (before its confirmation); a wrong passphrase asked again at a prompt,
+//! never from a file (`can_ask_again`); token PINs from prompts; and the narration of each event
+//! on stdout, so the room hears what happened.
 
 use std::path::PathBuf;
 
@@ -18,7 +19,8 @@ use crate::readout::{hex_groups, pgp_words};
 use super::output::print;
 use super::prompt;
 
-/// How many times an official may choose a passphrase that is too weak before the ceremony stops.
+/// How many times an official may choose a passphrase that is too weak, or type two different
+/// entries, before the ceremony stops.
 const NEW_PASSPHRASE_TRIES: usize = 3;
 
 /// `--passphrases PDIR`, the scripted mode of every ceremony that asks officials for passphrases.
@@ -51,9 +53,16 @@ impl RoomAttendant {
     fn scripted(&self, official: &Official) -> Option<Result<Passphrase, CeremonyError>> {
         let dir = self.passphrases.as_ref()?;
         let file = dir.join(format!("{}.pass", official.id()));
+        let named = |problem: &SecretFileError| {
+            format!(
+                "official {}: passphrase file {}: {problem}",
+                official.id(),
+                file.display()
+            )
+        };
         if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(&file, "passphrase") {
             return Some(Err(CeremonyError::refused(
-                format!("official {}: {}: {exposed}", official.id(), file.display()),
+                named(&exposed),
                 "make every passphrase file private (chmod 600 PDIR/*.pass), then run the \
                  ceremony again",
             )));
@@ -63,9 +72,10 @@ impl RoomAttendant {
                 .map(Passphrase::from)
                 .map_err(|e| {
                     CeremonyError::refused(
-                format!("official {}: {e}", official.id()),
-                "in scripted mode PDIR must hold <official-id>.pass for every official taking part",
-            )
+                        named(&e),
+                        "in scripted mode PDIR must hold <official-id>.pass for every official \
+                         taking part",
+                    )
                 }),
         )
     }
@@ -90,15 +100,20 @@ impl Attendant for RoomAttendant {
             official.role()
         ));
         for _ in 0..NEW_PASSPHRASE_TRIES {
-            let Some(chosen) = prompt::new_passphrase_for_share(official).map_err(into_refusal)?
-            else {
-                print("   The two entries differ. Once more, please.\n");
-                continue;
+            // Judged as soon as it is typed: a weak one is never asked for twice.
+            let chosen = prompt::choose_passphrase(official).map_err(into_refusal)?;
+            let accepted = match policy.accept(chosen) {
+                Ok(accepted) => accepted,
+                Err(weak) => {
+                    print(&format!("   {weak}; {}.\n", weak.advice()));
+                    continue;
+                }
             };
-            match policy.accept(chosen) {
-                Ok(accepted) => return Ok(accepted),
-                Err(weak) => print(&format!("   {weak}. {}\n", weak.hint())),
+            let again = prompt::repeat_passphrase(official).map_err(into_refusal)?;
+            if accepted.is_typed_again(&again) {
+                return Ok(accepted);
             }
+            print("   The two entries differ. Choose your passphrase once more, please.\n");
         }
         Err(CeremonyError::refused(
             format!("official {} chose no acceptable passphrase", official.id()),
@@ -116,6 +131,11 @@ impl Attendant for RoomAttendant {
             official.id()
         ));
         prompt::passphrase_for_share(official).map_err(into_refusal)
+    }
+
+    fn can_ask_again(&self) -> bool {
+        // A passphrase file would only give the same passphrase again.
+        self.passphrases.is_none()
     }
 
     fn token_pin(&mut self, token: &TokenDescription) -> std::io::Result<Pin> {
@@ -174,6 +194,11 @@ fn narrate(event: &Event) -> String {
         } => {
             format!("   share of {official} accepted: {accepted} of {needed} accepted")
         }
+        Event::WrongPassphrase { official, left } => format!(
+            "   That passphrase does not open the share of {official}; check letter case and \
+             keyboard layout. {left} {} left: {official}, type it again.",
+            if *left == 1 { "try" } else { "tries" }
+        ),
         Event::ShareRefused {
             file,
             official,

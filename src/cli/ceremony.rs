@@ -203,6 +203,8 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         kdf: args.kdf.params()?,
     };
+    // Whatever needs no token and no person is refused before the room hears the plan.
+    request.check()?;
     let mut attendant = args.passphrases.attendant();
     if !args.json {
         print(&format!(

@@ -8,6 +8,7 @@ use std::path::Path;
 use secrecy::ExposeSecret;
 
 use super::output::Failure;
+use crate::ceremony::PassphrasePolicy;
 use crate::domain::Official;
 use crate::hsm::TokenDescription;
 use crate::primitives::secret::{Passphrase, Pin};
@@ -28,14 +29,22 @@ pub fn passphrase(official: &Official, which: &str, file: &Path) -> Result<Passp
     ))
 }
 
-/// Asks `official` for a new passphrase for `file`, twice; refuses two different entries.
-pub fn new_passphrase(official: &Official, file: &Path) -> Result<Passphrase, Failure> {
+/// Asks `official` for a new passphrase for `file`, twice; refuses one `policy` finds weak as
+/// soon as it is typed, and two different entries.
+pub fn new_passphrase(
+    official: &Official,
+    file: &Path,
+    policy: &PassphrasePolicy<'_>,
+) -> Result<Passphrase, Failure> {
     let first = ask(&format!(
         "Official {} ({}): choose a new passphrase for {} (at least 12 characters): ",
         official.name(),
         official.id(),
         file.display()
     ))?;
+    policy
+        .judge(&first)
+        .map_err(|weak| Failure::new(weak.to_string(), weak.hint()))?;
     let second = ask(&format!(
         "Official {} ({}): type the new passphrase again: ",
         official.name(),
@@ -59,19 +68,22 @@ pub fn passphrase_for_share(official: &Official) -> Result<Passphrase, Failure> 
     ))
 }
 
-/// Asks `official` to choose the passphrase of their new share, twice; `None` when the two differ.
-pub fn new_passphrase_for_share(official: &Official) -> Result<Option<Passphrase>, Failure> {
-    let first = ask(&format!(
+/// Asks `official` to choose the passphrase of their new share (the first of two entries).
+pub fn choose_passphrase(official: &Official) -> Result<Passphrase, Failure> {
+    ask(&format!(
         "Official {} ({}): choose your passphrase (at least 12 characters): ",
         official.name(),
         official.id()
-    ))?;
-    let second = ask(&format!(
+    ))
+}
+
+/// Asks `official` to type the passphrase they chose again.
+pub fn repeat_passphrase(official: &Official) -> Result<Passphrase, Failure> {
+    ask(&format!(
         "Official {} ({}): type it again: ",
         official.name(),
         official.id()
-    ))?;
-    Ok((first.expose_secret() == second.expose_secret()).then_some(first))
+    ))
 }
 
 /// Shows `question` and reads one line from standard input; end of input is an error.

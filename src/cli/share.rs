@@ -170,7 +170,7 @@ fn reseal(args: &ResealArgs) -> Result<(), Failure> {
     let official = opened.official().clone();
     let new = match &args.new_passphrase_file {
         Some(file) => passphrase_file(file)?,
-        None => prompt::new_passphrase(&official, &args.share)?,
+        None => prompt::new_passphrase(&official, &args.share, &opened.policy())?,
     };
     if new.as_secret_string().expose_secret() == old.as_secret_string().expose_secret() {
         return Err(Failure::new(

@@ -22,11 +22,22 @@ pub enum WeakPassphrase {
     Guessable(Option<String>),
 }
 
+/// What an official whose new passphrase was refused should do.
+macro_rules! advice {
+    () => {
+        "choose a passphrase of at least 12 characters, for example four or more unrelated words"
+    };
+}
+
 impl WeakPassphrase {
-    /// What the official should do.
+    /// What the official should do, where they can choose again at once.
+    pub fn advice(&self) -> &'static str {
+        advice!()
+    }
+
+    /// What the official should do, where the refusal ended a command that changed nothing.
     pub fn hint(&self) -> &'static str {
-        "choose a passphrase of at least 12 characters, for example four or more unrelated words; \
-         nothing was changed"
+        concat!(advice!(), "; nothing was changed")
     }
 }
 
@@ -47,10 +58,11 @@ pub fn check_new_passphrase(
     let estimate = zxcvbn::zxcvbn(text, context);
     if estimate.score() < zxcvbn::Score::Three {
         // zxcvbn's warnings are fixed sentences about the kind of weakness; none quotes the text.
+        // Their closing period goes: the refusal is a clause of a longer line.
         let warning = estimate
             .feedback()
             .and_then(|f| f.warning())
-            .map(|w| w.to_string());
+            .map(|w| w.to_string().trim_end_matches('.').to_owned());
         return Err(WeakPassphrase::Guessable(warning));
     }
     Ok(())

@@ -42,7 +42,7 @@ use super::share_set::{
 use super::step::{share_file, Ceremony, Step};
 use super::tokens::{
     check_chain_record, generate_key, import_and_prove, open_tokens, record_chain_position,
-    rotation_tokens,
+    refuse_newer_keys, rotation_tokens,
 };
 use super::transcript::{self, IfMissing, Transcript};
 use super::transcript_signature::{close_and_sign, HeldKey};
@@ -142,6 +142,11 @@ pub fn rotate(
         check_chain_record(token, &current)?;
     }
     let resumed = journal_path.exists();
+    if !resumed {
+        for token in &sessions {
+            refuse_newer_keys(token, &current)?;
+        }
+    }
     let mut held = HeldKey::default();
     let rotation = resume_or_prepare(
         request,
