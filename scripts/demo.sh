@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The README's first quick-start command: installs SoftHSM when missing, builds custody, and runs
+# The README's first quick-start command: installs what the build needs when missing (compilers,
+# SoftHSM…: scripts/install-deps.sh), builds custody, and runs
 # `custody demo` — the whole data-embassy story on throwaway SoftHSM tokens, narrated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash hsm/install-softhsm.sh >/dev/null
+bash scripts/install-deps.sh
 binary=${CARGO_TARGET_DIR:-target}/debug/custody
 if [ -x "$binary" ]; then
     echo "building custody (only what changed since the last build)…" >&2
