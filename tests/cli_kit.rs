@@ -351,3 +351,35 @@ fn a_domain_without_its_transcript_gives_no_kit() {
     assert_eq!(output.status.code(), Some(1));
     assert!(!kit.exists());
 }
+
+/// A damaged `SHA256SUMS`, every way FORMAT.md 11.2 suggests, is refused with one error and a
+/// hint, exit status 1, never a panic.
+#[test]
+fn damaged_sums_are_refused_cleanly() {
+    let (_room, kit, _) = fixture_kit();
+    let sums = kit.join("SHA256SUMS");
+    let text = std::fs::read_to_string(&sums).unwrap();
+    let first = text.lines().next().unwrap().to_owned();
+    let damaged: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        text.as_bytes()[..text.len() / 2].to_vec(),
+        text.to_uppercase().into_bytes(),
+        text.replace("  docs/", "  ../docs/").into_bytes(),
+        text.replace("  docs/", "  /docs/").into_bytes(),
+        format!("{text}{first}\n").into_bytes(),
+        format!("{text}{}  SHA256SUMS\n", "0".repeat(64)).into_bytes(),
+        [text.as_bytes(), b"\xff\xfe\n"].concat(),
+        vec![b'a'; (1 << 20) + 1],
+    ];
+    for bytes in damaged {
+        std::fs::write(&sums, &bytes).unwrap();
+        let output = verify(&kit);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains("\nhint: "),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    }
+}

@@ -12,6 +12,6 @@ mod sums;
 mod verify;
 mod write;
 
-pub use sums::SUMS_FILE;
+pub use sums::{parse as parse_sums, render as render_sums, SUMS_FILE};
 pub use verify::{verify_kit, Mismatch, VerifiedKit, KIT_BINARY};
 pub use write::{write_kit, KitError, WrittenKit};
