@@ -383,3 +383,65 @@ fn damaged_sums_are_refused_cleanly() {
         assert_eq!(stderr.lines().count(), 2, "{stderr}");
     }
 }
+
+/// The canaries `history/` keeps go into the kit; its superseded share sets do not, nor does a
+/// manifest.json that is a symbolic link get copied.
+#[test]
+fn history_gives_its_canaries_and_never_a_share() {
+    let room = tempfile::tempdir().unwrap();
+    let domain = room.path().join("domain");
+    std::fs::create_dir_all(domain.join("chain")).unwrap();
+    std::fs::create_dir_all(domain.join("history/shares-e1-a5d06f4f")).unwrap();
+    let fixture = repo().join("tests/cmd/fixture/domain");
+    for name in [
+        "manifest.json",
+        "transcript.jsonl",
+        "canary.custody",
+        "chain/000000.json",
+    ] {
+        std::fs::copy(fixture.join(name), domain.join(name)).unwrap();
+    }
+    std::fs::copy(
+        fixture.join("canary.custody"),
+        domain.join("history/canary-e0.custody"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture.join("shares/cio.share"),
+        domain.join("history/shares-e1-a5d06f4f/cio.share"),
+    )
+    .unwrap();
+    let kit = room.path().join("kit");
+    let output = custody(&[
+        "kit",
+        "--manifest",
+        domain.join("manifest.json").to_str().unwrap(),
+        "--out",
+        kit.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let files = walkdir(&kit);
+    assert!(files.contains(&"domain/history/canary-e0.custody".to_owned()));
+    assert!(
+        !files.iter().any(|file| file.ends_with(".share")),
+        "{files:?}"
+    );
+    assert!(verify(&kit).status.success());
+
+    let linked = room.path().join("linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    for name in ["transcript.jsonl", "canary.custody"] {
+        std::fs::copy(fixture.join(name), linked.join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink(domain.join("chain"), linked.join("chain")).unwrap();
+    std::os::unix::fs::symlink(domain.join("manifest.json"), linked.join("manifest.json")).unwrap();
+    let output = custody(&[
+        "kit",
+        "--manifest",
+        linked.join("manifest.json").to_str().unwrap(),
+        "--out",
+        room.path().join("kit2").to_str().unwrap(),
+    ]);
+    pin(room.path(), "kit-linked-manifest", &output);
+    assert_eq!(output.status.code(), Some(1));
+}

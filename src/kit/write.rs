@@ -106,6 +106,9 @@ impl KitError {
 pub fn write_kit(manifest: &Path, out: &Path, binary: &Path) -> Result<WrittenKit, KitError> {
     refuse_non_empty(out)?;
     let chain = ManifestChain::load(manifest)?;
+    if !regular(manifest) {
+        return Err(KitError::Missing(manifest.to_owned()));
+    }
     let domain_dir = manifest.parent().unwrap_or(Path::new("."));
     let mut copies = vec![
         (binary.to_owned(), KIT_BINARY.to_owned(), 0o755),
