@@ -283,6 +283,13 @@ fn recover_md_states_what_the_binary_needs() {
         newest.1
     );
     assert!(recover.contains("glibc 2.34 or newer"));
+    // scripts/release.sh makes the same check of every release binary.
+    let script = Command::new("bash")
+        .arg(repo().join("scripts/system-needs.sh"))
+        .arg(binary)
+        .output()
+        .unwrap();
+    assert!(script.status.success(), "{script:?}");
 }
 
 fn objdump(args: &[&str]) -> String {
