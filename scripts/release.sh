@@ -44,6 +44,8 @@ CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f' && printf '%s' "${remap[*]}") \
 rm -rf "$out"
 mkdir -p "$out"
 cp "$target/release/custody" "$out/custody"
+# What the recovery kit's page promises a stranger's machine needs (D68).
+bash scripts/system-needs.sh "$out/custody" >&2
 # The completions and man pages are text from the clap definitions: any profile writes the same,
 # so the example reuses the test suite's build rather than building the dev-dependencies again.
 echo "== completions and man pages (examples/gen_docs.rs, dev profile)" >&2

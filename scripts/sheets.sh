@@ -14,7 +14,8 @@
 #     in the sheet's step rows), and the same words to read aloud (`say "…"` in NAME.sh,
 #     `reads aloud: *"…"*` in NAME.md);
 #   - every PDF opens (pdfinfo), its text (pdftotext) has every heading of its Markdown source;
-#   - the officials' guide is one page.
+#   - the officials' guide and the recovery kit's page (recover.md, RECOVER.md in a kit) are one
+#     page each.
 set -euo pipefail
 REPO=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 OUT=${1:-$REPO/target/sheets}
@@ -78,8 +79,8 @@ for md in "${sources[@]}"; do
             missing=1
         fi
     done < <(sed -n 's/^#\{1,3\} //p' "$md")
-    if [[ $name == officials-guide && $pages -ne 1 ]]; then
-        fail "officials-guide.pdf has $pages pages; the guide must fit on one page"
+    if [[ ($name == officials-guide || $name == recover) && $pages -ne 1 ]]; then
+        fail "$name.pdf has $pages pages; it must fit on one page"
     fi
     [[ $missing -eq 0 ]] && echo "ok: $pdf ($pages page$([[ $pages -eq 1 ]] || echo s), every heading present)"
 done

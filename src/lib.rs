@@ -13,7 +13,7 @@
 //!    key through the `KeyWrap` seam (a key on a token today), a MAC-authenticated header and a
 //!    parallel STREAM of AES-256-GCM chunks.
 //! 6. [`ceremony`] — ceremonies and their hash-chained transcripts; [`inspect`], the public
-//!    facts of any custody file.
+//!    facts of any custody file; [`kit`], the recovery kit written from a domain and checked.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
@@ -29,6 +29,7 @@ pub mod files;
 pub mod hardening;
 pub mod hsm;
 pub mod inspect;
+pub mod kit;
 pub mod primitives;
 pub mod readout;
 pub mod selftest;

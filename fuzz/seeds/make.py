@@ -95,3 +95,10 @@ write("pkcs11_uri", "fd", "pkcs11:object=k?pin-source=fd:3")
 write("officials_toml", "example.toml", (ROOT / "ceremonies" / "officials.example.toml").read_text())
 write("officials_toml", "two.toml", '[[official]]\nid = "a"\nname = "A"\nrole = "R"\n\n'
       '[[official]]\nid = "b"\nname = "B"\nrole = "R"\n')
+
+write("kit_sums", "fixture", "".join(f"{d}  {p}\n" for d, p in [
+    ("504c769f45f26e956d45faaadce02473fd28d5f63e77d7125560e26847ab02ab", "RECOVER.md"),
+    ("1c7568faf63e3c5d28abdea2aac9afcee57da0328106c75da6a01c1197873567", "custody"),
+    ("0ca2bd7c216ed9525900004f5d992d652df7e18b42a15af7d937a0b4e72746a4", "domain/chain/000000.json"),
+    ("0ca2bd7c216ed9525900004f5d992d652df7e18b42a15af7d937a0b4e72746a4", "domain/manifest.json"),
+]))

@@ -8,6 +8,7 @@ mod ceremony;
 mod hsm;
 mod inspect;
 mod interrupt;
+mod kit;
 mod open;
 mod output;
 mod progress;
@@ -69,6 +70,9 @@ enum Command {
     Rotate(ceremony::RotateArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
+    /// Write a self-contained recovery kit of a domain (binary, public files, procedure,
+    /// SHA256SUMS), or check one.
+    Kit(kit::KitArgs),
     /// Run the power-on self-tests and report process hardening (core dumps, memory locking).
     Selftest(selftest::SelftestArgs),
 }
@@ -77,7 +81,10 @@ impl Command {
     /// Whether the command may touch key material, and so must pass the power-on self-tests
     /// first. Only public-file readers are exempt, and `selftest`, which runs them itself.
     fn handles_keys(&self) -> bool {
-        !matches!(self, Self::Inspect(_) | Self::Audit(_) | Self::Selftest(_))
+        !matches!(
+            self,
+            Self::Inspect(_) | Self::Audit(_) | Self::Kit(_) | Self::Selftest(_)
+        )
     }
 }
 
@@ -130,6 +137,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => ceremony::run_demo(&args),
+        Command::Kit(args) => kit::run(&args),
         Command::Selftest(args) => selftest::run(&args),
     }
 }

@@ -185,10 +185,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Replaces `path` with `bytes` atomically, as a public file: mode 0644 whatever the umask.
 pub fn write_atomic_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_mode(path, bytes, PUBLIC_FILE_MODE)
+}
+
+/// Replaces `path` with `bytes` atomically, with `mode` whatever the umask (0755 for a binary).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let mut file = AtomicFile::create(path)?;
     file.temporary
         .as_file()
-        .set_permissions(std::fs::Permissions::from_mode(PUBLIC_FILE_MODE))?;
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
     file.write_all(bytes)?;
     file.commit()
 }
