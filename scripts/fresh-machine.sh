@@ -62,8 +62,15 @@ debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log
 }
 rm -f "$root.debootstrap.log"
 echo "   $((SECONDS - start)) s" >&2
+# This machine's network policy goes in with its mirror: name resolution, the local certificate
+# authorities (an egress proxy's, picked up when ca-certificates installs) and pip's configuration.
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+if [ -d /usr/local/share/ca-certificates ]; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+fi
+[ ! -f /etc/pip.conf ] || cp /etc/pip.conf "$root/etc/pip.conf"
 
 # The base system's pseudo file systems, the Rust toolchain (read-only) and its crate cache, and a
 # clone of HEAD (the clone is the root's own: nothing it writes reaches this checkout).
