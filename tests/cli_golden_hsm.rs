@@ -656,3 +656,56 @@ fn demo_tells_the_whole_story() {
     );
     pin_in(dir.path(), "demo", &run);
 }
+
+#[test]
+fn recover_without_an_hsm_naming_a_damaged_share_and_with_too_few_shares() {
+    let (room, manifest) = room_with_domain();
+    let input = room.hsm.dir().join("land.db");
+    std::fs::write(&input, vec![0x5a; 70_000]).unwrap();
+    let tree = room.hsm.dir().join("archives");
+    std::fs::create_dir(&tree).unwrap();
+    let sealed = room.custody(&[
+        "seal",
+        "--manifest",
+        &manifest,
+        "--hsm",
+        &room.home.uri.to_string(),
+        &text(&input),
+        "-o",
+        &text(&tree.join("land.db.custody")),
+    ]);
+    assert!(sealed.ok, "{}", sealed.stderr);
+    let damaged = room.hsm.dir().join("justice-damaged.share");
+    let mut bytes = std::fs::read(room.share("justice")).unwrap();
+    bytes[120] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    let restored = room.hsm.dir().join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    let recover = |shares: &[String]| {
+        let mut args = vec![
+            "recover".to_owned(),
+            "--manifest".into(),
+            manifest.clone(),
+            "--no-hsm".into(),
+            "--passphrases".into(),
+            text(&room.pdir),
+        ];
+        args.extend(shares.iter().cloned());
+        args.extend([
+            "--archives".into(),
+            text(&tree),
+            "--out-dir".into(),
+            text(&restored),
+            "--force".into(),
+        ]);
+        room.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let shares = [
+        text(&damaged),
+        room.share("cio"),
+        room.share("ria"),
+        room.share("justice"),
+    ];
+    pin(&room, "recover", &recover(&shares));
+    pin(&room, "recover-too-few-shares", &recover(&shares[1..3]));
+}

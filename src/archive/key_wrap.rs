@@ -1,7 +1,8 @@
 //! The seam between archives and whatever holds the domain key, as age's Recipient/Identity: an
 //! archive asks a [`KeyWrap`] for a fresh data key and its wrapped form, to unwrap a wrapped one,
 //! or to wrap one it already holds, and never learns where the domain key lives. A token key
-//! (`token_key`) is one implementation; a key rebuilt in locked memory for recovery can be another.
+//! (`token_key`) is one implementation; a key rebuilt in locked memory for recovery without an HSM
+//! (`software_key`) is the other.
 //! This module must never name a token, a session or cryptoki.
 
 use super::error::Result;

@@ -1,5 +1,5 @@
 //! Layer 5, archives: data sets of any size sealed under a per-archive data key that a
-//! [`KeyWrap`] (the domain key on a token, a [`TokenKey`]) generates and wraps under the domain key. A header (identity, wrapped key, salt, chunk size,
+//! [`KeyWrap`] (the domain key on a token, a [`TokenKey`], or held in memory for recovery without an HSM, a [`SoftwareKey`]) generates and wraps under the domain key. A header (identity, wrapped key, salt, chunk size,
 //! optional metadata) authenticated by an HMAC under a key derived from the data key, then a STREAM
 //! of AES-256-GCM chunks, sealed and opened on all cores in bounded memory.
 //! Normative format: docs/FORMAT.md section 7.
@@ -18,6 +18,7 @@ mod open;
 mod pipeline;
 mod rewrap;
 mod seal;
+mod software_key;
 pub mod stream;
 mod token_key;
 
@@ -32,4 +33,5 @@ pub use keys::{ArchiveKeys, HEADER_KEY_INFO, PAYLOAD_KEY_INFO};
 pub use open::{read_header, Archive};
 pub use rewrap::write_header;
 pub use seal::{seal, seal_with_key, ArchiveSummary, WrappedUnder};
+pub use software_key::SoftwareKey;
 pub use token_key::{chain_record, KeyToken, TokenKey};

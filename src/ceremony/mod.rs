@@ -1,4 +1,4 @@
-//! Layer 6, ceremonies: genesis, unlock, drill, rotate, reshare, reseal and audit, each composing
+//! Layer 6, ceremonies: genesis, unlock, recover, drill, rotate, reshare, reseal and audit, each composing
 //! the layers below and recording every step in a hash-chained [`transcript`]; a ceremony that
 //! holds the domain key when it closes signs its close ([`transcript_signature`]). Ceremonies talk
 //! to people only through the command line's prompts; they never print or log a secret.
@@ -15,6 +15,7 @@ pub mod history;
 pub mod passphrase;
 mod quorum;
 mod quorum_seal;
+pub mod recover;
 pub mod reseal;
 pub mod reshare;
 pub mod rotate;

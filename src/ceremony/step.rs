@@ -59,6 +59,8 @@ pub enum Ceremony {
     Reseal,
     /// `key`: a domain key object removed from a token (`custody hsm destroy`).
     Key,
+    /// `recover`: a quorum rebuilds the key in memory, without an HSM, to open archives.
+    Recover,
 }
 
 impl Ceremony {
@@ -72,6 +74,7 @@ impl Ceremony {
             Self::Reshare => "reshare",
             Self::Reseal => "reseal",
             Self::Key => "key",
+            Self::Recover => "recover",
         }
     }
 }
@@ -238,6 +241,26 @@ pub enum Step {
         /// The officials whose shares rebuilt the key (none on failure).
         accepted: Vec<String>,
         /// `key rebuilt and imported`, or `failed: <why>`.
+        outcome: String,
+    },
+    /// `recover.begin`: a recovery without an HSM.
+    RecoverBegun {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The domain id.
+        domain: String,
+        /// The epoch.
+        epoch: u32,
+        /// How many share files were offered.
+        offered: usize,
+    },
+    /// `recover.close`.
+    RecoverClosed {
+        /// The officials whose shares rebuilt the key (none on failure).
+        accepted: Vec<String>,
+        /// How many archives were restored.
+        restored: usize,
+        /// `key rebuilt in memory, archives restored, key wiped`, or `failed: <why>`.
         outcome: String,
     },
     /// `drill.begin`.
@@ -481,6 +504,8 @@ impl Step {
             Self::UnlockKeyImported { .. } => (Ceremony::Unlock, "key-imported"),
             Self::TokenEnrolled { .. } => (Ceremony::Unlock, "token-enrolled"),
             Self::UnlockClosed { .. } => (Ceremony::Unlock, CLOSE),
+            Self::RecoverBegun { .. } => (Ceremony::Recover, "begin"),
+            Self::RecoverClosed { .. } => (Ceremony::Recover, CLOSE),
             Self::DrillBegun { .. } => (Ceremony::Drill, "begin"),
             Self::DrillClosed { .. } => (Ceremony::Drill, CLOSE),
             Self::RotateBegun { .. } | Self::RotateResumed => (Ceremony::Rotate, "begin"),
@@ -632,6 +657,24 @@ impl Step {
             Self::UnlockClosed { accepted, outcome } => {
                 line.actors(accepted).detail("outcome", outcome)
             }
+            Self::RecoverBegun {
+                manifest,
+                domain,
+                epoch,
+                offered,
+            } => line
+                .manifest_in(&manifest)
+                .detail("domain", domain)
+                .detail("epoch", epoch)
+                .detail("offered", offered),
+            Self::RecoverClosed {
+                accepted,
+                restored,
+                outcome,
+            } => line
+                .actors(accepted)
+                .detail("restored", restored)
+                .detail("outcome", outcome),
             Self::DrillBegun { manifest, offered } => {
                 line.manifest_in(&manifest).detail("offered", offered)
             }

@@ -90,8 +90,13 @@ pub(super) fn unlock_shown(
 ) -> Result<Unlocked, CeremonyError> {
     let manifest = chain.in_force().clone();
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Unlock, manifest.digest());
-    let (mut transcript, transcript_path) =
-        open_transcript(&request.manifest, &manifest, if_missing, attendant)?;
+    let (mut transcript, transcript_path) = open_transcript(
+        &request.manifest,
+        &manifest,
+        if_missing,
+        Ceremony::Unlock,
+        attendant,
+    )?;
     transcript.append(Step::UnlockBegun {
         manifest: manifest.digest(),
         domain: manifest.domain().to_owned(),
@@ -200,11 +205,13 @@ fn quorum(
 /// The domain's transcript beside the manifest; a missing one is refused unless `if_missing`
 /// starts it anew. A manifest that is not the one the transcript last recorded is refused: it was
 /// changed outside a ceremony. A transcript that fails its own check is left as evidence and this
-/// unlock is recorded in a file of its own: recovery in a crisis must not wait for the audit.
-fn open_transcript(
+/// `ceremony` (an unlock or a recovery) is recorded in a file of its own: recovery in a crisis
+/// must not wait for the audit.
+pub(super) fn open_transcript(
     manifest_path: &Path,
     manifest: &Manifest,
     if_missing: IfMissing,
+    ceremony: Ceremony,
     attendant: &mut dyn Attendant,
 ) -> Result<(Transcript, PathBuf), CeremonyError> {
     let path = transcript::beside(manifest_path);
@@ -217,11 +224,13 @@ fn open_transcript(
         Err(missing @ TranscriptError::Missing { .. }) => Err(missing.into()),
         Err(broken) => {
             let fresh = dir.join(format!(
-                "transcript-unlock-{}.jsonl",
+                "transcript-{}-{}.jsonl",
+                ceremony.name(),
                 Timestamp::now().unix_seconds()
             ));
             attendant.announce(&Event::Step(format!(
-                "WARNING: {broken}; this unlock is recorded in {} instead — have the auditor examine both",
+                "WARNING: {broken}; this {} is recorded in {} instead — have the auditor examine both",
+                ceremony.name(),
                 fresh.display()
             )));
             Ok((Transcript::create(&fresh)?, fresh))

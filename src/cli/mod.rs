@@ -13,6 +13,7 @@ mod open;
 mod output;
 mod progress;
 mod prompt;
+mod recover;
 pub mod reference;
 mod reshare;
 mod restore;
@@ -59,6 +60,9 @@ enum Command {
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Recover without an HSM: a quorum rebuilds the domain key in this computer's memory and
+    /// every archive is restored under its recorded name (requires --no-hsm).
+    Recover(recover::RecoverArgs),
     /// Replace the share set: a quorum of current officials re-splits the key for new officials
     /// and a new threshold; the old set is revoked.
     Reshare(reshare::ReshareArgs),
@@ -134,6 +138,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Unlock(args) => ceremony::run_unlock(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
         Command::Rotate(args) => ceremony::run_rotate(&args),
+        Command::Recover(args) => recover::run(&args),
         Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => ceremony::run_demo(&args),

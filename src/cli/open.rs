@@ -122,13 +122,14 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
     match (&args.out, &args.out_dir) {
         (Some(out), None) => open_one(args, out),
         (None, Some(out_dir)) => restore::run(&restore::Request {
-            hsm: &args.hsm,
+            keys: restore::Keys::Token(&args.hsm),
             archives: &args.archives,
             trees: &args.trees,
             out_dir,
             force: args.force,
             json: args.json,
-        }),
+        })
+        .map(drop),
         _ => Err(Failure::new(
             "name one destination: -o OUT or --out-dir DIR",
             "open one archive with -o OUT, or restore several with --out-dir DIR",

@@ -13,6 +13,13 @@ pub struct Failure {
     pub hint: Option<String>,
 }
 
+impl std::fmt::Display for Failure {
+    /// The one-line message (a recovery records it in its close).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl From<crate::hsm::Error> for Failure {
     fn from(error: crate::hsm::Error) -> Self {
         Self {

@@ -2,7 +2,7 @@
 //! each `--archives TREE`) is planned first, header by header, before the token is touched: its
 //! recorded name must be a plain file name (no path separator, `..`, NUL or leading dot), not
 //! taken by another archive of the run, and not existing in DIR unless `--force`. Then one token
-//! session opens them all, each into a temporary file renamed into place only once it fully
+//! session (or, for `custody recover --no-hsm`, the domain key this process holds) opens them all, each into a temporary file renamed into place only once it fully
 //! authenticates, with progress on a terminal and a summary (text or `--json`).
 //!
 //! The name is read from the header before the header MAC is checked; an archive whose header
@@ -20,14 +20,60 @@ use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio::{self, is_dash};
 use super::token;
-use crate::archive::Metadata;
+use crate::archive::{Archive, ArchiveSummary, KeyToken, KeyWrap, Metadata};
 use crate::files::Skipped;
 use crate::readout::counted;
+
+/// Where a bulk restore finds the domain key of each archive.
+#[derive(Clone, Copy)]
+pub enum Keys<'a> {
+    /// The token a PKCS#11 URI names, opened once the plan is made (`open --out-dir`).
+    Token(&'a str),
+    /// A domain key this process holds (`recover --no-hsm`): every archive must name it.
+    Held(&'a dyn KeyWrap),
+}
+
+impl std::fmt::Debug for Keys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Token(uri) => f.debug_tuple("Token").field(uri).finish(),
+            Self::Held(key) => f.debug_tuple("Held").field(key.key_ref()).finish(),
+        }
+    }
+}
+
+/// The keys opened for the run: a token session, or the held key.
+enum Opener<'a> {
+    Token(KeyToken),
+    Held(&'a dyn KeyWrap),
+}
+
+impl Opener<'_> {
+    /// Opens `archive` into `output` with the domain key its header names.
+    fn open(
+        &self,
+        archive: Archive<Box<dyn std::io::Read>>,
+        output: &Path,
+        progress: &dyn Fn(u64),
+    ) -> crate::archive::Result<ArchiveSummary> {
+        match self {
+            Self::Token(token) => {
+                let header = archive.header();
+                let key = token.key(&header.spec.identity, &header.wrap_check)?;
+                archive.open_to_file(&key, output, progress)
+            }
+            Self::Held(key) => {
+                archive.expect(key.key_ref())?;
+                archive.open_to_file(*key, output, progress)
+            }
+        }
+    }
+}
 
 /// What a bulk restore was asked to do.
 #[derive(Debug)]
 pub struct Request<'a> {
-    pub hsm: &'a str,
+    pub keys: Keys<'a>,
     pub archives: &'a [PathBuf],
     pub trees: &'a [PathBuf],
     pub out_dir: &'a Path,
@@ -58,10 +104,14 @@ struct RestoreSummary {
     skipped: Vec<SkippedReport>,
 }
 
-pub fn run(request: &Request<'_>) -> Result<(), Failure> {
+/// Runs the restore and returns how many archives it restored.
+pub fn run(request: &Request<'_>) -> Result<usize, Failure> {
     let (archives, skipped) = gather(request)?;
     let plan = plan(request, &archives)?;
-    let token = token::key_token(request.hsm)?;
+    let opener = match request.keys {
+        Keys::Token(uri) => Opener::Token(token::key_token(uri)?),
+        Keys::Held(key) => Opener::Held(key),
+    };
     interrupt::watch()?;
     interrupt::clean_leftovers(request.out_dir);
     let total = plan.iter().map(|restore| restore.size).sum::<Option<u64>>();
@@ -78,13 +128,9 @@ pub fn run(request: &Request<'_>) -> Result<(), Failure> {
                 "run the restore again once nothing else writes to the archives",
             ));
         }
-        let header = archive.header();
-        let key = token
-            .key(&header.spec.identity, &header.wrap_check)
-            .map_err(|e| Failure::from(e).about(&name))?;
         let update = |done| progress.update(done);
-        let summary = archive
-            .open_to_file(&key, &restore.output, &update)
+        let summary = opener
+            .open(archive, &restore.output, &update)
             .map_err(|e| Failure::from(e).about(&name))?;
         progress.item_done(summary.payload_len);
         warn_if_renamed(&restore.archive, &summary.header.spec.metadata);
@@ -95,6 +141,7 @@ pub fn run(request: &Request<'_>) -> Result<(), Failure> {
         ));
     }
     drop(progress);
+    let count = restored.len();
     report(
         request,
         RestoreSummary {
@@ -109,7 +156,8 @@ pub fn run(request: &Request<'_>) -> Result<(), Failure> {
                 })
                 .collect(),
         },
-    )
+    )?;
+    Ok(count)
 }
 
 /// The archives named and those found in the trees, and what the walks passed over.

@@ -102,7 +102,8 @@ macro_rules! secret_key_256 {
 
 secret_key_256!(
     /// The domain key: the AES-256 key-encryption key of one epoch of a domain. In clear only
-    /// transiently (genesis, unlock); otherwise a non-extractable object inside HSM tokens.
+    /// transiently (genesis, unlock, and a recovery without an HSM, D67); otherwise a
+    /// non-extractable object inside HSM tokens.
     DomainKey
 );
 
