@@ -524,14 +524,7 @@ fn a_pin_file_others_may_read_is_warned_about_and_the_command_goes_on() {
 impl Vault {
     /// Starts custody with a standard input that stays open until the test writes or drops it.
     fn spawn(&self, args: &[&str]) -> std::process::Child {
-        Command::new(env!("CARGO_BIN_EXE_custody"))
-            .env("SOFTHSM2_CONF", self.token.softhsm_conf())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        common::spawn_custody(&self.token.softhsm_conf(), args)
     }
 
     fn open_into(&self, out_dir: &Path, extra: &[&str]) -> Run {

@@ -15,7 +15,6 @@ mod room;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use common::{
     enrolled_serial, names_in, signal, temporaries_in, wait_for_temporary, TestToken, TINY_KDF,
@@ -247,14 +246,7 @@ impl Embassy {
     }
 
     fn spawn(&self, args: &[&str]) -> std::process::Child {
-        Command::new(env!("CARGO_BIN_EXE_custody"))
-            .env("SOFTHSM2_CONF", self.room.home.softhsm_conf())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        common::spawn_custody(&self.room.home.softhsm_conf(), args)
     }
 
     /// Ctrl-C in the middle of a seal into the tree: nothing is written there.

@@ -578,3 +578,16 @@ pub fn signal(child: &std::process::Child, signal: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
     rustix::process::kill_process(pid, signal).unwrap();
 }
+
+/// Starts `custody ARGS` on the SoftHSM configuration `conf`, its standard input a pipe that
+/// stays open until the test writes to it or drops it (to interrupt a run mid-stream).
+pub fn spawn_custody(conf: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+        .env("SOFTHSM2_CONF", conf)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
