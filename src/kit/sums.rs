@@ -60,9 +60,11 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, [u8; 32]>, (usize, &'static 
     Ok(digests)
 }
 
-/// A path of normal components only: no root, no `.` or `..`, no empty component.
+/// A path of normal components only: no root, no `.` or `..`, no empty component, and no
+/// control character (a `\r` before the line end would not survive a line-by-line reading).
 fn is_plain_relative(path: &str) -> bool {
     !path.is_empty()
+        && !path.chars().any(char::is_control)
         && !path.contains("//")
         && !path.ends_with('/')
         && Path::new(path)
