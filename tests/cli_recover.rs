@@ -9,7 +9,7 @@ mod common;
 mod room;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use custody::archive::{read_header, KeyWrap, SoftwareKey};
 use custody::primitives::secret::DomainKey;
@@ -68,13 +68,36 @@ impl Sealed {
 
     /// `custody recover` with `args`, in a process that sees no SoftHSM configuration.
     fn recover(&self, args: &[String]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_custody"))
+        Run::from(self.recover_raw(args))
+    }
+
+    /// The same, its standard output kept as bytes.
+    fn recover_raw(&self, args: &[String]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_custody"))
             .env("SOFTHSM2_CONF", self.room.hsm.dir().join("absent.conf"))
             .arg("recover")
             .args(args)
             .output()
-            .unwrap();
-        Run::from(output)
+            .unwrap()
+    }
+
+    /// The arguments of a recovery of the one archive `archive` into `out` from `shares`.
+    fn args_one(&self, shares: &[String], archive: &Path, out: &str) -> Vec<String> {
+        let mut args = vec![
+            "--manifest".to_owned(),
+            self.manifest().display().to_string(),
+            "--passphrases".into(),
+            self.room.pdir.display().to_string(),
+            "--no-hsm".into(),
+        ];
+        args.extend(shares.iter().cloned());
+        args.extend([
+            "--archive".into(),
+            archive.display().to_string(),
+            "-o".into(),
+            out.to_owned(),
+        ]);
+        args
     }
 
     /// The arguments of a recovery of the tree into `out_dir` from `shares`.
@@ -219,4 +242,91 @@ fn the_software_wrap_is_the_tokens_wrap() {
     // The token generated and wrapped this data key; software unwraps it and wraps it again.
     let data_key = software.unwrap(&header.wrapped_key).unwrap();
     assert_eq!(software.wrap(&data_key).unwrap().0, header.wrapped_key.0);
+}
+
+#[test]
+fn one_archive_is_recovered_to_a_file_or_to_standard_output() {
+    let sealed = Sealed::new();
+    let shares = ["cio", "ria", "justice"].map(|id| sealed.room.share(id));
+    let archive = sealed.tree.join("2026/land/land.csv.custody");
+    let (_, land) = &sealed.files[0];
+
+    let out = sealed.room.hsm.dir().join("land-recovered.csv");
+    let run = sealed.recover(&sealed.args_one(&shares, &archive, out.to_str().unwrap()));
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert_eq!(&std::fs::read(&out).unwrap(), land);
+    assert!(run.stdout.contains("opened "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Recovered without an HSM: 1 archive of ee-registries (epoch 1) restored"),
+        "{}",
+        run.stdout
+    );
+
+    // To standard output: the data alone; the closing words go to standard error.
+    let output = sealed.recover_raw(&sealed.args_one(&shares, &archive, "-"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(&output.stdout, land);
+    assert!(
+        stderr.contains("Recovered without an HSM: 1 archive of ee-registries"),
+        "{stderr}"
+    );
+
+    // An existing output is refused before anyone types.
+    let before = sealed.transcript();
+    let run = sealed.recover(&sealed.args_one(&shares, &archive, out.to_str().unwrap()));
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert!(!run.stdout.contains("share of"), "{}", run.stdout);
+    assert_eq!(sealed.transcript(), before);
+}
+
+#[test]
+fn an_archive_of_another_key_is_refused_before_any_passphrase() {
+    let sealed = Sealed::new();
+    let shares = ["cio", "ria", "justice"].map(|id| sealed.room.share(id));
+    let other = sealed.room.hsm.dir().join("other-epoch.custody");
+    let mut bytes = std::fs::read(sealed.tree.join("notes.txt.custody")).unwrap();
+    // The epoch field (docs/FORMAT.md 7.2: offset 18 + D, D = 13 for ee-registries) says 7.
+    bytes[18 + 13..18 + 13 + 4].copy_from_slice(&7u32.to_be_bytes());
+    std::fs::write(&other, bytes).unwrap();
+    let out = sealed.room.hsm.dir().join("notes.txt");
+    let before = sealed.transcript();
+    let run = sealed.recover(&sealed.args_one(&shares, &other, out.to_str().unwrap()));
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "other-epoch.custody: sealed under a key of epoch 7, but the manifest's key has epoch 1"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("share of"), "{}", run.stdout);
+    assert_eq!(sealed.transcript(), before);
+    assert!(!out.exists());
+}
+
+#[test]
+fn json_reports_the_recovery_as_one_object() {
+    let sealed = Sealed::new();
+    let out_dir = sealed.out_dir();
+    let shares = ["cio", "ria", "justice"].map(|id| sealed.room.share(id));
+    let mut args = sealed.args(true, &shares, &out_dir);
+    args.push("--json".into());
+    let run = sealed.recover(&args);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["domain"], "ee-registries");
+    assert_eq!(report["epoch"], 1);
+    assert_eq!(report["accepted"].as_array().unwrap().len(), 3);
+    assert_eq!(report["restored"]["restored"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["transcript_closing_words"]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .count(),
+        32
+    );
 }

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use crate::archive::{KeyWrap, SoftwareKey};
 use crate::domain::Manifest;
+use crate::primitives::key_ref::KeyRef;
 
 use super::attendant::{Attendant, Event};
 use super::error::CeremonyError;
@@ -35,15 +36,19 @@ pub struct RecoverRequest {
     pub manifest: PathBuf,
     /// The share files offered, in the order the officials come forward.
     pub shares: Vec<PathBuf>,
+    /// The archives to restore and the domain key each names: each must name the manifest's,
+    /// checked before anyone types.
+    pub archives: Vec<(PathBuf, KeyRef)>,
     /// The domain and manifest the officials expect; any other is refused.
     pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
 }
 
-/// A finished recovery: what happened. The key is already wiped.
+/// A finished recovery: what happened, and what the restore wrote (`T`). The key is already
+/// wiped.
 #[derive(Debug)]
-pub struct Recovered {
+pub struct Recovered<T> {
     /// The manifest the key was rebuilt for.
     pub manifest: Manifest,
     /// Officials whose shares were used.
@@ -52,20 +57,23 @@ pub struct Recovered {
     pub refused: Vec<(PathBuf, String)>,
     /// How many archives the restore wrote.
     pub restored: usize,
+    /// What the restore reported.
+    pub written: T,
     /// The transcript written to.
     pub transcript: PathBuf,
     /// Its closing digest.
     pub closing_digest: [u8; 32],
 }
 
-/// Runs a recovery: tells the room the key will be in memory, shows the manifest, gathers the
-/// quorum, proves the key and hands it to `restore`, which returns how many archives it wrote.
-/// The close records that number, or the failure (of the quorum, the proof or the restore).
-pub fn recover<E>(
+/// Runs a recovery: tells the room the key will be in memory, shows the manifest, refuses an
+/// archive of another key, gathers the quorum, proves the key and hands it to `restore`, which
+/// returns how many archives it wrote and its report. The close records that number, or the
+/// failure (of the quorum, the proof or the restore).
+pub fn recover<T, E>(
     request: &RecoverRequest,
     attendant: &mut dyn Attendant,
-    restore: impl FnOnce(&dyn KeyWrap) -> Result<usize, E>,
-) -> Result<Recovered, E>
+    restore: impl FnOnce(&dyn KeyWrap) -> Result<(usize, T), E>,
+) -> Result<Recovered<T>, E>
 where
     E: From<CeremonyError> + Display,
 {
@@ -77,6 +85,7 @@ where
         attendant,
     )?;
     let manifest = chain.into_in_force();
+    refuse_other_keys(&request.archives, &manifest)?;
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Recover, manifest.digest());
     let (mut transcript, transcript_path) = open_transcript(
         &request.manifest,
@@ -104,7 +113,7 @@ where
     );
     let signer = held.closing();
     let (accepted, restored, outcome) = match &result {
-        Ok(done) => (done.accepted.clone(), done.restored, RECOVERED.to_owned()),
+        Ok(done) => (done.accepted.clone(), done.restored.0, RECOVERED.to_owned()),
         Err(error) => (Vec::new(), 0, format!("failed: {error}")),
     };
     let closed = close_and_sign(
@@ -123,29 +132,52 @@ where
         manifest,
         accepted: done.accepted,
         refused: done.refused,
-        restored: done.restored,
+        restored: done.restored.0,
+        written: done.restored.1,
         transcript: transcript_path,
         closing_digest: closed?,
     })
 }
 
 /// What the quorum and the restore produced.
-struct Done {
+struct Done<T> {
     accepted: Vec<String>,
     refused: Vec<(PathBuf, String)>,
-    restored: usize,
+    restored: (usize, T),
+}
+
+/// Refuses, before anyone types, an archive sealed under another key than the manifest's: the
+/// key the quorum rebuilds could not open it.
+fn refuse_other_keys(
+    archives: &[(PathBuf, KeyRef)],
+    manifest: &Manifest,
+) -> Result<(), CeremonyError> {
+    let key = manifest.key_ref();
+    let other = archives
+        .iter()
+        .find_map(|(path, named)| Some((path, named.first_difference(key)?)));
+    match other {
+        None => Ok(()),
+        Some((path, (field, expected, found))) => Err(CeremonyError::refused(
+            format!(
+                "{}: sealed under a key of {field} {found}, but the manifest's key has {field} {expected}: the rebuilt key could not open it; nothing was asked or written",
+                path.display()
+            ),
+            "restore only the archives of this manifest's key (an archive of an older epoch was not rewrapped by its rotation; `custody inspect` shows each archive's key)",
+        )),
+    }
 }
 
 /// Gathers the quorum, keeping the rebuilt key in `held`, proves it against the manifest's wrap
 /// check value and lends it to `restore`.
-fn rebuild_and_restore<E>(
+fn rebuild_and_restore<T, E>(
     request: &RecoverRequest,
     manifest: &Manifest,
     transcript: &mut Transcript,
     held: &mut HeldKey,
     attendant: &mut dyn Attendant,
-    restore: impl FnOnce(&dyn KeyWrap) -> Result<usize, E>,
-) -> Result<Done, E>
+    restore: impl FnOnce(&dyn KeyWrap) -> Result<(usize, T), E>,
+) -> Result<Done<T>, E>
 where
     E: From<CeremonyError>,
 {

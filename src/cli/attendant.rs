@@ -2,7 +2,8 @@
 //! `PDIR/<official-id>.pass` in scripted mode, a new one held to the ceremony's passphrase policy
 //! as soon as it is typed (before its confirmation); a wrong passphrase asked again at a prompt,
 //! never from a file (`can_ask_again`); token PINs from prompts; and the narration of each event
-//! on stdout, so the room hears what happened.
+//! on stdout, so the room hears what happened — or on stderr when stdout carries a JSON report or
+//! recovered data.
 
 use std::path::PathBuf;
 
@@ -32,9 +33,13 @@ pub struct Passphrases {
 }
 
 impl Passphrases {
-    /// The attendant for a ceremony: prompts, or PDIR when given.
-    pub fn attendant(&self) -> RoomAttendant {
-        RoomAttendant::new(self.dir.clone())
+    /// The attendant for a ceremony: prompts, or PDIR when given. `stdout_reserved`: standard
+    /// output carries a JSON report or data, so the narration goes to standard error.
+    pub fn attendant(&self, stdout_reserved: bool) -> RoomAttendant {
+        RoomAttendant {
+            passphrases: self.dir.clone(),
+            stdout_reserved,
+        }
     }
 }
 
@@ -42,12 +47,25 @@ impl Passphrases {
 #[derive(Debug)]
 pub struct RoomAttendant {
     passphrases: Option<PathBuf>,
+    stdout_reserved: bool,
 }
 
 impl RoomAttendant {
-    /// An attendant, scripted when `passphrases` names a PDIR.
+    /// An attendant narrating on stdout, scripted when `passphrases` names a PDIR.
     pub fn new(passphrases: Option<PathBuf>) -> Self {
-        Self { passphrases }
+        Self {
+            passphrases,
+            stdout_reserved: false,
+        }
+    }
+
+    /// Tells the room: on stdout, or stderr when stdout is reserved for a report or data.
+    fn say(&self, text: &str) {
+        if self.stdout_reserved {
+            eprint!("{text}");
+        } else {
+            print(text);
+        }
     }
 
     fn scripted(&self, official: &Official) -> Option<Result<Passphrase, CeremonyError>> {
@@ -93,7 +111,7 @@ impl Attendant for RoomAttendant {
                 .accept(scripted?)
                 .map_err(|weak| policy.refusal(&weak));
         }
-        print(&format!(
+        self.say(&format!(
             "\n>> Official {} ({}), {}: please come to the keyboard alone.\n   Choose a passphrase only you know: four or more unrelated words work well.\n",
             official.name(),
             official.id(),
@@ -105,7 +123,7 @@ impl Attendant for RoomAttendant {
             let accepted = match policy.accept(chosen) {
                 Ok(accepted) => accepted,
                 Err(weak) => {
-                    print(&format!("   {weak}; {}.\n", weak.advice()));
+                    self.say(&format!("   {weak}; {}.\n", weak.advice()));
                     continue;
                 }
             };
@@ -113,7 +131,7 @@ impl Attendant for RoomAttendant {
             if accepted.is_typed_again(&again) {
                 return Ok(accepted);
             }
-            print("   The two entries differ. Choose your passphrase once more, please.\n");
+            self.say("   The two entries differ. Choose your passphrase once more, please.\n");
         }
         Err(CeremonyError::refused(
             format!("official {} chose no acceptable passphrase", official.id()),
@@ -125,7 +143,7 @@ impl Attendant for RoomAttendant {
         if let Some(scripted) = self.scripted(official) {
             return scripted;
         }
-        print(&format!(
+        self.say(&format!(
             "\n>> Official {} ({}): please come to the keyboard.\n",
             official.name(),
             official.id()
@@ -147,7 +165,7 @@ impl Attendant for RoomAttendant {
     }
 
     fn announce(&mut self, event: &Event) {
-        print(&format!("{}\n", narrate(event)));
+        self.say(&format!("{}\n", narrate(event)));
     }
 }
 

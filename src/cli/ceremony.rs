@@ -205,7 +205,7 @@ pub fn run_genesis(args: &GenesisArgs) -> Result<(), Failure> {
     };
     // Whatever needs no token and no person is refused before the room hears the plan.
     request.check()?;
-    let mut attendant = args.passphrases.attendant();
+    let mut attendant = args.passphrases.attendant(args.json);
     if !args.json {
         print(&format!(
             "Genesis of domain {} — {} of {} officials will be needed to rebuild its key.\n",
@@ -283,7 +283,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
     };
-    let mut attendant = args.passphrases.attendant();
+    let mut attendant = args.passphrases.attendant(args.json);
     let unlocked = unlock(&request, &mut attendant)?;
     let report = UnlockReport {
         domain: unlocked.manifest.domain().to_owned(),
@@ -373,7 +373,7 @@ struct DrillReport {
 }
 
 pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
-    let mut attendant = args.passphrases.attendant();
+    let mut attendant = args.passphrases.attendant(args.json);
     let outcome = drill(
         &args.manifest,
         &args.shares,
@@ -493,7 +493,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
     };
-    let mut attendant = args.passphrases.attendant();
+    let mut attendant = args.passphrases.attendant(args.json);
     let outcome = rotate(&request, &mut attendant)?;
     let named = |list: &[(PathBuf, String)]| -> Vec<String> {
         list.iter()

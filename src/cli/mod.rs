@@ -10,6 +10,7 @@ mod inspect;
 mod interrupt;
 mod kit;
 mod open;
+mod opener;
 mod output;
 mod progress;
 mod prompt;

@@ -11,14 +11,15 @@ use clap::{ArgGroup, Args};
 use serde::Serialize;
 
 use super::interrupt;
+use super::opener::{Keys, Opener, Output};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::restore;
 use super::stdio::{self, is_dash};
-use super::token;
 use crate::archive::{Archive, ArchiveSummary, Metadata};
 use crate::domain::Timestamp;
 use crate::files::directory_of;
+use crate::primitives::key_ref::KeyRef;
 use crate::readout::counted;
 
 /// The ending of an archive's file name, taken off to compare with the recorded name.
@@ -119,17 +120,35 @@ fn sealed_time(metadata: &Metadata) -> Option<String> {
 }
 
 pub fn run(args: &OpenArgs) -> Result<(), Failure> {
+    let keys = Keys::Token(&args.hsm);
     match (&args.out, &args.out_dir) {
-        (Some(out), None) => open_one(args, out),
-        (None, Some(out_dir)) => restore::run(&restore::Request {
-            keys: restore::Keys::Token(&args.hsm),
-            archives: &args.archives,
-            trees: &args.trees,
-            out_dir,
-            force: args.force,
-            json: args.json,
-        })
-        .map(drop),
+        (Some(out), None) => {
+            let single = Single::check(&args.archives, &args.trees, out, args.force, args.json)?;
+            match single.open(keys)? {
+                Some(report) if args.json => print_json(&report),
+                Some(report) => {
+                    print(&report.opened_lines());
+                    Ok(())
+                }
+                None => Ok(()),
+            }
+        }
+        (None, Some(out_dir)) => {
+            let request = restore::Request {
+                archives: &args.archives,
+                trees: &args.trees,
+                out_dir,
+                force: args.force,
+                json: args.json,
+            };
+            let plan = restore::plan(&request)?;
+            let summary = restore::run(&request, plan, keys)?;
+            if args.json {
+                return print_json(&summary);
+            }
+            print(&summary.text());
+            Ok(())
+        }
         _ => Err(Failure::new(
             "name one destination: -o OUT or --out-dir DIR",
             "open one archive with -o OUT, or restore several with --out-dir DIR",
@@ -137,60 +156,82 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
     }
 }
 
-fn open_one(args: &OpenArgs, out: &Path) -> Result<(), Failure> {
-    if !args.trees.is_empty() {
-        return Err(Failure::new(
-            "--archives restores a tree of archives, but -o names one output",
-            "restore a tree with --archives TREE --out-dir DIR",
-        ));
-    }
-    let archive_path = match args.archives.as_slice() {
-        [one] => one,
-        archives => {
+/// One archive to open into `-o OUT`, checked (its header read, the destination free) before
+/// any key is looked for.
+pub struct Single<'a> {
+    archive: Archive<Box<dyn Read>>,
+    path: &'a Path,
+    name: String,
+    out: &'a Path,
+    json: bool,
+}
+
+impl<'a> Single<'a> {
+    /// Refuses a tree, more or fewer than one archive, `--json` with `-o -`, and an existing
+    /// output (unless `force`); reads the archive's header.
+    pub fn check(
+        archives: &'a [PathBuf],
+        trees: &[PathBuf],
+        out: &'a Path,
+        force: bool,
+        json: bool,
+    ) -> Result<Self, Failure> {
+        if !trees.is_empty() {
             return Err(Failure::new(
-                format!(
-                    "-o names one output but {} archives were given",
-                    archives.len()
-                ),
-                "restore several archives with --out-dir DIR (each under its recorded name)",
-            ))
+                "--archives restores a tree of archives, but -o names one output",
+                "restore a tree with --archives TREE --out-dir DIR",
+            ));
         }
-    };
-    stdio::refuse_json_on_stdout(args.json, out)?;
-    stdio::refuse_existing(out, args.force)?;
-    let archive_name = stdio::name(archive_path, "standard input");
-    let archive = read_archive(archive_path, &archive_name)?;
-    let token = token::key_token(&args.hsm)?;
-    let key = token
-        .key(
-            &archive.header().spec.identity,
-            &archive.header().wrap_check,
-        )
-        .map_err(|e| Failure::from(e).about(&archive_name))?;
-    if !is_dash(out) {
-        interrupt::watch()?;
-        interrupt::clean_leftovers(directory_of(out));
+        let path =
+            match archives {
+                [one] => one,
+                archives => return Err(Failure::new(
+                    format!(
+                        "-o names one output but {} archives were given",
+                        archives.len()
+                    ),
+                    "restore several archives with --out-dir DIR (each under its recorded name)",
+                )),
+            };
+        stdio::refuse_json_on_stdout(json, out)?;
+        stdio::refuse_existing(out, force)?;
+        let name = stdio::name(path, "standard input");
+        let archive = read_archive(path, &name)?;
+        Ok(Self {
+            archive,
+            path,
+            name,
+            out,
+            json,
+        })
     }
-    let progress = Progress::new(archive.header().spec.metadata.size, args.json);
-    progress.item(archive_name.clone());
-    let update = |done| progress.update(done);
-    let summary = if is_dash(out) {
-        archive.open(&key, std::io::stdout().lock(), &update)
-    } else {
-        archive.open_to_file(&key, out, &update)
+
+    /// The archive and the domain key its header names.
+    pub fn identity(&self) -> (&Path, &KeyRef) {
+        (self.path, &self.archive.header().spec.identity)
     }
-    .map_err(|e| Failure::from(e).about(&archive_name))?;
-    drop(progress);
-    warn_if_renamed(archive_path, &summary.header.spec.metadata);
-    if is_dash(out) {
-        return Ok(());
+
+    /// Opens the archive with `keys`; the report, unless the data went to standard output.
+    pub fn open(self, keys: Keys<'_>) -> Result<Option<OpenReport>, Failure> {
+        let opener = Opener::new(keys)?;
+        let output = if is_dash(self.out) {
+            Output::Stdout
+        } else {
+            interrupt::watch()?;
+            interrupt::clean_leftovers(directory_of(self.out));
+            Output::File(self.out)
+        };
+        let progress = Progress::new(self.archive.header().spec.metadata.size, self.json);
+        progress.item(self.name.clone());
+        let update = |done| progress.update(done);
+        let summary = opener
+            .open(self.archive, output, &update)
+            .map_err(|e| Failure::from(e).about(&self.name))?;
+        drop(progress);
+        warn_if_renamed(self.path, &summary.header.spec.metadata);
+        Ok((!is_dash(self.out))
+            .then(|| OpenReport::new(self.name, Some(self.out.display().to_string()), &summary)))
     }
-    let report = OpenReport::new(archive_name, Some(out.display().to_string()), &summary);
-    if args.json {
-        return print_json(&report);
-    }
-    print(&report.opened_lines());
-    Ok(())
 }
 
 /// Warns on stderr when the archive's file name, minus `.custody`, is neither the name recorded

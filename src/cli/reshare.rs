@@ -81,7 +81,7 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
     };
-    let mut attendant = args.passphrases.attendant();
+    let mut attendant = args.passphrases.attendant(args.json);
     if !args.json {
         print(&format!(
             "Reshare: a quorum of the current officials rebuilds the key; then {} of {} new \

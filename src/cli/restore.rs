@@ -1,9 +1,10 @@
-//! `custody open --out-dir DIR`: bulk restore. Every archive given (and every `*.custody` under
-//! each `--archives TREE`) is planned first, header by header, before the token is touched: its
-//! recorded name must be a plain file name (no path separator, `..`, NUL or leading dot), not
-//! taken by another archive of the run, and not existing in DIR unless `--force`. Then one token
-//! session (or, for `custody recover --no-hsm`, the domain key this process holds) opens them all, each into a temporary file renamed into place only once it fully
-//! authenticates, with progress on a terminal and a summary (text or `--json`).
+//! `custody open --out-dir DIR` and `custody recover --out-dir DIR`: bulk restore. Every archive
+//! given (and every `*.custody` under each `--archives TREE`) is planned first, header by header,
+//! before the token is touched or anyone types: its recorded name must be a plain file name (no
+//! path separator, `..`, NUL or leading dot), not taken by another archive of the run, and not
+//! existing in DIR unless `--force`. Then one [`Opener`] (a token session, or the domain key
+//! `recover --no-hsm` holds) opens them all, each into a temporary file renamed into place only
+//! once it fully authenticates, with progress on a terminal and a summary (text or `--json`).
 //!
 //! The name is read from the header before the header MAC is checked; an archive whose header
 //! was altered fails to open and leaves nothing, so only an authenticated name ever names a file.
@@ -16,69 +17,39 @@ use serde::Serialize;
 use super::archive_list;
 use super::interrupt;
 use super::open::{read_archive, warn_if_renamed, OpenReport};
-use super::output::{print, print_json, Failure};
+use super::opener::{Keys, Opener, Output};
+use super::output::Failure;
 use super::progress::Progress;
 use super::stdio::{self, is_dash};
-use super::token;
-use crate::archive::{Archive, ArchiveSummary, KeyToken, KeyWrap, Metadata};
+use crate::archive::Metadata;
 use crate::files::Skipped;
+use crate::primitives::key_ref::KeyRef;
 use crate::readout::counted;
-
-/// Where a bulk restore finds the domain key of each archive.
-#[derive(Clone, Copy)]
-pub enum Keys<'a> {
-    /// The token a PKCS#11 URI names, opened once the plan is made (`open --out-dir`).
-    Token(&'a str),
-    /// A domain key this process holds (`recover --no-hsm`): every archive must name it.
-    Held(&'a dyn KeyWrap),
-}
-
-impl std::fmt::Debug for Keys<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Token(uri) => f.debug_tuple("Token").field(uri).finish(),
-            Self::Held(key) => f.debug_tuple("Held").field(key.key_ref()).finish(),
-        }
-    }
-}
-
-/// The keys opened for the run: a token session, or the held key.
-enum Opener<'a> {
-    Token(KeyToken),
-    Held(&'a dyn KeyWrap),
-}
-
-impl Opener<'_> {
-    /// Opens `archive` into `output` with the domain key its header names.
-    fn open(
-        &self,
-        archive: Archive<Box<dyn std::io::Read>>,
-        output: &Path,
-        progress: &dyn Fn(u64),
-    ) -> crate::archive::Result<ArchiveSummary> {
-        match self {
-            Self::Token(token) => {
-                let header = archive.header();
-                let key = token.key(&header.spec.identity, &header.wrap_check)?;
-                archive.open_to_file(&key, output, progress)
-            }
-            Self::Held(key) => {
-                archive.expect(key.key_ref())?;
-                archive.open_to_file(*key, output, progress)
-            }
-        }
-    }
-}
 
 /// What a bulk restore was asked to do.
 #[derive(Debug)]
 pub struct Request<'a> {
-    pub keys: Keys<'a>,
     pub archives: &'a [PathBuf],
     pub trees: &'a [PathBuf],
     pub out_dir: &'a Path,
     pub force: bool,
     pub json: bool,
+}
+
+/// Every archive a restore will open, each checked, and what the walks passed over.
+#[derive(Debug)]
+pub struct Plan {
+    restores: Vec<Restore>,
+    skipped: Vec<Skipped>,
+}
+
+impl Plan {
+    /// Each archive and the domain key its header names.
+    pub fn identities(&self) -> impl Iterator<Item = (&Path, &KeyRef)> {
+        self.restores
+            .iter()
+            .map(|restore| (restore.archive.as_path(), &restore.identity))
+    }
 }
 
 /// One archive and the file its data becomes.
@@ -88,6 +59,7 @@ struct Restore {
     name: String,
     output: PathBuf,
     size: Option<u64>,
+    identity: KeyRef,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,22 +68,30 @@ struct SkippedReport {
     reason: String,
 }
 
+/// What a restore wrote, reported as text or JSON.
 #[derive(Debug, Serialize)]
-struct RestoreSummary {
+pub struct RestoreSummary {
     out_dir: String,
     restored: Vec<OpenReport>,
     payload_bytes: u64,
     skipped: Vec<SkippedReport>,
 }
 
-/// Runs the restore and returns how many archives it restored.
-pub fn run(request: &Request<'_>) -> Result<usize, Failure> {
+/// Checks everything that needs no key: the output directory, every archive's header and
+/// recorded name, and every destination. Nothing is opened or written.
+pub fn plan(request: &Request<'_>) -> Result<Plan, Failure> {
     let (archives, skipped) = gather(request)?;
-    let plan = plan(request, &archives)?;
-    let opener = match request.keys {
-        Keys::Token(uri) => Opener::Token(token::key_token(uri)?),
-        Keys::Held(key) => Opener::Held(key),
-    };
+    let restores = plan_each(request, &archives)?;
+    Ok(Plan { restores, skipped })
+}
+
+/// Restores every archive of `plan` with `keys`; the caller reports the summary.
+pub fn run(request: &Request<'_>, plan: Plan, keys: Keys<'_>) -> Result<RestoreSummary, Failure> {
+    let Plan {
+        restores: plan,
+        skipped,
+    } = plan;
+    let opener = Opener::new(keys)?;
     interrupt::watch()?;
     interrupt::clean_leftovers(request.out_dir);
     let total = plan.iter().map(|restore| restore.size).sum::<Option<u64>>();
@@ -130,7 +110,7 @@ pub fn run(request: &Request<'_>) -> Result<usize, Failure> {
         }
         let update = |done| progress.update(done);
         let summary = opener
-            .open(archive, &restore.output, &update)
+            .open(archive, Output::File(&restore.output), &update)
             .map_err(|e| Failure::from(e).about(&name))?;
         progress.item_done(summary.payload_len);
         warn_if_renamed(&restore.archive, &summary.header.spec.metadata);
@@ -141,23 +121,18 @@ pub fn run(request: &Request<'_>) -> Result<usize, Failure> {
         ));
     }
     drop(progress);
-    let count = restored.len();
-    report(
-        request,
-        RestoreSummary {
-            out_dir: request.out_dir.display().to_string(),
-            payload_bytes: restored.iter().map(|r| r.payload_bytes).sum(),
-            restored,
-            skipped: skipped
-                .into_iter()
-                .map(|s| SkippedReport {
-                    path: s.path.display().to_string(),
-                    reason: s.reason,
-                })
-                .collect(),
-        },
-    )?;
-    Ok(count)
+    Ok(RestoreSummary {
+        out_dir: request.out_dir.display().to_string(),
+        payload_bytes: restored.iter().map(|r| r.payload_bytes).sum(),
+        restored,
+        skipped: skipped
+            .into_iter()
+            .map(|s| SkippedReport {
+                path: s.path.display().to_string(),
+                reason: s.reason,
+            })
+            .collect(),
+    })
 }
 
 /// The archives named and those found in the trees, and what the walks passed over.
@@ -178,7 +153,7 @@ fn gather(request: &Request<'_>) -> Result<(Vec<PathBuf>, Vec<Skipped>), Failure
 }
 
 /// Reads every header and checks every destination before anything is opened.
-fn plan(request: &Request<'_>, archives: &[PathBuf]) -> Result<Vec<Restore>, Failure> {
+fn plan_each(request: &Request<'_>, archives: &[PathBuf]) -> Result<Vec<Restore>, Failure> {
     let mut taken: HashMap<String, &Path> = HashMap::new();
     let mut plan = Vec::with_capacity(archives.len());
     for path in archives {
@@ -205,6 +180,7 @@ fn plan(request: &Request<'_>, archives: &[PathBuf]) -> Result<Vec<Restore>, Fai
         plan.push(Restore {
             archive: path.clone(),
             size: metadata.size,
+            identity: archive.header().spec.identity.clone(),
             name,
             output,
         });
@@ -230,30 +206,30 @@ fn restore_name(metadata: &Metadata) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-fn report(request: &Request<'_>, summary: RestoreSummary) -> Result<(), Failure> {
-    if request.json {
-        return print_json(&summary);
+impl RestoreSummary {
+    /// How many archives were restored.
+    pub fn count(&self) -> usize {
+        self.restored.len()
     }
-    let mut text: String = summary
-        .restored
-        .iter()
-        .map(OpenReport::opened_lines)
-        .collect();
-    text.push_str(&format!(
-        "restored {} into {} ({} bytes, all authenticated)",
-        counted(summary.restored.len(), "archive", "archives"),
-        summary.out_dir,
-        summary.payload_bytes
-    ));
-    if !summary.skipped.is_empty() {
+
+    /// Each archive opened, then the total and what was skipped.
+    pub fn text(&self) -> String {
+        let mut text: String = self.restored.iter().map(OpenReport::opened_lines).collect();
         text.push_str(&format!(
-            "; {} entries skipped (see the warnings above)",
-            summary.skipped.len()
+            "restored {} into {} ({} bytes, all authenticated)",
+            counted(self.restored.len(), "archive", "archives"),
+            self.out_dir,
+            self.payload_bytes
         ));
+        if !self.skipped.is_empty() {
+            text.push_str(&format!(
+                "; {} entries skipped (see the warnings above)",
+                self.skipped.len()
+            ));
+        }
+        text.push('\n');
+        text
     }
-    text.push('\n');
-    print(&text);
-    Ok(())
 }
 
 #[cfg(test)]
