@@ -25,7 +25,7 @@ use crate::readout::{counted, hex_groups, pgp_words};
 #[derive(Debug, Args)]
 #[command(
     group(ArgGroup::new("destination").required(true).args(["out", "out_dir"])),
-    after_help = "Example:\n  custody recover --manifest ee-registries/manifest.json --no-hsm \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share \\\n      --archives /mnt/backup/archives --out-dir restored\n  custody recover --manifest M --no-hsm SHARE... --archive land.csv.custody -o land.csv\n\nOfficials come forward in the order their share files are given; each types their passphrase.\nThe domain key exists only in this computer's memory while the archives are restored."
+    after_help = "Examples:\n  custody recover --manifest ee-registries/manifest.json --no-hsm \\\n      ee-registries/shares/cio.share ee-registries/shares/justice.share ee-registries/shares/ria.share \\\n      --archives /mnt/backup/archives --out-dir restored\n  custody recover --manifest M --no-hsm SHARE... --archive land.csv.custody -o land.csv\n\nOfficials come forward in the order their share files are given; each types their passphrase.\nThe domain key exists only in this computer's memory while the archives are restored."
 )]
 pub struct RecoverArgs {
     /// The domain's manifest.json.
