@@ -93,7 +93,9 @@ custody_digest_groups() {
 # (custody_binary builds and verifies the release binary from this checkout). Any other
 # arguments are a real ceremony: it pauses at every read-aloud and initialling point.
 # Arms the trap that prints "CEREMONY STOPPED at step N: TITLE" on any failure.
-CEREMONY="" STEP_TOTAL=0 STEP=0 STEP_TITLE="" REHEARSAL="" EXCEPTIONS="" CLEANUP=()
+# CLEANUP lists directories removed at exit (never crossing into a mount); UNMOUNT lists roots
+# whose mounts are undone first (root_unmount, scripts/debian-root.sh).
+CEREMONY="" STEP_TOTAL=0 STEP=0 STEP_TITLE="" REHEARSAL="" EXCEPTIONS="" CLEANUP=() UNMOUNT=()
 ceremony() {
     CEREMONY=$1 STEP_TOTAL=$2
     shift 2
@@ -186,7 +188,8 @@ _ceremony_exit() {
             printf '   Recorded in %s.\n' "$EXCEPTIONS" >&2
         fi
     fi
-    for dir in "${CLEANUP[@]}"; do rm -rf -- "$dir"; done
+    for dir in "${UNMOUNT[@]}"; do root_unmount "$dir" || rc=1; done
+    for dir in "${CLEANUP[@]}"; do rm -rf --one-file-system -- "$dir"; done
     exit "$rc"
 }
 

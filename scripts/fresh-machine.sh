@@ -19,49 +19,26 @@ case ${1:-} in
     *) echo "usage: scripts/fresh-machine.sh [--quick]" >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "fresh-machine.sh: needs root (debootstrap, chroot, mounts)" >&2; exit 1; }
-command -v debootstrap >/dev/null || {
-    echo "fresh-machine.sh: installing debootstrap" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-}
-
-# This machine's Debian mirror and suite, from its apt sources (deb822 or one-line format).
-sources=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true)
-mirror=$(printf '%s\n' "$sources" | sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\}$/\1/p; s/^deb \(http[^ ]*\/debian\)\/\{0,1\} .*/\1/p' | head -n1)
-suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-[ -n "$mirror" ] || { echo "fresh-machine.sh: no Debian mirror found in /etc/apt/sources*" >&2; exit 1; }
+. scripts/debian-root.sh
 rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 
 root=$(mktemp -d -t custody-fresh-root.XXXXXX)
-mounts=()
 cleanup() {
-    local i
-    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-        umount -l "${mounts[i]}" 2>/dev/null || true
-    done
-    if grep -q " $root" /proc/mounts; then
-        echo "fresh-machine.sh: error: still mounted under $root; not removing it" >&2
-        grep " $root" /proc/mounts >&2
+    if ! root_unmount "$root"; then
+        echo "fresh-machine.sh: error: not removing $root" >&2
         exit 1
     fi
-    rm -rf "$root"
+    rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 bind() { # bind SOURCE TARGET [ro]
     mkdir -p "$2"
     mount --bind "$1" "$2"
-    mounts+=("$2")
     if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi
 }
 
-echo "== debootstrap --variant=minbase $suite from $mirror" >&2
-start=$SECONDS
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
-    tail -20 "$root.debootstrap.log" >&2
-    exit 1
-}
-rm -f "$root.debootstrap.log"
-echo "   $((SECONDS - start)) s" >&2
+debian_root "$root"
 # This machine's network policy goes in with its mirror: name resolution, the local certificate
 # authorities (an egress proxy's, picked up when ca-certificates installs) and pip's configuration.
 cp /etc/resolv.conf "$root/etc/resolv.conf"
@@ -74,9 +51,7 @@ fi
 
 # The base system's pseudo file systems, the Rust toolchain (read-only) and its crate cache, and a
 # clone of HEAD (the clone is the root's own: nothing it writes reaches this checkout).
-mkdir -p "$root/proc" && mount -t proc proc "$root/proc" && mounts+=("$root/proc")
-bind /dev "$root/dev"
-mkdir -p "$root/dev/pts" && mount -t devpts devpts "$root/dev/pts" && mounts+=("$root/dev/pts")
+root_mount "$root"
 bind /sys "$root/sys" ro
 bind "$rustup_home" "$root/root/.rustup" ro
 bind "$cargo_home/bin" "$root/root/.cargo/bin" ro

@@ -89,8 +89,10 @@ fn a_kit_holds_every_file_and_sha256sum_checks_it() {
         [
             "RECOVER.md",
             "SHA256SUMS",
+            "ceremonies/lib.sh",
             "ceremonies/officials-guide.md",
             "ceremonies/recovery-from-cold.md",
+            "ceremonies/recovery-from-cold.sh",
             "custody",
             "docs/FORMAT.md",
             "domain/canary.custody",
