@@ -136,7 +136,7 @@ fn a_kit_holds_every_file_and_sha256sum_checks_it() {
         .output()
         .unwrap();
     assert!(check.status.success(), "{check:?}");
-    assert_eq!(String::from_utf8_lossy(&check.stdout).lines().count(), 9);
+    assert_eq!(String::from_utf8_lossy(&check.stdout).lines().count(), 11);
 
     let verified = verify(&kit);
     pin(room.path(), "kit-verified", &verified);
