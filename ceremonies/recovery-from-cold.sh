@@ -138,8 +138,8 @@ pause "the computer is disconnected from every network"
 
 step 4 "Call the officials"
 "$custody" inspect "$kit/domain/manifest.json"
-say "Each official compares the domain fingerprint words above with the words on their own share sheet, and says 'same' or 'different'."
-pause "a threshold of officials is present, each has said 'same', and their share files are copied in"
+say "Each official finds their name in the list above. In the next step, before anyone types, custody prints the domain fingerprint in words: each official compares them with the words on their own share sheet and says 'same' or 'different'; at 'different' we stop."
+pause "a threshold of officials is present and their share files are copied in"
 
 step 5 "Recover: the officials type their passphrases"
 mkdir -p -m 700 -- "$out_dir"
@@ -154,7 +154,7 @@ restored=$(find "$out_dir" -maxdepth 1 -type f | wc -l)
 }
 (cd "$out_dir" && find . -maxdepth 1 -type f -printf '%P\0' | sort -z | xargs -0 -r sha256sum --) >"$out_dir.sha256"
 echo "$restored files in $out_dir, every one authenticated; their SHA-256 are in $out_dir.sha256"
-say "$restored archives were recovered, every one authenticated. The officials take their share copies back, sealed again in new bags."
+say "$restored archives were recovered, every one authenticated. This copy of the kit now records the recovery in domain/transcript.jsonl: it is kept with the sheet. The officials take their share copies back, sealed again in new bags."
 pause "every official has their share copies back, sealed, and the bag numbers are on the sheet"
 
 step 7 "Close the recovery"
