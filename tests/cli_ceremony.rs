@@ -599,6 +599,21 @@ fn a_drill_recovers_the_key_opens_the_canary_and_reports_the_time() {
         "{}",
         earlier.stdout
     );
+    // With --json, stdout is the report alone: the room's narration goes to stderr.
+    let run = drill(&[
+        room.share("cio"),
+        room.share("ria"),
+        room.share("justice"),
+        "--json".into(),
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["accepted"].as_array().unwrap().len(), 3, "{report}");
+    assert!(
+        run.stderr.contains("share of ria accepted"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
