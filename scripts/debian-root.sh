@@ -20,6 +20,7 @@ debian_root() {
     fi
     command -v debootstrap >/dev/null || {
         echo "debian_root: installing debootstrap" >&2
+        apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
     }
     # This machine's Debian mirror and suite, from its apt sources (deb822 or one-line format).
