@@ -709,3 +709,39 @@ fn recover_without_an_hsm_naming_a_damaged_share_and_with_too_few_shares() {
     pin(&room, "recover", &recover(&shares));
     pin(&room, "recover-too-few-shares", &recover(&shares[1..3]));
 }
+
+#[test]
+fn secret_new_a_secret_that_exists_and_a_replacement() {
+    let (room, manifest) = room_with_domain();
+    let uri = room.home.uri.to_string();
+    let first = text(&room.hsm.dir().join("population-restic.custody"));
+    let secret_new = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "secret",
+            "new",
+            "--manifest",
+            &manifest,
+            "--hsm",
+            &uri,
+            "--purpose",
+            "restic repository of the population registry",
+            "--out",
+            out,
+        ];
+        args.extend(extra);
+        room.custody(&args)
+    };
+    pin(&room, "secret-new", &secret_new(&first, &[]));
+    pin(&room, "secret-exists", &secret_new(&first, &[]));
+    let second = text(&room.hsm.dir().join("population-restic-2.custody"));
+    pin(
+        &room,
+        "secret-replaces",
+        &secret_new(&second, &["--replaces", &first]),
+    );
+    pin(
+        &room,
+        "secret-bad-name",
+        &secret_new(&text(&room.hsm.dir().join("a b.custody")), &[]),
+    );
+}

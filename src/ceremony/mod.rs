@@ -19,6 +19,7 @@ pub mod recover;
 pub mod reseal;
 pub mod reshare;
 pub mod rotate;
+pub mod secret;
 mod share_set;
 pub mod step;
 pub mod token_keys;

@@ -59,6 +59,8 @@ pub enum Ceremony {
     Reseal,
     /// `key`: a domain key object removed from a token (`custody hsm destroy`).
     Key,
+    /// `secret`: a secret custody generated and sealed (`custody secret new`).
+    Secret,
     /// `recover`: a quorum rebuilds the key in memory, without an HSM, to open archives.
     Recover,
 }
@@ -74,6 +76,7 @@ impl Ceremony {
             Self::Reshare => "reshare",
             Self::Reseal => "reseal",
             Self::Key => "key",
+            Self::Secret => "secret",
             Self::Recover => "recover",
         }
     }
@@ -411,6 +414,20 @@ pub enum Step {
         /// Where it stood: `superseded`, `newer-than-manifest` or `not-the-manifest-key`.
         reason: &'static str,
     },
+    /// `secret.created`: `custody secret new` sealed a new secret; input: the manifest whose key
+    /// seals it. Never the secret: its name, purpose and the archive's SHA-256.
+    SecretCreated {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The secret's recorded name.
+        name: String,
+        /// What it is for.
+        purpose: String,
+        /// The SHA-256 of its archive file, hex.
+        archive: String,
+        /// The SHA-256 of the secret archive it replaces, hex (a key change).
+        replaces: Option<String>,
+    },
     /// `<ceremony>.signed`: the domain signature over the digest of the ceremony's close line,
     /// the line just before (written by [`transcript_signature`](super::transcript_signature)).
     Signed {
@@ -522,6 +539,7 @@ impl Step {
             Self::ResealBegun { .. } => (Ceremony::Reseal, "begin"),
             Self::ResealClosed { .. } => (Ceremony::Reseal, CLOSE),
             Self::KeyDestroyed { .. } => (Ceremony::Key, "destroyed"),
+            Self::SecretCreated { .. } => (Ceremony::Secret, "created"),
             Self::Signed { ceremony, .. } => (*ceremony, SIGNED),
         }
     }
@@ -769,6 +787,23 @@ impl Step {
                 .detail("label", label)
                 .detail("epoch", epoch)
                 .detail("reason", reason),
+            Self::SecretCreated {
+                manifest,
+                name,
+                purpose,
+                archive,
+                replaces,
+            } => {
+                let line = line
+                    .manifest_in(&manifest)
+                    .detail("name", name)
+                    .detail("purpose", purpose)
+                    .detail("archive_sha256", archive);
+                match replaces {
+                    Some(old) => line.detail("replaces_sha256", old),
+                    None => line,
+                }
+            }
             Self::ReshareClosed {
                 officials,
                 manifest,

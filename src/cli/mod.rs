@@ -19,6 +19,7 @@ pub mod reference;
 mod reshare;
 mod restore;
 mod seal;
+mod secret;
 mod selftest;
 mod share;
 mod stdio;
@@ -50,6 +51,9 @@ enum Command {
     Share(share::ShareCommand),
     /// Seal files into archives under fresh data keys wrapped by the domain key on a token.
     Seal(seal::SealArgs),
+    /// Secrets custody generates and keeps for other programs (a restic repository's password).
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
     /// Decrypt an archive, releasing only authenticated data.
     Open(open::OpenArgs),
     /// Authenticate every chunk of archives without writing their data.
@@ -132,6 +136,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Hsm(command) => hsm::run(command),
         Command::Share(command) => share::run(command),
         Command::Seal(args) => seal::run(&args),
+        Command::Secret(command) => secret::run(&command),
         Command::Open(args) => open::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
