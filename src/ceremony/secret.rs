@@ -1,4 +1,4 @@
-//! A secret custody generates and keeps (`custody secret new`, D71): 256 bits from the system's
+//! A secret custody generates and keeps (`custody secret new`, D77): 256 bits from the system's
 //! random source, written as 64 lower-case hex digits, sealed as an archive of the domain at the
 //! token (docs/FORMAT.md 7.6) — so rotation rewraps it, `open` and `recover` release it, and it is
 //! as recoverable as every other archive. The secret exists in clear only in zeroized memory here

@@ -1,4 +1,4 @@
-//! `custody secret new`: a secret custody generates and keeps (D71), for a program that needs a
+//! `custody secret new`: a secret custody generates and keeps (D77), for a program that needs a
 //! password custody should hold — a restic repository's (integrations/restic.md). The manifest is
 //! loaded with its chain, the token's domain key found as `seal` finds it, and the ceremony layer
 //! generates, seals and records the secret. `custody open --hsm URI NAME.custody -o -` releases
