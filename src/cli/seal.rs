@@ -16,7 +16,6 @@ use super::progress::Progress;
 use super::stdio::{self, is_dash};
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
-use crate::domain::ManifestChain;
 use crate::files::{directory_of, AtomicFile, TemporaryKind};
 use crate::readout::counted;
 
@@ -84,12 +83,7 @@ struct SealReports {
 pub fn run(args: &SealArgs) -> Result<(), Failure> {
     let chunk_size = ChunkSize::new(args.chunk_size)?;
     let jobs = plan(args)?;
-    let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
-    let token = token::key_token(&args.hsm)?;
-    token
-        .refuse_superseded(&manifest)
-        .map_err(|e| Failure::from(e).about(&args.manifest.display().to_string()))?;
-    token.record_chain(&manifest)?;
+    let (manifest, token) = token::sealing_token(&args.manifest, &args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     prepare_writing(&jobs)?;
     let total = jobs.iter().map(|job| job.size).sum::<Option<u64>>();

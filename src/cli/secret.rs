@@ -12,7 +12,6 @@ use serde::Serialize;
 use super::output::{print, print_json, Failure};
 use super::token;
 use crate::ceremony::secret::{new_secret, SecretRequest};
-use crate::domain::ManifestChain;
 
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
@@ -70,12 +69,7 @@ fn run_new(args: &NewArgs) -> Result<(), Failure> {
             "e.g. --purpose 'restic repository of the population registry'",
         ));
     }
-    let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
-    let token = token::key_token(&args.hsm)?;
-    token
-        .refuse_superseded(&manifest)
-        .map_err(|e| Failure::from(e).about(&args.manifest.display().to_string()))?;
-    token.record_chain(&manifest)?;
+    let (manifest, token) = token::sealing_token(&args.manifest, &args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     let request = SecretRequest {
         manifest: args.manifest.clone(),
