@@ -104,6 +104,13 @@ impl TranscriptError {
         match self {
             Self::Line { .. } | Self::Unclosed { .. } => "the transcript was altered, cut or damaged after it was written: compare with the copies kept by the witnesses and the closing digest on the signed sheet",
             Self::Missing { .. } => "restore transcript.jsonl from the witnesses' copies; only if it is lost for good, run again with --new-transcript (recorded, and flagged by custody audit)",
+            Self::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+            {
+                "the directory is on a read-only medium (a kit on a CD, a write-protected stick): \
+                 copy the whole directory to a writable disk and run from the copy, which records \
+                 this ceremony"
+            }
             Self::Io { .. } => "check the path and its permissions",
         }
     }
@@ -435,5 +442,25 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> TranscriptError + '_ {
     move |source| TranscriptError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_medium_says_to_copy_the_directory() {
+        let io = |kind| TranscriptError::Io {
+            path: PathBuf::from("kit/domain/transcript.jsonl"),
+            source: std::io::Error::from(kind),
+        };
+        assert!(io(std::io::ErrorKind::ReadOnlyFilesystem)
+            .hint()
+            .contains("copy the whole directory to a writable disk"));
+        assert_eq!(
+            io(std::io::ErrorKind::PermissionDenied).hint(),
+            "check the path and its permissions"
+        );
     }
 }

@@ -228,12 +228,17 @@ pub(super) fn open_transcript(
                 ceremony.name(),
                 Timestamp::now().unix_seconds()
             ));
+            // Said only once the other transcript exists; when it cannot be made either (a
+            // read-only medium), the first problem is the one to report.
+            let Ok(transcript) = Transcript::create(&fresh) else {
+                return Err(broken.into());
+            };
             attendant.announce(&Event::Step(format!(
                 "WARNING: {broken}; this {} is recorded in {} instead — have the auditor examine both",
                 ceremony.name(),
                 fresh.display()
             )));
-            Ok((Transcript::create(&fresh)?, fresh))
+            Ok((transcript, fresh))
         }
     }
 }
