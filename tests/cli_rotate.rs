@@ -891,10 +891,8 @@ fn an_archive_in_a_nested_directory_is_rewrapped_before_the_old_key_is_destroyed
     std::fs::copy(&nested, &kept).unwrap();
     let run = estate.rotate(&["--json"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    // The room's announcements come first; the report is the last JSON object.
-    let stdout = text(&run.stdout);
-    let json = &stdout[stdout.rfind("\n{").unwrap()..];
-    let report: serde_json::Value = serde_json::from_str(json).unwrap();
+    // With --json, stdout is the report alone (the room's announcements go to stderr).
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(report["rewrapped"], 2, "{report}");
     assert_eq!(report["old_key_destroyed"], true, "{report}");
     assert_eq!(report["left"].as_array().unwrap().len(), 0, "{report}");
