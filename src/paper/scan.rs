@@ -95,7 +95,7 @@ fn decode(bytes: &[u8]) -> Result<image::GrayImage, Unscannable> {
         )));
     }
     let format =
-        image::guess_format(bytes).map_err(|error| Unscannable::Image(error.to_string()))?;
+        image::guess_format(bytes).map_err(|error| Unscannable::Image(one_line(&error)))?;
     if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg) {
         return Err(Unscannable::Image(format!("{format:?}")));
     }
@@ -106,10 +106,19 @@ fn decode(bytes: &[u8]) -> Result<image::GrayImage, Unscannable> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
     let image = reader.decode().map_err(|error| match error {
-        image::ImageError::Limits(limit) => Unscannable::TooLarge(limit.to_string()),
-        other => Unscannable::Image(other.to_string()),
+        image::ImageError::Limits(limit) => Unscannable::TooLarge(one_line(&limit)),
+        other => Unscannable::Image(one_line(&other)),
     })?;
     Ok(image.into_luma8())
+}
+
+/// A decoder's error on one line: some end theirs with a line feed, and an error is one line.
+fn one_line(error: &dyn std::fmt::Display) -> String {
+    error
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
