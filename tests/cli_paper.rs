@@ -4,7 +4,7 @@
 //! file byte for byte; the same scan imported with `custody share import --image`; the words as
 //! `pdftotext` reads them from the PDF typed back through `custody share import --words`; a
 //! mistyped word, a swapped pair and a missing line named by line; hostile inputs and outputs
-//! refused. The tools are required: a missing one fails the test with the install hint. Messages
+//! refused; and a share file typed back from its sheet unlocks a SoftHSM token with two others. The tools are required: a missing one fails the test with the install hint. Messages
 //! are pinned in tests/snapshots/paper-*.txt (`[ROOM]` redacted; refresh with
 //! `SNAPSHOTS=overwrite cargo test --test cli_paper`).
 
@@ -12,6 +12,7 @@
 
 mod common;
 mod domain_fixture;
+mod room;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,9 +110,10 @@ fn first_page(sheet: &Path, room: &Path) -> PathBuf {
     stem.with_extension("png")
 }
 
-/// The lines of words of `sheet` as pdftotext reads them, without their numbers.
+/// The lines of words of `sheet` as pdftotext reads them from its pages after the first, without
+/// their numbers.
 fn typed_words(sheet: &Path) -> Vec<String> {
-    let text = tool("pdftotext", &["-layout", path(sheet), "-"], b"");
+    let text = tool("pdftotext", &["-f", "2", "-layout", path(sheet), "-"], b"");
     String::from_utf8(text)
         .unwrap()
         .lines()
@@ -333,4 +335,55 @@ fn a_page_without_the_code_and_a_share_of_another_domain_are_refused() {
         &import_words(&out, &lines),
     );
     assert!(!out.exists());
+}
+
+/// Issue 16's test: a domain's share file, printed, its file deleted, typed back from the words
+/// pdftotext reads on the sheet, unlocks the embassy token (real SoftHSM) with two others.
+#[test]
+fn a_share_typed_back_from_its_sheet_unlocks_with_the_others() {
+    let room = room::Room::new();
+    room.genesis();
+    let manifest = room.dir().join("manifest.json");
+    let sheet = room.hsm.dir().join("cio-sheet.pdf");
+    let share = room.share("cio");
+    let printed = custody(
+        &[
+            "share",
+            "print",
+            "--manifest",
+            path(&manifest),
+            &share,
+            "--out",
+            path(&sheet),
+        ],
+        b"",
+    );
+    assert!(printed.status.success(), "{printed:?}");
+    let original = std::fs::read(&share).unwrap();
+    std::fs::remove_file(&share).unwrap();
+
+    let mut typed = typed_words(&sheet).join("\n");
+    typed.push('\n');
+    let restored = room.hsm.dir().join("cio-from-paper.share");
+    let args = [
+        "share",
+        "import",
+        "--words",
+        "--manifest",
+        path(&manifest),
+        "--out",
+        path(&restored),
+    ];
+    let imported = custody(&args, typed.as_bytes());
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(std::fs::read(&restored).unwrap() == original);
+
+    let run = room.unlock(&[
+        path(&restored).to_owned(),
+        room.share("ria"),
+        room.share("justice"),
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 of 3 accepted"), "{}", run.stdout);
+    assert!(run.stdout.contains("Unlocked"), "{}", run.stdout);
 }
