@@ -225,37 +225,45 @@ fn first_page(sheet: &Sheet, modules: &Modules, pages: usize) -> Vec<u8> {
 /// What the official reads under the code: what the sheet is, where it is kept, how it is
 /// turned back into a share file.
 fn instructions(id: &str) -> Vec<(usize, String)> {
-    [
+    vec![
         (
             0,
             "This sheet is your share file, still sealed under your passphrase: without the \
              passphrase it is no share; with it, it is one. Keep it where you keep your other \
-             copies, never with your passphrase, and tell no one where it is.",
+             copies, never with your passphrase, and tell no one where it is."
+                .to_owned(),
         ),
         (
             0,
             "To make your share file again from this sheet (an operator may do it with you, on \
-             the ceremony machine), scan this page to a PNG or JPEG and run:",
+             the ceremony machine), scan this page to a PNG or JPEG and run:"
+                .to_owned(),
         ),
         (
             2,
-            "custody share import --image scan.png --manifest manifest.json --out ID.share",
+            format!(
+                "custody share import --image scan.png --manifest manifest.json --out {id}.share"
+            ),
         ),
         (
             0,
             "or type the words of the next pages, one line of the sheet per line, without the \
-             line number (a mistyped line is named at once; type it again):",
+             line number (a mistyped line is named at once; type it again):"
+                .to_owned(),
         ),
         (
             2,
-            "custody share import --words --manifest manifest.json --out ID.share",
+            format!("custody share import --words --manifest manifest.json --out {id}.share"),
         ),
-        (0, "Then check that it opens with your passphrase:"),
-        (2, "custody share verify --manifest manifest.json ID.share"),
+        (
+            0,
+            "Then check that it opens with your passphrase:".to_owned(),
+        ),
+        (
+            2,
+            format!("custody share verify --manifest manifest.json {id}.share"),
+        ),
     ]
-    .into_iter()
-    .map(|(indent, text)| (indent, text.replace("ID", id)))
-    .collect()
 }
 
 /// The code's dark modules as filled squares, centred, with its quiet zone left white.

@@ -75,11 +75,20 @@ pub enum BadLine {
         /// The line, from 1.
         line: usize,
     },
+    /// No line at all.
+    #[error("no line of words was given")]
+    NoWords,
     /// The words ended before the last line.
     #[error("the words end after line {lines}, which is not the sheet's last line")]
     Unfinished {
         /// Lines typed.
         lines: usize,
+    },
+    /// More lines than any sheet of a share file has.
+    #[error("line {line}: no share sheet has more than {max} lines", max = MAX_LINES)]
+    TooMany {
+        /// The line, from 1.
+        line: usize,
     },
     /// A line typed after the last one.
     #[error("line {line}: the sheet ended at line {last}")]
@@ -95,7 +104,7 @@ impl BadLine {
     /// What to do about it.
     pub fn hint(&self) -> &'static str {
         match self {
-            Self::Unfinished { .. } => {
+            Self::NoWords | Self::Unfinished { .. } | Self::TooMany { .. } => {
                 "type every line of the sheet, in order; the last line is the one that ends the words"
             }
             Self::AfterLast { .. } => "type the lines of one sheet only, and nothing after them",
@@ -132,9 +141,12 @@ impl WordReader {
                 last: self.lines,
             });
         }
+        if line > MAX_LINES {
+            return Err(BadLine::TooMany { line });
+        }
         let read = read_words(typed).map_err(|error| BadLine::Word { line, error })?;
         let (min, max) = (1 + CHECK_WORDS, BYTES_PER_LINE + CHECK_WORDS);
-        if !(min..=max).contains(&read.len()) || line > MAX_LINES {
+        if !(min..=max).contains(&read.len()) {
             return Err(BadLine::Count {
                 line,
                 found: read.len(),
@@ -159,10 +171,10 @@ impl WordReader {
 
     /// The bytes of every line, once the last line has been typed.
     pub fn finish(self) -> Result<Vec<u8>, BadLine> {
-        if self.ended {
-            Ok(self.bytes)
-        } else {
-            Err(BadLine::Unfinished { lines: self.lines })
+        match (self.ended, self.lines) {
+            (true, _) => Ok(self.bytes),
+            (false, 0) => Err(BadLine::NoWords),
+            (false, lines) => Err(BadLine::Unfinished { lines }),
         }
     }
 }
@@ -195,7 +207,20 @@ mod tests {
             let bytes = file(len);
             assert_eq!(read_back(&typed(&bytes)), Ok(bytes), "{len}");
         }
-        assert_eq!(typed(&file(LARGEST_FILE_LEN)).len(), MAX_LINES);
+        let largest = typed(&file(LARGEST_FILE_LEN));
+        assert_eq!(largest.len(), MAX_LINES);
+        // A line after the most a sheet has, even one whose check words match.
+        let mut reader = WordReader::default();
+        let too_many = typed(&file(LARGEST_FILE_LEN + BYTES_PER_LINE));
+        for line in &too_many[..MAX_LINES] {
+            reader.take(line).unwrap();
+        }
+        assert_eq!(
+            reader.take(&too_many[MAX_LINES]),
+            Err(BadLine::TooMany {
+                line: MAX_LINES + 1
+            })
+        );
     }
 
     /// The first line of a sheet of the bytes `00 01 … 0b`, as FORMAT.md 12.3 gives it.
@@ -249,6 +274,7 @@ mod tests {
         let mut short = lines.clone();
         short.pop();
         assert_eq!(read_back(&short), Err(BadLine::Unfinished { lines: 6 }));
+        assert_eq!(read_back(&[]), Err(BadLine::NoWords));
         let mut swapped = lines.clone();
         swapped.swap(1, 2);
         assert_eq!(read_back(&swapped), Err(BadLine::Check { line: 2 }));
