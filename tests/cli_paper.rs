@@ -267,6 +267,21 @@ fn outputs_are_never_overwritten_or_followed() {
     assert!(printed.status.success());
     let (_, again) = print_sheet(room);
     pin(room, "paper-print-exists", &again);
+    let replaced = custody(
+        &[
+            "share",
+            "print",
+            "--manifest",
+            path(&manifest()),
+            path(&share()),
+            "--out",
+            path(&sheet),
+            "--force",
+            "--json",
+        ],
+        b"",
+    );
+    pin(room, "paper-print-json", &replaced);
 
     // A symbolic link at the output: refused without --force; with it, replaced, the file it
     // points to untouched.
@@ -296,6 +311,19 @@ fn outputs_are_never_overwritten_or_followed() {
     assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
     assert!(std::fs::read(&link).unwrap() == std::fs::read(repo().join(share())).unwrap());
     pin(room, "paper-import-image-without-manifest", &forced);
+    let (json_out, manifest) = (room.join("json.share"), manifest());
+    let args = [
+        "share",
+        "import",
+        "--image",
+        path(&page),
+        "--manifest",
+        path(&manifest),
+        "--out",
+        path(&json_out),
+        "--json",
+    ];
+    pin(room, "paper-import-json", &custody(&args, b""));
 }
 
 #[test]

@@ -7,8 +7,9 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde::Serialize;
 
-use super::output::{print, Failure};
+use super::output::{print, print_json, Failure};
 use super::stdio::refuse_existing;
 use crate::ceremony::reseal::read_share;
 use crate::domain::{Manifest, ManifestChain};
@@ -32,6 +33,9 @@ pub struct PrintArgs {
     /// Replace an existing OUT (only once the new sheet is complete).
     #[arg(long)]
     force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -47,6 +51,9 @@ pub struct ImportArgs {
     /// Replace an existing OUT (only once the new file is complete and checked).
     #[arg(long)]
     force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Where the sheet is read from.
@@ -82,6 +89,23 @@ pub fn print_sheet(args: &PrintArgs) -> Result<(), Failure> {
     })?;
     write_atomic(&args.out, &rendered.pdf).map_err(|error| unwritable(&args.out, &error))?;
     let header = sealed.header();
+    let report = PrintReport {
+        sheet: args.out.display().to_string(),
+        pages: rendered.pages,
+        lines: rendered.lines,
+        share_file: args.share.display().to_string(),
+        official: official.id().as_str(),
+        name: official.name(),
+        role: official.role(),
+        share_id: header.share_id,
+        shares: sheet.shares,
+        domain: &header.domain,
+        epoch: header.epoch,
+        share_fingerprint: sealed.fingerprint(),
+    };
+    if args.json {
+        return print_json(&report);
+    }
     print(&format!(
         "ok: wrote {out}, the share sheet of {name} ({id}): {pages} pages, with the QR code and \
          {lines} lines of words of {share} (share {share_id} of {n} of domain {domain}, epoch \
@@ -89,19 +113,49 @@ pub fn print_sheet(args: &PrintArgs) -> Result<(), Failure> {
          Like the share file, the sheet is sealed under the official's passphrase. Print it, \
          check the print by importing it back (`custody share import --image SCAN --manifest \
          {manifest} --out FILE`, or --words), and keep it as one of the official's copies.\n",
-        out = args.out.display(),
-        name = official.name(),
-        id = official.id().as_str(),
-        pages = rendered.pages,
-        lines = rendered.lines,
-        share = args.share.display(),
-        share_id = header.share_id,
-        n = sheet.shares,
-        domain = header.domain,
-        epoch = header.epoch,
+        out = report.sheet,
+        name = report.name,
+        id = report.official,
+        pages = report.pages,
+        lines = report.lines,
+        share = report.share_file,
+        share_id = report.share_id,
+        n = report.shares,
+        domain = report.domain,
+        epoch = report.epoch,
         manifest = args.manifest.display(),
     ));
     Ok(())
+}
+
+#[derive(Serialize)]
+struct PrintReport<'a> {
+    sheet: String,
+    pages: usize,
+    lines: usize,
+    share_file: String,
+    official: &'a str,
+    name: &'a str,
+    role: &'a str,
+    share_id: u8,
+    shares: usize,
+    domain: &'a str,
+    epoch: u32,
+    share_fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct ImportReport<'a> {
+    share_file: String,
+    source: &'a str,
+    official: &'a str,
+    share_id: u8,
+    domain: &'a str,
+    epoch: u32,
+    bytes: usize,
+    share_fingerprint: String,
+    /// The manifest that records the file, when one was given.
+    manifest: Option<String>,
 }
 
 pub fn import(args: &ImportArgs) -> Result<(), Failure> {
@@ -125,14 +179,29 @@ pub fn import(args: &ImportArgs) -> Result<(), Failure> {
     };
     write_atomic(&args.out, &bytes).map_err(|error| unwritable(&args.out, &error))?;
     let header = sealed.header();
-    let out = args.out.display();
-    let check = match (&args.manifest, recorded) {
+    let report = ImportReport {
+        share_file: args.out.display().to_string(),
+        source: &source,
+        official: &header.official,
+        share_id: header.share_id,
+        domain: &header.domain,
+        epoch: header.epoch,
+        bytes: bytes.len(),
+        share_fingerprint: sealed.fingerprint(),
+        manifest: args
+            .manifest
+            .as_ref()
+            .map(|path| path.display().to_string()),
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    let out = &report.share_file;
+    let check = match (&report.manifest, recorded) {
         (Some(path), Some(name)) => format!(
-            "It is byte for byte the share file {} records for {name}. It is still sealed under \
-             the official's passphrase: check that it opens with `custody share verify \
-             --manifest {} {out}`.",
-            path.display(),
-            path.display()
+            "It is byte for byte the share file {path} records for {name}. It is still sealed \
+             under the official's passphrase: check that it opens with `custody share verify \
+             --manifest {path} {out}`."
         ),
         _ => format!(
             "No manifest was given, so it was not compared with the manifest's record: check it \
@@ -143,12 +212,12 @@ pub fn import(args: &ImportArgs) -> Result<(), Failure> {
         "ok: wrote {out}, read from {source}: the share file of official {official}, share \
          {share_id} of domain {domain}, epoch {epoch} ({len} bytes, fingerprint {fingerprint}).\n\
          {check}\n",
-        official = header.official,
-        share_id = header.share_id,
-        domain = header.domain,
-        epoch = header.epoch,
-        len = bytes.len(),
-        fingerprint = sealed.fingerprint(),
+        official = report.official,
+        share_id = report.share_id,
+        domain = report.domain,
+        epoch = report.epoch,
+        len = report.bytes,
+        fingerprint = report.share_fingerprint,
     ));
     Ok(())
 }
