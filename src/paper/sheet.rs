@@ -343,7 +343,11 @@ fn grid_line(number: usize, words: &str) -> String {
         line.push_str(&format!("{word:<COLUMN$}"));
     }
     line.push_str("  ");
-    line.push_str(&check.join(" "));
+    line.push_str(&format!(
+        "{:<COLUMN$}",
+        check.first().copied().unwrap_or("")
+    ));
+    line.push_str(check.get(1).copied().unwrap_or(""));
     line
 }
 
@@ -422,5 +426,9 @@ mod tests {
         let short = grid_line(50, "aardvark absurd accrue");
         assert_eq!(short.find("aardvark"), Some(5));
         assert_eq!(short.find("absurd"), Some(5 + BYTES_PER_LINE * COLUMN + 2));
+        assert_eq!(
+            short.find("accrue"),
+            Some(5 + BYTES_PER_LINE * COLUMN + 2 + COLUMN)
+        );
     }
 }
