@@ -183,6 +183,29 @@ fn a_printed_sheet_scans_and_types_back_byte_for_byte() {
     pin(room, "paper-import-image", &imported);
     assert!(std::fs::read(&from_scan).unwrap() == original);
 
+    // The same page as a JPEG, at 100 dpi.
+    let stem = room.join("photo");
+    let args = ["-r", "100", "-jpeg", "-f", "1", "-l", "1", "-singlefile"];
+    tool(
+        "pdftoppm",
+        &[&args[..], &[path(&sheet), path(&stem)]].concat(),
+        b"",
+    );
+    let from_jpeg = room.join("from-jpeg.share");
+    let imported = custody(
+        &[
+            "share",
+            "import",
+            "--image",
+            path(&stem.with_extension("jpg")),
+            "--out",
+            path(&from_jpeg),
+        ],
+        b"",
+    );
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(std::fs::read(&from_jpeg).unwrap() == original);
+
     let lines = typed_words(&sheet);
     assert_eq!(lines.len(), original.len().div_ceil(6));
     let typed = room.join("typed.share");

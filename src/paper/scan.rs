@@ -126,8 +126,9 @@ mod tests {
     use super::*;
     use crate::paper::qr::code;
 
-    /// A PNG of the code of `file`, `scale` pixels per module, with a quiet zone of 4 modules.
-    fn png_of(file: &[u8], scale: u32) -> Vec<u8> {
+    /// A PNG of the code of `file`, `scale` pixels per module, with a quiet zone of 4 modules,
+    /// turned upside down when `turned` (a sheet scanned the wrong way round).
+    fn png_of(file: &[u8], scale: u32, turned: bool) -> Vec<u8> {
         let modules = code(file).unwrap();
         let side = u32::try_from(modules.width + 8).unwrap() * scale;
         let image = image::GrayImage::from_fn(side, side, |x, y| {
@@ -137,6 +138,11 @@ mod tests {
             let dark = inside && modules.dark[(row - 4) * modules.width + column - 4];
             image::Luma([if dark { 0 } else { 255 }])
         });
+        let image = if turned {
+            image::imageops::rotate180(&image)
+        } else {
+            image
+        };
         let mut png = Vec::new();
         image
             .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
@@ -147,7 +153,8 @@ mod tests {
     #[test]
     fn a_drawn_code_scans_back() {
         let file: Vec<u8> = (0..=255).cycle().take(299).collect();
-        assert_eq!(scan(&png_of(&file, 4)).unwrap(), file);
+        assert_eq!(scan(&png_of(&file, 4, false)).unwrap(), file);
+        assert_eq!(scan(&png_of(&file, 3, true)).unwrap(), file);
     }
 
     #[test]
