@@ -3,7 +3,9 @@
 # scripts and fuzzing need besides Rust itself: C and C++ compilers and libc headers (build
 # scripts and libfuzzer-sys compile C and C++), make, pkg-config, git (the release build reads
 # its commit), Python with venv and CA certificates (the signature cross-check installs from
-# PyPI), util-linux (setsid: the terminal tests), then SoftHSM and OpenSC (hsm/install-softhsm.sh).
+# PyPI), util-linux (setsid: the terminal tests), poppler-utils and zbar-tools (pdftoppm,
+# pdftotext and zbarimg: the share sheet tests read the PDF with them), then SoftHSM and OpenSC
+# (hsm/install-softhsm.sh).
 #
 # Idempotent: when everything is present it installs nothing and says so. Installs with apt-get
 # (as root) only what is missing, running `apt-get update` only then. Not root, or no apt-get:
@@ -24,9 +26,11 @@ have python3 || missing+=(python3)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 have setsid || missing+=(util-linux)
+{ have pdftoppm && have pdftotext; } || missing+=(poppler-utils)
+have zbarimg || missing+=(zbar-tools)
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "install-deps.sh: compilers, libc headers, make, pkg-config, git, python3-venv, CA certificates: present" >&2
+    echo "install-deps.sh: compilers, libc headers, make, pkg-config, git, python3-venv, CA certificates, poppler-utils, zbar-tools: present" >&2
 elif ! have apt-get || [ "$(id -u)" -ne 0 ]; then
     echo "install-deps.sh: error: missing: ${missing[*]}" >&2
     echo "install-deps.sh: install them, e.g. sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2

@@ -13,7 +13,8 @@
 //!    key through the `KeyWrap` seam (a key on a token today), a MAC-authenticated header and a
 //!    parallel STREAM of AES-256-GCM chunks.
 //! 6. [`ceremony`] — ceremonies and their hash-chained transcripts; [`inspect`], the public
-//!    facts of any custody file; [`kit`], the recovery kit written from a domain and checked.
+//!    facts of any custody file; [`kit`], the recovery kit written from a domain and checked;
+//!    [`paper`], a share file on a share sheet (QR code and checked words) and read back.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
@@ -30,6 +31,7 @@ pub mod hardening;
 pub mod hsm;
 pub mod inspect;
 pub mod kit;
+pub mod paper;
 pub mod primitives;
 pub mod readout;
 pub mod selftest;

@@ -3,7 +3,8 @@
 //! dropped or swapped word is heard). Used by what speaks to people, the command line and the
 //! ceremony narration; the layers below print nothing. Only ever given public values (digests,
 //! key ids, check values); never a format, a check or cryptography. [`read_back`] is the inverse,
-//! strict: what an official types from the signed sheet, in hex or in words, back into bytes.
+//! strict: what an official types from the signed sheet, in hex or in words, back into bytes;
+//! [`read_words`] reads any number of words (a line of a share sheet).
 //! [`counted`] writes a count with its noun, singular for one.
 
 /// Lower-case hex in space-separated groups of four digits: `a1b2 c3d4 …`.
@@ -70,18 +71,30 @@ pub fn read_back<const N: usize>(text: &str) -> Result<[u8; N], Unreadable> {
     if !compact.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(Unreadable::Neither);
     }
-    if let Some(bad) = (1..=tokens.len()).find(|&n| pgp_words::to_bytes(&tokens[..n]).is_none()) {
-        return Err(Unreadable::Word {
-            position: bad,
-            word: tokens[bad - 1].clone(),
-        });
+    <[u8; N]>::try_from(read_words(text)?).map_err(|_| Unreadable::WordCount {
+        found: tokens.len(),
+        expected: N,
+    })
+}
+
+/// The bytes of PGP words as typed (any case, separated by white space), each from the list its
+/// position calls for; the first that is not is named.
+pub fn read_words(text: &str) -> Result<Vec<u8>, Unreadable> {
+    let tokens: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let mut bytes = Vec::with_capacity(tokens.len());
+    for (index, word) in tokens.iter().enumerate() {
+        // The list alternates with the position, so a word is read with the ones before it.
+        match pgp_words::to_bytes(&tokens[..=index]).and_then(|read| read.last().copied()) {
+            Some(byte) => bytes.push(byte),
+            None => {
+                return Err(Unreadable::Word {
+                    position: index + 1,
+                    word: word.clone(),
+                })
+            }
+        }
     }
-    pgp_words::to_bytes(&tokens)
-        .and_then(|bytes| <[u8; N]>::try_from(bytes).ok())
-        .ok_or(Unreadable::WordCount {
-            found: tokens.len(),
-            expected: N,
-        })
+    Ok(bytes)
 }
 
 /// `n` with its noun, singular for one: `1 ceremony`, `3 ceremonies`, `0 chunks`.

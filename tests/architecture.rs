@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Top-level modules and their layers, low to high, as `src/lib.rs` lists them. `files` and
 /// `hardening` sit beneath everything, and so does `readout` (plain presentation of public values,
 /// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`.
-const LAYERS: [(&str, u8); 13] = [
+const LAYERS: [(&str, u8); 14] = [
     ("files", 0),
     ("hardening", 0),
     ("readout", 0),
@@ -29,6 +29,7 @@ const LAYERS: [(&str, u8); 13] = [
     ("ceremony", 6),
     ("inspect", 6),
     ("kit", 6),
+    ("paper", 6),
     ("cli", 7),
 ];
 

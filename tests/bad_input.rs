@@ -1,6 +1,6 @@
 //! The bad-input battery (issue 7): every file type custody reads — sealed share file, manifest,
-//! archive (header and chunk stream), transcript, officials file, PIN file, passphrase file and
-//! rotation journal — damaged every way docs/FORMAT.md's layouts suggest (empty, cut at each
+//! archive (header and chunk stream), transcript, officials file, PIN file, passphrase file,
+//! rotation journal and share sheet (its words and a scan of its code) — damaged every way docs/FORMAT.md's layouts suggest (empty, cut at each
 //! structural boundary, a byte flipped in each field, oversized lengths and numbers, an unknown
 //! version, another domain's or epoch's valid file, garbage) and given to the real `custody`
 //! commands that read it. Each must refuse with exit status 1 and one clear error, never panic,
@@ -14,8 +14,10 @@ mod common;
 use std::path::Path;
 
 use bad_input_kit::check::{refused, Expect, Workspace};
-use bad_input_kit::damage::{Case, Form};
-use bad_input_kit::estate::{custody, estate, passphrase, s, token_lock, TINY_KDF};
+use bad_input_kit::damage::{garbage, Case, Form};
+use bad_input_kit::estate::{
+    custody, custody_reading, estate, passphrase, s, token_lock, TINY_KDF,
+};
 use bad_input_kit::{binary, structured};
 
 fn read(path: &Path) -> Vec<u8> {
@@ -198,6 +200,97 @@ fn sealed_share_files() {
                 )
             });
         }
+    }
+}
+
+/// Every damaged share file of the battery, printed on a sheet and typed back as the sheet's
+/// words (whose line checks then pass): `share print` and `share import --words --manifest`
+/// refuse each and write nothing. And scans that are no images, or images without a code.
+#[test]
+fn share_sheets() {
+    let e = estate();
+    let cases = binary::share_file(
+        &read(&e.a.join("shares/cio.share")),
+        &read(&e.b.join("shares/cio.share")),
+        &read(&e.a2.join("shares/cio.share")),
+    );
+    for case in &cases {
+        let (ws, dir) = domain_workspace();
+        let manifest = dir.join("manifest.json");
+        let share = ws.write("damaged.share", &case.bytes);
+        let typed = custody::paper::words::lines(&case.bytes).join("\n");
+        let words = ws.write("damaged.words", typed.as_bytes());
+        let out = ws.path("out");
+        let roots = [ws.root()];
+        let name = |reader: &str| format!("share file `{}` × {reader}", case.name);
+        refused(
+            &name("share print"),
+            &roots,
+            &names(&["damaged.share"]),
+            || {
+                custody(&[
+                    "share",
+                    "print",
+                    "--manifest",
+                    s(&manifest),
+                    s(&share),
+                    "--out",
+                    s(&out),
+                ])
+            },
+        );
+        refused(&name("share import --words"), &roots, &names(&[]), || {
+            let input = std::fs::File::open(&words).unwrap();
+            custody_reading(
+                &[
+                    "share",
+                    "import",
+                    "--words",
+                    "--manifest",
+                    s(&manifest),
+                    "--out",
+                    s(&out),
+                ],
+                input.into(),
+            )
+        });
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(garbage(5, 300));
+    let mut jpeg = b"\xff\xd8\xff\xe0".to_vec();
+    jpeg.extend(garbage(6, 300));
+    let mut blank = Vec::new();
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut blank),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let images = [
+        ("empty", Vec::new()),
+        ("garbage", garbage(4, 4096)),
+        ("a PNG signature, then garbage", png),
+        ("a JPEG header, then garbage", jpeg),
+        ("a blank page", blank),
+    ];
+    for (case, bytes) in images {
+        let ws = Workspace::new();
+        let scan = ws.write("scan.png", &bytes);
+        refused(
+            &format!("scan `{case}` × share import --image"),
+            &[ws.root()],
+            &names(&["scan.png"]),
+            || {
+                custody(&[
+                    "share",
+                    "import",
+                    "--image",
+                    s(&scan),
+                    "--out",
+                    s(&ws.path("out")),
+                ])
+            },
+        );
     }
 }
 

@@ -9,11 +9,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use snapbox::{Assert, Data, Redactions};
+use common::snapshot;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,29 +35,9 @@ fn custody(args: &[&str]) -> Output {
 
 /// The exit status, stdout and stderr of `output`, pinned in tests/snapshots/NAME.txt.
 fn pin(room: &Path, name: &str, output: &Output) {
-    let actual = format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        output.status.code().unwrap(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let path = repo().join(format!("tests/snapshots/{name}.txt"));
-    let overwrite =
-        std::env::var(snapbox::assert::DEFAULT_ACTION_ENV).is_ok_and(|v| v == "overwrite");
-    if overwrite && !path.exists() {
-        std::fs::write(&path, "").unwrap();
-    }
-    let mut redactions = Redactions::new();
-    redactions
-        .insert("[ROOM]", room.display().to_string())
-        .unwrap();
     // Digests in groups of four: the binary and the documents change with every commit.
-    let digest = regex::Regex::new("(?<redacted>[0-9a-f]{4}( [0-9a-f]{4}){15})").unwrap();
-    redactions.insert("[DIGEST]", digest).unwrap();
-    Assert::new()
-        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
-        .redact_with(redactions)
-        .eq(actual, Data::read_from(&path, None));
+    let redactions = snapshot::with_digests(snapshot::room(room));
+    snapshot::pin(name, snapshot::outcome(output), redactions);
 }
 
 /// A kit of the fixture domain at ROOM/kit.

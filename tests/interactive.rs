@@ -397,3 +397,42 @@ fn a_key_of_the_domain_on_the_token_is_refused_before_anyone_types() {
     );
     assert!(!room.dir().exists());
 }
+
+/// A share sheet's words typed at a terminal: a line with two words swapped is named at once,
+/// nothing is written, the line is asked for again, and the file is the original byte for byte.
+#[test]
+fn a_mistyped_line_of_a_share_sheet_is_named_at_once_and_typed_again() {
+    let room = Room::new();
+    let fixture = common::repo_root().join("tests/cmd/fixture/domain");
+    let original = std::fs::read(fixture.join("shares/cio.share")).unwrap();
+    let out = room.hsm.dir().join("cio.share");
+    let args: Vec<String> = ["share", "import", "--words", "--manifest"]
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .chain([
+            fixture.join("manifest.json").display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ])
+        .collect();
+    let mut terminal = Terminal::run(&room, &args);
+    terminal.expect("Type the words of the share sheet");
+    for (line, number) in custody::paper::words::lines(&original).iter().zip(1..) {
+        let prompt = format!("line {number}: ");
+        if number == 7 {
+            let mut swapped: Vec<&str> = line.split(' ').collect();
+            swapped.swap(0, 2);
+            terminal.answer(&prompt, &swapped.join(" "));
+            terminal.expect("error: line 7: its check words do not match its words");
+            assert!(!out.exists());
+        }
+        terminal.answer(&prompt, line);
+    }
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("It is byte for byte the share file"),
+        "{screen}"
+    );
+    assert!(std::fs::read(&out).unwrap() == original);
+}

@@ -8,11 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::snapshot;
 use custody::cli::reference;
-use snapbox::{Assert, Data, Redactions};
 use tempfile::TempDir;
 
 fn repo() -> &'static Path {
@@ -57,23 +59,10 @@ fn custody_binary(env: &[(&str, &str)]) -> String {
 
 /// Checks `actual` against `tests/snapshots/NAME.txt`, with `dir` shown as `[ROOM]`.
 fn pin(dir: &Path, name: &str, actual: &str) {
-    let path = repo().join(format!("tests/snapshots/{name}.txt"));
-    let overwrite =
-        std::env::var(snapbox::assert::DEFAULT_ACTION_ENV).is_ok_and(|v| v == "overwrite");
-    if overwrite && !path.exists() {
-        std::fs::write(&path, "").unwrap();
-    }
-    let mut redactions = Redactions::new();
-    // The temporary directory, as bash resolves it.
-    let dir = dir.canonicalize().unwrap().display().to_string();
-    redactions.insert("[ROOM]", dir).unwrap();
-    // A digest in groups of four: the binary under test changes with every build.
-    let digest = regex::Regex::new("(?<redacted>[0-9a-f]{4}( [0-9a-f]{4}){15})").unwrap();
-    redactions.insert("[DIGEST]", digest).unwrap();
-    Assert::new()
-        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
-        .redact_with(redactions)
-        .eq(actual, Data::read_from(&path, None));
+    // The temporary directory, as bash resolves it; a digest in groups of four: the binary
+    // under test changes with every build.
+    let room = snapshot::room(&dir.canonicalize().unwrap());
+    snapshot::pin(name, actual.to_owned(), snapshot::with_digests(room));
 }
 
 fn path_of(dir: &TempDir, name: &str) -> String {

@@ -102,3 +102,10 @@ write("kit_sums", "fixture", "".join(f"{d}  {p}\n" for d, p in [
     ("0ca2bd7c216ed9525900004f5d992d652df7e18b42a15af7d937a0b4e72746a4", "domain/chain/000000.json"),
     ("0ca2bd7c216ed9525900004f5d992d652df7e18b42a15af7d937a0b4e72746a4", "domain/manifest.json"),
 ]))
+
+sheet = section("## 12.")
+blocks = re.findall(r"```text\n(.*?)```", sheet, re.S)
+payload = "".join(blocks[1].split())
+words = "".join(line.strip().split("  ", 1)[1] + "\n" for line in blocks[2].splitlines())
+write("share_sheet", "words", b"\x00" + words.encode())
+write("share_sheet", "payload", b"\x01" + payload.encode())

@@ -12,6 +12,7 @@ mod kit;
 mod open;
 mod opener;
 mod output;
+mod paper;
 mod progress;
 mod prompt;
 mod recover;
@@ -46,7 +47,7 @@ enum Command {
     /// Inspect and check HSM tokens, list custody's keys on them, destroy keys not in force.
     #[command(subcommand)]
     Hsm(hsm::HsmCommand),
-    /// Check an official's share file, or change its passphrase.
+    /// Check an official's share file, change its passphrase, or print it on paper and back.
     #[command(subcommand)]
     Share(share::ShareCommand),
     /// Seal files into archives under fresh data keys wrapped by the domain key on a token.

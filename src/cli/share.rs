@@ -1,5 +1,5 @@
-//! `custody share …`: an official checks their share file against the manifest, or changes its
-//! passphrase. Prompts, passphrase files and printing only: the checks are the domain layer's,
+//! `custody share …`: an official checks their share file against the manifest, changes its
+//! passphrase, or prints it on a share sheet and imports it back (`cli::paper`). Prompts, passphrase files and printing only: the checks are the domain layer's,
 //! and the reseal (the share file, the manifest and the transcript) is the ceremony layer's.
 
 use secrecy::ExposeSecret;
@@ -30,6 +30,18 @@ pub enum ShareCommand {
         after_help = "Example:\n  custody share reseal --manifest ee-registries/manifest.json ee-registries/shares/cio.share\n\nThe official types the current passphrase, then the new one twice (at least 12 characters).\nBoth files are replaced atomically, and only after the new file has opened with the new\npassphrase. The manifest records the new file's fingerprint (its digest and signature stay):\ndistribute the updated manifest.json.\n\nThe domain's transcript.jsonl, beside the manifest, records the reseal; when it is missing the\nreseal is refused before anything is asked (--new-transcript only if it is lost for good)."
     )]
     Reseal(ResealArgs),
+    /// Print a share file on a share sheet (PDF): a QR code and lines of words with check words,
+    /// still sealed under the official's passphrase.
+    #[command(
+        after_help = "Example:\n  custody share print --manifest ee-registries/manifest.json ee-registries/shares/cio.share \\\n      --out cio-sheet.pdf\n\nThe share file must be the one the manifest records; no passphrase is asked. The sheet shows\nthe official's name and role, the domain fingerprint in hex and words, and how to import it\nback. An existing OUT is replaced only with --force."
+    )]
+    Print(super::paper::PrintArgs),
+    /// Rebuild a share file, byte for byte, from a share sheet: a scan of its QR code, or its
+    /// words typed line by line.
+    #[command(
+        after_help = "Examples:\n  custody share import --image scan.png --manifest ee-registries/manifest.json --out cio.share\n  custody share import --words --manifest ee-registries/manifest.json --out cio.share\n\nWith --words, type one line of the sheet per line, without its number; a line whose check\nwords do not match is named by its number (typed again on a terminal). Nothing is written\nuntil every line checks and the file reads as a share file; with --manifest, it must also be\nthe file the manifest records. An existing OUT is replaced only with --force, and a symbolic\nlink at OUT is replaced, never followed."
+    )]
+    Import(super::paper::ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +83,8 @@ pub fn run(command: ShareCommand) -> Result<(), Failure> {
     match command {
         ShareCommand::Verify(args) => verify(&args),
         ShareCommand::Reseal(args) => reseal(&args),
+        ShareCommand::Print(args) => super::paper::print_sheet(&args),
+        ShareCommand::Import(args) => super::paper::import(&args),
     }
 }
 

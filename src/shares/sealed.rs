@@ -27,7 +27,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 pub use error::SealedShareError;
-pub use format::{MAGIC, MAX_FILE_LEN, MAX_PLAINTEXT_LEN, NONCE_LEN, VERSION as FORMAT_VERSION};
+pub use format::{
+    LARGEST_FILE_LEN, MAGIC, MAX_FILE_LEN, MAX_PLAINTEXT_LEN, NONCE_LEN, VERSION as FORMAT_VERSION,
+};
 pub use header::{ShareHeader, MAX_DOMAIN_LEN, MAX_OFFICIAL_LEN, SET_ID_LEN};
 
 use crate::primitives::kdf::{KdfParams, SealKeys, SALT_LEN};

@@ -52,10 +52,15 @@ pub fn passphrase(official: &str) -> String {
 
 /// Runs the `custody` binary on the estate's SoftHSM, never on a terminal.
 pub fn custody(args: &[&str]) -> Output {
+    custody_reading(args, Stdio::null())
+}
+
+/// Runs the `custody` binary on the estate's SoftHSM with `input` as its standard input.
+pub fn custody_reading(args: &[&str], input: Stdio) -> Output {
     Command::new(env!("CARGO_BIN_EXE_custody"))
         .env("SOFTHSM2_CONF", estate_conf())
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(input)
         .output()
         .unwrap()
 }

@@ -12,6 +12,7 @@ use std::sync::{Mutex, OnceLock};
 use custody::hsm::{Pkcs11Uri, TokenSession};
 
 pub mod format_doc;
+pub mod snapshot;
 
 /// What to do when SoftHSM is missing.
 pub const INSTALL_HINT: &str =

@@ -39,6 +39,10 @@ const CRYPTO_HEADER_LEN: usize = SALT_LEN + KEY_LEN + NONCE_LEN + 2;
 pub const MIN_FILE_LEN: usize =
     FIXED_HEADER_LEN + CRYPTO_HEADER_LEN + 2 + 1 + TAG_LEN + CHECKSUM_LEN;
 
+/// The largest well-formed file: the longest ids and the largest plaintext (1337 bytes).
+pub const LARGEST_FILE_LEN: usize =
+    MIN_FILE_LEN - 3 + MAX_DOMAIN_LEN + MAX_OFFICIAL_LEN + MAX_PLAINTEXT_LEN;
+
 /// Everything before the ciphertext. Its encoding is the AES-GCM associated data, so it binds
 /// the format version, the share's identity, the KDF parameters, salt, commitment and nonce.
 #[derive(Debug, Clone, PartialEq, Eq)]
