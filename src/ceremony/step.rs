@@ -152,6 +152,8 @@ pub enum Step {
         official: String,
         /// SHA-256 of the file offered.
         fingerprint: String,
+        /// The fingerprint of the request it was contributed to, hex, when it came remotely.
+        request: Option<String>,
     },
     /// `<ceremony>.passphrase-refused`: a passphrase an official gave did not open their share.
     PassphraseRefused {
@@ -178,6 +180,34 @@ pub enum Step {
         fingerprint: String,
         /// Why.
         reason: String,
+        /// The fingerprint of the request it was contributed to, hex, when it came remotely.
+        request: Option<String>,
+    },
+    /// `<ceremony>.request-opened`: a contribution request the ceremony takes remote shares
+    /// through; its key was found on the token and opened.
+    RequestOpened {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The request's fingerprint, hex.
+        request: String,
+        /// Its ceremony id, hex.
+        ceremony_id: String,
+        /// When it expires (RFC 3339).
+        expires: String,
+        /// How many contribution files were offered.
+        offered: usize,
+    },
+    /// `<ceremony>.request-destroyed`: the request's key was destroyed on the token (the
+    /// ceremony completed, or the request expired): every contribution to it is shredded.
+    RequestDestroyed {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The request's fingerprint, hex.
+        request: String,
+        /// The token.
+        token: TokenDescription,
+        /// `completed` or `expired`.
+        reason: &'static str,
     },
     /// `genesis.key-imported`: a token holds the new key and proved it.
     GenesisKeyImported {
@@ -452,6 +482,14 @@ impl Line {
         self
     }
 
+    /// `request` in `detail` for a share contributed remotely.
+    fn remote(self, request: Option<String>) -> Self {
+        match request {
+            Some(request) => self.detail("request", request),
+            None => self,
+        }
+    }
+
     fn manifest_in(self, manifest: &ManifestDigest) -> Self {
         self.input(MANIFEST.into(), manifest.to_string())
     }
@@ -496,6 +534,8 @@ impl Step {
             Self::ShareAccepted { ceremony, .. } => (*ceremony, "share-accepted"),
             Self::PassphraseRefused { ceremony, .. } => (*ceremony, "passphrase-refused"),
             Self::ShareRefused { ceremony, .. } => (*ceremony, "share-refused"),
+            Self::RequestOpened { ceremony, .. } => (*ceremony, "request-opened"),
+            Self::RequestDestroyed { ceremony, .. } => (*ceremony, "request-destroyed"),
             Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
             Self::CanarySealed { ceremony, .. } => (*ceremony, "canary-sealed"),
             Self::ManifestWritten { .. } => (Ceremony::Genesis, "manifest-written"),
@@ -568,14 +608,18 @@ impl Step {
                 official,
                 fingerprint,
                 ..
-            }
-            | Self::ShareAccepted {
-                official,
-                fingerprint,
-                ..
             } => line
                 .actor(&official)
                 .input(share_file(&official), fingerprint),
+            Self::ShareAccepted {
+                official,
+                fingerprint,
+                request,
+                ..
+            } => line
+                .actor(&official)
+                .input(share_file(&official), fingerprint)
+                .remote(request),
             Self::PassphraseRefused {
                 official,
                 fingerprint,
@@ -591,13 +635,35 @@ impl Step {
                 file_name,
                 fingerprint,
                 reason,
+                request,
                 ..
             } => {
                 let name = official.as_deref().map_or(file_name, share_file);
                 line.actors(official.into_iter().collect())
                     .input(name, fingerprint)
                     .detail("reason", reason)
+                    .remote(request)
             }
+            Self::RequestOpened {
+                request,
+                ceremony_id,
+                expires,
+                offered,
+                ..
+            } => line
+                .detail("request", request)
+                .detail("ceremony_id", ceremony_id)
+                .detail("expires", expires)
+                .detail("contributions", offered),
+            Self::RequestDestroyed {
+                request,
+                token,
+                reason,
+                ..
+            } => line
+                .token(&token)
+                .detail("request", request)
+                .detail("reason", reason),
             Self::GenesisKeyImported { token } => line
                 .token(&token)
                 .detail("proof", "token wrap of a canary equals the software wrap"),

@@ -5,6 +5,7 @@ mod archive_list;
 mod attendant;
 mod audit;
 mod ceremony;
+mod contribute;
 mod hsm;
 mod inspect;
 mod interrupt;
@@ -15,6 +16,7 @@ mod progress;
 mod prompt;
 mod recover;
 pub mod reference;
+mod request;
 mod reshare;
 mod restore;
 mod seal;
@@ -60,6 +62,9 @@ enum Command {
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Ask officials elsewhere for their shares: a contribution request, its key kept on the
+    /// ceremony's token, its fingerprint read aloud over a call.
+    Request(request::RequestArgs),
     /// Recover without an HSM: a quorum rebuilds the domain key in this computer's memory and
     /// every archive is restored under its recorded name (requires --no-hsm).
     Recover(recover::RecoverArgs),
@@ -136,6 +141,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),
+        Command::Request(args) => request::run(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
         Command::Rotate(args) => ceremony::run_rotate(&args),
         Command::Recover(args) => recover::run(&args),

@@ -30,6 +30,11 @@ pub enum ShareCommand {
         after_help = "Example:\n  custody share reseal --manifest ee-registries/manifest.json ee-registries/shares/cio.share\n\nThe official types the current passphrase, then the new one twice (at least 12 characters).\nBoth files are replaced atomically, and only after the new file has opened with the new\npassphrase. The manifest records the new file's fingerprint (its digest and signature stay):\ndistribute the updated manifest.json.\n\nThe domain's transcript.jsonl, beside the manifest, records the reseal; when it is missing the\nreseal is refused before anything is asked (--new-transcript only if it is lost for good)."
     )]
     Reseal(ResealArgs),
+    /// Contribute your share to a ceremony elsewhere: encrypt it to the ceremony's request.
+    #[command(
+        after_help = "Example:\n  custody share contribute --request unlock.request my.share --out cio.contribution\n\nCompare the request fingerprint shown with the one the ceremony's security officer reads\nto you on a call you recognise; type your passphrase only if every word matches. Send the\ncontribution file back by any channel: only the ceremony's token can open it, and only until\nthe ceremony completes or the request expires."
+    )]
+    Contribute(super::contribute::ContributeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +76,7 @@ pub fn run(command: ShareCommand) -> Result<(), Failure> {
     match command {
         ShareCommand::Verify(args) => verify(&args),
         ShareCommand::Reseal(args) => reseal(&args),
+        ShareCommand::Contribute(args) => super::contribute::run(&args),
     }
 }
 
@@ -252,7 +258,7 @@ fn current_passphrase(
     }
 }
 
-fn passphrase_file(file: &Path) -> Result<Passphrase, Failure> {
+pub(super) fn passphrase_file(file: &Path) -> Result<Passphrase, Failure> {
     if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(file, "passphrase") {
         eprintln!("warning: passphrase file {}: {exposed}", file.display());
     }
