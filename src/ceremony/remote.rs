@@ -17,12 +17,14 @@ use sha2::Digest;
 use crate::domain::{Manifest, Timestamp};
 use crate::files::read_at_most;
 use crate::hsm::{KeySelector, Pkcs11Uri, RequestKeyHandle, TokenSession};
+use crate::readout::counted;
 use crate::remote::contribution::MAX_FILE_LEN as MAX_CONTRIBUTION_LEN;
 use crate::remote::request::MAX_FILE_LEN as MAX_REQUEST_LEN;
 use crate::remote::sealed_key::associated_data;
 use crate::remote::{Contribution, Purpose, Request, RequestSecret, SealedRequestKey};
 use crate::shares::sealed::SealedShare;
 
+use super::attendant::{Attendant, Event};
 use super::error::CeremonyError;
 use super::quorum::{Contributed, Contributions};
 use super::request::sealed_key_path;
@@ -64,6 +66,7 @@ pub(super) fn open(
     ceremony: Ceremony,
     session: &TokenSession,
     transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
 ) -> Result<(OpenedRequest, Contributions), CeremonyError> {
     let request = read_request(&offer.request)?;
     check_request(&offer.request, &request, manifest, offer.purpose)?;
@@ -86,7 +89,7 @@ pub(super) fn open(
     let now = Timestamp::now().unix_seconds();
     if now >= opened.request.expires {
         let expired = expiry(&opened.request);
-        shred(opened, session, ceremony, transcript, "expired")?;
+        shred(opened, session, ceremony, transcript, "expired", attendant)?;
         return Err(CeremonyError::refused(
             format!(
                 "request {} expired at {expired}; its key is now destroyed on token {}, so no contribution to it can be used",
@@ -105,6 +108,13 @@ pub(super) fn open(
         expires: expiry(&opened.request),
         offered: offered.len(),
     })?;
+    attendant.announce(&Event::Step(format!(
+        "request {} opened with its key on token {} (open until {}): {}",
+        offer.request.display(),
+        session.token().label,
+        expiry(&opened.request),
+        counted(offered.len(), "contribution", "contributions")
+    )));
     let contributions = Contributions {
         request: opened.request.fingerprint().to_string(),
         offered,
@@ -120,8 +130,10 @@ pub(super) fn shred(
     ceremony: Ceremony,
     transcript: &mut Transcript,
     reason: &'static str,
+    attendant: &mut dyn Attendant,
 ) -> Result<(), CeremonyError> {
     let request = opened.request.fingerprint().to_string();
+    let label = opened.key.label().to_owned();
     session.destroy_request_key(opened.key)?;
     match std::fs::remove_file(&opened.sealed_key) {
         Ok(()) => {}
@@ -134,6 +146,10 @@ pub(super) fn shred(
         token: session.token().clone(),
         reason,
     })?;
+    attendant.announce(&Event::Step(format!(
+        "the request's key \"{label}\" is destroyed on token {}: no contribution to it can be used again",
+        session.token().label
+    )));
     Ok(())
 }
 
@@ -143,7 +159,12 @@ pub(super) fn expiry(request: &Request) -> String {
 }
 
 pub(super) fn read_request(path: &Path) -> Result<Request, CeremonyError> {
-    let bytes = read_at_most(path, MAX_REQUEST_LEN).map_err(CeremonyError::io(path))?;
+    let bytes = read_at_most(path, MAX_REQUEST_LEN).map_err(|error| {
+        CeremonyError::refused(
+            format!("request {}: cannot be read: {error}", path.display()),
+            "check the path names the request file of the ceremony",
+        )
+    })?;
     if bytes.len() > MAX_REQUEST_LEN {
         return Err(CeremonyError::refused(
             format!(

@@ -183,6 +183,7 @@ fn quorum(
             Ceremony::Unlock,
             request_token.as_ref().unwrap_or(&session),
             transcript,
+            attendant,
         )?),
         None => None,
     };
@@ -226,6 +227,7 @@ fn quorum(
             Ceremony::Unlock,
             transcript,
             "completed",
+            attendant,
         )?;
     }
     Ok(Rebuilt {

@@ -67,11 +67,11 @@ pub fn run(args: &ContributeArgs) -> Result<(), Failure> {
     };
     if !args.json {
         print(&format!(
-            "Request for a {purpose} of domain {domain}, open until {expires}.\n\
+            "Request for {purpose} of domain {domain}, open until {expires}.\n\
              Compare every word with those read to you on the call:\n\
              request fingerprint {grouped}\n                    {words}\n\
              Type your passphrase only if they all match.\n",
-            purpose = report.purpose,
+            purpose = request.purpose.described(),
             domain = report.domain,
             expires = report.expires,
             grouped = hex_groups(&fingerprint),
@@ -85,7 +85,7 @@ pub fn run(args: &ContributeArgs) -> Result<(), Failure> {
     }
     print(&format!(
         "\nContribution written: {file}\n\
-         It holds share of official {official}, encrypted to this request only: send it back by any\n\
+         It holds the share of official {official}, encrypted to this request only: send it back by any\n\
          channel. Nothing else was written.\n",
         file = report.contribution,
         official = report.official,

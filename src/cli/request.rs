@@ -109,13 +109,13 @@ pub fn run(args: &RequestArgs) -> Result<(), Failure> {
     }
     print(&format!(
         "\nRequest written: {file}\n\
-         It asks the officials of domain {domain} for their shares, for a {purpose}, until {expires}.\n\
+         It asks the officials of domain {domain} for their shares, for {purpose}, until {expires}.\n\
          Its key rests on token {token} as \"{label}\".\n\n\
          Read aloud to each official, on a call they recognise, and write on the ceremony sheet:\n\
          request fingerprint {grouped}\n                    {words}\n",
         file = report.request,
         domain = report.domain,
-        purpose = report.purpose,
+        purpose = request.purpose.described(),
         expires = report.expires,
         token = report.token,
         label = report.key_label,

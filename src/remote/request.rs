@@ -64,6 +64,17 @@ impl Purpose {
         Self::ALL.into_iter().find(|p| p.code() == code)
     }
 
+    /// The ceremony, in words with its article: `an unlock`, `a drill`, `a rotation`,
+    /// `a reshare`.
+    pub fn described(self) -> &'static str {
+        match self {
+            Self::Unlock => "an unlock",
+            Self::Drill => "a drill",
+            Self::Rotate => "a rotation",
+            Self::Reshare => "a reshare",
+        }
+    }
+
     /// The ceremony's name, as the command line spells it.
     pub fn name(self) -> &'static str {
         match self {
