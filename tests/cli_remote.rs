@@ -122,6 +122,7 @@ fn embassy_keys(room: &Room) -> String {
 fn two_officials_contribute_remotely_and_one_at_the_keyboard_unlock() {
     let (room, req, dir) = with_contributions("unlock", &["cio", "ria"]);
     assert!(embassy_keys(&room).contains(":request:"));
+    assert_eq!(std::fs::metadata(dir.join("cio.contribution")).unwrap().len(), 1622);
     let run = remote_unlock(
         &room,
         &req,
@@ -201,6 +202,9 @@ fn a_contribution_is_text_when_asked_and_holds_no_share_in_clear() {
     ]);
     assert!(run.ok, "{}{}", run.stdout, run.stderr);
     let text = std::fs::read_to_string(&out).unwrap();
+    // The sizes docs/FORMAT.md 13.1 and 14.6 state.
+    assert_eq!(std::fs::metadata(&req).unwrap().len(), 1388);
+    assert_eq!(text.len(), 3367);
     assert!(
         text.starts_with("-----BEGIN CUSTODY CONTRIBUTION-----\n"),
         "{text}"
