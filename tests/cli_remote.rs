@@ -122,7 +122,12 @@ fn embassy_keys(room: &Room) -> String {
 fn two_officials_contribute_remotely_and_one_at_the_keyboard_unlock() {
     let (room, req, dir) = with_contributions("unlock", &["cio", "ria"]);
     assert!(embassy_keys(&room).contains(":request:"));
-    assert_eq!(std::fs::metadata(dir.join("cio.contribution")).unwrap().len(), 1622);
+    assert_eq!(
+        std::fs::metadata(dir.join("cio.contribution"))
+            .unwrap()
+            .len(),
+        1622
+    );
     let run = remote_unlock(
         &room,
         &req,

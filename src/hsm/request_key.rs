@@ -1,5 +1,6 @@
 //! A contribution request's key on the ceremony's token (D74): a fresh AES-256 key generated
-//! inside the token — sensitive, never extractable, encrypt and decrypt with CKM_AES_GCM only —
+//! inside the token — sensitive, never extractable, never copied or modified, encrypt and
+//! decrypt with CKM_AES_GCM only —
 //! labelled `custody:<domain>:request:<ceremony id>`, under which the request's KEM private key
 //! rests sealed between `custody request` and the ceremony. Destroying it shreds the request:
 //! every contribution to it becomes undecryptable. This module creates, finds, uses and
@@ -78,6 +79,8 @@ impl TokenSession {
             Attribute::Sign(false),
             Attribute::Verify(false),
             Attribute::Derive(false),
+            Attribute::Copyable(false),
+            Attribute::Modifiable(false),
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::AllowedMechanisms(vec![MechanismType::AES_GCM]),
         ];
@@ -173,21 +176,7 @@ impl TokenSession {
 
     /// Refuses a request key that could leave the token or be used to wrap keys.
     fn check_request_key(&self, key: &RequestKeyHandle) -> Result<()> {
-        let wanted = [
-            (AttributeType::Sensitive, true, "not sensitive"),
-            (AttributeType::Extractable, false, "extractable"),
-            (AttributeType::Token, true, "not a token object"),
-            (AttributeType::Private, true, "not private"),
-            (AttributeType::Wrap, false, "can wrap"),
-            (AttributeType::Unwrap, false, "can unwrap"),
-        ];
-        let flags = self.flags(key.handle, &wanted.map(|(kind, _, _)| kind))?;
-        let problems: Vec<&'static str> = wanted
-            .iter()
-            .zip(flags)
-            .filter(|((_, expected, _), found)| expected != found)
-            .map(|((_, _, problem), _)| *problem)
-            .collect();
+        let problems = self.request_key_problems(key.handle)?;
         if problems.is_empty() {
             return Ok(());
         }
@@ -196,6 +185,26 @@ impl TokenSession {
             key: format!("\"{}\"", key.label),
             problems,
         })
+    }
+
+    /// Every way the key object `handle` falls short of a request key's protections: none for a
+    /// key [`find_request_key`](Self::find_request_key) accepts.
+    pub(super) fn request_key_problems(&self, handle: ObjectHandle) -> Result<Vec<&'static str>> {
+        let wanted = [
+            (AttributeType::Sensitive, true, "not sensitive"),
+            (AttributeType::Extractable, false, "extractable"),
+            (AttributeType::Token, true, "not a token object"),
+            (AttributeType::Private, true, "not private"),
+            (AttributeType::Wrap, false, "can wrap"),
+            (AttributeType::Unwrap, false, "can unwrap"),
+        ];
+        let flags = self.flags(handle, &wanted.map(|(kind, _, _)| kind))?;
+        Ok(wanted
+            .iter()
+            .zip(flags)
+            .filter(|((_, expected, _), found)| expected != found)
+            .map(|((_, _, problem), _)| *problem)
+            .collect())
     }
 }
 
