@@ -729,7 +729,11 @@ fn remote_contribution_request_contribute_unlock_and_their_refusals() {
     };
     let req = room.hsm.dir().join("unlock.request");
     pin(&room, "request", &request("unlock", &req));
-    pin(&room, "hsm-keys-request-key", &room.custody(&["hsm", "keys", &embassy]));
+    pin(
+        &room,
+        "hsm-keys-request-key",
+        &room.custody(&["hsm", "keys", &embassy]),
+    );
     let dir = room.hsm.dir().join("contributions");
     std::fs::create_dir(&dir).unwrap();
     let contribute = |official: &str, req: &Path, out: &Path| {

@@ -362,3 +362,75 @@ fn a_request_of_another_domain_is_refused_by_the_official_and_by_the_ceremony() 
         run.stderr
     );
 }
+
+#[test]
+fn two_officials_contribute_remotely_and_one_at_the_keyboard_rotate() {
+    let room = Room::new();
+    room.genesis();
+    let manifest = room.dir().join("manifest.json");
+    let home = room.home.uri.to_string();
+    let req = room.hsm.dir().join("rotate.request");
+    let run = room.custody(&[
+        "request",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--hsm",
+        &home,
+        "--purpose",
+        "rotate",
+        "--out",
+        req.to_str().unwrap(),
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let dir = room.hsm.dir().join("contributions");
+    std::fs::create_dir(&dir).unwrap();
+    for official in ["cio", "ria"] {
+        let run = contribute(&room, official, &req, &dir.join(official));
+        assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    }
+    let archives = room.hsm.dir().join("archives");
+    std::fs::create_dir_all(&archives).unwrap();
+    let justice = room.share("justice");
+    let mut args = vec![
+        "rotate",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--hsm",
+        &home,
+        "--passphrases",
+        room.pdir.to_str().unwrap(),
+        "--archives",
+        archives.to_str().unwrap(),
+        "--request",
+        req.to_str().unwrap(),
+        "--contributions",
+        dir.to_str().unwrap(),
+    ];
+    args.extend(common::TINY_KDF);
+    args.push(&justice);
+    let run = room.custody(&args);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("is destroyed on token home"),
+        "{}",
+        run.stdout
+    );
+    let lines = transcript(&room);
+    assert!(lines.iter().any(|l| l.contains("rotate.request-opened")));
+    assert!(lines.iter().any(|l| l.contains("rotate.share-accepted")
+        && l.contains("[\"ria\"]")
+        && l.contains("\"request\"")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("rotate.request-destroyed") && l.contains("completed")));
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+    // The contributions were of epoch 1's shares: a later rotation cannot use them.
+    let run = room.custody(&args);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("not the manifest in force"),
+        "{}",
+        run.stderr
+    );
+}

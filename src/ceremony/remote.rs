@@ -16,7 +16,7 @@ use sha2::Digest;
 
 use crate::domain::{Manifest, Timestamp};
 use crate::files::read_at_most;
-use crate::hsm::{KeySelector, Pkcs11Uri, RequestKeyHandle, TokenSession};
+use crate::hsm::{KeySelector, RequestKeyHandle, TokenSession};
 use crate::readout::counted;
 use crate::remote::contribution::MAX_FILE_LEN as MAX_CONTRIBUTION_LEN;
 use crate::remote::request::MAX_FILE_LEN as MAX_REQUEST_LEN;
@@ -43,9 +43,6 @@ pub struct RemoteOffer {
     pub contributions: PathBuf,
     /// The ceremony the request must be for.
     pub purpose: Purpose,
-    /// The token holding the request's key, when it is not the ceremony's own (a drill's token
-    /// is a throwaway one).
-    pub token: Option<Pkcs11Uri>,
 }
 
 /// A request whose key the token still holds, opened for this ceremony.
@@ -53,6 +50,8 @@ pub struct RemoteOffer {
 pub(super) struct OpenedRequest {
     request: Request,
     key: RequestKeyHandle,
+    /// Which of the ceremony's sessions holds the key.
+    token: usize,
     sealed_key: PathBuf,
 }
 
@@ -64,19 +63,27 @@ pub(super) fn open(
     manifest_path: &Path,
     manifest: &Manifest,
     ceremony: Ceremony,
-    session: &TokenSession,
+    sessions: &[TokenSession],
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<(OpenedRequest, Contributions), CeremonyError> {
     let request = read_request(&offer.request)?;
     check_request(&offer.request, &request, manifest, offer.purpose)?;
     let label = KeySelector::request_key_label(&request.domain, &request.ceremony_id);
-    let Some(key) = session.find_request_key(&label)? else {
+    let mut found = None;
+    for (index, session) in sessions.iter().enumerate() {
+        if let Some(key) = session.find_request_key(&label)? {
+            found = Some((index, key));
+            break;
+        }
+    }
+    let Some((token, key)) = found else {
+        let tokens: Vec<&str> = sessions.iter().map(|s| s.token().label.as_str()).collect();
         return Err(CeremonyError::refused(
             format!(
                 "request {}: its key \"{label}\" is no longer on token {}: the request was completed, expired or withdrawn, and every contribution to it is shredded",
                 offer.request.display(),
-                session.token().label
+                tokens.join(", ")
             ),
             "issue a new request (custody request) on this token and have the officials contribute to it",
         ));
@@ -85,11 +92,13 @@ pub(super) fn open(
         sealed_key: sealed_key_path(manifest_path, &request.ceremony_id),
         request,
         key,
+        token,
     };
+    let session = &sessions[token];
     let now = Timestamp::now().unix_seconds();
     if now >= opened.request.expires {
         let expired = expiry(&opened.request);
-        shred(opened, session, ceremony, transcript, "expired", attendant)?;
+        shred(opened, sessions, ceremony, transcript, "expired", attendant)?;
         return Err(CeremonyError::refused(
             format!(
                 "request {} expired at {expired}; its key is now destroyed on token {}, so no contribution to it can be used",
@@ -126,7 +135,7 @@ pub(super) fn open(
 /// contribution to it is shredded. Recorded as `<ceremony>.request-destroyed`.
 pub(super) fn shred(
     opened: OpenedRequest,
-    session: &TokenSession,
+    sessions: &[TokenSession],
     ceremony: Ceremony,
     transcript: &mut Transcript,
     reason: &'static str,
@@ -134,6 +143,7 @@ pub(super) fn shred(
 ) -> Result<(), CeremonyError> {
     let request = opened.request.fingerprint().to_string();
     let label = opened.key.label().to_owned();
+    let session = &sessions[opened.token];
     session.destroy_request_key(opened.key)?;
     match std::fs::remove_file(&opened.sealed_key) {
         Ok(()) => {}

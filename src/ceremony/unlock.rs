@@ -167,21 +167,13 @@ fn quorum(
     let session = open_token(&request.target, attendant, "no target token")?;
     check_chain_record(&session, manifest)?;
     refuse_key_present(&session, manifest)?;
-    let request_token = match request
-        .remote
-        .as_ref()
-        .and_then(|offer| offer.token.as_ref())
-    {
-        Some(uri) => Some(open_token(uri, attendant, "no request token")?),
-        None => None,
-    };
     let remote = match &request.remote {
         Some(offer) => Some(remote::open(
             offer,
             &request.manifest,
             manifest,
             Ceremony::Unlock,
-            request_token.as_ref().unwrap_or(&session),
+            std::slice::from_ref(&session),
             transcript,
             attendant,
         )?),
@@ -220,10 +212,9 @@ fn quorum(
         }
     }
     if let Some((opened, _)) = remote {
-        let request_session = request_token.as_ref().unwrap_or(&session);
         remote::shred(
             opened,
-            request_session,
+            std::slice::from_ref(&session),
             Ceremony::Unlock,
             transcript,
             "completed",

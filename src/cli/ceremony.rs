@@ -287,7 +287,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
         shares: args.shares.clone(),
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
-        remote: args.remote.offer(Purpose::Unlock, None),
+        remote: args.remote.offer(Purpose::Unlock),
     };
     let mut attendant = args.passphrases.attendant();
     let unlocked = unlock(&request, &mut attendant)?;
@@ -451,8 +451,11 @@ pub struct RotateArgs {
     trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
-    /// Current officials' share files authorizing the rotation.
-    #[arg(required = true, value_name = "SHARE")]
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// Current officials' share files authorizing the rotation (after the contributions, when
+    /// --request is given).
+    #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     /// A directory of archives (*.custody) to rewrap, walked recursively without following
     /// symbolic links; repeat for more directories.
@@ -498,6 +501,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         kdf: args.kdf.params()?,
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
+        remote: args.remote.offer(Purpose::Rotate),
     };
     let mut attendant = args.passphrases.attendant();
     let outcome = rotate(&request, &mut attendant)?;

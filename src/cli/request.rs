@@ -15,7 +15,6 @@ use super::output::{print, print_json, Failure};
 use crate::ceremony::request::{issue, IssueRequest};
 use crate::ceremony::RemoteOffer;
 use crate::domain::Timestamp;
-use crate::hsm::Pkcs11Uri;
 use crate::readout::{hex_groups, pgp_words};
 use crate::remote::Purpose;
 
@@ -128,7 +127,8 @@ pub fn run(args: &RequestArgs) -> Result<(), Failure> {
 /// `--request REQ --contributions DIR`: shares contributed remotely, beside the share files.
 #[derive(Debug, Args)]
 pub struct RemoteArgs {
-    /// The contribution request this ceremony answers (written by custody request).
+    /// The contribution request this ceremony answers (written by custody request); its key is
+    /// on the ceremony's token.
     #[arg(long, value_name = "REQ", requires = "contributions")]
     request: Option<PathBuf>,
     /// A directory holding the officials' contribution files to the request (links are not
@@ -138,14 +138,12 @@ pub struct RemoteArgs {
 }
 
 impl RemoteArgs {
-    /// The offer for a ceremony of `purpose`, when a request was given; `token` holds its key
-    /// when it is not the ceremony's own.
-    pub fn offer(&self, purpose: Purpose, token: Option<Pkcs11Uri>) -> Option<RemoteOffer> {
+    /// The offer for a ceremony of `purpose`, when a request was given.
+    pub fn offer(&self, purpose: Purpose) -> Option<RemoteOffer> {
         Some(RemoteOffer {
             request: self.request.clone()?,
             contributions: self.contributions.clone()?,
             purpose,
-            token,
         })
     }
 }
