@@ -771,7 +771,14 @@ fn remote_contribution_request_contribute_unlock_and_their_refusals() {
     ]);
     pin(&room, "share-contribute-wrong-passphrase", &run);
     let drill = room.hsm.dir().join("drill.request");
-    assert!(request("drill", &drill).ok);
+    let issued = request("drill", &drill);
+    assert!(issued.ok);
+    let label = issued
+        .stdout
+        .split('"')
+        .find(|part| part.contains(":request:"))
+        .unwrap()
+        .to_owned();
     let unlock = |req: &Path| {
         room.custody(&[
             "unlock",
@@ -794,6 +801,18 @@ fn remote_contribution_request_contribute_unlock_and_their_refusals() {
         "unlock-remote-request-of-another-purpose",
         &unlock(&drill),
     );
+    let withdraw = room.custody(&[
+        "hsm",
+        "destroy",
+        &embassy,
+        "--key",
+        &label,
+        "--manifest",
+        &manifest,
+        "--yes-destroy",
+        &label,
+    ]);
+    pin(&room, "hsm-destroy-request-key", &withdraw);
     pin(&room, "unlock-remote", &unlock(&req));
     pin(&room, "unlock-remote-request-completed", &unlock(&req));
 }

@@ -434,3 +434,47 @@ fn two_officials_contribute_remotely_and_one_at_the_keyboard_rotate() {
         run.stderr
     );
 }
+
+#[test]
+fn a_withdrawn_request_shreds_its_contributions() {
+    let (room, req, dir) = with_contributions("unlock", &["cio", "ria"]);
+    let listed = embassy_keys(&room);
+    let label = listed
+        .lines()
+        .find_map(|line| line.strip_prefix("key "))
+        .filter(|label| label.contains(":request:"))
+        .unwrap()
+        .to_owned();
+    let manifest = room.dir().join("manifest.json");
+    let run = room.custody(&[
+        "hsm",
+        "destroy",
+        &room.embassy.uri.to_string(),
+        "--key",
+        &label,
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--yes-destroy",
+        &label,
+    ]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("withdraws the request"),
+        "{}",
+        run.stdout
+    );
+    assert!(!embassy_keys(&room).contains(":request:"));
+    assert!(common::names_in(&room.dir().join("requests")).is_empty());
+    assert!(transcript(&room)
+        .iter()
+        .any(|l| l.contains("key.request-destroyed") && l.contains("withdrawn")));
+    let run = remote_unlock(&room, &req, &dir, &[room.share("justice")], &[]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("is no longer on token embassy"),
+        "{}",
+        run.stderr
+    );
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}

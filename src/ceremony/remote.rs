@@ -152,7 +152,8 @@ pub(super) fn shred(
     }
     transcript.append(Step::RequestDestroyed {
         ceremony,
-        request,
+        request: Some(request),
+        ceremony_id: hex::encode(opened.request.ceremony_id),
         token: session.token().clone(),
         reason,
     })?;

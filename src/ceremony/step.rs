@@ -200,13 +200,15 @@ pub enum Step {
     /// `<ceremony>.request-destroyed`: the request's key was destroyed on the token (the
     /// ceremony completed, or the request expired): every contribution to it is shredded.
     RequestDestroyed {
-        /// The ceremony.
+        /// The ceremony (`key` for `custody hsm destroy`).
         ceremony: Ceremony,
-        /// The request's fingerprint, hex.
-        request: String,
+        /// The request's fingerprint, hex, when known (its sealed private key names it).
+        request: Option<String>,
+        /// The request's ceremony id, hex.
+        ceremony_id: String,
         /// The token.
         token: TokenDescription,
-        /// `completed` or `expired`.
+        /// `completed`, `expired`, or `withdrawn` (`custody hsm destroy`).
         reason: &'static str,
     },
     /// `genesis.key-imported`: a token holds the new key and proved it.
@@ -657,12 +659,14 @@ impl Step {
                 .detail("contributions", offered),
             Self::RequestDestroyed {
                 request,
+                ceremony_id,
                 token,
                 reason,
                 ..
             } => line
                 .token(&token)
-                .detail("request", request)
+                .detail("ceremony_id", ceremony_id)
+                .remote(request)
                 .detail("reason", reason),
             Self::GenesisKeyImported { token } => line
                 .token(&token)
