@@ -478,3 +478,47 @@ fn a_withdrawn_request_shreds_its_contributions() {
     let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
 }
+
+#[test]
+fn two_officials_contribute_remotely_and_one_at_the_keyboard_reshare() {
+    let (room, req, dir) = with_contributions("reshare", &["cio", "ria"]);
+    let manifest = room.dir().join("manifest.json");
+    let embassy = room.embassy.uri.to_string();
+    let justice = room.share("justice");
+    let mut args = vec![
+        "reshare",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--officials",
+        room.officials.to_str().unwrap(),
+        "--threshold",
+        "2",
+        "--passphrases",
+        room.pdir.to_str().unwrap(),
+        "--request",
+        req.to_str().unwrap(),
+        "--contributions",
+        dir.to_str().unwrap(),
+    ];
+    args.extend(common::TINY_KDF);
+    let without_token = room.custody(&[args.as_slice(), &[justice.as_str()]].concat());
+    assert!(!without_token.ok);
+    assert!(
+        without_token.stderr.contains("--request needs --hsm URI"),
+        "{}",
+        without_token.stderr
+    );
+    args.extend(["--hsm", &embassy, &justice]);
+    let run = room.custody(&args);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    let lines = transcript(&room);
+    assert!(lines.iter().any(|l| l.contains("reshare.share-accepted")
+        && l.contains("[\"cio\"]")
+        && l.contains("\"request\"")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("reshare.request-destroyed") && l.contains("completed")));
+    assert!(!embassy_keys(&room).contains(":request:"));
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}

@@ -26,7 +26,7 @@ use crate::shares::sealed::SealedShare;
 
 use super::attendant::{Attendant, Event};
 use super::error::CeremonyError;
-use super::quorum::{Contributed, Contributions};
+use super::quorum::{self, Contributed, Contributions, Quorum};
 use super::request::sealed_key_path;
 use super::step::{Ceremony, Step};
 use super::transcript::Transcript;
@@ -58,7 +58,7 @@ pub(super) struct OpenedRequest {
 /// Checks the request against the ceremony and the token, unseals its private key and opens
 /// every contribution; records `<ceremony>.request-opened`. An expired request's key is
 /// destroyed (recorded) and the ceremony refused.
-pub(super) fn open(
+fn open(
     offer: &RemoteOffer,
     manifest_path: &Path,
     manifest: &Manifest,
@@ -129,6 +129,43 @@ pub(super) fn open(
         offered,
     };
     Ok((opened, contributions))
+}
+
+/// A quorum with the shares contributed to `offer`'s request (when given) first, then the share
+/// files: the request opened on one of `sessions` is returned with it, to be shredded when the
+/// ceremony completes.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn gather(
+    offer: Option<&RemoteOffer>,
+    manifest_path: &Path,
+    manifest: &Manifest,
+    ceremony: Ceremony,
+    sessions: &[TokenSession],
+    files: &[PathBuf],
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<(Quorum, Option<OpenedRequest>), CeremonyError> {
+    let remote = match offer {
+        Some(offer) => Some(open(
+            offer,
+            manifest_path,
+            manifest,
+            ceremony,
+            sessions,
+            transcript,
+            attendant,
+        )?),
+        None => None,
+    };
+    let quorum = quorum::gather_with(
+        ceremony,
+        manifest,
+        remote.as_ref().map(|(_, contributions)| contributions),
+        files,
+        transcript,
+        attendant,
+    )?;
+    Ok((quorum, remote.map(|(opened, _)| opened)))
 }
 
 /// Destroys the request's key on the token and removes its sealed private key: every

@@ -15,7 +15,6 @@ use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::enrolment::enrol;
 use super::error::CeremonyError;
-use super::quorum;
 use super::remote::{self, RemoteOffer};
 use super::step::{Ceremony, Step};
 use super::tokens::{
@@ -167,22 +166,12 @@ fn quorum(
     let session = open_token(&request.target, attendant, "no target token")?;
     check_chain_record(&session, manifest)?;
     refuse_key_present(&session, manifest)?;
-    let remote = match &request.remote {
-        Some(offer) => Some(remote::open(
-            offer,
-            &request.manifest,
-            manifest,
-            Ceremony::Unlock,
-            std::slice::from_ref(&session),
-            transcript,
-            attendant,
-        )?),
-        None => None,
-    };
-    let gathered = quorum::gather_with(
-        Ceremony::Unlock,
+    let (gathered, opened) = remote::gather(
+        request.remote.as_ref(),
+        &request.manifest,
         manifest,
-        remote.as_ref().map(|(_, contributions)| contributions),
+        Ceremony::Unlock,
+        std::slice::from_ref(&session),
         &request.shares,
         transcript,
         attendant,
@@ -211,7 +200,7 @@ fn quorum(
             )));
         }
     }
-    if let Some((opened, _)) = remote {
+    if let Some(opened) = opened {
         remote::shred(
             opened,
             std::slice::from_ref(&session),

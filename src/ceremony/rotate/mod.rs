@@ -35,7 +35,6 @@ use super::audit::check_recorded_manifest;
 use super::canary::refresh_canary;
 use super::error::CeremonyError;
 use super::history::{move_into, superseded_shares, superseded_shares_name};
-use super::quorum;
 use super::remote::{self, OpenedRequest, RemoteOffer};
 use super::share_set::{
     empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
@@ -432,27 +431,17 @@ fn authorize(
     opened: &mut Option<OpenedRequest>,
     attendant: &mut dyn Attendant,
 ) -> Result<DomainKey, CeremonyError> {
-    let remote = match &request.remote {
-        Some(offer) => Some(remote::open(
-            offer,
-            &request.manifest,
-            manifest,
-            Ceremony::Rotate,
-            sessions,
-            transcript,
-            attendant,
-        )?),
-        None => None,
-    };
-    let quorum = quorum::gather_with(
-        Ceremony::Rotate,
+    let (quorum, request_opened) = remote::gather(
+        request.remote.as_ref(),
+        &request.manifest,
         manifest,
-        remote.as_ref().map(|(_, contributions)| contributions),
+        Ceremony::Rotate,
+        sessions,
         &request.shares,
         transcript,
         attendant,
     )?;
-    *opened = remote.map(|(request, _)| request);
+    *opened = request_opened;
     attendant.announce(&Event::Step(
         "the quorum is verified: the rotation is authorized".into(),
     ));
