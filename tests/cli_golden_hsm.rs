@@ -755,6 +755,16 @@ fn remote_contribution_request_contribute_unlock_and_their_refusals() {
         &contribute("cio", &req, &dir.join("cio")),
     );
     assert!(contribute("ria", &req, &dir.join("ria")).ok);
+    pin(
+        &room,
+        "inspect-request",
+        &room.custody(&["inspect", &text(&req)]),
+    );
+    pin(
+        &room,
+        "inspect-contribution",
+        &room.custody(&["inspect", &text(&dir.join("ria"))]),
+    );
     std::fs::copy(dir.join("cio"), dir.join("cio-again")).unwrap();
     let wrong = room.pdir.join("wrong.pass");
     common::write_private(&wrong, "not the passphrase of justice");

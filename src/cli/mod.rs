@@ -55,8 +55,8 @@ enum Command {
     Open(open::OpenArgs),
     /// Authenticate every chunk of archives without writing their data.
     Verify(verify::VerifyArgs),
-    /// Show the public facts of a custody file (share file, manifest or archive); never secret
-    /// material.
+    /// Show the public facts of a custody file (share file, manifest, archive, contribution
+    /// request or contribution); never secret material.
     Inspect(inspect::InspectArgs),
     /// Create a domain: generate its key, split it among the officials, put it on the tokens.
     Genesis(ceremony::GenesisArgs),
