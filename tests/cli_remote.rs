@@ -219,6 +219,26 @@ fn a_contribution_is_text_when_asked_and_holds_no_share_in_clear() {
         !text.contains(&hex::encode(&share[..64])),
         "the share file travels encrypted"
     );
+    let over_the_share = room.custody(&[
+        "share",
+        "contribute",
+        "--request",
+        req.to_str().unwrap(),
+        dir.join("my.share").to_str().unwrap(),
+        "--out",
+        dir.join("my.share").to_str().unwrap(),
+        "--passphrase-file",
+        dir.join("pass").to_str().unwrap(),
+    ]);
+    assert!(!over_the_share.ok);
+    assert!(
+        over_the_share
+            .stderr
+            .contains("the contribution would replace it"),
+        "{}",
+        over_the_share.stderr
+    );
+    assert_eq!(std::fs::read(dir.join("my.share")).unwrap(), share);
     let mut names = common::names_in(&dir);
     names.sort();
     assert_eq!(

@@ -108,12 +108,27 @@ impl Prepared {
     }
 }
 
-/// Writes `contribution` to `out` atomically, armored as text or as bytes.
+/// Writes `contribution` to `out` atomically, armored as text or as bytes; refuses an `out` that
+/// is the official's share file or the request (it would replace it).
 pub fn write_contribution(
     out: &Path,
+    (share, request): (&Path, &Path),
     contribution: &Contribution,
     armored: bool,
 ) -> Result<(), CeremonyError> {
+    let same = |other: &Path| match (out.canonicalize(), other.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(share) || same(request) {
+        return Err(CeremonyError::refused(
+            format!(
+                "--out {} is the share file or the request: the contribution would replace it",
+                out.display()
+            ),
+            "write the contribution to a new file; nothing was written",
+        ));
+    }
     let bytes = if armored {
         contribution.to_armored().into_bytes()
     } else {

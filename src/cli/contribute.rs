@@ -79,7 +79,12 @@ pub fn run(args: &ContributeArgs) -> Result<(), Failure> {
         ));
     }
     let contribution = open_and_seal(args, &prepared)?;
-    write_contribution(&args.out, &contribution, args.armor)?;
+    write_contribution(
+        &args.out,
+        (&args.share, &args.request),
+        &contribution,
+        args.armor,
+    )?;
     if args.json {
         return print_json(&report);
     }
