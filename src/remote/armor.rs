@@ -66,7 +66,9 @@ mod tests {
     #[test]
     fn armor_round_trips_and_is_strict() {
         for len in [1, 31, 32, 33, 100] {
-            let bytes: Vec<u8> = (0..len).map(|i| u8::try_from(i % 256).unwrap()).collect();
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| 0xab ^ u8::try_from(i % 256).unwrap())
+                .collect();
             let text = armor("CONTRIBUTION", &bytes);
             assert!(is_armored(text.as_bytes()));
             assert_eq!(dearmor("CONTRIBUTION", text.as_bytes()).unwrap(), bytes);
