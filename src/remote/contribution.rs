@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::armor;
-use super::kem::{self, EncapsulateError, RequestSecret, CIPHERTEXT_LEN};
+use super::kem::{self, EncapsulateError, RequestSecret, CIPHERTEXT_LEN, RANDOMNESS_LEN};
 use super::request::{Purpose, Reader, Request, RequestFingerprint, CEREMONY_ID_LEN};
 use crate::primitives::aead::{NONCE_LEN, TAG_LEN};
 use crate::primitives::domain_id::check_identifier;
@@ -104,15 +104,31 @@ impl Contribution {
         sealed_share: &[u8],
         share: &SecretBytes,
     ) -> Result<Self, ContributionError> {
+        let mut randomness = Zeroizing::new([0u8; RANDOMNESS_LEN]);
+        random::fill(randomness.as_mut()).map_err(EncapsulateError::from)?;
+        let mut nonce = [0; NONCE_LEN];
+        random::fill(&mut nonce).map_err(EncapsulateError::from)?;
+        Self::seal_with(request, official, (sealed_share, share), &randomness, nonce)
+    }
+
+    /// [`seal`](Self::seal) with the given encapsulation randomness and nonce: for the worked
+    /// example of docs/FORMAT.md 14.7 and its test.
+    pub fn seal_with(
+        request: &Request,
+        official: &str,
+        (sealed_share, share): (&[u8], &SecretBytes),
+        randomness: &[u8; RANDOMNESS_LEN],
+        nonce: [u8; NONCE_LEN],
+    ) -> Result<Self, ContributionError> {
         check_identifier(official, MAX_OFFICIAL_LEN)
             .map_err(|_| ContributionError::Invalid("official id"))?;
         if sealed_share.len() > MAX_SEALED_LEN || share.expose().len() > MAX_PLAINTEXT_LEN {
             return Err(ContributionError::Malformed);
         }
         let fingerprint = request.fingerprint();
-        let (kem_ciphertext, key) = kem::encapsulate(&request.public_key, &fingerprint.0)?;
-        let mut nonce = [0; NONCE_LEN];
-        random::fill(&mut nonce).map_err(EncapsulateError::from)?;
+        let (kem_ciphertext, key) =
+            kem::encapsulate_with(&request.public_key, &fingerprint.0, randomness)
+                .map_err(EncapsulateError::from)?;
         let share_bytes = share.expose();
         // Room for the tag up front: the buffer holding the share never reallocates unwiped.
         let mut buffer = Zeroizing::new(Vec::with_capacity(MAX_CIPHERTEXT_LEN));

@@ -77,15 +77,18 @@ impl fmt::Debug for RequestSecret {
 #[error("its public key is not an X-Wing public key")]
 pub struct InvalidPublicKey;
 
-/// Encapsulates to the request's `public_key`: the KEM ciphertext and the contribution key.
-pub fn encapsulate(
+/// Length of the randomness an encapsulation takes.
+pub const RANDOMNESS_LEN: usize = x_wing::ENCAPSULATION_RANDOMNESS_SIZE;
+
+/// Encapsulates to the request's `public_key` with `randomness` (64 uniformly random bytes from
+/// the operating system, never reused; fixed only in the worked example of docs/FORMAT.md 14.7):
+/// the KEM ciphertext and the contribution key.
+pub fn encapsulate_with(
     public_key: &[u8; PUBLIC_KEY_LEN],
     fingerprint: &[u8; 32],
-) -> Result<([u8; CIPHERTEXT_LEN], ContributionKey), EncapsulateError> {
-    let key = EncapsulationKey::try_from(&public_key[..])
-        .map_err(|_| EncapsulateError::Key(InvalidPublicKey))?;
-    let mut randomness = Zeroizing::new([0u8; x_wing::ENCAPSULATION_RANDOMNESS_SIZE]);
-    random::fill(randomness.as_mut())?;
+    randomness: &[u8; RANDOMNESS_LEN],
+) -> Result<([u8; CIPHERTEXT_LEN], ContributionKey), InvalidPublicKey> {
+    let key = EncapsulationKey::try_from(&public_key[..]).map_err(|_| InvalidPublicKey)?;
     let (ct, shared) = key.encapsulate_deterministic(&(*randomness).into());
     let shared = Zeroizing::new(shared);
     let mut out = [0u8; CIPHERTEXT_LEN];
@@ -166,7 +169,7 @@ mod tests {
     fn a_contribution_key_is_the_same_on_both_sides_and_bound_to_the_fingerprint() {
         let secret = RequestSecret::generate().unwrap();
         let fingerprint = [7u8; 32];
-        let (ct, sender) = encapsulate(&secret.public_key(), &fingerprint).unwrap();
+        let (ct, sender) = encapsulate_with(&secret.public_key(), &fingerprint, &[9; 64]).unwrap();
         let mut sealed = b"share".to_vec();
         sender.seal([1; NONCE_LEN], b"aad", &mut sealed).unwrap();
         let mut opened = sealed.clone();
