@@ -1,7 +1,8 @@
 //! `custody request`: the ceremony machine asks officials elsewhere for their shares. It shows
 //! the room the manifest it acts on, makes a fresh X-Wing key pair and a random ceremony id,
 //! generates the request's key on the ceremony's token, seals the private key under it into
-//! `requests/<ceremony id>.key` beside the manifest, and writes the public request file (D74).
+//! `requests/<ceremony id>.key` beside the manifest, writes the public request file (D74), and
+//! records `request.issued` in the domain's transcript (a missing transcript is refused first).
 //!
 //! The private key exists in clear only in this process, wiped when it returns; if anything
 //! fails after the token key was made, the token key is destroyed again and nothing is left.
@@ -17,8 +18,12 @@ use crate::remote::sealed_key::associated_data;
 use crate::remote::{Purpose, Request, RequestSecret, SealedRequestKey};
 
 use super::attendant::Attendant;
+use super::audit::check_recorded_manifest;
 use super::error::CeremonyError;
+use super::remote::expiry;
+use super::step::Step;
 use super::tokens::{check_chain_record, open_token};
+use super::transcript::{self, IfMissing, Transcript, TranscriptError};
 use super::trust::{trusted_manifest, Expected};
 
 /// The directory, beside the manifest, that holds the sealed private keys of open requests.
@@ -68,6 +73,16 @@ pub fn issue(order: &IssueRequest, attendant: &mut dyn Attendant) -> Result<Issu
         attendant,
     )?;
     let manifest = chain.in_force();
+    let mut transcript = Transcript::open(&transcript::beside(&order.manifest), IfMissing::Refuse)
+        .map_err(|error| match error {
+            missing @ TranscriptError::Missing { .. } => CeremonyError::refused(
+                missing.to_string(),
+                "restore transcript.jsonl from the witnesses' copies before issuing a request \
+                 (a ceremony given --new-transcript starts a new one); nothing was made",
+            ),
+            other => other.into(),
+        })?;
+    check_recorded_manifest(transcript.last_manifest(), manifest)?;
     let session = open_token(&order.token, attendant, "no token")?;
     check_chain_record(&session, manifest)?;
     let secret = RequestSecret::generate().map_err(|e| {
@@ -76,17 +91,23 @@ pub fn issue(order: &IssueRequest, attendant: &mut dyn Attendant) -> Result<Issu
     let request = new_request(order, manifest, &secret)?;
     let label = KeySelector::request_key_label(&request.domain, &request.ceremony_id);
     let key = session.create_request_key(&label)?;
-    match seal_and_write(order, &session, &key, &request, &secret) {
-        Ok(()) => Ok(Issued {
-            request,
-            token: session.token().label.clone(),
-            key_label: label,
-        }),
-        Err(error) => {
-            let _ = session.destroy_request_key(key);
-            Err(error)
-        }
+    if let Err(error) = seal_and_write(order, &session, &key, &request, &secret) {
+        let _ = session.destroy_request_key(key);
+        return Err(error);
     }
+    transcript.append(Step::RequestIssued {
+        manifest: manifest.digest(),
+        request: request.fingerprint().to_string(),
+        ceremony_id: hex::encode(request.ceremony_id),
+        purpose: request.purpose.name(),
+        expires: expiry(&request),
+        token: session.token().clone(),
+    })?;
+    Ok(Issued {
+        request,
+        token: session.token().label.clone(),
+        key_label: label,
+    })
 }
 
 /// The request for the manifest in force, expiring `order.lifetime` from now.

@@ -61,6 +61,8 @@ pub enum Ceremony {
     Key,
     /// `recover`: a quorum rebuilds the key in memory, without an HSM, to open archives.
     Recover,
+    /// `request`: a contribution request issued (`custody request`), a line of its own.
+    Request,
 }
 
 impl Ceremony {
@@ -75,6 +77,7 @@ impl Ceremony {
             Self::Reseal => "reseal",
             Self::Key => "key",
             Self::Recover => "recover",
+            Self::Request => "request",
         }
     }
 }
@@ -196,6 +199,22 @@ pub enum Step {
         expires: String,
         /// How many contribution files were offered.
         offered: usize,
+    },
+    /// `request.issued`: `custody request` made a contribution request and its key on a token;
+    /// input: the manifest it was made for.
+    RequestIssued {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The request's fingerprint, hex.
+        request: String,
+        /// Its ceremony id, hex.
+        ceremony_id: String,
+        /// `unlock`, `drill`, `rotate` or `reshare`.
+        purpose: &'static str,
+        /// When it expires (RFC 3339).
+        expires: String,
+        /// The token holding its key.
+        token: TokenDescription,
     },
     /// `<ceremony>.request-destroyed`: the request's key was destroyed on the token (the
     /// ceremony completed, or the request expired): every contribution to it is shredded.
@@ -537,6 +556,7 @@ impl Step {
             Self::PassphraseRefused { ceremony, .. } => (*ceremony, "passphrase-refused"),
             Self::ShareRefused { ceremony, .. } => (*ceremony, "share-refused"),
             Self::RequestOpened { ceremony, .. } => (*ceremony, "request-opened"),
+            Self::RequestIssued { .. } => (Ceremony::Request, "issued"),
             Self::RequestDestroyed { ceremony, .. } => (*ceremony, "request-destroyed"),
             Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
             Self::CanarySealed { ceremony, .. } => (*ceremony, "canary-sealed"),
@@ -657,6 +677,20 @@ impl Step {
                 .detail("ceremony_id", ceremony_id)
                 .detail("expires", expires)
                 .detail("contributions", offered),
+            Self::RequestIssued {
+                manifest,
+                request,
+                ceremony_id,
+                purpose,
+                expires,
+                token,
+            } => line
+                .manifest_in(&manifest)
+                .token(&token)
+                .detail("request", request)
+                .detail("ceremony_id", ceremony_id)
+                .detail("purpose", purpose)
+                .detail("expires", expires),
             Self::RequestDestroyed {
                 request,
                 ceremony_id,
