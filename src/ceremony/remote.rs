@@ -8,7 +8,8 @@
 //! contribution to the request is shredded (D74).
 //!
 //! It records the request's fingerprint, never a secret; the private key lives only in a
-//! zeroizing [`RequestSecret`] for the length of the ceremony.
+//! zeroizing [`RequestSecret`] while the contributions are opened, and their shares only in
+//! zeroizing buffers until the quorum has checked them.
 
 use std::path::{Path, PathBuf};
 
