@@ -397,3 +397,46 @@ fn a_key_of_the_domain_on_the_token_is_refused_before_anyone_types() {
     );
     assert!(!room.dir().exists());
 }
+
+#[test]
+fn an_official_who_mistypes_when_contributing_types_again_and_the_contribution_is_written() {
+    let room = Room::new();
+    room.genesis();
+    let request = room.hsm.dir().join("unlock.request");
+    let issued = room.custody(&[
+        "request",
+        "--manifest",
+        room.dir().join("manifest.json").to_str().unwrap(),
+        "--hsm",
+        &room.embassy.uri.to_string(),
+        "--purpose",
+        "unlock",
+        "--out",
+        request.to_str().unwrap(),
+    ]);
+    assert!(issued.ok, "{}{}", issued.stdout, issued.stderr);
+    let out = room.hsm.dir().join("cio.contribution");
+    let args = vec![
+        "share".to_owned(),
+        "contribute".into(),
+        "--request".into(),
+        request.display().to_string(),
+        room.share("cio"),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    let mut terminal = Terminal::run(&room, &args);
+    terminal.expect("Type your passphrase only if they all match.");
+    let prompt = format!(
+        "Official cio: type your passphrase for {}: ",
+        room.share("cio")
+    );
+    terminal.answer(&prompt, "amber cio lantern orbit seventy");
+    terminal.expect("That passphrase does not open this share. Type it again, please.");
+    terminal.answer(&prompt, &passphrase("cio"));
+    terminal.expect("Contribution written");
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains(&passphrase("cio")), "no echo: {screen}");
+    assert!(out.is_file());
+}
