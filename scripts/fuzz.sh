@@ -44,7 +44,7 @@ max_len() {
     case "$1" in
         archive_stream) echo 20000 ;;
         manifest | transcript) echo 16384 ;;
-        signature) echo 8192 ;;
+        signature | remote) echo 8192 ;;
         *) echo 4096 ;;
     esac
 }

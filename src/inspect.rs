@@ -1,5 +1,6 @@
 //! Layer 6 (beside the ceremonies): the public facts of any custody file, for `custody inspect`.
-//! It recognises the file (a share file or an archive by its magic bytes, a manifest as JSON),
+//! It recognises the file (a share file, an archive, a contribution request or a contribution by
+//! its magic bytes or text form, a manifest as JSON),
 //! parses it with the owning layer's strict reader, and reports what that file states in the
 //! clear. Adding a file type is one more arm in `recognise` and one more [`FileFacts`] variant.
 //!
@@ -15,6 +16,7 @@ use crate::archive::{self, ArchiveError, PublicHeader};
 use crate::domain::manifest::{Manifest, ManifestError, MAX_MANIFEST_LEN};
 use crate::domain::Timestamp;
 use crate::files::read_at_most;
+use crate::remote::{contribution, request, Contribution, Request};
 use crate::shares::sealed::{SealedShare, SealedShareError, FORMAT_VERSION, MAGIC, MAX_FILE_LEN};
 
 /// What a custody file states about itself.
@@ -27,6 +29,52 @@ pub enum FileFacts {
     Manifest(Box<ManifestFacts>),
     /// A sealed archive.
     Archive(ArchiveFacts),
+    /// A contribution request (remote contribution).
+    Request(RequestFacts),
+    /// A contribution (remote contribution): its public header only.
+    Contribution(ContributionFacts),
+}
+
+/// What a contribution request states.
+#[derive(Debug, Serialize)]
+pub struct RequestFacts {
+    /// Always `custody-request`.
+    pub format: &'static str,
+    /// The ceremony its contributions may be used for.
+    pub purpose: &'static str,
+    /// Domain id.
+    pub domain: String,
+    /// The domain fingerprint, hex.
+    pub domain_fingerprint: String,
+    /// The digest of the manifest it was made for, hex.
+    pub manifest_digest: String,
+    /// That manifest's chain position.
+    pub chain_position: u64,
+    /// Its epoch.
+    pub epoch: u32,
+    /// The ceremony id, hex.
+    pub ceremony_id: String,
+    /// When it was made (RFC 3339).
+    pub created: String,
+    /// When it expires (RFC 3339).
+    pub expires: String,
+    /// The request fingerprint, hex: what is read aloud.
+    pub fingerprint: String,
+}
+
+/// What a contribution's public header states; its contents are encrypted.
+#[derive(Debug, Serialize)]
+pub struct ContributionFacts {
+    /// Always `custody-contribution`.
+    pub format: &'static str,
+    /// The ceremony it may be used for.
+    pub purpose: &'static str,
+    /// The fingerprint of the request it answers, hex.
+    pub request: String,
+    /// The ceremony id, hex.
+    pub ceremony_id: String,
+    /// The official who made it.
+    pub official: String,
 }
 
 /// The public header of a sealed share file.
@@ -133,7 +181,8 @@ pub enum InspectError {
     },
     /// No custody file.
     #[error(
-        "{}: not a custody file (not a sealed share file, a manifest or an archive)",
+        "{}: not a custody file (not a sealed share file, a manifest, an archive, a contribution \
+         request or a contribution)",
         .file.display()
     )]
     Unknown {
@@ -151,6 +200,16 @@ pub enum InspectError {
     /// A manifest that its reader refused.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// A contribution request or a contribution that its reader refused.
+    #[error("{what} {}: {reason}", .file.display())]
+    Remote {
+        /// `request` or `contribution`.
+        what: &'static str,
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// An archive whose header its reader refused.
     #[error("archive {}: {source}", .file.display())]
     Archive {
@@ -171,9 +230,11 @@ impl InspectError {
                  and the manifest it records)"
             }
             Self::Unknown { .. } => {
-                "custody inspect reads share files (*.share), manifests (manifest.json) and archives (*.custody)"
+                "custody inspect reads share files (*.share), manifests (manifest.json), archives \
+                 (*.custody), contribution requests and contributions"
             }
             Self::ShareFile { .. } => "restore the share file from a backup copy",
+            Self::Remote { .. } => "ask its sender for the file again, as custody wrote it",
             Self::Manifest(error) => error.problem.hint(),
             Self::Archive { source, .. } => source.hint(),
         }
@@ -207,6 +268,9 @@ fn recognise(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
         })?;
         return Ok(FileFacts::ShareFile(share_facts(&sealed)));
     }
+    if let Some(facts) = remote_facts(bytes, path)? {
+        return Ok(facts);
+    }
     if bytes.starts_with(b"{\"seq\":") {
         return Err(InspectError::Transcript {
             file: path.to_path_buf(),
@@ -223,6 +287,49 @@ fn recognise(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
     Err(InspectError::Unknown {
         file: path.to_path_buf(),
     })
+}
+
+/// A contribution request or a contribution, binary or in its text form; `None` for any other
+/// file.
+fn remote_facts(bytes: &[u8], path: &Path) -> Result<Option<FileFacts>, InspectError> {
+    let refused = |what, reason: String| InspectError::Remote {
+        what,
+        file: path.to_path_buf(),
+        reason,
+    };
+    let time = |seconds: u64| {
+        Timestamp::from_unix_seconds(seconds).map_or_else(|| seconds.to_string(), |t| t.to_string())
+    };
+    if bytes.starts_with(request::MAGIC) || bytes.starts_with(b"-----BEGIN CUSTODY REQUEST-----") {
+        let request = Request::parse(bytes).map_err(|e| refused("request", e.to_string()))?;
+        return Ok(Some(FileFacts::Request(RequestFacts {
+            format: "custody-request",
+            purpose: request.purpose.name(),
+            domain: request.domain.to_string(),
+            domain_fingerprint: request.domain_fingerprint.to_string(),
+            manifest_digest: hex::encode(request.manifest_digest),
+            chain_position: request.chain_position,
+            epoch: request.epoch,
+            ceremony_id: hex::encode(request.ceremony_id),
+            created: time(request.created),
+            expires: time(request.expires),
+            fingerprint: request.fingerprint().to_string(),
+        })));
+    }
+    if bytes.starts_with(contribution::MAGIC)
+        || bytes.starts_with(b"-----BEGIN CUSTODY CONTRIBUTION-----")
+    {
+        let contribution =
+            Contribution::parse(bytes).map_err(|e| refused("contribution", e.to_string()))?;
+        return Ok(Some(FileFacts::Contribution(ContributionFacts {
+            format: "custody-contribution",
+            purpose: contribution.purpose.name(),
+            request: contribution.request.to_string(),
+            ceremony_id: hex::encode(contribution.ceremony_id),
+            official: contribution.official,
+        })));
+    }
+    Ok(None)
 }
 
 fn archive_facts(bytes: &[u8], archive_len: u64) -> Result<FileFacts, ArchiveError> {

@@ -7,6 +7,8 @@
 //! 3. [`shares`] — verifiable threshold shares of the domain key (Pedersen VSS over P-256) and
 //!    the sealed share files officials hold them in.
 //!    [`selftest`], the power-on self-tests of everything below, sits on this layer.
+//!    [`remote`], the request and contribution formats of remote share contribution and their
+//!    hybrid post-quantum KEM, sits on it too.
 //! 4. [`domain`] — the public manifest and its officials: loading, validating, the canonical
 //!    digest, binding share files to it, the passphrase policy and resealing.
 //! 5. [`archive`] — sealed archives: data sets of any size under data keys wrapped by the domain
@@ -34,5 +36,6 @@ pub mod kit;
 pub mod paper;
 pub mod primitives;
 pub mod readout;
+pub mod remote;
 pub mod selftest;
 pub mod shares;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Top-level modules and their layers, low to high, as `src/lib.rs` lists them. `files` and
 /// `hardening` sit beneath everything, and so does `readout` (plain presentation of public values,
 /// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`.
-const LAYERS: [(&str, u8); 14] = [
+const LAYERS: [(&str, u8); 15] = [
     ("files", 0),
     ("hardening", 0),
     ("readout", 0),
@@ -24,6 +24,7 @@ const LAYERS: [(&str, u8); 14] = [
     ("hsm", 2),
     ("shares", 3),
     ("selftest", 3),
+    ("remote", 3),
     ("domain", 4),
     ("archive", 5),
     ("ceremony", 6),

@@ -139,6 +139,7 @@ fn reshare_to(
             kdf: tiny_kdf(),
             expect: custody::ceremony::Expected::default(),
             new_transcript: false,
+            remote: None,
         },
         room,
     )

@@ -745,3 +745,120 @@ fn secret_new_a_secret_that_exists_and_a_replacement() {
         &secret_new(&text(&room.hsm.dir().join("a b.custody")), &[]),
     );
 }
+
+#[test]
+fn remote_contribution_request_contribute_unlock_and_their_refusals() {
+    let (room, manifest) = room_with_domain();
+    let embassy = room.embassy.uri.to_string();
+    let request = |purpose: &str, out: &Path| {
+        room.custody(&[
+            "request",
+            "--manifest",
+            &manifest,
+            "--hsm",
+            &embassy,
+            "--purpose",
+            purpose,
+            "--out",
+            &text(out),
+        ])
+    };
+    let req = room.hsm.dir().join("unlock.request");
+    pin(&room, "request", &request("unlock", &req));
+    pin(
+        &room,
+        "hsm-keys-request-key",
+        &room.custody(&["hsm", "keys", &embassy]),
+    );
+    let dir = room.hsm.dir().join("contributions");
+    std::fs::create_dir(&dir).unwrap();
+    let contribute = |official: &str, req: &Path, out: &Path| {
+        room.custody(&[
+            "share",
+            "contribute",
+            "--request",
+            &text(req),
+            &room.share(official),
+            "--out",
+            &text(out),
+            "--passphrase-file",
+            &text(&room.pdir.join(format!("{official}.pass"))),
+        ])
+    };
+    pin(
+        &room,
+        "share-contribute",
+        &contribute("cio", &req, &dir.join("cio")),
+    );
+    assert!(contribute("ria", &req, &dir.join("ria")).ok);
+    pin(
+        &room,
+        "inspect-request",
+        &room.custody(&["inspect", &text(&req)]),
+    );
+    pin(
+        &room,
+        "inspect-contribution",
+        &room.custody(&["inspect", &text(&dir.join("ria"))]),
+    );
+    std::fs::copy(dir.join("cio"), dir.join("cio-again")).unwrap();
+    let wrong = room.pdir.join("wrong.pass");
+    common::write_private(&wrong, "not the passphrase of justice");
+    let run = room.custody(&[
+        "share",
+        "contribute",
+        "--request",
+        &text(&req),
+        &room.share("justice"),
+        "--out",
+        &text(&dir.join("justice")),
+        "--passphrase-file",
+        &text(&wrong),
+    ]);
+    pin(&room, "share-contribute-wrong-passphrase", &run);
+    let drill = room.hsm.dir().join("drill.request");
+    let issued = request("drill", &drill);
+    assert!(issued.ok);
+    let label = issued
+        .stdout
+        .split('"')
+        .find(|part| part.contains(":request:"))
+        .unwrap()
+        .to_owned();
+    let unlock = |req: &Path| {
+        room.custody(&[
+            "unlock",
+            "--manifest",
+            &manifest,
+            "--hsm",
+            &embassy,
+            "--session-only",
+            "--passphrases",
+            &text(&room.pdir),
+            "--request",
+            &text(req),
+            "--contributions",
+            &text(&dir),
+            &room.share("justice"),
+        ])
+    };
+    pin(
+        &room,
+        "unlock-remote-request-of-another-purpose",
+        &unlock(&drill),
+    );
+    let withdraw = room.custody(&[
+        "hsm",
+        "destroy",
+        &embassy,
+        "--key",
+        &label,
+        "--manifest",
+        &manifest,
+        "--yes-destroy",
+        &label,
+    ]);
+    pin(&room, "hsm-destroy-request-key", &withdraw);
+    pin(&room, "unlock-remote", &unlock(&req));
+    pin(&room, "unlock-remote-request-completed", &unlock(&req));
+}

@@ -436,3 +436,46 @@ fn a_mistyped_line_of_a_share_sheet_is_named_at_once_and_typed_again() {
     );
     assert!(std::fs::read(&out).unwrap() == original);
 }
+
+#[test]
+fn an_official_who_mistypes_when_contributing_types_again_and_the_contribution_is_written() {
+    let room = Room::new();
+    room.genesis();
+    let request = room.hsm.dir().join("unlock.request");
+    let issued = room.custody(&[
+        "request",
+        "--manifest",
+        room.dir().join("manifest.json").to_str().unwrap(),
+        "--hsm",
+        &room.embassy.uri.to_string(),
+        "--purpose",
+        "unlock",
+        "--out",
+        request.to_str().unwrap(),
+    ]);
+    assert!(issued.ok, "{}{}", issued.stdout, issued.stderr);
+    let out = room.hsm.dir().join("cio.contribution");
+    let args = vec![
+        "share".to_owned(),
+        "contribute".into(),
+        "--request".into(),
+        request.display().to_string(),
+        room.share("cio"),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    let mut terminal = Terminal::run(&room, &args);
+    terminal.expect("Type your passphrase only if they all match.");
+    let prompt = format!(
+        "Official cio: type your passphrase for {}: ",
+        room.share("cio")
+    );
+    terminal.answer(&prompt, "amber cio lantern orbit seventy");
+    terminal.expect("That passphrase does not open this share. Type it again, please.");
+    terminal.answer(&prompt, &passphrase("cio"));
+    terminal.expect("Contribution written");
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains(&passphrase("cio")), "no echo: {screen}");
+    assert!(out.is_file());
+}

@@ -1,6 +1,7 @@
 //! No secret reaches any output: a whole domain lifecycle through the binary (genesis, an
-//! official checking their share, sealing, unlock at the embassy, opening, a drill, audit and
-//! inspect of every file), with known passphrases and PINs, then every stdout, stderr and written
+//! official checking their share, sealing, unlock at the embassy, opening, a drill, a request,
+//! two remote contributions and an unlock taking them, audit and inspect of every file), with
+//! known passphrases and PINs, then every stdout, stderr and written
 //! file is searched for the passphrases, the PINs, the domain key, the seeds of the domain
 //! signing key that signs the transcript's ceremonies, and every share's scalars — as text in hex
 //! (either case) and as raw bytes. The domain key is rebuilt in this process from the share
@@ -151,7 +152,70 @@ fn no_secret_reaches_any_output_or_written_file() {
         "audit",
         &room.custody(&["audit", room.dir().to_str().unwrap()]),
     );
-    for file in [manifest, &room.share("cio"), archive.to_str().unwrap()] {
+    // Remote contribution: a request on a third token, two officials contributing from their
+    // own directories, an unlock taking the contributions beside a share file at the keyboard.
+    let remote = room.hsm.token("remote");
+    let request = room.hsm.dir().join("unlock.request");
+    haystack.run(
+        "request",
+        &room.custody(&[
+            "request",
+            "--manifest",
+            manifest,
+            "--hsm",
+            &remote.uri.to_string(),
+            "--purpose",
+            "unlock",
+            "--out",
+            request.to_str().unwrap(),
+        ]),
+    );
+    let contributions = room.hsm.dir().join("contributions");
+    std::fs::create_dir(&contributions).unwrap();
+    for id in ["cio", "ria"] {
+        let pass = room.pdir.join(format!("{id}.pass"));
+        let out = contributions.join(id);
+        haystack.run(
+            "share contribute",
+            &room.custody(&[
+                "share",
+                "contribute",
+                "--request",
+                request.to_str().unwrap(),
+                &room.share(id),
+                "--out",
+                out.to_str().unwrap(),
+                "--passphrase-file",
+                pass.to_str().unwrap(),
+            ]),
+        );
+    }
+    haystack.run(
+        "unlock with contributions",
+        &room.custody(&[
+            "unlock",
+            "--manifest",
+            manifest,
+            "--hsm",
+            &remote.uri.to_string(),
+            "--session-only",
+            "--passphrases",
+            room.pdir.to_str().unwrap(),
+            "--request",
+            request.to_str().unwrap(),
+            "--contributions",
+            contributions.to_str().unwrap(),
+            &room.share("justice"),
+        ]),
+    );
+    let contribution = contributions.join("cio");
+    for file in [
+        manifest,
+        &room.share("cio"),
+        archive.to_str().unwrap(),
+        request.to_str().unwrap(),
+        contribution.to_str().unwrap(),
+    ] {
         haystack.run("inspect", &room.custody(&["inspect", file]));
     }
     // Scripted mode's passphrase files and SoftHSM's token store hold secrets by design.
@@ -162,7 +226,11 @@ fn no_secret_reaches_any_output_or_written_file() {
         .iter()
         .map(|(id, _)| Secret::text(&format!("the passphrase of {id}"), &passphrase(id)))
         .collect();
-    for (name, token) in [("home", &room.home), ("embassy", &room.embassy)] {
+    for (name, token) in [
+        ("home", &room.home),
+        ("embassy", &room.embassy),
+        ("remote", &remote),
+    ] {
         secrets.push(Secret::text(&format!("the {name} PIN"), &token.pin()));
     }
     let manifest = Manifest::load(&manifest_path).unwrap();

@@ -180,6 +180,7 @@ fn unlock_at_embassy(
             shares,
             expect: Expected::default(),
             new_transcript: false,
+            remote: None,
         },
         attendant,
     )

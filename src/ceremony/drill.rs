@@ -111,6 +111,7 @@ fn rehearse(
             manifest: Some(chain.in_force().digest()),
         },
         new_transcript: false,
+        remote: None,
     };
     let unlocked = unlock_shown(&request, chain, held, attendant)?;
     let manifest = &unlocked.manifest;

@@ -3,7 +3,8 @@
 //! share per official, then the official's passphrase, asked again after a wrong one where a
 //! person types it (`tries`), and the share's verification), a bad one is named with its official
 //! and set aside, and once t shares verified the domain key is rebuilt
-//! and checked against the manifest's key commitment. Unlock and reshare both gather their quorum
+//! and checked against the manifest's key commitment. Shares contributed remotely (opened by
+//! [`remote`](super::remote)) are checked here the same way, before the share files given. Unlock and reshare both gather their quorum
 //! here, recording each offer in the transcript under their own ceremony's name.
 //!
 //! The rebuilt key leaves only as a zeroizing [`DomainKey`]; shares never leave at all.
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use sha2::Digest;
 
 use crate::domain::Manifest;
-use crate::primitives::secret::DomainKey;
+use crate::primitives::secret::{DomainKey, SecretBytes};
 use crate::shares::sealed::{SealedShare, MAX_FILE_LEN};
 use crate::shares::{combine, Share};
 
@@ -34,6 +35,28 @@ pub(super) struct Quorum {
     pub refused: Vec<(PathBuf, String)>,
 }
 
+/// Shares contributed remotely to a request (`remote`), each as the request opened it.
+#[derive(Debug)]
+pub(super) struct Contributions {
+    /// The request's fingerprint, hex, recorded with every contribution.
+    pub request: String,
+    /// The contributions, in the order their files are named.
+    pub offered: Vec<Contributed>,
+}
+
+/// One contribution file, as the request opened it.
+#[derive(Debug)]
+pub(super) struct Contributed {
+    /// The file.
+    pub file: PathBuf,
+    /// SHA-256 of the file's bytes, or `unreadable`.
+    pub fingerprint: String,
+    /// The official it names, when it names one.
+    pub official: Option<String>,
+    /// The official's sealed share file and share, or why the contribution is set aside.
+    pub opened: Result<(SealedShare, SecretBytes), String>,
+}
+
 /// Takes the shares as offered and rebuilds the key from the first t that pass; every offer is
 /// recorded as `<ceremony>.share-accepted` or `<ceremony>.share-refused`.
 pub(super) fn gather(
@@ -43,10 +66,39 @@ pub(super) fn gather(
     transcript: &mut Transcript,
     attendant: &mut dyn Attendant,
 ) -> Result<Quorum, CeremonyError> {
+    gather_with(ceremony, manifest, None, files, transcript, attendant)
+}
+
+/// Where one offered share comes from.
+enum Source<'a> {
+    /// A share file given on the command line, its official at the keyboard.
+    Local(&'a PathBuf),
+    /// A contribution.
+    Remote(&'a Contributed),
+}
+
+/// [`gather`], the shares contributed remotely first (they need nobody at the keyboard), then
+/// the share files given, each recorded with the request when it came remotely.
+pub(super) fn gather_with(
+    ceremony: Ceremony,
+    manifest: &Manifest,
+    remote: Option<&Contributions>,
+    files: &[PathBuf],
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Quorum, CeremonyError> {
     let needed = usize::from(manifest.threshold());
     let mut accepted: Vec<(String, Share)> = Vec::new();
     let mut refused = Vec::new();
-    for file in files {
+    let sources = remote
+        .into_iter()
+        .flat_map(|r| r.offered.iter().map(Source::Remote))
+        .chain(files.iter().map(Source::Local));
+    for source in sources {
+        let file = match source {
+            Source::Local(file) => file,
+            Source::Remote(contributed) => &contributed.file,
+        };
         if accepted.len() == needed {
             attendant.announce(&Event::Step(format!(
                 "{} not needed: the quorum is complete",
@@ -54,15 +106,34 @@ pub(super) fn gather(
             )));
             continue;
         }
-        let offered = crate::files::read_at_most(file, MAX_FILE_LEN);
-        // The bytes judged are the bytes recorded: the file is read once, never past the bound.
-        let fingerprint = offered.as_ref().map_or_else(
-            |_| "unreadable".to_owned(),
-            |bytes| hex::encode(sha2::Sha256::digest(bytes)),
-        );
-        let checked = match offered {
-            Ok(bytes) => offer(ceremony, manifest, &bytes, &accepted, transcript, attendant)?,
-            Err(e) => Err((None, format!("cannot read it: {e}"))),
+        let (fingerprint, checked, request) = match source {
+            Source::Local(file) => {
+                let offered = crate::files::read_at_most(file, MAX_FILE_LEN);
+                // The bytes judged are the bytes recorded: the file is read once, never past the bound.
+                let fingerprint = offered.as_ref().map_or_else(
+                    |_| "unreadable".to_owned(),
+                    |bytes| hex::encode(sha2::Sha256::digest(bytes)),
+                );
+                let checked = match offered {
+                    Ok(bytes) => {
+                        offer(ceremony, manifest, &bytes, &accepted, transcript, attendant)?
+                    }
+                    Err(e) => Err((None, format!("cannot read it: {e}"))),
+                };
+                (fingerprint, checked, None)
+            }
+            Source::Remote(contributed) => {
+                let fingerprint = match &contributed.opened {
+                    Ok((sealed, _)) => sealed.fingerprint(),
+                    Err(_) => contributed.fingerprint.clone(),
+                };
+                let request = remote.map(|r| r.request.clone());
+                (
+                    fingerprint,
+                    contribution(manifest, contributed, &accepted),
+                    request,
+                )
+            }
         };
         match checked {
             Ok((official, share)) => {
@@ -76,6 +147,7 @@ pub(super) fn gather(
                     ceremony,
                     official,
                     fingerprint,
+                    request,
                 })?;
             }
             Err((official, reason)) => {
@@ -90,6 +162,7 @@ pub(super) fn gather(
                     file_name: file_name(file),
                     fingerprint,
                     reason: reason.clone(),
+                    request,
                 })?;
                 refused.push((file.clone(), reason));
             }
@@ -154,6 +227,28 @@ fn offer(
     Ok(opened
         .map(|share| (official_id.clone(), share))
         .map_err(|unopened| named(skipped(&unopened))))
+}
+
+/// Checks one contribution as a share file is checked: not a second share of the same official,
+/// bound to the manifest, and its share verified against the verifier set.
+fn contribution(
+    manifest: &Manifest,
+    contributed: &Contributed,
+    accepted: &[(String, Share)],
+) -> Offered {
+    let (sealed, plaintext) = contributed
+        .opened
+        .as_ref()
+        .map_err(|reason| (contributed.official.clone(), reason.clone()))?;
+    let official_id = sealed.header().official.clone();
+    let named = |reason: String| (Some(official_id.clone()), reason);
+    if accepted.iter().any(|(id, _)| *id == official_id) {
+        return Err(named("already accepted: each official counts once".into()));
+    }
+    manifest
+        .contributed_share(sealed, plaintext)
+        .map(|share| (official_id.clone(), share))
+        .map_err(|error| named(error.to_string()))
 }
 
 /// Why an official's share was set aside: for wrong passphrases, that the official is skipped.

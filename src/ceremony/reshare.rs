@@ -13,17 +13,20 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Manifest, Official, RevokedSet, Timestamp};
+use crate::hsm::{Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::shares::sealed::SET_ID_LEN;
 
 use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::error::{CeremonyError, NOTHING_PUBLISHED};
-use super::quorum::{self, Quorum};
+use super::quorum::Quorum;
+use super::remote::{self, OpenedRequest, RemoteOffer};
 use super::share_set::{
     check_threshold, ids, seal_set, split_key, verify_all, ChainPlan, SealedSet, SetPlan, SplitKey,
 };
 use super::step::{Ceremony, Step, MANIFEST};
+use super::tokens::open_token;
 use super::transcript::{self, IfMissing, Transcript};
 use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
@@ -60,6 +63,9 @@ pub struct ReshareRequest {
     pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
+    /// Shares contributed remotely to a request, taken before the share files, and the token
+    /// holding the request's key (`--hsm`).
+    pub remote: Option<(RemoteOffer, Pkcs11Uri)>,
 }
 
 /// What a reshare did.
@@ -111,18 +117,25 @@ pub fn reshare(
     let old = chain.in_force().clone();
     let if_missing = IfMissing::when(request.new_transcript, Ceremony::Reshare, old.digest());
     let mut transcript = Transcript::open(&transcript::beside(&request.manifest), if_missing)?;
+    let sessions = match &request.remote {
+        Some((_, token)) => vec![open_token(token, attendant, "no token")?],
+        None => Vec::new(),
+    };
     let mut held = HeldKey::default();
+    let mut opened = None;
     if staged_in_force(&request.manifest)? {
         // Every run needs its quorum: the one of the manifest in force proves what was staged.
-        let quorum = quorum::gather(
-            Ceremony::Reshare,
+        let quorum = gather(
+            request,
             &old,
-            &request.shares,
+            &sessions,
             &mut transcript,
+            &mut opened,
             attendant,
         )?;
         prove_staged(&request.manifest, &old, held.hold(quorum.key, old.epoch()))?;
         if let Some(finished) = finish_interrupted(&request.manifest, &old, &mut transcript)? {
+            shred(opened, &sessions, &mut transcript, attendant)?;
             return close_resumed(old, finished, &mut transcript, &held);
         }
     }
@@ -140,10 +153,10 @@ pub fn reshare(
     })?;
     let prepared = match prepare(
         request,
-        &old,
+        (&old, &sessions),
         &staging,
         &mut transcript,
-        &mut held,
+        (&mut held, &mut opened),
         attendant,
     ) {
         Ok(prepared) => prepared,
@@ -167,6 +180,7 @@ pub fn reshare(
         revoked_dir,
         moved_aside,
     } = published;
+    shred(opened, &sessions, &mut transcript, attendant)?;
     let closing_digest = close_and_sign(
         &mut transcript,
         Step::ReshareClosed {
@@ -224,6 +238,50 @@ fn close_resumed(
     })
 }
 
+/// The quorum of the manifest in force: shares contributed to the request first (kept in
+/// `opened`, shredded when the reshare completes), then the share files.
+fn gather(
+    request: &ReshareRequest,
+    old: &Manifest,
+    sessions: &[TokenSession],
+    transcript: &mut Transcript,
+    opened: &mut Option<OpenedRequest>,
+    attendant: &mut dyn Attendant,
+) -> Result<Quorum, CeremonyError> {
+    let (quorum, request_opened) = remote::gather(
+        request.remote.as_ref().map(|(offer, _)| offer),
+        &request.manifest,
+        old,
+        Ceremony::Reshare,
+        sessions,
+        &request.shares,
+        transcript,
+        attendant,
+    )?;
+    *opened = request_opened;
+    Ok(quorum)
+}
+
+/// The request the quorum's contributions came through, if any, shredded: the reshare is done.
+fn shred(
+    opened: Option<OpenedRequest>,
+    sessions: &[TokenSession],
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<(), CeremonyError> {
+    match opened {
+        Some(opened) => remote::shred(
+            opened,
+            sessions,
+            Ceremony::Reshare,
+            transcript,
+            "completed",
+            attendant,
+        ),
+        None => Ok(()),
+    }
+}
+
 fn check_request(request: &ReshareRequest) -> Result<(), CeremonyError> {
     check_threshold(
         request.threshold,
@@ -263,23 +321,17 @@ fn close_failed(
 /// key is kept in `held`, to sign the close.
 fn prepare(
     request: &ReshareRequest,
-    old: &Manifest,
+    (old, sessions): (&Manifest, &[TokenSession]),
     staging: &Path,
     transcript: &mut Transcript,
-    held: &mut HeldKey,
+    (held, opened): (&mut HeldKey, &mut Option<OpenedRequest>),
     attendant: &mut dyn Attendant,
 ) -> Result<Prepared, CeremonyError> {
     let Quorum {
         key,
         accepted,
         refused,
-    } = quorum::gather(
-        Ceremony::Reshare,
-        old,
-        &request.shares,
-        transcript,
-        attendant,
-    )?;
+    } = gather(request, old, sessions, transcript, opened, attendant)?;
     let key = held.hold(key, old.epoch());
     let now = Timestamp::now();
     let revoked = RevokedSet::new(*old.set_id(), old.epoch(), now, request.reason.clone())

@@ -63,6 +63,8 @@ pub enum Ceremony {
     Secret,
     /// `recover`: a quorum rebuilds the key in memory, without an HSM, to open archives.
     Recover,
+    /// `request`: a contribution request issued (`custody request`), a line of its own.
+    Request,
 }
 
 impl Ceremony {
@@ -78,6 +80,7 @@ impl Ceremony {
             Self::Key => "key",
             Self::Secret => "secret",
             Self::Recover => "recover",
+            Self::Request => "request",
         }
     }
 }
@@ -155,6 +158,8 @@ pub enum Step {
         official: String,
         /// SHA-256 of the file offered.
         fingerprint: String,
+        /// The fingerprint of the request it was contributed to, hex, when it came remotely.
+        request: Option<String>,
     },
     /// `<ceremony>.passphrase-refused`: a passphrase an official gave did not open their share.
     PassphraseRefused {
@@ -181,6 +186,52 @@ pub enum Step {
         fingerprint: String,
         /// Why.
         reason: String,
+        /// The fingerprint of the request it was contributed to, hex, when it came remotely.
+        request: Option<String>,
+    },
+    /// `<ceremony>.request-opened`: a contribution request the ceremony takes remote shares
+    /// through; its key was found on the token and opened.
+    RequestOpened {
+        /// The ceremony.
+        ceremony: Ceremony,
+        /// The request's fingerprint, hex.
+        request: String,
+        /// Its ceremony id, hex.
+        ceremony_id: String,
+        /// When it expires (RFC 3339).
+        expires: String,
+        /// How many contribution files were offered.
+        offered: usize,
+    },
+    /// `request.issued`: `custody request` made a contribution request and its key on a token;
+    /// input: the manifest it was made for.
+    RequestIssued {
+        /// The manifest in force.
+        manifest: ManifestDigest,
+        /// The request's fingerprint, hex.
+        request: String,
+        /// Its ceremony id, hex.
+        ceremony_id: String,
+        /// `unlock`, `drill`, `rotate` or `reshare`.
+        purpose: &'static str,
+        /// When it expires (RFC 3339).
+        expires: String,
+        /// The token holding its key.
+        token: TokenDescription,
+    },
+    /// `<ceremony>.request-destroyed`: the request's key was destroyed on the token (the
+    /// ceremony completed, or the request expired): every contribution to it is shredded.
+    RequestDestroyed {
+        /// The ceremony (`key` for `custody hsm destroy`).
+        ceremony: Ceremony,
+        /// The request's fingerprint, hex, when known (its sealed private key names it).
+        request: Option<String>,
+        /// The request's ceremony id, hex.
+        ceremony_id: String,
+        /// The token.
+        token: TokenDescription,
+        /// `completed`, `expired`, or `withdrawn` (`custody hsm destroy`).
+        reason: &'static str,
     },
     /// `genesis.key-imported`: a token holds the new key and proved it.
     GenesisKeyImported {
@@ -469,6 +520,14 @@ impl Line {
         self
     }
 
+    /// `request` in `detail` for a share contributed remotely.
+    fn remote(self, request: Option<String>) -> Self {
+        match request {
+            Some(request) => self.detail("request", request),
+            None => self,
+        }
+    }
+
     fn manifest_in(self, manifest: &ManifestDigest) -> Self {
         self.input(MANIFEST.into(), manifest.to_string())
     }
@@ -513,6 +572,9 @@ impl Step {
             Self::ShareAccepted { ceremony, .. } => (*ceremony, "share-accepted"),
             Self::PassphraseRefused { ceremony, .. } => (*ceremony, "passphrase-refused"),
             Self::ShareRefused { ceremony, .. } => (*ceremony, "share-refused"),
+            Self::RequestOpened { ceremony, .. } => (*ceremony, "request-opened"),
+            Self::RequestIssued { .. } => (Ceremony::Request, "issued"),
+            Self::RequestDestroyed { ceremony, .. } => (*ceremony, "request-destroyed"),
             Self::GenesisKeyImported { .. } => (Ceremony::Genesis, "key-imported"),
             Self::CanarySealed { ceremony, .. } => (*ceremony, "canary-sealed"),
             Self::ManifestWritten { .. } => (Ceremony::Genesis, "manifest-written"),
@@ -586,14 +648,18 @@ impl Step {
                 official,
                 fingerprint,
                 ..
-            }
-            | Self::ShareAccepted {
-                official,
-                fingerprint,
-                ..
             } => line
                 .actor(&official)
                 .input(share_file(&official), fingerprint),
+            Self::ShareAccepted {
+                official,
+                fingerprint,
+                request,
+                ..
+            } => line
+                .actor(&official)
+                .input(share_file(&official), fingerprint)
+                .remote(request),
             Self::PassphraseRefused {
                 official,
                 fingerprint,
@@ -609,13 +675,51 @@ impl Step {
                 file_name,
                 fingerprint,
                 reason,
+                request,
                 ..
             } => {
                 let name = official.as_deref().map_or(file_name, share_file);
                 line.actors(official.into_iter().collect())
                     .input(name, fingerprint)
                     .detail("reason", reason)
+                    .remote(request)
             }
+            Self::RequestOpened {
+                request,
+                ceremony_id,
+                expires,
+                offered,
+                ..
+            } => line
+                .detail("request", request)
+                .detail("ceremony_id", ceremony_id)
+                .detail("expires", expires)
+                .detail("contributions", offered),
+            Self::RequestIssued {
+                manifest,
+                request,
+                ceremony_id,
+                purpose,
+                expires,
+                token,
+            } => line
+                .manifest_in(&manifest)
+                .token(&token)
+                .detail("request", request)
+                .detail("ceremony_id", ceremony_id)
+                .detail("purpose", purpose)
+                .detail("expires", expires),
+            Self::RequestDestroyed {
+                request,
+                ceremony_id,
+                token,
+                reason,
+                ..
+            } => line
+                .token(&token)
+                .detail("ceremony_id", ceremony_id)
+                .remote(request)
+                .detail("reason", reason),
             Self::GenesisKeyImported { token } => line
                 .token(&token)
                 .detail("proof", "token wrap of a canary equals the software wrap"),

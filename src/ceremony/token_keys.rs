@@ -1,7 +1,8 @@
 //! A domain's keys on a token, every epoch of them: listing custody's objects on a token and, given
 //! the domain's manifest, which key is the manifest's key in force (proven with its wrap check
 //! value), which are superseded, and which are newer than the manifest (left by a failed or
-//! unfinished rotation, or the manifest is stale); and destroying one key that is not in force,
+//! unfinished rotation, or the manifest is stale); and destroying one key that is not in force
+//! (or a contribution request's key, which withdraws the request),
 //! after the operator confirms it by its label, recorded in the domain's transcript.
 //!
 //! It never destroys the key of the manifest in force (nor any key object that proves to hold
@@ -16,15 +17,20 @@ use std::path::{Path, PathBuf};
 use crate::archive::{chain_record, TokenKey};
 use crate::domain::{Manifest, ManifestChain};
 use crate::files::directory_of;
+use crate::files::read_at_most;
 use crate::hsm::{
     self, ChainRecordObject, KeyObject, KeySelector, PinPrompt, Pkcs11Uri, TokenDescription,
     TokenSession,
 };
+use crate::primitives::domain_id::DomainId;
+use crate::remote::sealed_key::FILE_LEN;
+use crate::remote::SealedRequestKey;
 
 use super::attendant::Attendant;
 use super::error::CeremonyError;
+use super::request::sealed_key_path;
 use super::rotate::JOURNAL;
-use super::step::Step;
+use super::step::{Ceremony, Step};
 use super::tokens::open_token;
 use super::transcript::{self, IfMissing, Transcript};
 
@@ -73,6 +79,11 @@ pub enum Standing {
         /// Why not.
         reason: String,
     },
+    /// The key of a contribution request of the domain (D74), not a domain key.
+    RequestKey {
+        /// The request's ceremony id, hex.
+        ceremony_id: String,
+    },
 }
 
 impl Standing {
@@ -83,6 +94,7 @@ impl Standing {
             Self::Superseded => "superseded",
             Self::Newer => "newer-than-manifest",
             Self::NotTheManifests { .. } => "not-the-manifest-key",
+            Self::RequestKey { .. } => "request-key",
         }
     }
 
@@ -98,6 +110,10 @@ impl Standing {
             Self::NotTheManifests { reason } => {
                 format!("of epoch {epoch} but not the manifest's key: {reason}")
             }
+            Self::RequestKey { ceremony_id } => format!(
+                "the key of the contribution request of ceremony {ceremony_id}: destroying it \
+                 withdraws the request and every contribution to it"
+            ),
         }
     }
 }
@@ -131,6 +147,11 @@ pub fn list_keys(request: &KeysRequest, prompt: PinPrompt<'_>) -> Result<TokenKe
 
 /// Where `object` stands against `manifest`, when it is a key of the manifest's domain.
 fn standing(session: &TokenSession, manifest: &Manifest, object: &KeyObject) -> Option<Standing> {
+    if let Some((domain, ceremony_id)) = &object.request {
+        return (*domain == manifest.key_ref().domain).then(|| Standing::RequestKey {
+            ceremony_id: hex::encode(ceremony_id),
+        });
+    }
     let (domain, epoch) = object.named.as_ref()?;
     let key_ref = manifest.key_ref();
     if *domain != key_ref.domain {
@@ -197,6 +218,16 @@ pub fn destroy_key(
     let session = open_token(&request.token, attendant, "no token")?;
     let domain = &manifest.key_ref().domain;
     session.check_chain_position(domain, &chain_record(&manifest))?;
+    if let Some(named) = KeySelector::parse_request_key_label(&request.label) {
+        return destroy_request_key(
+            request,
+            &manifest,
+            &session,
+            named,
+            &mut transcript,
+            attendant,
+        );
+    }
     let (object, epoch) = the_key(&session, &request.label)?;
     let Some(standing) = standing(&session, &manifest, &object) else {
         return Err(CeremonyError::refused(
@@ -271,6 +302,63 @@ pub fn destroy_key(
     Ok(destroyed)
 }
 
+/// Destroys a contribution request's key of the manifest's domain (withdrawing the request and
+/// shredding every contribution to it, D74) and its sealed private key beside the manifest,
+/// once the operator confirms; recorded as `key.request-destroyed`. Always safe: the key protects
+/// nothing but that request.
+fn destroy_request_key(
+    request: &DestroyRequest,
+    manifest: &Manifest,
+    session: &TokenSession,
+    (owner, ceremony_id): (DomainId, [u8; 16]),
+    transcript: &mut Transcript,
+    attendant: &mut dyn Attendant,
+) -> Result<Destroyed, CeremonyError> {
+    let token = &session.token().label;
+    if owner != manifest.key_ref().domain {
+        return Err(CeremonyError::refused(
+            format!(
+                "token {token}: key \"{}\" is a request key of domain {owner}, not of domain {}",
+                request.label,
+                manifest.domain()
+            ),
+            "give the manifest of the request's own domain; nothing was destroyed",
+        ));
+    }
+    let Some(key) = session.find_request_key(&request.label)? else {
+        return Err(CeremonyError::refused(
+            format!("token {token}: no key labelled \"{}\"", request.label),
+            "`custody hsm keys URI` lists the token's keys; nothing was destroyed",
+        ));
+    };
+    let destroyed = Destroyed {
+        token: session.token().clone(),
+        label: request.label.clone(),
+        domain: owner.to_string(),
+        epoch: manifest.epoch(),
+        standing: Standing::RequestKey {
+            ceremony_id: hex::encode(ceremony_id),
+        },
+        manifest_epoch: manifest.epoch(),
+    };
+    confirm(request, &destroyed, attendant)?;
+    session.destroy_request_key(key)?;
+    let sealed_key = sealed_key_path(&request.manifest, &ceremony_id);
+    let fingerprint = read_at_most(&sealed_key, FILE_LEN)
+        .ok()
+        .and_then(|bytes| SealedRequestKey::parse(&bytes))
+        .map(|sealed| sealed.request.to_string());
+    let _ = std::fs::remove_file(&sealed_key);
+    transcript.append(Step::RequestDestroyed {
+        ceremony: Ceremony::Key,
+        request: fingerprint,
+        ceremony_id: hex::encode(ceremony_id),
+        token: destroyed.token.clone(),
+        reason: "withdrawn",
+    })?;
+    Ok(destroyed)
+}
+
 /// Refuses while a rotation is under way: it needs both its old key and its new one.
 fn refuse_during_rotation(manifest: &Path) -> Result<(), CeremonyError> {
     let journal = directory_of(manifest).join(JOURNAL);
@@ -318,6 +406,28 @@ fn the_key(session: &TokenSession, label: &str) -> Result<(KeyObject, u32), Cere
     }
 }
 
+/// What the operator is asked before `key` is destroyed.
+fn question(key: &Destroyed) -> String {
+    let consequence = match key.standing {
+        Standing::RequestKey { .. } => {
+            "Every contribution to that request becomes useless for good.".to_owned()
+        }
+        _ => format!(
+            "Archives still sealed under epoch {} cannot be opened with this token afterwards.",
+            key.epoch
+        ),
+    };
+    format!(
+        "Destroy key \"{}\" (domain {}, epoch {}; {}) on token {}?\n{consequence}\nType the \
+         key's label to destroy it: ",
+        key.label,
+        key.domain,
+        key.epoch,
+        key.standing.describe(key.manifest_epoch),
+        key.token,
+    )
+}
+
 /// The operator's confirmation: the label repeated on the command line, or typed when asked.
 fn confirm(
     request: &DestroyRequest,
@@ -326,24 +436,12 @@ fn confirm(
 ) -> Result<(), CeremonyError> {
     let given = match &request.confirmed {
         Some(given) => given.clone(),
-        None => attendant
-            .confirmation(&format!(
-                "Destroy key \"{}\" (domain {}, epoch {}; {}) on token {}?\nArchives still \
-                 sealed under epoch {} cannot be opened with this token afterwards.\nType the \
-                 key's label to destroy it: ",
-                key.label,
-                key.domain,
-                key.epoch,
-                key.standing.describe(key.manifest_epoch),
-                key.token,
-                key.epoch
-            ))
-            .map_err(|error| {
-                CeremonyError::refused(
-                    format!("cannot ask for the confirmation: {error}"),
-                    "confirm with --yes-destroy LABEL; nothing was destroyed",
-                )
-            })?,
+        None => attendant.confirmation(&question(key)).map_err(|error| {
+            CeremonyError::refused(
+                format!("cannot ask for the confirmation: {error}"),
+                "confirm with --yes-destroy LABEL; nothing was destroyed",
+            )
+        })?,
     };
     if given.trim_end_matches(['\r', '\n']) == key.label {
         return Ok(());

@@ -276,6 +276,7 @@ mod tests {
                 ceremony: Ceremony::Drill,
                 official: "cio".into(),
                 fingerprint: "ab".repeat(32),
+                request: None,
             })
             .unwrap();
         close_and_sign(

@@ -2,7 +2,8 @@
 //! is lost, or into a throwaway token for a drill. The [`quorum`](super::quorum) checks each
 //! share as it is offered and rebuilds the key from t verified shares; the key is then imported
 //! and proven on the token, which the domain enrols when the key stays on it and the manifest does
-//! not list it yet ([`enrolment`](super::enrolment)). Every step goes into the transcript, and
+//! not list it yet ([`enrolment`](super::enrolment)). Shares contributed remotely to a request
+//! ([`remote`](super::remote)) join the quorum first; the request is shredded once the key is in. Every step goes into the transcript, and
 //! the close — a failure's too, once the key was rebuilt — is signed with the rebuilt key.
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use super::attendant::{Attendant, Event};
 use super::audit::check_recorded_manifest;
 use super::enrolment::enrol;
 use super::error::CeremonyError;
-use super::quorum;
+use super::remote::{self, RemoteOffer};
 use super::step::{Ceremony, Step};
 use super::tokens::{
     check_chain_record, check_site, import_and_prove_as, open_token, record_chain_position,
@@ -41,6 +42,8 @@ pub struct UnlockRequest {
     pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
+    /// Shares contributed remotely to a request, taken before the share files.
+    pub remote: Option<RemoteOffer>,
 }
 
 /// An unlocked domain: the session holding the key, and what happened.
@@ -163,9 +166,12 @@ fn quorum(
     let session = open_token(&request.target, attendant, "no target token")?;
     check_chain_record(&session, manifest)?;
     refuse_key_present(&session, manifest)?;
-    let gathered = quorum::gather(
-        Ceremony::Unlock,
+    let (gathered, opened) = remote::gather(
+        request.remote.as_ref(),
+        &request.manifest,
         manifest,
+        Ceremony::Unlock,
+        std::slice::from_ref(&session),
         &request.shares,
         transcript,
         attendant,
@@ -193,6 +199,16 @@ fn quorum(
                 next.chain_position()
             )));
         }
+    }
+    if let Some(opened) = opened {
+        remote::shred(
+            opened,
+            std::slice::from_ref(&session),
+            Ceremony::Unlock,
+            transcript,
+            "completed",
+            attendant,
+        )?;
     }
     Ok(Rebuilt {
         session,

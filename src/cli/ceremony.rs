@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::attendant::{Passphrases, RoomAttendant};
 use super::output::{print, print_json, Failure};
+use super::request::RemoteArgs;
 use crate::ceremony::demo::demo;
 use crate::ceremony::drill::drill;
 use crate::ceremony::genesis::{genesis, GenesisRequest};
@@ -20,6 +21,7 @@ use crate::hsm::{Persistence, Pkcs11Uri};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::signature::DomainFingerprint;
 use crate::readout::{hex_groups, pgp_words};
+use crate::remote::Purpose;
 
 #[derive(Debug, Args)]
 #[command(
@@ -169,8 +171,11 @@ pub struct UnlockArgs {
     trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
-    /// The share files offered, in the order the officials come forward.
-    #[arg(required = true, value_name = "SHARE")]
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// The share files offered, in the order the officials come forward (after the
+    /// contributions, when --request is given).
+    #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
@@ -282,6 +287,7 @@ pub fn run_unlock(args: &UnlockArgs) -> Result<(), Failure> {
         shares: args.shares.clone(),
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
+        remote: args.remote.offer(Purpose::Unlock),
     };
     let mut attendant = args.passphrases.attendant(args.json);
     let unlocked = unlock(&request, &mut attendant)?;
@@ -445,8 +451,11 @@ pub struct RotateArgs {
     trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
-    /// Current officials' share files authorizing the rotation.
-    #[arg(required = true, value_name = "SHARE")]
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// Current officials' share files authorizing the rotation (after the contributions, when
+    /// --request is given).
+    #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     /// A directory of archives (*.custody) to rewrap, walked recursively without following
     /// symbolic links; repeat for more directories.
@@ -492,6 +501,7 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         kdf: args.kdf.params()?,
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
+        remote: args.remote.offer(Purpose::Rotate),
     };
     let mut attendant = args.passphrases.attendant(args.json);
     let outcome = rotate(&request, &mut attendant)?;
@@ -556,7 +566,7 @@ fn rotate_text(report: &RotateReport) -> String {
     )
 }
 
-fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {
+pub(super) fn parse_uri(text: &str) -> Result<Pkcs11Uri, Failure> {
     let uri = text.parse()?;
     super::token::note_default_module(&uri);
     Ok(uri)

@@ -8,7 +8,10 @@ use clap::Args;
 
 use super::output::{print, print_json, Failure};
 use crate::domain::manifest;
-use crate::inspect::{inspect_file, ArchiveFacts, FileFacts, ManifestFacts, ShareFileFacts};
+use crate::inspect::{
+    inspect_file, ArchiveFacts, ContributionFacts, FileFacts, ManifestFacts, RequestFacts,
+    ShareFileFacts,
+};
 use crate::readout::hex_groups;
 
 #[derive(Debug, Args)]
@@ -39,6 +42,8 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
         FileFacts::ShareFile(share) => share_rows(share),
         FileFacts::Manifest(manifest) => manifest_rows(manifest),
         FileFacts::Archive(archive) => archive_rows(archive),
+        FileFacts::Request(request) => request_rows(request),
+        FileFacts::Contribution(contribution) => contribution_rows(contribution),
     };
     let text: String = rows
         .into_iter()
@@ -191,6 +196,40 @@ fn manifest_rows(facts: &ManifestFacts) -> Vec<(&'static str, String)> {
         row("digest", hex_groups(manifest.digest().as_bytes())),
     ]);
     rows
+}
+
+fn request_rows(request: &RequestFacts) -> Vec<(&'static str, String)> {
+    vec![
+        row("file", "contribution request"),
+        row("format", format!("{} version 1", request.format)),
+        row("purpose", request.purpose),
+        row("domain", &request.domain),
+        row(
+            "identity",
+            format!("domain fingerprint {}", request.domain_fingerprint),
+        ),
+        row("manifest", &request.manifest_digest),
+        row("chain position", request.chain_position.to_string()),
+        row("epoch", request.epoch.to_string()),
+        row("ceremony id", &request.ceremony_id),
+        row("created", &request.created),
+        row("expires", &request.expires),
+        row("fingerprint", &request.fingerprint),
+    ]
+}
+
+fn contribution_rows(contribution: &ContributionFacts) -> Vec<(&'static str, String)> {
+    vec![
+        row(
+            "file",
+            "contribution (its contents are encrypted to the request)",
+        ),
+        row("format", format!("{} version 1", contribution.format)),
+        row("purpose", contribution.purpose),
+        row("official", &contribution.official),
+        row("request", &contribution.request),
+        row("ceremony id", &contribution.ceremony_id),
+    ]
 }
 
 fn row(label: &'static str, value: impl Into<String>) -> (&'static str, String) {

@@ -5,6 +5,7 @@ mod archive_list;
 mod attendant;
 mod audit;
 mod ceremony;
+mod contribute;
 mod hsm;
 mod inspect;
 mod interrupt;
@@ -17,6 +18,7 @@ mod progress;
 mod prompt;
 mod recover;
 pub mod reference;
+mod request;
 mod reshare;
 mod restore;
 mod seal;
@@ -47,7 +49,8 @@ enum Command {
     /// Inspect and check HSM tokens, list custody's keys on them, destroy keys not in force.
     #[command(subcommand)]
     Hsm(hsm::HsmCommand),
-    /// Check an official's share file, change its passphrase, or print it on paper and back.
+    /// An official's share file: check it, change its passphrase, print it on paper and back, or
+    /// contribute it to a ceremony elsewhere.
     #[command(subcommand)]
     Share(share::ShareCommand),
     /// Seal files into archives under fresh data keys wrapped by the domain key on a token.
@@ -59,13 +62,16 @@ enum Command {
     Open(open::OpenArgs),
     /// Authenticate every chunk of archives without writing their data.
     Verify(verify::VerifyArgs),
-    /// Show the public facts of a custody file (share file, manifest or archive); never secret
-    /// material.
+    /// Show the public facts of a custody file (share file, manifest, archive, contribution
+    /// request or contribution); never secret material.
     Inspect(inspect::InspectArgs),
     /// Create a domain: generate its key, split it among the officials, put it on the tokens.
     Genesis(ceremony::GenesisArgs),
     /// Rebuild the domain key from a quorum of shares into a token (embassy activation).
     Unlock(ceremony::UnlockArgs),
+    /// Ask officials elsewhere for their shares: a contribution request, its key kept on the
+    /// ceremony's token, its fingerprint read aloud over a call.
+    Request(request::RequestArgs),
     /// Recover without an HSM: a quorum rebuilds the domain key in this computer's memory and
     /// every archive is restored under its recorded name (requires --no-hsm).
     Recover(recover::RecoverArgs),
@@ -143,6 +149,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Genesis(args) => ceremony::run_genesis(&args),
         Command::Unlock(args) => ceremony::run_unlock(&args),
+        Command::Request(args) => request::run(&args),
         Command::Drill(args) => ceremony::run_drill(&args),
         Command::Rotate(args) => ceremony::run_rotate(&args),
         Command::Recover(args) => recover::run(&args),

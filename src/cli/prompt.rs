@@ -68,6 +68,15 @@ pub fn passphrase_for_share(official: &Official) -> Result<Passphrase, Failure> 
     ))
 }
 
+/// Asks the official `official_id` (the id their share file names; no manifest says more) for
+/// the passphrase of `file`.
+pub fn passphrase_of_share(official_id: &str, file: &Path) -> Result<Passphrase, Failure> {
+    ask(&format!(
+        "Official {official_id}: type your passphrase for {}: ",
+        file.display()
+    ))
+}
+
 /// Asks `official` to choose the passphrase of their new share (the first of two entries).
 pub fn choose_passphrase(official: &Official) -> Result<Passphrase, Failure> {
     ask(&format!(

@@ -8,13 +8,15 @@ use clap::Args;
 use serde::Serialize;
 
 use super::attendant::Passphrases;
-use super::ceremony::{KdfArgs, Trust};
+use super::ceremony::{parse_uri, KdfArgs, Trust};
 use super::output::{print, print_json, Failure};
+use super::request::RemoteArgs;
 use crate::ceremony::reshare::{
     reshare, ReshareRequest, DEFAULT_REASON, REVOKED_SHARES_STILL_WORK,
 };
 use crate::domain::load_officials;
 use crate::readout::{hex_groups, pgp_words};
+use crate::remote::Purpose;
 
 #[derive(Debug, Args)]
 #[command(
@@ -37,8 +39,14 @@ pub struct ReshareArgs {
     trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
-    /// Current officials' share files, in the order they come forward.
-    #[arg(required = true, value_name = "SHARE")]
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// The token holding the request's key (PKCS#11 URI), with --request.
+    #[arg(long = "hsm", value_name = "URI", requires = "request")]
+    hsm: Option<String>,
+    /// Current officials' share files, in the order they come forward (after the
+    /// contributions, when --request is given).
+    #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     #[command(flatten)]
     kdf: KdfArgs,
@@ -80,6 +88,16 @@ pub fn run(args: &ReshareArgs) -> Result<(), Failure> {
         kdf: args.kdf.params()?,
         expect: args.trust.expected(),
         new_transcript: args.trust.new_transcript(),
+        remote: match (args.remote.offer(Purpose::Reshare), &args.hsm) {
+            (Some(offer), Some(hsm)) => Some((offer, parse_uri(hsm)?)),
+            (Some(_), None) => {
+                return Err(Failure::new(
+                    "--request needs --hsm URI, the token that holds the request's key",
+                    "give the ceremony's token, on which custody request made the request",
+                ))
+            }
+            (None, _) => None,
+        },
     };
     let mut attendant = args.passphrases.attendant(args.json);
     if !args.json {

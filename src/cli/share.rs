@@ -42,6 +42,11 @@ pub enum ShareCommand {
         after_help = "Examples:\n  custody share import --image scan.png --manifest ee-registries/manifest.json --out cio.share\n  custody share import --words --manifest ee-registries/manifest.json --out cio.share\n\nWith --words, type one line of the sheet per line, without its number; a line whose check\nwords do not match is named by its number (typed again on a terminal). Nothing is written\nuntil every line checks and the file reads as a share file; with --manifest, it must also be\nthe file the manifest records. An existing OUT is replaced only with --force, and a symbolic\nlink at OUT is replaced, never followed."
     )]
     Import(super::paper::ImportArgs),
+    /// Contribute your share to a ceremony elsewhere: encrypt it to the ceremony's request.
+    #[command(
+        after_help = "Example:\n  custody share contribute --request unlock.request my.share --out cio.contribution\n\nCompare the request fingerprint shown with the one the ceremony's security officer reads\nto you on a call you recognise; type your passphrase only if every word matches. Send the\ncontribution file back by any channel: only the ceremony's token can open it, and only until\nthe ceremony completes or the request expires."
+    )]
+    Contribute(super::contribute::ContributeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +90,7 @@ pub fn run(command: ShareCommand) -> Result<(), Failure> {
         ShareCommand::Reseal(args) => reseal(&args),
         ShareCommand::Print(args) => super::paper::print_sheet(&args),
         ShareCommand::Import(args) => super::paper::import(&args),
+        ShareCommand::Contribute(args) => super::contribute::run(&args),
     }
 }
 
@@ -266,7 +272,7 @@ fn current_passphrase(
     }
 }
 
-fn passphrase_file(file: &Path) -> Result<Passphrase, Failure> {
+pub(super) fn passphrase_file(file: &Path) -> Result<Passphrase, Failure> {
     if let Err(exposed @ SecretFileError::Exposed { .. }) = check_private(file, "passphrase") {
         eprintln!("warning: passphrase file {}: {exposed}", file.display());
     }

@@ -75,9 +75,13 @@ struct ManifestFacts {
 #[derive(Debug, Serialize)]
 struct KeyReport<'a> {
     label: &'a str,
+    /// `domain-key`, `request-key` (a contribution request's), or `other`.
+    kind: &'static str,
     /// `None` when the label does not have custody's layout.
     domain: Option<String>,
     epoch: Option<u32>,
+    /// The ceremony id of a request key, hex.
+    ceremony_id: Option<String>,
     id: String,
     protections: Protections,
     /// How it falls short of a domain key's protections; empty when custody would use it.
@@ -110,8 +114,19 @@ impl<'a> KeysReport<'a> {
                 .iter()
                 .map(|key| KeyReport {
                     label: &key.object.label,
-                    domain: key.object.named.as_ref().map(|(d, _)| d.to_string()),
+                    kind: match (&key.object.named, &key.object.request) {
+                        (Some(_), _) => "domain-key",
+                        (None, Some(_)) => "request-key",
+                        (None, None) => "other",
+                    },
+                    domain: key
+                        .object
+                        .named
+                        .as_ref()
+                        .map(|(d, _)| d.to_string())
+                        .or_else(|| key.object.request.as_ref().map(|(d, _)| d.to_string())),
                     epoch: key.object.named.as_ref().map(|(_, e)| *e),
+                    ceremony_id: key.object.request.as_ref().map(|(_, id)| hex::encode(id)),
                     id: hex::encode(&key.object.id),
                     protections: key.object.protections,
                     problems: &key.object.problems,
@@ -168,15 +183,23 @@ fn render_keys(keys: &TokenKeys) -> String {
 
 fn render_key(key: &ListedKey, manifest_epoch: u32) -> String {
     let object = &key.object;
-    let named = match &object.named {
-        Some((domain, epoch)) => format!("{domain}, epoch {epoch}"),
-        None => "not custody's label layout".to_owned(),
+    let (named, kind) = match (&object.named, &object.request) {
+        (Some((domain, epoch)), _) => (format!("{domain}, epoch {epoch}"), "domain key"),
+        (None, Some((domain, ceremony))) => (
+            format!(
+                "{domain}, the key of the contribution request of ceremony {} (destroying it \
+                 withdraws the request and every contribution to it)",
+                hex::encode(ceremony)
+            ),
+            "request key",
+        ),
+        (None, None) => ("not custody's label layout".to_owned(), "domain key"),
     };
     let check = if object.problems.is_empty() {
-        "passes custody's domain key check".to_owned()
+        format!("passes custody's {kind} check")
     } else {
         format!(
-            "FAILS custody's domain key check: {}",
+            "FAILS custody's {kind} check: {}",
             object.problems.join(", ")
         )
     };

@@ -11,7 +11,7 @@
 //! this manifest) with public facts only.
 
 use super::manifest::{Manifest, OfficialEntry};
-use crate::primitives::secret::Passphrase;
+use crate::primitives::secret::{Passphrase, SecretBytes};
 use crate::shares::sealed::{SealedShare, SealedShareError, ShareHeader};
 use crate::shares::{self, Share, SharesError};
 
@@ -218,8 +218,30 @@ impl Manifest {
         passphrase: &Passphrase,
     ) -> Result<Share, ShareCheckError> {
         let entry = self.check_share(sealed)?;
-        let official = entry.official().id().to_string();
         let plaintext = sealed.open(passphrase)?;
+        self.verified(entry, &plaintext)
+    }
+
+    /// Checks the binding of `sealed`, the sealed share file an official contributed remotely,
+    /// and verifies `plaintext`, the share that came with it, as [`open_share`](Self::open_share)
+    /// verifies the share inside a file it opened: the share is returned only when every check
+    /// passed.
+    pub fn contributed_share(
+        &self,
+        sealed: &SealedShare,
+        plaintext: &SecretBytes,
+    ) -> Result<Share, ShareCheckError> {
+        let entry = self.check_share(sealed)?;
+        self.verified(entry, plaintext)
+    }
+
+    /// The share `plaintext` of `entry`'s official, read and verified against the verifier set.
+    fn verified(
+        &self,
+        entry: &OfficialEntry,
+        plaintext: &SecretBytes,
+    ) -> Result<Share, ShareCheckError> {
+        let official = entry.official().id().to_string();
         let share = Share::from_bytes(plaintext.expose()).map_err(|source| {
             ShareCheckError::Unreadable {
                 official: official.clone(),

@@ -1,6 +1,7 @@
 //! What custody keeps on a token, listed: every secret key whose label starts with `custody:`
 //! (a domain key object, docs/FORMAT.md 2, or anything else labelled so), with its label read
-//! back to a domain and epoch where it has custody's layout, its CKA_ID, its protection
+//! back to a domain and epoch where it has custody's layout (or to a domain and ceremony for a
+//! contribution request's key), its CKA_ID, its protection
 //! attributes as the token reports them, and the verdict of the check
 //! [`find_domain_key`](TokenSession::find_domain_key) applies; and every domain's chain record
 //! (FORMAT.md 2.1), read by the chain record's own strict reader. It reads; it never changes an
@@ -30,11 +31,15 @@ pub struct KeyObject {
     pub label: String,
     /// The domain and epoch its label names, when the label has custody's layout.
     pub named: Option<(DomainId, u32)>,
+    /// The domain and ceremony id its label names, when it is a contribution request's key
+    /// (`custody:<domain>:request:<id>`).
+    pub request: Option<(DomainId, [u8; 16])>,
     /// `CKA_ID` (the first 16 bytes of the key id, for a key custody imported).
     pub id: Vec<u8>,
     /// Its protection attributes.
     pub protections: Protections,
-    /// How it falls short of a domain key's protections; empty when custody would use it.
+    /// How it falls short of a domain key's protections (of a request key's, for a request
+    /// key); empty when custody would use it.
     pub problems: Vec<&'static str>,
 }
 
@@ -172,12 +177,18 @@ impl TokenSession {
                 _ => None,
             })
             .unwrap_or_default();
+        let request = KeySelector::parse_request_key_label(&label);
+        let problems = match request {
+            Some(_) => self.request_key_problems(handle)?,
+            None => self.domain_key_problems(handle)?,
+        };
         Ok(KeyObject {
             named: KeySelector::parse_domain_key_label(&label),
+            request,
             label,
             id,
             protections: self.protections(handle)?,
-            problems: self.domain_key_problems(handle)?,
+            problems,
         })
     }
 

@@ -35,7 +35,7 @@ use super::audit::check_recorded_manifest;
 use super::canary::refresh_canary;
 use super::error::CeremonyError;
 use super::history::{move_into, superseded_shares, superseded_shares_name};
-use super::quorum;
+use super::remote::{self, OpenedRequest, RemoteOffer};
 use super::share_set::{
     empty_stage, ids, split_and_seal, verify_all, ChainPlan, SealedSet, SetPlan,
 };
@@ -86,6 +86,9 @@ pub struct RotateRequest {
     pub expect: Expected,
     /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
     pub new_transcript: bool,
+    /// Shares contributed remotely to a request, taken before the share files; the request's
+    /// key is on one of the target tokens.
+    pub remote: Option<RemoteOffer>,
 }
 
 /// What a rotation did.
@@ -148,13 +151,14 @@ pub fn rotate(
         }
     }
     let mut held = HeldKey::default();
+    let mut opened = None;
     let rotation = resume_or_prepare(
         request,
         &chain,
         &dir,
         &sessions,
         &mut transcript,
-        &mut held,
+        (&mut held, &mut opened),
         attendant,
     )?;
     // Both keys proven on every token before the manifest is published or any archive touched
@@ -205,6 +209,16 @@ pub fn rotate(
     }
     std::fs::remove_file(&journal_path).map_err(CeremonyError::io(&journal_path))?;
     sync_parent(&journal_path).map_err(CeremonyError::io(&journal_path))?;
+    if let Some(opened) = opened {
+        remote::shred(
+            opened,
+            &sessions,
+            Ceremony::Rotate,
+            &mut transcript,
+            "completed",
+            attendant,
+        )?;
+    }
     let new_manifest = rotation.new_manifest;
     let closing_digest = close_and_sign(
         &mut transcript,
@@ -233,14 +247,15 @@ pub fn rotate(
 
 /// The rotation the journal records, resumed once its new key is on the token; otherwise a
 /// fresh one (a journal whose key never reached the token is discarded first). `held` keeps the
-/// key that signs the close: the resuming quorum's, or the fresh rotation's new key.
+/// key that signs the close: the resuming quorum's, or the fresh rotation's new key; `opened`,
+/// the request the quorum's contributions came through, shredded when the rotation completes.
 fn resume_or_prepare(
     request: &RotateRequest,
     chain: &ManifestChain,
     dir: &Path,
     sessions: &[TokenSession],
     transcript: &mut Transcript,
-    held: &mut HeldKey,
+    (held, opened): (&mut HeldKey, &mut Option<OpenedRequest>),
     attendant: &mut dyn Attendant,
 ) -> Result<Rotation, CeremonyError> {
     let journal_path = dir.join(JOURNAL);
@@ -258,7 +273,7 @@ fn resume_or_prepare(
                 rotation.new_manifest.epoch()
             )));
             transcript.append(Step::RotateResumed)?;
-            let quorum_key = authorize(request, current, transcript, attendant)?;
+            let quorum_key = authorize(request, current, sessions, transcript, opened, attendant)?;
             rotation.prove(held.hold(quorum_key, current.epoch()), current)?;
             let staged = staging(dir, rotation.from_epoch);
             check_new_shares_kept(dir, current, &rotation, &staged)?;
@@ -283,7 +298,7 @@ fn resume_or_prepare(
                     })?;
                 }
             }
-            let old_key = authorize(request, current, transcript, attendant)?;
+            let old_key = authorize(request, current, sessions, transcript, opened, attendant)?;
             if let Some(stale) = &stale {
                 stale.prove(&old_key, current)?;
                 attendant.announce(&Event::Step(
@@ -406,20 +421,27 @@ fn prepare(
 
 /// A quorum of the officials of the manifest in force authorizes this run, a fresh rotation or a
 /// resumed one; the rebuilt key proves it and seals (or proves) the journal. Rotation itself
-/// needs only the token's copies; a resumed run keeps it to sign its close.
+/// needs only the token's copies; a resumed run keeps it to sign its close. Shares contributed
+/// to a request join first; the request opened is kept in `opened`.
 fn authorize(
     request: &RotateRequest,
     manifest: &Manifest,
+    sessions: &[TokenSession],
     transcript: &mut Transcript,
+    opened: &mut Option<OpenedRequest>,
     attendant: &mut dyn Attendant,
 ) -> Result<DomainKey, CeremonyError> {
-    let quorum = quorum::gather(
-        Ceremony::Rotate,
+    let (quorum, request_opened) = remote::gather(
+        request.remote.as_ref(),
+        &request.manifest,
         manifest,
+        Ceremony::Rotate,
+        sessions,
         &request.shares,
         transcript,
         attendant,
     )?;
+    *opened = request_opened;
     attendant.announce(&Event::Step(
         "the quorum is verified: the rotation is authorized".into(),
     ));
