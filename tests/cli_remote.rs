@@ -542,3 +542,66 @@ fn two_officials_contribute_remotely_and_one_at_the_keyboard_reshare() {
     let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
     assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
 }
+
+#[test]
+fn two_officials_contribute_remotely_and_one_at_the_keyboard_drill() {
+    let (room, req, dir) = with_contributions("drill", &["cio", "ria"]);
+    let manifest = room.dir().join("manifest.json");
+    let drill = |extra: &[&str]| {
+        let mut args = vec![
+            "drill".to_owned(),
+            "--manifest".into(),
+            manifest.display().to_string(),
+            "--passphrases".into(),
+            room.pdir.display().to_string(),
+            "--request".into(),
+            req.display().to_string(),
+            "--contributions".into(),
+            dir.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args.push(room.share("justice"));
+        room.custody(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // Without the request's token there is nowhere to open the request: refused before anything.
+    let run = drill(&[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "a drill with contributions rehearses on the token that holds the request's key"
+        ),
+        "{}",
+        run.stderr
+    );
+    let embassy = room.embassy.uri.to_string();
+    let run = drill(&["--hsm", &embassy]);
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("DRILL PASSED in")
+            && run
+                .stdout
+                .contains("shares of cio, ria, justice rebuilt the key"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "the session holding the rebuilt key is closed: the key left the token with it"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Nothing of the domain stays on the token: the key was a session object, the request is shredded.
+    let keys = embassy_keys(&room);
+    assert!(!keys.contains(":request:"), "{keys}");
+    assert!(!keys.contains("custody:ee-registries:e1"), "{keys}");
+    let lines = transcript(&room);
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("unlock.request-destroyed") && l.contains("\"reason\":\"completed\"")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("\"step\":\"drill.close\"") && l.contains("pass")));
+    let audit = room.custody(&["audit", room.dir().to_str().unwrap()]);
+    assert!(audit.ok, "{}{}", audit.stdout, audit.stderr);
+}

@@ -1,19 +1,21 @@
 //! The drill: a full restore rehearsal, meant to run every quarter. A quorum unlocks the domain
-//! key into a throwaway SoftHSM token (a session key that never touches disk), the canary archive
-//! sealed at genesis is opened with it, and the token is destroyed. It reports pass or fail and
-//! how long recovery took; both go into the transcript, signed with the rebuilt key when the quorum
-//! rebuilt it.
+//! key into a throwaway SoftHSM token (a session key that never touches disk) — or, when officials
+//! contribute remotely, as a session object on the token that holds the request's key (D76) — the
+//! canary archive sealed at genesis is opened with it, and the throwaway token is destroyed (the
+//! session object vanishes with the session). It reports pass or fail and how long recovery took;
+//! both go into the transcript, signed with the rebuilt key when the quorum rebuilt it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::archive::TokenKey;
 use crate::domain::ManifestChain;
-use crate::hsm::{Persistence, ThrowawaySoftHsm};
+use crate::hsm::{Persistence, Pkcs11Uri, ThrowawaySoftHsm};
 
 use super::attendant::{Attendant, Event};
 use super::canary::check_canary;
 use super::error::CeremonyError;
+use super::remote::RemoteOffer;
 use super::step::Ceremony;
 use super::step::Step;
 use super::transcript::{self, IfMissing, Transcript};
@@ -34,15 +36,38 @@ pub struct DrillOutcome {
     pub accepted: Vec<String>,
 }
 
+/// What a drill is asked to do.
+#[derive(Debug, Clone)]
+pub struct DrillRequest {
+    /// The domain's manifest (its directory holds the transcript and the canary archive).
+    pub manifest: PathBuf,
+    /// The share files offered, in the order the officials come forward.
+    pub shares: Vec<PathBuf>,
+    /// The domain and manifest the officials expect; any other is refused.
+    pub expect: Expected,
+    /// Start a new transcript when the domain's is missing (`--new-transcript`), recorded.
+    pub new_transcript: bool,
+    /// The token to rehearse on, the key a session object that vanishes with the drill; `None`:
+    /// a throwaway SoftHSM token. Contributions need it: the request's key is on that token.
+    pub token: Option<Pkcs11Uri>,
+    /// Shares contributed remotely to a request for a drill, taken before the share files.
+    pub remote: Option<RemoteOffer>,
+}
+
 /// Runs a drill with the shares offered, in order, refusing any domain or manifest but the
-/// `expected` ones when given; a missing transcript is refused unless `new_transcript`.
+/// expected ones when given; a missing transcript is refused unless `new_transcript`.
 pub fn drill(
-    manifest_path: &Path,
-    shares: &[PathBuf],
-    expected: &Expected,
-    new_transcript: bool,
+    request: &DrillRequest,
     attendant: &mut dyn Attendant,
 ) -> Result<DrillOutcome, CeremonyError> {
+    if request.remote.is_some() && request.token.is_none() {
+        return Err(CeremonyError::refused(
+            "a drill with contributions rehearses on the token that holds the request's key; --hsm names it",
+            "give --hsm URI, the token `custody request` was run against; nothing was asked",
+        ));
+    }
+    let (manifest_path, shares, expected) = (&request.manifest, &request.shares, &request.expect);
+    let new_transcript = request.new_transcript;
     let chain = trusted_manifest(manifest_path, expected, |_| Vec::new(), attendant)?;
     let manifest = chain.in_force().clone();
     let transcript_path = transcript::beside(manifest_path);
@@ -55,7 +80,7 @@ pub fn drill(
     drop(transcript);
     let started = Instant::now();
     let mut held = HeldKey::default();
-    let result = rehearse(manifest_path, chain, shares, &mut held, attendant);
+    let result = rehearse(request, chain, &mut held, attendant);
     let elapsed = started.elapsed();
     let outcome = match result {
         Ok(accepted) => DrillOutcome {
@@ -86,36 +111,41 @@ pub fn drill(
     Ok(outcome)
 }
 
-/// Unlock into a throwaway token, open the canary, destroy the token; the rebuilt key stays in
-/// `held` to sign the drill's close.
+/// Unlock into a throwaway token (or a session object on the request's token), open the canary,
+/// destroy the throwaway token; the rebuilt key stays in `held` to sign the drill's close.
 fn rehearse(
-    manifest_path: &Path,
+    drill: &DrillRequest,
     chain: ManifestChain,
-    shares: &[PathBuf],
     held: &mut HeldKey,
     attendant: &mut dyn Attendant,
 ) -> Result<Vec<String>, CeremonyError> {
-    let hsm = ThrowawaySoftHsm::create()?;
-    let target = hsm.token("drill")?;
-    attendant.announce(&Event::Step(
-        "a throwaway SoftHSM token \"drill\" is ready".into(),
-    ));
+    let (target, throwaway) = match &drill.token {
+        Some(token) => (token.clone(), None),
+        None => {
+            let hsm = ThrowawaySoftHsm::create()?;
+            let target = hsm.token("drill")?;
+            attendant.announce(&Event::Step(
+                "a throwaway SoftHSM token \"drill\" is ready".into(),
+            ));
+            (target, Some(hsm))
+        }
+    };
     let request = UnlockRequest {
-        manifest: manifest_path.to_owned(),
+        manifest: drill.manifest.clone(),
         target,
         site: None,
         persistence: Persistence::Session,
-        shares: shares.to_vec(),
+        shares: drill.shares.clone(),
         expect: Expected {
             domain: Some(chain.fingerprint()),
             manifest: Some(chain.in_force().digest()),
         },
         new_transcript: false,
-        remote: None,
+        remote: drill.remote.clone(),
     };
     let unlocked = unlock_shown(&request, chain, held, attendant)?;
     let manifest = &unlocked.manifest;
-    let dir = crate::files::directory_of(manifest_path);
+    let dir = crate::files::directory_of(&drill.manifest);
     check_canary(
         &TokenKey::find(&unlocked.session, manifest.key_ref(), manifest.wrap_check())?,
         manifest,
@@ -126,7 +156,14 @@ fn rehearse(
     ));
     let accepted = unlocked.accepted.clone();
     drop(unlocked);
-    hsm.destroy("drill")?;
-    attendant.announce(&Event::Step("the throwaway token is destroyed".into()));
+    match throwaway {
+        Some(hsm) => {
+            hsm.destroy("drill")?;
+            attendant.announce(&Event::Step("the throwaway token is destroyed".into()));
+        }
+        None => attendant.announce(&Event::Step(
+            "the session holding the rebuilt key is closed: the key left the token with it".into(),
+        )),
+    }
     Ok(accepted)
 }

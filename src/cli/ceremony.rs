@@ -10,7 +10,7 @@ use super::attendant::{Passphrases, RoomAttendant};
 use super::output::{print, print_json, Failure};
 use super::request::RemoteArgs;
 use crate::ceremony::demo::demo;
-use crate::ceremony::drill::drill;
+use crate::ceremony::drill::{drill, DrillRequest};
 use crate::ceremony::genesis::{genesis, GenesisRequest};
 use crate::ceremony::passphrase::kdf_below_defaults;
 use crate::ceremony::rotate::{rotate, RotateRequest};
@@ -362,8 +362,16 @@ pub struct DrillArgs {
     trust: Trust,
     #[command(flatten)]
     passphrases: Passphrases,
-    /// The share files offered, in the order the officials come forward.
-    #[arg(required = true, value_name = "SHARE")]
+    /// Rehearse on this token (PKCS#11 URI), the key a session object that vanishes with the
+    /// drill, instead of a throwaway SoftHSM token; needed with --request (the request's key is
+    /// on it).
+    #[arg(long = "hsm", value_name = "URI")]
+    hsm: Option<String>,
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// The share files offered, in the order the officials come forward (after the
+    /// contributions, when --request is given).
+    #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
@@ -379,14 +387,16 @@ struct DrillReport {
 }
 
 pub fn run_drill(args: &DrillArgs) -> Result<(), Failure> {
+    let request = DrillRequest {
+        manifest: args.manifest.clone(),
+        shares: args.shares.clone(),
+        expect: args.trust.expected(),
+        new_transcript: args.trust.new_transcript(),
+        token: args.hsm.as_deref().map(parse_uri).transpose()?,
+        remote: args.remote.offer(Purpose::Drill),
+    };
     let mut attendant = args.passphrases.attendant(args.json);
-    let outcome = drill(
-        &args.manifest,
-        &args.shares,
-        &args.trust.expected(),
-        args.trust.new_transcript(),
-        &mut attendant,
-    )?;
+    let outcome = drill(&request, &mut attendant)?;
     let report = DrillReport {
         passed: outcome.passed,
         failure: outcome.failure.clone(),

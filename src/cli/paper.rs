@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
-use super::stdio::refuse_existing;
+use super::stdio::{refuse_dash, refuse_existing};
 use crate::ceremony::reseal::read_share;
 use crate::domain::{Manifest, ManifestChain};
 use crate::files::{read_at_most, write_atomic};
@@ -69,6 +69,7 @@ struct Source {
 }
 
 pub fn print_sheet(args: &PrintArgs) -> Result<(), Failure> {
+    refuse_dash(&args.out, "a share sheet")?;
     refuse_existing(&args.out, args.force)?;
     let manifest = ManifestChain::load(&args.manifest)?.into_in_force();
     let sealed = read_share(&args.share)?;
@@ -159,6 +160,7 @@ struct ImportReport<'a> {
 }
 
 pub fn import(args: &ImportArgs) -> Result<(), Failure> {
+    refuse_dash(&args.out, "a share file")?;
     refuse_existing(&args.out, args.force)?;
     let manifest = match &args.manifest {
         Some(path) => Some(ManifestChain::load(path)?.into_in_force()),

@@ -47,6 +47,17 @@ pub fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Refuses `-` as an output that is only ever written to a file (`what` says which).
+pub fn refuse_dash(out: &Path, what: &str) -> Result<(), Failure> {
+    if is_dash(out) {
+        return Err(Failure::new(
+            format!("--out -: {what} is written to a file, not to standard output"),
+            "name the file to write with --out FILE",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses `--json` when standard output carries the data itself.
 pub fn refuse_json_on_stdout(json: bool, out: &Path) -> Result<(), Failure> {
     if json && is_dash(out) {
