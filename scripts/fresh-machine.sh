@@ -80,4 +80,5 @@ in_root "$tests" >"$root/test.log" 2>&1 || { grep -E '^test result|FAILED|panick
 test_time=$((SECONDS - start))
 grep '^test result' "$root/test.log" | awk '{p += $4; f += $6; n++} END {printf "   %d test binaries, %d passed, %d failed\n", n, p, f}' >&2
 echo "   tests: $test_time s" >&2
+suite=$(. "$root/etc/os-release" && echo "$VERSION_CODENAME")
 echo "fresh-machine.sh: both quick-start commands passed on a fresh $suite root (demo $demo s, tests $test_time s)"
