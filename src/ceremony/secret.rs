@@ -86,10 +86,7 @@ pub fn new_secret(
         ));
     };
     if out.symlink_metadata().is_ok() {
-        return Err(CeremonyError::refused(
-            format!("{} already exists: a secret is never overwritten", out.display()),
-            "choose a new name; after a key change, remove the old secret only once nothing uses it",
-        ));
+        return Err(already_exists(out));
     }
     let replaced_digest = request
         .replaces
@@ -113,21 +110,46 @@ pub fn new_secret(
     };
     let mut file = AtomicFile::create(out).map_err(CeremonyError::io(out))?;
     archive::seal(key, &spec, secret.as_slice(), &mut file, &|_| {})?;
-    file.commit().map_err(CeremonyError::io(out))?;
     drop(secret);
-    let archive_digest = file_digest(out)?;
-    transcript.append(Step::SecretCreated {
-        manifest: manifest.digest(),
-        name: name.clone(),
-        purpose: request.purpose.clone(),
-        archive: archive_digest.clone(),
-        replaces: replaced_digest.clone(),
+    // Checked above, but another run may have made it since: it is never replaced.
+    file.commit_new().map_err(|error| match error.kind() {
+        std::io::ErrorKind::AlreadyExists => already_exists(out),
+        _ => CeremonyError::io(out)(error),
     })?;
+    let archive_digest = file_digest(out)?;
+    transcript
+        .append(Step::SecretCreated {
+            manifest: manifest.digest(),
+            name: name.clone(),
+            purpose: request.purpose.clone(),
+            archive: archive_digest.clone(),
+            replaces: replaced_digest.clone(),
+        })
+        .map_err(|error| {
+            CeremonyError::refused(
+                format!(
+                    "secret {name} was sealed to {}, but the transcript could not record it: {error}",
+                    out.display()
+                ),
+                "repair the transcript's file system and note the secret's archive SHA-256 in the domain's records",
+            )
+        })?;
     Ok(NewSecret {
         name,
         archive_digest,
         replaced_digest,
     })
+}
+
+/// The refusal of an archive name that is taken.
+fn already_exists(out: &Path) -> CeremonyError {
+    CeremonyError::refused(
+        format!(
+            "{} already exists: a secret is never overwritten",
+            out.display()
+        ),
+        "choose a new name; after a key change, remove the old secret only once nothing uses it",
+    )
 }
 
 /// 256 random bits as 64 lower-case hex digits, in zeroized memory.

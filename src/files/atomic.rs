@@ -147,6 +147,19 @@ impl AtomicFile {
 
     /// Syncs the bytes, renames them over the destination and syncs the directory.
     pub fn commit(self) -> io::Result<()> {
+        self.finish(|temporary, destination| temporary.persist(destination).map(drop))
+    }
+
+    /// As [`AtomicFile::commit`], but never replaces a destination that exists by then (another
+    /// run may have made it since it was checked): that fails with `AlreadyExists`.
+    pub fn commit_new(self) -> io::Result<()> {
+        self.finish(|temporary, destination| temporary.persist_noclobber(destination).map(drop))
+    }
+
+    fn finish(
+        self,
+        persist: impl FnOnce(tempfile::NamedTempFile, &Path) -> Result<(), tempfile::PersistError>,
+    ) -> io::Result<()> {
         let Self {
             temporary,
             destination,
@@ -155,9 +168,7 @@ impl AtomicFile {
         temporary.as_file().sync_all()?;
         {
             let mut list = unfinished();
-            temporary
-                .persist(&destination)
-                .map_err(|error| error.error)?;
+            persist(temporary, &destination).map_err(|error| error.error)?;
             list.retain(|path| path != &entry.0);
             COMMITTED.fetch_add(1, Ordering::SeqCst);
         }

@@ -59,6 +59,17 @@ pub fn dearmor(kind: &str, text: &[u8]) -> Result<Vec<u8>, String> {
     hex::decode(&hex).map_err(|_| "its hex digits are of odd number".to_owned())
 }
 
+/// `bytes` as they are, or their content when they are armored as `kind`.
+pub fn dearmor_if_armored<'a>(
+    kind: &str,
+    bytes: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>, String> {
+    if is_armored(bytes) {
+        return dearmor(kind, bytes).map(std::borrow::Cow::Owned);
+    }
+    Ok(std::borrow::Cow::Borrowed(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

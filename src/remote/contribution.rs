@@ -185,11 +185,9 @@ impl Contribution {
 
     /// Reads a contribution file, binary or armored, strictly.
     pub fn parse(bytes: &[u8]) -> Result<Self, ContributionError> {
-        if armor::is_armored(bytes) {
-            let inner = armor::dearmor(ARMOR, bytes).map_err(ContributionError::Armor)?;
-            return Self::parse_binary(&inner);
-        }
-        Self::parse_binary(bytes)
+        Self::parse_binary(
+            &armor::dearmor_if_armored(ARMOR, bytes).map_err(ContributionError::Armor)?,
+        )
     }
 
     fn parse_binary(bytes: &[u8]) -> Result<Self, ContributionError> {

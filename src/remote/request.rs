@@ -188,11 +188,7 @@ impl Request {
 
     /// Reads a request file, binary or armored, strictly.
     pub fn parse(bytes: &[u8]) -> Result<Self, RequestError> {
-        if armor::is_armored(bytes) {
-            let inner = armor::dearmor(ARMOR, bytes).map_err(RequestError::Armor)?;
-            return Self::parse_binary(&inner);
-        }
-        Self::parse_binary(bytes)
+        Self::parse_binary(&armor::dearmor_if_armored(ARMOR, bytes).map_err(RequestError::Armor)?)
     }
 
     fn parse_binary(bytes: &[u8]) -> Result<Self, RequestError> {
