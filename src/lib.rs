@@ -39,3 +39,4 @@ pub mod readout;
 pub mod remote;
 pub mod selftest;
 pub mod shares;
+pub mod store;
