@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::attendant::{Passphrases, RoomAttendant};
 use super::output::{print, print_json, Failure};
 use super::request::RemoteArgs;
+use super::store::ProfileArg;
 use crate::ceremony::demo::demo;
 use crate::ceremony::drill::{drill, DrillRequest};
 use crate::ceremony::genesis::{genesis, GenesisRequest};
@@ -468,7 +469,7 @@ pub struct RotateArgs {
     #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     /// A directory of archives (*.custody) to rewrap, walked recursively without following
-    /// symbolic links; repeat for more directories.
+    /// symbolic links, or an object store (s3://BUCKET/PREFIX); repeat for more.
     #[arg(long, value_name = "DIR", required = true)]
     archives: Vec<PathBuf>,
     /// Abandon this archive on purpose if it cannot be rewrapped, so that the old key may still be
@@ -483,6 +484,8 @@ pub struct RotateArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Serialize)]
@@ -500,6 +503,7 @@ struct RotateReport {
 }
 
 pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
+    args.profile.select();
     let request = RotateRequest {
         manifest: args.manifest.clone(),
         targets: parse_uris(&args.hsm)?,

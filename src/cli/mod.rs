@@ -26,6 +26,7 @@ mod secret;
 mod selftest;
 mod share;
 mod stdio;
+mod store;
 mod token;
 mod token_keys;
 mod verify;
@@ -91,6 +92,9 @@ enum Command {
     Kit(kit::KitArgs),
     /// Run the power-on self-tests and report process hardening (core dumps, memory locking).
     Selftest(selftest::SelftestArgs),
+    /// Look after an object store of archives: remove what interrupted runs left there.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 impl Command {
@@ -99,7 +103,7 @@ impl Command {
     fn handles_keys(&self) -> bool {
         !matches!(
             self,
-            Self::Inspect(_) | Self::Audit(_) | Self::Kit(_) | Self::Selftest(_)
+            Self::Inspect(_) | Self::Audit(_) | Self::Kit(_) | Self::Selftest(_) | Self::Store(_)
         )
     }
 }
@@ -158,5 +162,6 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Demo(args) => ceremony::run_demo(&args),
         Command::Kit(args) => kit::run(&args),
         Command::Selftest(args) => selftest::run(&args),
+        Command::Store(command) => store::run(&command),
     }
 }

@@ -16,6 +16,7 @@ use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::restore;
 use super::stdio::{self, is_dash};
+use super::store::ProfileArg;
 use crate::archive::{Archive, ArchiveSummary, Metadata};
 use crate::domain::Timestamp;
 use crate::files::directory_of;
@@ -53,6 +54,8 @@ pub struct OpenArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,6 +123,7 @@ fn sealed_time(metadata: &Metadata) -> Option<String> {
 }
 
 pub fn run(args: &OpenArgs) -> Result<(), Failure> {
+    args.profile.select();
     let keys = Keys::Token(&args.hsm);
     match (&args.out, &args.out_dir) {
         (Some(out), None) => {

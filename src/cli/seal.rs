@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgGroup, Args};
@@ -14,10 +15,12 @@ use super::interrupt;
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio::{self, is_dash};
+use super::store::ProfileArg;
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
 use crate::files::{directory_of, AtomicFile, TemporaryKind};
 use crate::readout::counted;
+use crate::store::{self, is_object_url, ArchiveStore, StoreError};
 
 /// The name `--out-dir` gives the archive of an input: `<input file name>.custody`.
 const ARCHIVE_SUFFIX: &str = ".custody";
@@ -52,6 +55,8 @@ pub struct SealArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 /// One input and the archive it becomes.
@@ -61,6 +66,8 @@ struct Job {
     output: PathBuf,
     /// The input's length, when it is a regular file.
     size: Option<u64>,
+    /// The archive's name in the `--out-dir` store.
+    stored_as: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,8 +88,10 @@ struct SealReports {
 }
 
 pub fn run(args: &SealArgs) -> Result<(), Failure> {
+    args.profile.select();
     let chunk_size = ChunkSize::new(args.chunk_size)?;
-    let jobs = plan(args)?;
+    let store = args.out_dir.as_deref().map(out_dir).transpose()?;
+    let jobs = plan(args, store.as_deref())?;
     let (manifest, token) = token::sealing_token(&args.manifest, &args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     prepare_writing(&jobs)?;
@@ -92,6 +101,8 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
         key: &key,
         chunk_size,
         progress: &progress,
+        store: store.as_deref(),
+        force: args.force,
     };
     let mut reports = Vec::with_capacity(jobs.len());
     for job in &jobs {
@@ -104,24 +115,24 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
 /// Watches for interruptions and clears what killed runs left where the archives go.
 /// (Standard output is left to the signals' default: what went out cannot be taken back.)
 fn prepare_writing(jobs: &[Job]) -> Result<(), Failure> {
-    let directories: std::collections::BTreeSet<&Path> = jobs
-        .iter()
-        .filter(|job| !is_dash(&job.output))
-        .map(|job| directory_of(&job.output))
-        .collect();
-    if directories.is_empty() {
+    if jobs.iter().all(|job| is_dash(&job.output)) {
         return Ok(());
     }
     interrupt::watch()?;
+    let directories: std::collections::BTreeSet<&Path> = jobs
+        .iter()
+        .filter(|job| !is_dash(&job.output) && !is_object_url(&job.output))
+        .map(|job| directory_of(&job.output))
+        .collect();
     directories.into_iter().for_each(interrupt::clean_leftovers);
     Ok(())
 }
 
 /// Checks every input and destination before anything is sealed.
-fn plan(args: &SealArgs) -> Result<Vec<Job>, Failure> {
-    let jobs = match (&args.out, &args.out_dir) {
+fn plan(args: &SealArgs, store: Option<&dyn ArchiveStore>) -> Result<Vec<Job>, Failure> {
+    let jobs = match (&args.out, store) {
         (Some(out), _) => plan_one(&args.inputs, out)?,
-        (None, Some(dir)) => plan_dir(&args.inputs, dir)?,
+        (None, Some(store)) => plan_dir(&args.inputs, store, args.force)?,
         (None, None) => {
             return Err(Failure::new(
                 "no destination given",
@@ -129,7 +140,7 @@ fn plan(args: &SealArgs) -> Result<Vec<Job>, Failure> {
             ))
         }
     };
-    for job in &jobs {
+    for job in jobs.iter().filter(|job| job.stored_as.is_none()) {
         stdio::refuse_existing(&job.output, args.force)?;
         stdio::refuse_json_on_stdout(args.json, &job.output)?;
     }
@@ -156,13 +167,33 @@ fn plan_one(inputs: &[PathBuf], out: &Path) -> Result<Vec<Job>, Failure> {
     }
 }
 
-fn plan_dir(inputs: &[PathBuf], dir: &Path) -> Result<Vec<Job>, Failure> {
-    if !dir.is_dir() {
+/// The `--out-dir` store: an object store, or a directory that exists.
+fn out_dir(dir: &Path) -> Result<Arc<dyn ArchiveStore>, Failure> {
+    if !is_object_url(dir) && !dir.is_dir() {
         return Err(Failure::new(
             format!("{} is not a directory", dir.display()),
             "create the output directory first, or name an existing one",
         ));
     }
+    Ok(store::open(dir)?)
+}
+
+/// One archive per input in the store, none replacing an archive there unless `force`.
+fn plan_dir(
+    inputs: &[PathBuf],
+    store: &dyn ArchiveStore,
+    force: bool,
+) -> Result<Vec<Job>, Failure> {
+    let existing: HashSet<String> = if force {
+        HashSet::new()
+    } else {
+        store
+            .list()?
+            .archives
+            .into_iter()
+            .map(|archive| archive.name)
+            .collect()
+    };
     let mut names = HashSet::new();
     inputs
         .iter()
@@ -178,16 +209,21 @@ fn plan_dir(inputs: &[PathBuf], dir: &Path) -> Result<Vec<Job>, Failure> {
             };
             let mut archive_name = file_name.to_owned();
             archive_name.push(ARCHIVE_SUFFIX);
+            let archive_name = archive_name.to_string_lossy().into_owned();
+            let shown = store.shown(&archive_name);
             if !names.insert(archive_name.clone()) {
                 return Err(Failure::new(
-                    format!(
-                        "two inputs would both be sealed to {}",
-                        dir.join(&archive_name).display()
-                    ),
+                    format!("two inputs would both be sealed to {shown}"),
                     "seal inputs of the same file name into different directories",
                 ));
             }
-            Ok(job(input, dir.join(archive_name)))
+            if existing.contains(&archive_name) {
+                return Err(stdio::exists_failure(&shown));
+            }
+            Ok(Job {
+                stored_as: Some(archive_name),
+                ..job(input, PathBuf::from(shown))
+            })
         })
         .collect()
 }
@@ -197,6 +233,7 @@ fn job(input: &Path, output: PathBuf) -> Job {
         input: input.to_owned(),
         output,
         size: None,
+        stored_as: None,
     }
 }
 
@@ -225,6 +262,9 @@ struct Sealer<'a> {
     key: &'a dyn KeyWrap,
     chunk_size: ChunkSize,
     progress: &'a Progress,
+    /// The `--out-dir` store.
+    store: Option<&'a dyn ArchiveStore>,
+    force: bool,
 }
 
 impl Sealer<'_> {
@@ -234,7 +274,10 @@ impl Sealer<'_> {
         let spec = self.spec(job);
         let input = stdio::reader(&job.input)?;
         let progress = |done| self.progress.update(done);
-        let summary = if is_dash(&job.output) {
+        let summary = if let (Some(store), Some(name)) = (self.store, &job.stored_as) {
+            self.seal_to_store(&spec, input, store, name, job.size, &progress)
+                .map_err(|e| e.about(&input_name))?
+        } else if is_dash(&job.output) {
             let stdout = std::io::stdout().lock();
             archive::seal(self.key, &spec, input, stdout, &progress)
                 .map_err(|e| Failure::from(e).about(&input_name))?
@@ -276,6 +319,28 @@ impl Sealer<'_> {
             },
             chunk_size: self.chunk_size,
         }
+    }
+
+    fn seal_to_store(
+        &self,
+        spec: &ArchiveSpec,
+        input: impl std::io::Read,
+        store: &dyn ArchiveStore,
+        name: &str,
+        size: Option<u64>,
+        progress: &dyn Fn(u64),
+    ) -> Result<ArchiveSummary, Failure> {
+        let shown = store.shown(name);
+        let output_error = |error: StoreError| {
+            Failure::new(
+                format!("cannot write {shown}: {error}"),
+                "check the destination's free space and permissions; nothing was left there",
+            )
+        };
+        let mut archive = store.create(name, size, self.force).map_err(output_error)?;
+        let summary = archive::seal(self.key, spec, input, &mut archive, progress)?;
+        archive.commit().map_err(output_error)?;
+        Ok(summary)
     }
 
     fn seal_to_file(

@@ -21,10 +21,14 @@ pub fn name(path: &Path, dash: &str) -> String {
     }
 }
 
-/// Opens `path` for reading, or standard input for `-`.
+/// Opens `path` for reading: standard input for `-`, an archive in an object store for an
+/// `s3://` URL.
 pub fn reader(path: &Path) -> Result<Box<dyn Read>, Failure> {
     if is_dash(path) {
         return Ok(Box::new(std::io::stdin().lock()));
+    }
+    if let Some((store, name)) = crate::store::archive_at(path)? {
+        return Ok(Box::new(store.read(&name)?));
     }
     std::fs::File::open(path)
         .map(|file| Box::new(file) as Box<dyn Read>)
@@ -39,12 +43,17 @@ pub fn reader(path: &Path) -> Result<Box<dyn Read>, Failure> {
 /// Refuses to replace an existing file at `path` unless `force` is set.
 pub fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
     if !force && !is_dash(path) && path.symlink_metadata().is_ok() {
-        return Err(Failure::new(
-            format!("{} already exists", path.display()),
-            "choose another destination, or pass --force to replace it (only once the new file is complete)",
-        ));
+        return Err(exists_failure(&path.display().to_string()));
     }
     Ok(())
+}
+
+/// The refusal to replace `shown` without `--force`.
+pub fn exists_failure(shown: &str) -> Failure {
+    Failure::new(
+        format!("{shown} already exists"),
+        "choose another destination, or pass --force to replace it (only once the new file is complete)",
+    )
 }
 
 /// Refuses `-` as an output that is only ever written to a file (`what` says which).

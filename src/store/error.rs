@@ -36,6 +36,30 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// What to do about it, in one line.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::BadUrl { .. } => "name an object store as s3://BUCKET/PREFIX",
+            Self::Profile(_) => {
+                "object stores are reached with a profile of the AWS shared config and \
+                 credentials files (see docs/OBJECT-STORES.md)"
+            }
+            Self::Local { .. } => "check the path and its permissions",
+            Self::Remote { .. } => {
+                "check that the store is reachable and the profile's key may use the bucket; \
+                 nothing was left half-written"
+            }
+            Self::Missing(_) => "check the name (custody catalog show STORE lists what is there)",
+            Self::Exists(_) => "give --force to replace it, or another name",
+            Self::CatalogRace { .. } => {
+                "another run is writing to this store: run again once it has finished"
+            }
+            Self::TooLarge { .. } => {
+                "seal the file by its path rather than from a pipe: a known size sizes the parts"
+            }
+        }
+    }
+
     /// A local I/O error at `path`.
     pub fn local(path: &std::path::Path) -> impl FnOnce(io::Error) -> Self + '_ {
         move |source| Self::Local {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 pub use error::{Result, StoreError};
 pub use local::LocalStore;
 pub use location::{is_object_url, ObjectUrl, URL_SCHEME};
-pub use s3::{abandon_unfinished_uploads, select_profile, ObjectStore};
+pub use s3::{abandon_unfinished_uploads, select_profile, ObjectStore, Stale, StaleKind};
 
 /// The suffix every archive name ends with.
 pub const ARCHIVE_SUFFIX: &str = ".custody";

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
 use crate::domain::{EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
-use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
+use crate::files::{directory_of, read_at_most, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
@@ -180,8 +180,13 @@ pub fn rotate(
     } = rewrap_all(roots.walk(), session, &rotation, keys, attendant);
     // Every new header must be on disk before the key that opens the old ones is destroyed: each
     // file system written on is synced once (D34).
-    for file in written.values() {
-        sync_filesystem(file).map_err(CeremonyError::io(file))?;
+    for (location, store) in &written {
+        store.sync().map_err(|error| {
+            CeremonyError::refused(
+                format!("{location}: the rewrapped headers cannot be synced ({error})"),
+                "the old key stays: run the same command again once the store is writable",
+            )
+        })?;
     }
     transcript.append(Step::ArchivesRewrapped {
         rewrapped,

@@ -149,13 +149,17 @@ impl ObjectStore {
             )
         })?;
         let key = self.payload_key(name, &header.salt);
-        let (head, status) = retry(&self.shown, || self.bucket.head_object(&key))?;
-        if status == 404 {
-            return Err(StoreError::remote(
+        let missing = || {
+            StoreError::remote(
                 self.shown(name),
                 "its header names a payload object that is not there",
-            ));
-        }
+            )
+        };
+        let head = match retry(&self.shown, || self.bucket.head_object(&key)) {
+            Ok((_, 404)) | Err(StoreError::Missing(_)) => return Err(missing()),
+            Ok((head, _)) => head,
+            Err(error) => return Err(error),
+        };
         let len = head
             .content_length
             .and_then(|len| u64::try_from(len).ok())
@@ -168,8 +172,11 @@ impl ObjectStore {
     /// Whether archive `name`'s header object exists.
     fn exists(&self, name: &str) -> Result<bool> {
         let key = self.header_key(name);
-        let (_, status) = retry(&self.shown, || self.bucket.head_object(&key))?;
-        Ok(status != 404)
+        match retry(&self.shown, || self.bucket.head_object(&key)) {
+            Ok((_, status)) => Ok(status != 404),
+            Err(StoreError::Missing(_)) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use super::super::error::{Result, StoreError};
 use super::super::{header_len, ArchiveStore, NewArchive};
 use super::{retry, ObjectStore, PAYLOAD_OBJECT};
 use crate::archive::{read_header, MAX_HEADER_LEN};
+use crate::files;
 
 /// The smallest part (S3 requires 5 MiB for every part but the last).
 const MIN_PART: u64 = 8 * 1024 * 1024;
@@ -27,21 +28,28 @@ const SENDERS: usize = 3;
 /// Parts queued or being sent, beyond the one filling.
 const IN_FLIGHT: usize = SENDERS;
 
-/// Multipart uploads started and not yet completed or aborted, by this process.
-static UNFINISHED: Mutex<Vec<(Arc<Bucket>, String, String)>> = Mutex::new(Vec::new());
+/// What this process has in progress in object stores: a payload's multipart upload (with its
+/// id), or a payload uploaded whole whose header is not yet written (no id).
+type InProgress = (Arc<Bucket>, String, Option<String>);
 
-fn unfinished() -> MutexGuard<'static, Vec<(Arc<Bucket>, String, String)>> {
+static UNFINISHED: Mutex<Vec<InProgress>> = Mutex::new(Vec::new());
+
+fn unfinished() -> MutexGuard<'static, Vec<InProgress>> {
     UNFINISHED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Aborts every multipart upload this process has in progress (on SIGINT, SIGTERM, SIGHUP,
-/// before exiting); returns how many.
+/// Aborts every multipart upload this process has in progress and deletes every payload whose
+/// header it has not written (on SIGINT, SIGTERM, SIGHUP, before exiting, after
+/// `files::abandon_unfinished` has stopped any header from being written); returns how many.
 pub fn abandon_unfinished_uploads() -> usize {
     let uploads = std::mem::take(&mut *unfinished());
     for (bucket, key, id) in &uploads {
-        let _ = bucket.abort_upload(key, id);
+        let _ = match id {
+            Some(id) => bucket.abort_upload(key, id),
+            None => bucket.delete_object(key).map(drop),
+        };
     }
     uploads.len()
 }
@@ -129,7 +137,11 @@ impl Upload {
             bucket.initiate_multipart_upload(&self.payload_key, "application/octet-stream")
         })?;
         let id = started.upload_id;
-        unfinished().push((Arc::clone(bucket), self.payload_key.clone(), id.clone()));
+        unfinished().push((
+            Arc::clone(bucket),
+            self.payload_key.clone(),
+            Some(id.clone()),
+        ));
         let (queue, parts) = sync_channel::<(u32, Vec<u8>)>(IN_FLIGHT - 1);
         let parts = Arc::new(Mutex::new(parts));
         let senders = (0..SENDERS)
@@ -247,8 +259,11 @@ impl NewArchive for Upload {
             ));
         }
         let bucket = Arc::clone(&self.store.bucket);
+        // Until the header points at it, a payload is removed if the run is interrupted.
+        let uploaded = (Arc::clone(&bucket), self.payload_key.clone(), None);
         if self.multipart.is_none() {
             let part = std::mem::take(&mut self.part);
+            unfinished().push(uploaded);
             retry(&location, || bucket.put_object(&self.payload_key, &part))?;
         } else {
             if !self.part.is_empty() {
@@ -263,12 +278,22 @@ impl NewArchive for Upload {
                         parts.clone(),
                     )
                 })?;
-                unfinished().retain(|(_, _, id)| id != &multipart.id);
+                let mut unfinished = unfinished();
+                unfinished.retain(|(_, _, id)| id.as_ref() != Some(&multipart.id));
+                unfinished.push(uploaded);
             }
         }
         // The payload is whole: the header may now point at it.
         let header_key = self.store.header_key(&self.name);
-        retry(&location, || bucket.put_object(&header_key, &self.header))?;
+        let written = files::commit_elsewhere(|| {
+            retry(&location, || bucket.put_object(&header_key, &self.header))
+        });
+        unfinished().retain(|(_, key, id)| id.is_some() || key != &self.payload_key);
+        if let Err(error) = written {
+            // No header names the payload: it goes, so that nothing of this archive is left.
+            let _ = bucket.delete_object(&self.payload_key);
+            return Err(error);
+        }
         if self.replace {
             self.remove_other_payloads()?;
         }
@@ -304,7 +329,7 @@ impl Drop for Upload {
                 .store
                 .bucket
                 .abort_upload(&self.payload_key, &multipart.id);
-            unfinished().retain(|(_, _, id)| id != &multipart.id);
+            unfinished().retain(|(_, _, id)| id.as_ref() != Some(&multipart.id));
         }
     }
 }
