@@ -242,12 +242,22 @@ impl InspectError {
 }
 
 /// Reads `path` (at most as much as the largest custody file it reads whole; of an archive only
-/// the header matters) and inspects it.
+/// the header matters; an `s3://` URL is an archive in an object store) and inspects it.
 pub fn inspect_file(path: &Path) -> Result<FileFacts, InspectError> {
     let unreadable = |source| InspectError::Unreadable {
         file: path.to_path_buf(),
         source,
     };
+    if let Some((store, name)) = crate::store::archive_at(path).map_err(|e| unreadable(e.into()))? {
+        let head = store
+            .read_head(&name, archive::MAX_HEADER_LEN)
+            .map_err(|e| unreadable(e.into()))?;
+        let archive_len = store.archive_len(&name).map_err(|e| unreadable(e.into()))?;
+        return archive_facts(&head, archive_len).map_err(|source| InspectError::Archive {
+            file: path.to_path_buf(),
+            source,
+        });
+    }
     let bytes = read_at_most(path, MAX_FILE_LEN.max(MAX_MANIFEST_LEN)).map_err(unreadable)?;
     if bytes.starts_with(archive::MAGIC) {
         let archive_len = std::fs::metadata(path).map_err(unreadable)?.len();

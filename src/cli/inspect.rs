@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::output::{print, print_json, Failure};
+use super::store::ProfileArg;
 use crate::domain::manifest;
 use crate::inspect::{
     inspect_file, ArchiveFacts, ContributionFacts, FileFacts, ManifestFacts, RequestFacts,
@@ -19,14 +20,17 @@ use crate::readout::hex_groups;
     after_help = "Examples:\n  custody inspect ee-registries/shares/cio.share\n  custody inspect --json ee-registries/manifest.json\n  custody inspect population.tar.custody\n\nShows public facts only; it never asks for a passphrase or a token and never shows share\nmaterial. An archive's header is shown as stated, unauthenticated: `custody verify` checks it."
 )]
 pub struct InspectArgs {
-    /// A sealed share file, a manifest or an archive.
+    /// A sealed share file, a manifest or an archive (also s3://BUCKET/PATH/NAME.custody).
     file: PathBuf,
     /// Print the facts as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 pub fn run(args: &InspectArgs) -> Result<(), Failure> {
+    args.profile.select();
     let facts = inspect_file(&args.file)?;
     if let FileFacts::Archive(archive) = &facts {
         if let Some(warning) = super::open::renamed(&args.file, archive.name.as_deref()) {

@@ -120,6 +120,13 @@ impl ArchiveStore for LocalStore {
         Ok(head)
     }
 
+    fn archive_len(&self, name: &str) -> Result<u64> {
+        let file = self.open_file(name)?;
+        file.metadata()
+            .map(|metadata| metadata.len())
+            .map_err(StoreError::local(&self.root.join(name)))
+    }
+
     fn create(&self, name: &str, _size: Option<u64>, replace: bool) -> Result<Box<dyn NewArchive>> {
         let path = self.path(name)?;
         if !replace && std::fs::symlink_metadata(&path).is_ok() {

@@ -73,6 +73,9 @@ pub trait ArchiveStore: fmt::Debug + Send + Sync {
     /// The first bytes of archive `name`: at least its whole header (at most `limit` bytes).
     fn read_head(&self, name: &str, limit: usize) -> Result<Vec<u8>>;
 
+    /// The length of archive `name`, header and payload.
+    fn archive_len(&self, name: &str) -> Result<u64>;
+
     /// Starts archive `name`: it becomes visible only when committed, replacing one that exists
     /// only when `replace`. `size` is the payload's length when known (it sizes the parts of an
     /// upload). Dropped uncommitted, nothing is left.

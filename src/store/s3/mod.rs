@@ -289,6 +289,13 @@ impl ArchiveStore for ObjectStore {
         self.header(name, limit)
     }
 
+    fn archive_len(&self, name: &str) -> Result<u64> {
+        let head = self.header(name, MAX_HEADER_LEN)?;
+        let header_len = super::header_len(&head).unwrap_or(head.len());
+        let (_, payload_len) = self.payload_of(name, &head)?;
+        Ok(u64::try_from(header_len).unwrap_or(u64::MAX) + payload_len)
+    }
+
     fn create(&self, name: &str, size: Option<u64>, replace: bool) -> Result<Box<dyn NewArchive>> {
         if !replace && self.exists(name)? {
             return Err(StoreError::Exists(self.shown(name)));
