@@ -46,8 +46,7 @@ impl StoreError {
             }
             Self::Local { .. } => "check the path and its permissions",
             Self::Remote { .. } => {
-                "check that the store is reachable and the profile's key may use the bucket; \
-                 nothing was left half-written"
+                "check that the store is reachable and that the profile's key may use the bucket"
             }
             Self::Missing(_) => "check the name (custody catalog show STORE lists what is there)",
             Self::Exists(_) => "give --force to replace it, or another name",

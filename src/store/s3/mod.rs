@@ -193,7 +193,12 @@ fn retry<T>(location: &str, request: impl Fn() -> Result<T, S3Error>) -> Result<
             Err(S3Error::HttpFailWithBody(status, body)) if status < 500 || attempt == ATTEMPTS => {
                 return Err(StoreError::remote(location, http_problem(status, &body)))
             }
-            Err(error) if attempt == ATTEMPTS => return Err(StoreError::remote(location, error)),
+            Err(error) if attempt == ATTEMPTS => {
+                return Err(StoreError::remote(
+                    location,
+                    format!("cannot reach the store ({error})"),
+                ))
+            }
             Err(_) => {
                 std::thread::sleep(Duration::from_millis(200 << attempt));
                 attempt += 1;

@@ -134,7 +134,7 @@ fn read_ini(path: &Path, secret: bool) -> Result<Option<Ini>> {
         return Ok(None);
     }
     if secret {
-        check_private(path, "AWS credentials")
+        check_private(path, "shared credentials")
             .map_err(|error| StoreError::Profile(format!("{}: {error}", path.display())))?;
     }
     let bytes = read_at_most(path, MAX_FILE_LEN).map_err(StoreError::local(path))?;
