@@ -1,7 +1,7 @@
 //! Uploading one archive: the header is held until the payload is whole, the payload goes up as
 //! one PUT when it is small, else as a multipart upload whose parts a few threads send in
-//! parallel, in bounded memory (at most [`IN_FLIGHT`] parts queued or sending, plus the one
-//! filling). Only when the payload is complete does the header object appear, pointing at it.
+//! parallel, in bounded memory (at most [`SENDERS`] parts being sent, plus the one filling: 32
+//! MiB, which with the sealing pipeline's 32 MiB keeps a seal within 64 MiB). Only when the payload is complete does the header object appear, pointing at it.
 //! An upload dropped unfinished, or abandoned on a signal, is aborted: no object appears and no
 //! multipart upload is left behind.
 
@@ -25,8 +25,6 @@ const MIN_PART: u64 = 8 * 1024 * 1024;
 const MAX_PARTS: u64 = 10_000;
 /// Parts sent at once.
 const SENDERS: usize = 3;
-/// Parts queued or being sent, beyond the one filling.
-const IN_FLIGHT: usize = SENDERS;
 
 /// What this process has in progress in object stores: a payload's multipart upload (with its
 /// id), or a payload uploaded whole whose header is not yet written (no id).
@@ -142,7 +140,8 @@ impl Upload {
             self.payload_key.clone(),
             Some(id.clone()),
         ));
-        let (queue, parts) = sync_channel::<(u32, Vec<u8>)>(IN_FLIGHT - 1);
+        // A rendezvous: a part is handed over only to a sender free to send it.
+        let (queue, parts) = sync_channel::<(u32, Vec<u8>)>(0);
         let parts = Arc::new(Mutex::new(parts));
         let senders = (0..SENDERS)
             .map(|_| {
