@@ -286,7 +286,7 @@ impl ArchiveStore for ObjectStore {
         let mut header = head;
         header.truncate(header_len);
         let payload =
-            download::RangedReader::start(Arc::clone(&self.bucket), self.shown(name), key, len);
+            download::RangedReader::new(Arc::clone(&self.bucket), self.shown(name), key, len);
         Ok(Box::new(Cursor::new(header).chain(payload)))
     }
 
