@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Top-level modules and their layers, low to high, as `src/lib.rs` lists them. `files` and
 /// `hardening` sit beneath everything, and so does `readout` (plain presentation of public values,
 /// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`.
-const LAYERS: [(&str, u8); 15] = [
+const LAYERS: [(&str, u8); 17] = [
     ("files", 0),
     ("hardening", 0),
     ("readout", 0),
@@ -27,6 +27,8 @@ const LAYERS: [(&str, u8); 15] = [
     ("remote", 3),
     ("domain", 4),
     ("archive", 5),
+    ("store", 5),
+    ("catalog", 6),
     ("ceremony", 6),
     ("inspect", 6),
     ("kit", 6),
