@@ -594,7 +594,8 @@ proptest! {
         let names: Vec<String> = (0..n).map(|i| format!("a/{i:04}.custody")).collect();
         let entries: Vec<Entry> = names
             .iter()
-            .map(|name| Entry::sealed(name, T0, facts(name.len() as u8)).unwrap())
+            .enumerate()
+            .map(|(i, name)| Entry::sealed(name, T0, facts(u8::try_from(i).unwrap())).unwrap())
             .collect();
         let batch = catalog::encode_batch(1, T0, &[0u8; 32], &entries);
         let catalog = Catalog::from_batches("test", vec![(1, batch.clone())]).unwrap();
@@ -649,7 +650,7 @@ proptest! {
                     Entry::sealed(&name, time, facts).unwrap() // a new seal replaces
                 }
                 (2, Some(_)) => Entry::removed(&name, time).unwrap(),
-                _ => Entry::sealed(&name, time, facts(i as u8)).unwrap(),
+                _ => Entry::sealed(&name, time, facts(u8::try_from(i).unwrap())).unwrap(),
             };
             if entry.event() == Event::Removed {
                 model.remove(&name);
@@ -767,4 +768,30 @@ fn make_cli_fixture() {
     let text = std::fs::read_to_string(&first).unwrap();
     std::fs::write(&first, text.replacen("\"epoch\":1", "\"epoch\":3", 1)).unwrap();
     assert!(Catalog::read(&LocalStore::open(&broken).unwrap()).is_err());
+}
+
+#[test]
+fn the_head_after_each_batch_is_that_of_the_catalog_cut_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = three_archives(dir.path());
+    let entry = rewrap(
+        &store,
+        &Epoch::new(1),
+        &Epoch::new(2),
+        "2026/land.csv.custody",
+    );
+    catalog::record(&store, vec![entry]).unwrap();
+    catalog::record(
+        &store,
+        vec![Entry::removed("2026/q1/tax.csv.custody", T0 + 2).unwrap()],
+    )
+    .unwrap();
+    let batches = store.catalog_batches().unwrap();
+    let heads = Catalog::read(&store).unwrap().heads();
+    assert_eq!(heads.len(), 4);
+    for (k, head) in heads.iter().enumerate() {
+        let cut = Catalog::from_batches("cut", batches[..k].to_vec()).unwrap();
+        assert_eq!(*head, cut.head(), "after batch {k}");
+    }
+    assert_eq!(heads[3].archives, 2);
 }

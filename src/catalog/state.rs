@@ -225,6 +225,46 @@ impl Catalog {
         self.head
     }
 
+    /// The head the catalog had after each number of batches: `heads()[k]` after batch k, from
+    /// the empty catalog's (`k` = 0) to the current head. A head from a ceremony sheet found here
+    /// shows the catalog intact up to that batch.
+    pub fn heads(&self) -> Vec<Head> {
+        let leaves: Vec<Vec<(u64, Option<Hash>)>> = self
+            .history
+            .values()
+            .map(|recorded| {
+                recorded
+                    .iter()
+                    .map(|recorded| {
+                        let leaf = recorded
+                            .entry
+                            .archive()
+                            .map(|_| merkle::leaf_hash(recorded.entry.line().as_bytes()));
+                        (recorded.batch, leaf)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut heads = vec![Head::new(NO_PREVIOUS, merkle::root(&[]), 0)];
+        for batch in &self.batches {
+            let state: Vec<Hash> = leaves
+                .iter()
+                .filter_map(|name| {
+                    name.iter()
+                        .rev()
+                        .find(|(recorded, _)| *recorded <= batch.sequence)
+                        .and_then(|(_, leaf)| *leaf)
+                })
+                .collect();
+            heads.push(Head::new(
+                batch.digest,
+                merkle::root(&state),
+                super::entry::len_u64(state.len()),
+            ));
+        }
+        heads
+    }
+
     /// The current entry of archive `name`: its latest, unless that records its removal.
     pub fn current(&self, name: &str) -> Option<&Entry> {
         self.latest(name).filter(|entry| entry.archive().is_some())

@@ -19,9 +19,9 @@ pub enum CatalogCommand {
     /// Check a store against its catalog, with no key: every archive present and as catalogued,
     /// nothing unlisted, nothing older.
     #[command(
-        after_help = "Example:\n  custody catalog verify archives/\n  custody catalog verify s3://registries/ee --json\n\nEvery archive is read whole and its header and payload hashed. Exit status 0 only when the store\nholds exactly the archives of the catalog's current state, each as catalogued, and nothing else."
+        after_help = "Example:\n  custody catalog verify archives/\n  custody catalog verify s3://registries/ee --expect-head \"e420 1bb2 …\"   # hex or PGP words, from the sheet\n\nEvery archive is read whole and its header and payload hashed. Exit status 0 only when the store\nholds exactly the archives of the catalog's current state, each as catalogued, and nothing else."
     )]
-    Verify(StoreArgs),
+    Verify(VerifyArgs),
     /// The catalog's head (to read aloud and write on a ceremony sheet), its counts and last batch.
     #[command(
         after_help = "Example:\n  custody catalog show s3://registries/ee\n\nThe same catalog gives the same head at every site that holds a copy of the store."
@@ -44,6 +44,20 @@ pub enum CatalogCommand {
 pub struct StoreArgs {
     /// The store: a directory, or s3://bucket/prefix.
     store: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The store: a directory, or s3://bucket/prefix.
+    store: PathBuf,
+    /// The catalog head on record (a ceremony sheet, another site): 64 hex digits (spaces
+    /// allowed) or the 32 PGP words. A head of an earlier batch is found, and the batches since
+    /// are counted.
+    #[arg(long, value_name = "HEAD", value_parser = head_digest)]
+    expect_head: Option<[u8; 32]>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -137,20 +151,49 @@ struct VerifyJson<'a> {
     ok: bool,
     store: &'a str,
     head: HeadJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_head_after_batch: Option<usize>,
     batches: u64,
     catalogued: u64,
     intact: u64,
     findings: &'a [Finding],
 }
 
-fn verify(args: &StoreArgs) -> Result<(), Failure> {
+/// Where the head expected is in the catalog's history: after which batch.
+fn find_head(store: &dyn store::ArchiveStore, expected: &[u8; 32]) -> Result<usize, Failure> {
+    let catalog = Catalog::read(store)?;
+    let heads = catalog.heads();
+    heads
+        .iter()
+        .rposition(|head| head.digest == *expected)
+        .ok_or_else(|| {
+            Failure::new(
+                format!(
+                    "the catalog of {} never had the head {}: batches were cut from its end or \
+                     rewritten, or the head is another store's (its head is {})",
+                    catalog.location(),
+                    hex::encode(expected),
+                    hex::encode(catalog.head().digest)
+                ),
+                "compare the catalog with a copy kept at another site; the head on the signed \
+                 sheet is authoritative",
+            )
+        })
+}
+
+fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     let store = store::open(&args.store).map_err(store_failure)?;
     let report = catalog::verify(store.as_ref())?;
+    let expected = match &args.expect_head {
+        Some(head) => Some(find_head(store.as_ref(), head)?),
+        None => None,
+    };
     if args.json {
         print_json(&VerifyJson {
             ok: report.passed(),
             store: &report.location,
             head: HeadJson::from(&report.head),
+            expected_head_after_batch: expected,
             batches: report.batches,
             catalogued: report.catalogued,
             intact: report.intact,
@@ -168,6 +211,23 @@ fn verify(args: &StoreArgs) -> Result<(), Failure> {
             }
         );
         text.push_str(&head_lines(&report.head));
+        match expected {
+            Some(after) if u64::try_from(after).ok() == Some(report.batches) => {
+                text.push_str("           this is the head expected\n");
+            }
+            Some(after) => text.push_str(&format!(
+                "           the head expected is the catalog's after batch {after}: intact up to \
+                 it, and {} added since\n",
+                counted(
+                    report
+                        .batches
+                        .saturating_sub(u64::try_from(after).unwrap_or(0)),
+                    "batch",
+                    "batches"
+                )
+            )),
+            None => {}
+        }
         for finding in &report.findings {
             text.push_str(&describe(finding));
         }
@@ -321,7 +381,7 @@ fn prove(args: &ProveArgs) -> Result<(), Failure> {
     }
     let head = catalog.head();
     let mut text = format!(
-        "archive    {}\nentry      {}\nleaf       {} of {} (from 0, by name)\n",
+        "archive    {}\nentry      {}\nleaf       {} of {} leaves (counted from 0, in name order)\n",
         proof.entry.name(),
         entry_line(&proof.entry),
         proof.index,
