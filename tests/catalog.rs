@@ -621,6 +621,12 @@ proptest! {
         let name = &names[pick.index(n)];
         let proof = catalog.prove(name).unwrap();
         prop_assert_eq!(proof.head().unwrap(), head);
+        // Another size can lead to the same root (RFC 6962's path does not bind it), never to
+        // the same head.
+        for size in [proof.size + 1, proof.size.saturating_sub(1)] {
+            let resized = Proof { size, ..proof.clone() };
+            prop_assert!(resized.head().map_or(true, |h| h != head));
+        }
         // One byte of one path hash changed leads elsewhere.
         if !proof.path.is_empty() {
             let mut bad = proof.clone();

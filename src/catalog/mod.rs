@@ -22,7 +22,10 @@ mod record;
 mod state;
 mod verify;
 
-pub use batch::{encode as encode_batch, Batch, CATALOG_VERSION, MAX_BATCH_LEN, MAX_LINE_LEN};
+pub use batch::{
+    encode as encode_batch, parse as parse_batch, Batch, CATALOG_VERSION, MAX_BATCH_LEN,
+    MAX_LINE_LEN,
+};
 pub use entry::{check_name, Entry, Event, Facts, MAX_NAME_LEN};
 pub use error::{CatalogError, Result};
 pub use head::{Head, HEAD_LABEL};
