@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules and their layers, low to high, as `src/lib.rs` lists them. `files` and
 /// `hardening` sit beneath everything, and so does `readout` (plain presentation of public values,
-/// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`, `store` on `archive`.
-const LAYERS: [(&str, u8); 16] = [
+/// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`, `store` on
+/// `archive`, `catalog` on `store`.
+const LAYERS: [(&str, u8); 17] = [
     ("files", 0),
     ("hardening", 0),
     ("readout", 0),
@@ -28,11 +29,12 @@ const LAYERS: [(&str, u8); 16] = [
     ("domain", 4),
     ("archive", 5),
     ("store", 6),
-    ("ceremony", 7),
-    ("inspect", 7),
-    ("kit", 7),
-    ("paper", 7),
-    ("cli", 8),
+    ("catalog", 7),
+    ("ceremony", 8),
+    ("inspect", 8),
+    ("kit", 8),
+    ("paper", 8),
+    ("cli", 9),
 ];
 
 /// What the CLI must not name: it asks the library for a key by reference and never opens a

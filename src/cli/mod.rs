@@ -4,6 +4,7 @@
 mod archive_list;
 mod attendant;
 mod audit;
+mod catalog;
 mod ceremony;
 mod contribute;
 mod hsm;
@@ -87,6 +88,10 @@ enum Command {
     Rotate(ceremony::RotateArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
+    /// An archive store's catalog: check the store complete with no key, show its head, prove
+    /// one archive in it.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     /// Write a self-contained recovery kit of a domain (binary, public files, procedure,
     /// SHA256SUMS), or check one.
     Kit(kit::KitArgs),
@@ -103,7 +108,11 @@ impl Command {
     fn handles_keys(&self) -> bool {
         !matches!(
             self,
+<<<<<<< HEAD
             Self::Inspect(_) | Self::Audit(_) | Self::Kit(_) | Self::Selftest(_) | Self::Store(_)
+=======
+            Self::Inspect(_) | Self::Audit(_) | Self::Catalog(_) | Self::Kit(_) | Self::Selftest(_)
+>>>>>>> catalog
         )
     }
 }
@@ -159,6 +168,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Recover(args) => recover::run(&args),
         Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Catalog(command) => catalog::run(&command),
         Command::Demo(args) => ceremony::run_demo(&args),
         Command::Kit(args) => kit::run(&args),
         Command::Selftest(args) => selftest::run(&args),

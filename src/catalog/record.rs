@@ -1,0 +1,85 @@
+//! Recording entries: the catalog read and checked, the entries checked against its current
+//! state, then appended as the next batch — created, never replaced. When another run appended
+//! that batch first (`StoreError::CatalogRace`), the catalog is read again and the batch made
+//! anew on top of it, a bounded number of times. Entries past [`MAX_BATCH_ENTRIES`] go in
+//! several batches, one after another.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::batch::{self, MAX_BATCH_LEN};
+use super::entry::Entry;
+use super::error::{CatalogError, Result};
+use super::head::Head;
+use super::state::Catalog;
+use crate::store::{ArchiveStore, StoreError};
+
+/// Attempts at appending one batch before giving up to other runs.
+pub const RECORD_ATTEMPTS: u32 = 8;
+
+/// The most entries one batch holds (a batch stays far below its size limit).
+pub const MAX_BATCH_ENTRIES: usize = 100_000;
+
+/// Now, in seconds since 1970-01-01T00:00:00Z.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// Appends `entries` to the catalog of `store` as its next batch (or batches), and returns the
+/// catalog's new head. Nothing is written when an entry breaks the rules of docs/FORMAT.md 16.4
+/// against the current state; no entries, nothing written, and the head as it is.
+pub fn record(store: &dyn ArchiveStore, entries: Vec<Entry>) -> Result<Head> {
+    let mut catalog = Catalog::read(store)?;
+    for chunk in entries.chunks(MAX_BATCH_ENTRIES) {
+        catalog = append(store, catalog, chunk)?;
+    }
+    Ok(catalog.head())
+}
+
+/// Appends one batch on top of `catalog`, reading the catalog again after each race.
+fn append(store: &dyn ArchiveStore, mut catalog: Catalog, entries: &[Entry]) -> Result<Catalog> {
+    for attempt in 1..=RECORD_ATTEMPTS {
+        catalog.check_entries(entries).map_err(|(index, problem)| {
+            CatalogError::Entry(format!(
+                "not recorded in the catalog of {}: entry {} of {}: {problem}",
+                store.location(),
+                index + 1,
+                entries.len()
+            ))
+        })?;
+        let sequence = catalog.next_sequence();
+        let bytes = batch::encode(sequence, now(), &catalog.last_digest(), entries);
+        if bytes.len() > MAX_BATCH_LEN {
+            return Err(CatalogError::Entry(format!(
+                "{} entries do not fit in one batch",
+                entries.len()
+            )));
+        }
+        match store.append_catalog_batch(sequence, &bytes) {
+            Ok(()) => return catalog.with_batch(sequence, &bytes),
+            Err(StoreError::CatalogRace { .. }) => {
+                // Another run's batch took this place: build on it, after a pause that grows
+                // and differs between runs.
+                std::thread::sleep(pause(attempt));
+                catalog = Catalog::read(store)?;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(CatalogError::Contended {
+        location: store.location().to_owned(),
+        tries: RECORD_ATTEMPTS,
+    })
+}
+
+/// How long to wait after race `attempt`: 20 ms doubling, plus up to as much again that differs
+/// from run to run (the clock's nanoseconds), so racing runs part.
+fn pause(attempt: u32) -> Duration {
+    let base = 20u64 << attempt.min(8);
+    let jitter = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::from(since.subsec_nanos()))
+        % base;
+    Duration::from_millis(base + jitter)
+}
