@@ -108,11 +108,12 @@ impl Command {
     fn handles_keys(&self) -> bool {
         !matches!(
             self,
-<<<<<<< HEAD
-            Self::Inspect(_) | Self::Audit(_) | Self::Kit(_) | Self::Selftest(_) | Self::Store(_)
-=======
-            Self::Inspect(_) | Self::Audit(_) | Self::Catalog(_) | Self::Kit(_) | Self::Selftest(_)
->>>>>>> catalog
+            Self::Inspect(_)
+                | Self::Audit(_)
+                | Self::Catalog(_)
+                | Self::Kit(_)
+                | Self::Selftest(_)
+                | Self::Store(_)
         )
     }
 }
