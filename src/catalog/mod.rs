@@ -19,6 +19,7 @@ mod measure;
 mod merkle;
 mod proof;
 mod record;
+mod recorder;
 mod state;
 mod verify;
 
@@ -33,5 +34,6 @@ pub use measure::{measure_stored, Measure, Measured};
 pub use merkle::{leaf_hash, node_hash, root_from_path, Hash};
 pub use proof::{Proof, MAX_PROOF_LEN, PROOF_VERSION};
 pub use record::{now, record, MAX_BATCH_ENTRIES, RECORD_ATTEMPTS};
+pub use recorder::{Recorder, BATCH_ENTRIES, BATCH_SECONDS};
 pub use state::{batch_shown, BatchInfo, Catalog, Recorded, CATALOG_DIRECTORY};
 pub use verify::{verify, Finding, Report};

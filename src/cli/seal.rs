@@ -18,6 +18,7 @@ use super::stdio::{self, is_dash};
 use super::store::ProfileArg;
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
+use crate::catalog;
 use crate::files::{directory_of, AtomicFile, TemporaryKind};
 use crate::readout::counted;
 use crate::store::{self, is_object_url, ArchiveStore, StoreError};
@@ -85,6 +86,9 @@ struct SealReport {
 #[derive(Debug, Serialize)]
 struct SealReports {
     archives: Vec<SealReport>,
+    /// The catalog head of the `--out-dir` store once every archive is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog_head: Option<String>,
 }
 
 pub fn run(args: &SealArgs) -> Result<(), Failure> {
@@ -105,11 +109,38 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
         force: args.force,
     };
     let mut reports = Vec::with_capacity(jobs.len());
+    let mut recorder = store.as_deref().map(catalog::Recorder::new);
     for job in &jobs {
-        reports.push(sealer.seal(job)?);
+        let (report, entry) = sealer.seal(job)?;
+        reports.push(report);
+        if let (Some(recorder), Some(entry)) = (recorder.as_mut(), entry) {
+            recorder
+                .push(entry)
+                .map_err(|e| uncatalogued(e, reports.len()))?;
+        }
     }
+    let head = recorder
+        .map(|recorder| {
+            recorder
+                .finish()
+                .map_err(|e| uncatalogued(e, reports.len()))
+        })
+        .transpose()?;
     drop(progress);
-    report(args, reports)
+    report(args, reports, store.as_deref().zip(head.as_ref()))
+}
+
+/// The catalog could not be written: the archives sealed stay, complete, but the catalog may
+/// not list the last of them.
+fn uncatalogued(error: catalog::CatalogError, sealed: usize) -> Failure {
+    Failure::new(
+        error.to_string(),
+        format!(
+            "the {} sealed are complete but the store's catalog may not list the last of them: \
+             custody catalog verify STORE names them",
+            counted(sealed, "archive", "archives")
+        ),
+    )
 }
 
 /// Watches for interruptions and clears what killed runs left where the archives go.
@@ -268,15 +299,20 @@ struct Sealer<'a> {
 }
 
 impl Sealer<'_> {
-    fn seal(&self, job: &Job) -> Result<SealReport, Failure> {
+    /// Seals one input; the archive's catalog entry when it went to a store.
+    fn seal(&self, job: &Job) -> Result<(SealReport, Option<catalog::Entry>), Failure> {
         let input_name = stdio::name(&job.input, "standard input");
         self.progress.item(input_name.clone());
         let spec = self.spec(job);
         let input = stdio::reader(&job.input)?;
         let progress = |done| self.progress.update(done);
+        let mut entry = None;
         let summary = if let (Some(store), Some(name)) = (self.store, &job.stored_as) {
-            self.seal_to_store(&spec, input, store, name, job.size, &progress)
-                .map_err(|e| e.about(&input_name))?
+            let (summary, sealed) = self
+                .seal_to_store(&spec, input, store, name, job.size, &progress)
+                .map_err(|e| e.about(&input_name))?;
+            entry = Some(sealed);
+            summary
         } else if is_dash(&job.output) {
             let stdout = std::io::stdout().lock();
             archive::seal(self.key, &spec, input, stdout, &progress)
@@ -286,7 +322,7 @@ impl Sealer<'_> {
                 .map_err(|e| e.about(&input_name))?
         };
         self.progress.item_done(summary.payload_len);
-        Ok(SealReport {
+        let report = SealReport {
             input: input_name,
             archive: stdio::name(&job.output, "standard output"),
             domain: spec.identity.domain.to_string(),
@@ -295,7 +331,8 @@ impl Sealer<'_> {
             payload_bytes: summary.payload_len,
             chunks: summary.chunks,
             archive_bytes: summary.archive_len,
-        })
+        };
+        Ok((report, entry))
     }
 
     fn spec(&self, job: &Job) -> ArchiveSpec {
@@ -329,7 +366,7 @@ impl Sealer<'_> {
         name: &str,
         size: Option<u64>,
         progress: &dyn Fn(u64),
-    ) -> Result<ArchiveSummary, Failure> {
+    ) -> Result<(ArchiveSummary, catalog::Entry), Failure> {
         let shown = store.shown(name);
         let output_error = |error: StoreError| {
             Failure::new(
@@ -337,10 +374,12 @@ impl Sealer<'_> {
                 "check the destination's free space and permissions; nothing was left there",
             )
         };
-        let mut archive = store.create(name, size, self.force).map_err(output_error)?;
+        let mut archive =
+            catalog::Measure::new(store.create(name, size, self.force).map_err(output_error)?);
         let summary = archive::seal(self.key, spec, input, &mut archive, progress)?;
+        let (archive, measured) = archive.finish()?;
         archive.commit().map_err(output_error)?;
-        Ok(summary)
+        Ok((summary, measured.sealed(name, catalog::now())?))
     }
 
     fn seal_to_file(
@@ -364,15 +403,22 @@ impl Sealer<'_> {
     }
 }
 
-fn report(args: &SealArgs, archives: Vec<SealReport>) -> Result<(), Failure> {
+fn report(
+    args: &SealArgs,
+    archives: Vec<SealReport>,
+    catalogued: Option<(&dyn ArchiveStore, &catalog::Head)>,
+) -> Result<(), Failure> {
     if args.json {
-        return print_json(&SealReports { archives });
+        return print_json(&SealReports {
+            archives,
+            catalog_head: catalogued.map(|(_, head)| head.to_string()),
+        });
     }
     // With -o - the archive is standard output: nothing else may go there.
     if args.out.as_deref().is_some_and(is_dash) {
         return Ok(());
     }
-    let text: String = archives
+    let mut text: String = archives
         .iter()
         .map(|report| {
             format!(
@@ -386,6 +432,15 @@ fn report(args: &SealArgs, archives: Vec<SealReport>) -> Result<(), Failure> {
             )
         })
         .collect();
+    if let Some((store, head)) = catalogued {
+        text.push_str(&format!(
+            "catalog of {}: {}\nhead       {}\n           {}\n",
+            store.location(),
+            counted(head.archives, "archive", "archives"),
+            head.hex(),
+            head.words()
+        ));
+    }
     print(&text);
     Ok(())
 }
