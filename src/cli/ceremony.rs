@@ -21,7 +21,7 @@ use crate::domain::{load_officials, ManifestDigest};
 use crate::hsm::{Persistence, Pkcs11Uri};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::signature::DomainFingerprint;
-use crate::readout::{hex_groups, pgp_words};
+use crate::readout::{counted, hex_groups, pgp_words};
 use crate::remote::Purpose;
 
 #[derive(Debug, Args)]
@@ -500,6 +500,16 @@ struct RotateReport {
     manifest_digest: String,
     kcv: String,
     transcript_closing_digest: String,
+    /// Each store's catalog head after the rotation.
+    catalog_heads: Vec<CatalogHeadReport>,
+}
+
+/// A store's catalog head, in a report.
+#[derive(Debug, Serialize)]
+struct CatalogHeadReport {
+    store: String,
+    head: String,
+    archives: u64,
 }
 
 pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
@@ -535,6 +545,15 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         manifest_digest: outcome.manifest_digest.to_string(),
         kcv: outcome.kcv.to_string(),
         transcript_closing_digest: hex::encode(outcome.closing_digest),
+        catalog_heads: outcome
+            .catalog_heads
+            .iter()
+            .map(|(store, head)| CatalogHeadReport {
+                store: store.clone(),
+                head: head.to_string(),
+                archives: head.archives,
+            })
+            .collect(),
     };
     if args.json {
         return print_json(&report);
@@ -552,6 +571,14 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         closing = hex_groups(&outcome.closing_digest),
         closing_words = pgp_words(&outcome.closing_digest),
     ));
+    for (store, head) in &outcome.catalog_heads {
+        print(&format!(
+            "catalog head       {}\n                   {}\n                   of {store} ({})\n",
+            head.hex(),
+            head.words(),
+            counted(head.archives, "archive", "archives")
+        ));
+    }
     Ok(())
 }
 

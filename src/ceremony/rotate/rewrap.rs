@@ -15,6 +15,7 @@ use crate::store::ArchiveStore;
 
 use super::super::attendant::{Attendant, Event};
 use super::super::error::CeremonyError;
+use super::catalogs::Catalogs;
 use super::journal::Rotation;
 use super::tree::{Found, Tree};
 
@@ -50,6 +51,7 @@ pub(super) fn rewrap_all(
         left: Vec::new(),
         skipped: tree.skipped,
         written: BTreeMap::new(),
+        catalogs: Catalogs::default(),
     };
     for (path, reason) in &done.skipped {
         attendant.announce(&Event::Step(format!(
@@ -65,14 +67,19 @@ pub(super) fn rewrap_all(
         done.leave(found, reason, attendant);
     }
     for found in tree.archives {
+        done.catalogs.of(&found.store);
         match rewrap_one(&found, session, &keys, rotation) {
-            ArchiveState::Rewrapped => {
+            ArchiveState::Rewrapped(header) => {
                 done.rewrapped += 1;
+                done.catalogs.note(&found.store, &found.name(), &header);
                 done.written
                     .entry(found.store.location().to_owned())
                     .or_insert_with(|| Arc::clone(&found.store));
             }
-            ArchiveState::Already => done.already += 1,
+            ArchiveState::Already(header) => {
+                done.already += 1;
+                done.catalogs.note(&found.store, &found.name(), &header);
+            }
             ArchiveState::Left(reason) => done.leave(found, reason, attendant),
         }
     }
@@ -100,6 +107,8 @@ pub(super) struct Rewrapping {
     /// Every store this run rewrote a header in, by location: each must be synced before the
     /// old key is destroyed.
     pub written: BTreeMap<String, Arc<dyn ArchiveStore>>,
+    /// The catalogs of the stores walked, and what to record in them.
+    pub catalogs: Catalogs,
 }
 
 impl Rewrapping {
@@ -120,9 +129,10 @@ struct Keys<'k> {
 
 /// What became of one archive.
 enum ArchiveState {
-    /// Rewritten (not yet synced).
-    Rewrapped,
-    Already,
+    /// Rewritten (not yet synced): its new header.
+    Rewrapped(Vec<u8>),
+    /// Already on the new epoch: its header.
+    Already(Vec<u8>),
     Left(String),
 }
 
@@ -146,7 +156,8 @@ fn rewrap_one(
     };
     let identity = &archive.header().spec.identity;
     if identity == new_identity {
-        return ArchiveState::Already;
+        let len = archive.header().len.min(head.len());
+        return ArchiveState::Already(head[..len].to_vec());
     }
     if identity.domain != new_identity.domain {
         return ArchiveState::Left(format!(
@@ -173,7 +184,7 @@ fn rewrap_one(
         Err(error) => return ArchiveState::Left(unwrap_failure(&error, rotation.from_epoch)),
     };
     match found.store.replace_header(&name, &header) {
-        Ok(()) => ArchiveState::Rewrapped,
+        Ok(()) => ArchiveState::Rewrapped(header),
         Err(error) => ArchiveState::Left(format!("cannot be rewritten ({error})")),
     }
 }

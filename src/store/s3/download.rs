@@ -1,7 +1,7 @@
 //! Reading a payload object as parallel ranged GETs, in order, in bounded memory: range `i` is
 //! fetched by thread `i mod FETCHERS`, which hands it over only when the reader takes it, so at
 //! most `FETCHERS` ranges of [`RANGE_LEN`] bytes are held at once besides the one being read
-//! (20 MiB, which with the opening pipeline's 32 MiB keeps an open within 64 MiB).
+//! (16 MiB, which with the opening pipeline's at most 32 MiB keeps an open within 64 MiB).
 
 use std::io::{self, Read};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -14,7 +14,7 @@ use super::retry;
 /// Bytes per ranged GET.
 const RANGE_LEN: u64 = 4 * 1024 * 1024;
 /// Ranges fetched at once.
-const FETCHERS: u64 = 4;
+const FETCHERS: u64 = 3;
 
 /// A payload object read front to back; nothing is fetched before the first read (a command
 /// that plans first reads every header, and none of the payloads, before it opens any).
@@ -89,7 +89,8 @@ impl RangedReader {
 /// Bytes `start..=end` of the object, all of them or an error.
 fn fetch(bucket: &Bucket, location: &str, key: &str, start: u64, end: u64) -> io::Result<Vec<u8>> {
     let response = retry(location, || bucket.get_object_range(key, start, Some(end)))?;
-    let bytes = response.bytes().to_vec();
+    // The response's buffer becomes the range, not a copy of it.
+    let bytes = Vec::from(response.into_bytes());
     if u64::try_from(bytes.len()).ok() == Some(end - start + 1) {
         Ok(bytes)
     } else {

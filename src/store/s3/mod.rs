@@ -51,6 +51,8 @@ impl ObjectStore {
     /// Connects to the store at `url` with the selected profile. No request is made yet.
     pub fn connect(url: &ObjectUrl) -> Result<Self> {
         let profile = profile::Profile::load()?;
+        // Retries are custody's own (`retry`), with its own waits: the client's are off.
+        s3::set_retries(0);
         let region = match &profile.endpoint {
             Some(endpoint) => Region::Custom {
                 region: profile.region.clone(),
@@ -167,16 +169,6 @@ impl ObjectStore {
                 StoreError::remote(self.shown(name), "the store gave no payload length")
             })?;
         Ok((key, len))
-    }
-
-    /// Whether archive `name`'s header object exists.
-    fn exists(&self, name: &str) -> Result<bool> {
-        let key = self.header_key(name);
-        match retry(&self.shown, || self.bucket.head_object(&key)) {
-            Ok((_, status)) => Ok(status != 404),
-            Err(StoreError::Missing(_)) => Ok(false),
-            Err(error) => Err(error),
-        }
     }
 }
 
@@ -302,9 +294,8 @@ impl ArchiveStore for ObjectStore {
     }
 
     fn create(&self, name: &str, size: Option<u64>, replace: bool) -> Result<Box<dyn NewArchive>> {
-        if !replace && self.exists(name)? {
-            return Err(StoreError::Exists(self.shown(name)));
-        }
+        // Whether the archive exists is checked where it matters, when its header is written
+        // (If-None-Match), not here: one request fewer per archive.
         Ok(Box::new(upload::Upload::new(
             self.clone(),
             name.to_owned(),

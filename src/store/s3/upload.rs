@@ -1,7 +1,8 @@
 //! Uploading one archive: the header is held until the payload is whole, the payload goes up as
 //! one PUT when it is small, else as a multipart upload whose parts a few threads send in
-//! parallel, in bounded memory (at most [`SENDERS`] parts being sent, plus the one filling: 32
-//! MiB, which with the sealing pipeline's 32 MiB keeps a seal within 64 MiB). Only when the payload is complete does the header object appear, pointing at it.
+//! parallel, in bounded memory (at most [`SENDERS`] parts being sent, each with the client's
+//! copies of it, plus the one filling: about 40 MiB, which with the sealing pipeline's few
+//! segments keeps a seal within 64 MiB on a machine of a few cores). Only when the payload is complete does the header object appear, pointing at it.
 //! An upload dropped unfinished, or abandoned on a signal, is aborted: no object appears and no
 //! multipart upload is left behind.
 
@@ -19,12 +20,12 @@ use super::{retry, ObjectStore, PAYLOAD_OBJECT};
 use crate::archive::{read_header, MAX_HEADER_LEN};
 use crate::files;
 
-/// The smallest part (S3 requires 5 MiB for every part but the last).
-const MIN_PART: u64 = 8 * 1024 * 1024;
+/// The part size: the least S3 allows for every part but the last (memory, not speed, decides).
+const MIN_PART: u64 = 5 * 1024 * 1024;
 /// S3's limit on the parts of one upload.
 const MAX_PARTS: u64 = 10_000;
-/// Parts sent at once.
-const SENDERS: usize = 3;
+/// Parts sent at once (the client copies each into its request, so each costs two buffers).
+const SENDERS: usize = 2;
 
 /// What this process has in progress in object stores: a payload's multipart upload (with its
 /// id), or a payload uploaded whole whose header is not yet written (no id).
@@ -77,7 +78,7 @@ struct Multipart {
 
 impl Upload {
     pub(super) fn new(store: ObjectStore, name: String, size: Option<u64>, replace: bool) -> Self {
-        // Parts grow past the minimum only for payloads over 78 GiB, to stay within 10,000.
+        // Parts grow past the minimum only for payloads over 48 GiB, to stay within 10,000.
         let part_len = size
             .map_or(MIN_PART, |size| size.div_ceil(MAX_PARTS - 1).max(MIN_PART))
             .next_multiple_of(1024 * 1024);
@@ -284,8 +285,23 @@ impl NewArchive for Upload {
         }
         // The payload is whole: the header may now point at it.
         let header_key = self.store.header_key(&self.name);
+        // A new archive's header is created only if none exists (where the store honours
+        // If-None-Match: AWS S3 and MinIO do, Garage 2.5 does not).
         let written = files::commit_elsewhere(|| {
-            retry(&location, || bucket.put_object(&header_key, &self.header))
+            let put = retry(&location, || {
+                let request = bucket.put_object_builder(&header_key, &self.header);
+                if self.replace {
+                    request.execute()
+                } else {
+                    request.with_header("If-None-Match", "*")?.execute()
+                }
+            });
+            match put {
+                Err(StoreError::Remote { problem, .. }) if problem.contains("412") => {
+                    Err(StoreError::Exists(location.clone()))
+                }
+                other => other,
+            }
         });
         unfinished().retain(|(_, key, id)| id.is_some() || key != &self.payload_key);
         if let Err(error) = written {
