@@ -3,7 +3,9 @@
 //! factor 3) and SoftHSM tokens. No mock of S3 anywhere: a tree sealed into the cluster opens,
 //! verifies, restores and recovers with one site down; a rotation killed mid-way with a site
 //! down resumes, and reads and writes no payload; an interrupted upload leaves nothing visible
-//! and no multipart upload behind.
+//! and no multipart upload behind; the store's catalog, with no key, catches an archive deleted,
+//! put back as an older version of itself, or added behind custody's back (by an S3 client of
+//! the test's own).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -358,6 +360,23 @@ fn a_rotation_killed_midway_with_a_site_down_resumes_and_moves_no_payload() {
         "the rotation read {read} and wrote {written} bytes for {payloads} bytes of payload"
     );
     assert!(estate.leftovers(&store).is_empty());
+    // The catalog records every rewrap, those of the killed run included, and the transcript
+    // its head.
+    let catalog = estate.custody(&["catalog", "verify", &store]);
+    assert!(catalog.ok, "{}{}", catalog.stdout, catalog.stderr);
+    let transcript = std::fs::read_to_string(estate.room.dir().join("transcript.jsonl")).unwrap();
+    let head = catalog
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim_start_matches("head")
+        .replace(' ', "");
+    assert!(
+        transcript.contains(&format!(r#""step":"rotate.catalog-head""#))
+            && transcript.contains(&head),
+        "the transcript does not record the head {head}"
+    );
 }
 
 #[test]
@@ -422,4 +441,137 @@ fn an_interrupted_upload_leaves_no_archive_and_no_upload_behind() {
             assert!(estate.leftovers(&store).is_empty());
         }
     }
+}
+
+/// An S3 client of the test's own (not custody's store code), with the cluster's key, to do
+/// what an intruder with write access to the bucket could.
+fn intruder(cluster: &Cluster) -> Box<s3::Bucket> {
+    let value = |path: PathBuf, key: &str| {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{key} = ")).map(str::to_owned))
+            .unwrap()
+    };
+    let region = s3::Region::Custom {
+        region: "garage".into(),
+        endpoint: value(cluster.aws_config(), "endpoint_url"),
+    };
+    let credentials = s3::creds::Credentials::new(
+        Some(&value(cluster.aws_credentials(), "aws_access_key_id")),
+        Some(&value(cluster.aws_credentials(), "aws_secret_access_key")),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
+    s3::Bucket::new("custody", region, credentials)
+        .unwrap()
+        .with_path_style()
+}
+
+/// Every object under `prefix/`, by key, with its bytes.
+fn objects(bucket: &s3::Bucket, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    bucket
+        .list(format!("{prefix}/"), None)
+        .unwrap()
+        .into_iter()
+        .flat_map(|page| page.contents)
+        .map(|object| {
+            let bytes = bucket.get_object(&object.key).unwrap().to_vec();
+            (object.key, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn the_catalog_catches_a_deleted_an_older_and_an_extra_archive_with_no_key() {
+    let estate = Estate::new();
+    let store = Cluster::url("catalogued");
+    let inputs = [
+        estate.input("a.csv", 7_000_000),
+        estate.input("b.csv", 1000),
+        estate.input("c.csv", 0),
+    ];
+    let sealed = estate.seal(&store, &inputs, &[]);
+    assert!(sealed.ok, "{}{}", sealed.stdout, sealed.stderr);
+    assert!(
+        sealed
+            .stdout
+            .contains(&format!("catalog of {store}: 3 archives\nhead ")),
+        "{}",
+        sealed.stdout
+    );
+    // No token, no key: SOFTHSM2_CONF points nowhere.
+    let verify = || {
+        let mut command = estate.command(&["catalog", "verify", &store]);
+        command.env("SOFTHSM2_CONF", "/nonexistent");
+        Run::from(command.output().unwrap())
+    };
+    let untouched = verify();
+    assert!(untouched.ok, "{}{}", untouched.stdout, untouched.stderr);
+    assert!(
+        untouched.stdout.contains(
+            "3 archives catalogued, 3 intact, nothing missing, altered, older or unlisted"
+        ),
+        "{}",
+        untouched.stdout
+    );
+    let bucket = intruder(&estate.cluster);
+    let before = objects(&bucket, "catalogued/b.csv.custody");
+    assert_eq!(before.len(), 2, "a header and a payload");
+
+    // Deleted.
+    for (key, _) in &before {
+        bucket.delete_object(key).unwrap();
+    }
+    let run = verify();
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("missing    b.csv.custody: catalogued (epoch 1), not in the store"),
+        "{}",
+        run.stdout
+    );
+    for (key, bytes) in &before {
+        bucket.put_object(key, bytes).unwrap();
+    }
+    assert!(verify().ok);
+
+    // An older version of itself: a.csv sealed again (recorded), then its first version put back.
+    let first = objects(&bucket, "catalogued/a.csv.custody");
+    let again = estate.seal(&store, &inputs[..1], &["--force"]);
+    assert!(again.ok, "{}{}", again.stdout, again.stderr);
+    assert!(verify().ok, "{}", verify().stdout);
+    for (key, bytes) in &first {
+        bucket.put_object(key, bytes).unwrap();
+    }
+    let run = verify();
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("older      a.csv.custody: an older version of itself"),
+        "{}",
+        run.stdout
+    );
+
+    // An extra archive, never catalogued: a copy of c under another name.
+    for (key, bytes) in objects(&bucket, "catalogued/c.csv.custody") {
+        bucket
+            .put_object(key.replace("c.csv.custody", "extra.csv.custody"), &bytes)
+            .unwrap();
+    }
+    let run = verify();
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("unlisted   extra.csv.custody: in the store, never catalogued"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("older      a.csv.custody"),
+        "{}",
+        run.stdout
+    );
 }
