@@ -177,13 +177,44 @@ fn a_tree_sealed_into_the_cluster_survives_the_loss_of_a_site() {
         "{}",
         sealed.stdout
     );
+    // One archive named by its URL goes to the same store, and into its catalog.
+    let (manifest, home) = (estate.manifest(), estate.home());
+    let notes = estate.input("notes.txt", 5000);
+    let one = format!("{store}/notes.txt.custody");
+    let seal_one = || {
+        estate.custody(&[
+            "seal",
+            "--manifest",
+            &manifest,
+            "--hsm",
+            &home,
+            notes.to_str().unwrap(),
+            "-o",
+            &one,
+        ])
+    };
+    let sealed = seal_one();
+    assert!(sealed.ok, "{}{}", sealed.stdout, sealed.stderr);
+    let catalog = estate.custody(&["catalog", "verify", &store]);
+    assert!(
+        catalog.stdout.contains("4 archives catalogued, 4 intact"),
+        "{}{}",
+        catalog.stdout,
+        catalog.stderr
+    );
+    let again = seal_one();
+    assert!(
+        again.stderr.contains(&format!("{one} already exists")),
+        "{}",
+        again.stderr
+    );
     estate.cluster.stop_node("vault");
 
     let verified = estate.custody(&["verify", "--hsm", &estate.home(), "--archives", &store]);
     assert!(verified.ok, "{}{}", verified.stdout, verified.stderr);
     assert_eq!(
         verified.stdout.matches("ok    ").count(),
-        3,
+        4,
         "{}",
         verified.stdout
     );

@@ -198,6 +198,7 @@ impl<'a> Single<'a> {
                 )),
             };
         stdio::refuse_json_on_stdout(json, out)?;
+        stdio::refuse_object_url(out, "opened data")?;
         stdio::refuse_existing(out, force)?;
         let name = stdio::name(path, "standard input");
         let archive = read_archive(path, &name)?;

@@ -94,8 +94,16 @@ struct SealReports {
 pub fn run(args: &SealArgs) -> Result<(), Failure> {
     args.profile.select();
     let chunk_size = ChunkSize::new(args.chunk_size)?;
-    let store = args.out_dir.as_deref().map(out_dir).transpose()?;
-    let jobs = plan(args, store.as_deref())?;
+    // The store written to: --out-dir's, or the one an `-o s3://…` archive is in.
+    let (store, one) = match (&args.out, &args.out_dir) {
+        (_, Some(dir)) => (Some(out_dir(dir)?), None),
+        (Some(out), None) => match store::archive_at(out)? {
+            Some((store, name)) => (Some(store), Some(name)),
+            None => (None, None),
+        },
+        (None, None) => (None, None),
+    };
+    let jobs = plan(args, store.as_deref(), one)?;
     let (manifest, token) = token::sealing_token(&args.manifest, &args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     prepare_writing(&jobs)?;
@@ -160,9 +168,23 @@ fn prepare_writing(jobs: &[Job]) -> Result<(), Failure> {
 }
 
 /// Checks every input and destination before anything is sealed.
-fn plan(args: &SealArgs, store: Option<&dyn ArchiveStore>) -> Result<Vec<Job>, Failure> {
+fn plan(
+    args: &SealArgs,
+    store: Option<&dyn ArchiveStore>,
+    one: Option<String>,
+) -> Result<Vec<Job>, Failure> {
     let jobs = match (&args.out, store) {
-        (Some(out), _) => plan_one(&args.inputs, out)?,
+        (Some(out), Some(store)) => {
+            let mut jobs = plan_one(&args.inputs, out)?;
+            let existing = existing(store, args.force)?;
+            if let Some(name) = one.as_ref().filter(|name| existing.contains(*name)) {
+                return Err(stdio::exists_failure(&store.shown(name)));
+            }
+            jobs.iter_mut()
+                .for_each(|job| job.stored_as.clone_from(&one));
+            jobs
+        }
+        (Some(out), None) => plan_one(&args.inputs, out)?,
         (None, Some(store)) => plan_dir(&args.inputs, store, args.force)?,
         (None, None) => {
             return Err(Failure::new(
@@ -198,6 +220,19 @@ fn plan_one(inputs: &[PathBuf], out: &Path) -> Result<Vec<Job>, Failure> {
     }
 }
 
+/// The archives of `store`, unless `force` (none then matter).
+fn existing(store: &dyn ArchiveStore, force: bool) -> Result<HashSet<String>, Failure> {
+    if force {
+        return Ok(HashSet::new());
+    }
+    Ok(store
+        .list()?
+        .archives
+        .into_iter()
+        .map(|archive| archive.name)
+        .collect())
+}
+
 /// The `--out-dir` store: an object store, or a directory that exists.
 fn out_dir(dir: &Path) -> Result<Arc<dyn ArchiveStore>, Failure> {
     if !is_object_url(dir) && !dir.is_dir() {
@@ -215,16 +250,7 @@ fn plan_dir(
     store: &dyn ArchiveStore,
     force: bool,
 ) -> Result<Vec<Job>, Failure> {
-    let existing: HashSet<String> = if force {
-        HashSet::new()
-    } else {
-        store
-            .list()?
-            .archives
-            .into_iter()
-            .map(|archive| archive.name)
-            .collect()
-    };
+    let existing = existing(store, force)?;
     let mut names = HashSet::new();
     inputs
         .iter()

@@ -56,6 +56,18 @@ pub fn exists_failure(shown: &str) -> Failure {
     )
 }
 
+/// Refuses an object-store URL as the place for `what`: plaintext, and custody's own files, are
+/// written only to this machine.
+pub fn refuse_object_url(out: &Path, what: &str) -> Result<(), Failure> {
+    if crate::store::is_object_url(out) {
+        return Err(Failure::new(
+            format!("{}: {what} is written to this machine, not to an object store", out.display()),
+            "name a local file or directory; only archives, which are encrypted, go to an object store",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses `-` as an output that is only ever written to a file (`what` says which).
 pub fn refuse_dash(out: &Path, what: &str) -> Result<(), Failure> {
     if is_dash(out) {
