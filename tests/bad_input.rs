@@ -879,6 +879,16 @@ fn archive_catalogs() {
                 .output()
                 .unwrap()
         });
+        if case.form == Form::Broken {
+            let file = store.join(".catalog").join(batch);
+            let name = format!("catalog batch {batch} `{}` × inspect", case.name);
+            refused(&name, &[ws.root()], &names(&[]), || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+                    .args(["inspect", s(&file)])
+                    .output()
+                    .unwrap()
+            });
+        }
     }
     // Whole batches removed, swapped or added.
     let ws = Workspace::new();

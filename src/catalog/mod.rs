@@ -23,8 +23,8 @@ mod state;
 mod verify;
 
 pub use batch::{
-    encode as encode_batch, parse as parse_batch, Batch, CATALOG_VERSION, MAX_BATCH_LEN,
-    MAX_LINE_LEN,
+    encode as encode_batch, parse as parse_batch, parse_alone as parse_batch_alone, Batch,
+    CATALOG_VERSION, MAX_BATCH_LEN, MAX_LINE_LEN,
 };
 pub use entry::{check_name, Entry, Event, Facts, MAX_NAME_LEN};
 pub use error::{CatalogError, Result};
