@@ -73,7 +73,7 @@ impl Facts {
 
     /// The facts of an archive whose header is exactly `header` and whose payload has this
     /// length and digest.
-    pub(super) fn of_header(
+    pub fn of_header(
         header: &[u8],
         payload_len: u64,
         payload_sha256: [u8; 32],
