@@ -533,6 +533,23 @@ fn a_run_that_loses_the_race_builds_on_the_winner() {
 }
 
 #[test]
+fn recording_on_a_catalog_read_before_builds_on_what_others_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(dir.path()).unwrap();
+    let e1 = Epoch::new(1);
+    let first = seal(&store, &e1, "first.custody", b"1");
+    let catalog = catalog::record_on(&store, Catalog::read(&store).unwrap(), &[first]).unwrap();
+    // Another run appends; this run's catalog does not know.
+    let theirs = seal(&store, &e1, "theirs.custody", b"2");
+    catalog::record(&store, vec![theirs]).unwrap();
+    let second = seal(&store, &e1, "second.custody", b"3");
+    let catalog = catalog::record_on(&store, catalog, &[second]).unwrap();
+    assert_eq!(catalog.batches().len(), 3);
+    assert_eq!(catalog.head(), Catalog::read(&store).unwrap().head());
+    assert!(catalog::verify(&store).unwrap().passed());
+}
+
+#[test]
 fn runs_recording_at_once_each_get_their_batch() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(LocalStore::open(dir.path()).unwrap());
