@@ -3,7 +3,8 @@
 //! measured as they pass (`Measure`), rewrapped as rotation does (the header replaced alone),
 //! recorded in batches. An untouched store passes `catalog::verify`; a deleted archive, an older
 //! version of an archive put back, an extra archive and an altered byte are each named; a broken
-//! chain is refused naming its batch; racing writers each get their batch; the Merkle proofs hold
+//! chain is refused naming its batch; a run that loses the race for a batch builds on the winner,
+//! and racing writers each get their batch; the Merkle proofs hold
 //! (proptest); and the worked example of FORMAT.md 16.8 is recomputed from the document's bytes.
 //! The object-store tests on a real Garage cluster live with the object-store tests.
 
@@ -23,7 +24,7 @@ use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::{KeyId, WrapCheck};
 use custody::primitives::key_ref::KeyRef;
 use custody::primitives::secret::DomainKey;
-use custody::store::{ArchiveStore, Listing, LocalStore, NewArchive};
+use custody::store::{ArchiveStore, LocalStore};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -467,68 +468,24 @@ fn a_broken_chain_is_refused_naming_the_batch() {
     );
 }
 
-/// A local store whose first catalog append finds another run's batch already in its place.
-#[derive(Debug)]
-struct Racing {
-    inner: LocalStore,
-    rival: std::sync::Mutex<Option<Vec<Entry>>>,
-}
-
-impl ArchiveStore for Racing {
-    fn location(&self) -> &str {
-        self.inner.location()
-    }
-    fn list(&self) -> custody::store::Result<Listing> {
-        self.inner.list()
-    }
-    fn read(&self, name: &str) -> custody::store::Result<Box<dyn std::io::Read + Send>> {
-        self.inner.read(name)
-    }
-    fn read_head(&self, name: &str, limit: usize) -> custody::store::Result<Vec<u8>> {
-        self.inner.read_head(name, limit)
-    }
-    fn create(
-        &self,
-        name: &str,
-        size: Option<u64>,
-        replace: bool,
-    ) -> custody::store::Result<Box<dyn NewArchive>> {
-        self.inner.create(name, size, replace)
-    }
-    fn replace_header(&self, name: &str, header: &[u8]) -> custody::store::Result<()> {
-        self.inner.replace_header(name, header)
-    }
-    fn sync(&self) -> custody::store::Result<()> {
-        self.inner.sync()
-    }
-    fn catalog_batches(&self) -> custody::store::Result<Vec<(u64, Vec<u8>)>> {
-        self.inner.catalog_batches()
-    }
-    fn append_catalog_batch(&self, sequence: u64, bytes: &[u8]) -> custody::store::Result<()> {
-        if let Some(rival) = self.rival.lock().unwrap().take() {
-            catalog::record(&self.inner, rival).unwrap();
-        }
-        self.inner.append_catalog_batch(sequence, bytes)
-    }
-}
-
+/// A run that loses the race for a batch's place (`StoreError::CatalogRace`: another run appended
+/// since this one read the catalog) reads the catalog again and builds on the winner.
 #[test]
-fn a_run_that_loses_the_race_builds_on_the_winner() {
+fn recording_on_a_catalog_read_before_builds_on_what_others_appended() {
     let dir = tempfile::tempdir().unwrap();
-    let inner = LocalStore::open(dir.path()).unwrap();
+    let store = LocalStore::open(dir.path()).unwrap();
     let e1 = Epoch::new(1);
-    let ours = seal(&inner, &e1, "ours.custody", b"ours");
-    let theirs = seal(&inner, &e1, "theirs.custody", b"theirs");
-    let store = Racing {
-        inner,
-        rival: std::sync::Mutex::new(Some(vec![theirs])),
-    };
-    let head = catalog::record(&store, vec![ours]).unwrap();
-    let catalog = Catalog::read(&store).unwrap();
-    assert_eq!(catalog.head(), head);
-    assert_eq!(catalog.batches().len(), 2);
-    assert_eq!(catalog.history("theirs.custody")[0].batch, 1);
-    assert_eq!(catalog.history("ours.custody")[0].batch, 2);
+    let first = seal(&store, &e1, "first.custody", b"1");
+    let catalog = catalog::record_on(&store, Catalog::read(&store).unwrap(), &[first]).unwrap();
+    // Another run appends; this run's catalog does not know, and its batch 2 is taken.
+    let theirs = seal(&store, &e1, "theirs.custody", b"2");
+    catalog::record(&store, vec![theirs]).unwrap();
+    let second = seal(&store, &e1, "second.custody", b"3");
+    let catalog = catalog::record_on(&store, catalog, &[second]).unwrap();
+    assert_eq!(catalog.batches().len(), 3);
+    assert_eq!(catalog.history("theirs.custody")[0].batch, 2);
+    assert_eq!(catalog.history("second.custody")[0].batch, 3);
+    assert_eq!(catalog.head(), Catalog::read(&store).unwrap().head());
     assert!(catalog::verify(&store).unwrap().passed());
 }
 

@@ -145,6 +145,20 @@ pub fn parse(sequence: u64, bytes: &[u8]) -> Result<Batch, (Option<usize>, Strin
     })
 }
 
+/// Reads a batch on its own, its sequence number taken from its header (`custody inspect`: the
+/// chain is not checked, only the batch's own form).
+pub fn parse_alone(bytes: &[u8]) -> Result<Batch, (Option<usize>, String)> {
+    let first = bytes
+        .split(|byte| *byte == b'\n')
+        .next()
+        .unwrap_or_default();
+    let sequence = serde_json::from_slice::<serde_json::Value>(first)
+        .ok()
+        .and_then(|header| header.get("batch")?.as_u64())
+        .unwrap_or(0);
+    parse(sequence, bytes)
+}
+
 fn check_line(line: &[u8]) -> Result<(), String> {
     if line.is_empty() {
         return Err("an empty line".to_owned());

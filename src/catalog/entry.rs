@@ -73,11 +73,7 @@ impl Facts {
 
     /// The facts of an archive whose header is exactly `header` and whose payload has this
     /// length and digest.
-    pub(super) fn of_header(
-        header: &[u8],
-        payload_len: u64,
-        payload_sha256: [u8; 32],
-    ) -> Result<Self> {
+    pub fn of_header(header: &[u8], payload_len: u64, payload_sha256: [u8; 32]) -> Result<Self> {
         let parsed = read_header(header)
             .map_err(|error| CatalogError::Entry(format!("not an archive header: {error}")))?;
         if parsed.len != header.len() {

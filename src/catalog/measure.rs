@@ -96,7 +96,8 @@ impl<W: Write> Measure<W> {
 
 impl<W: Write> Write for Measure<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let written = self.inner.write(buf)?;
+        // A writer that claims more than it was given wrote at most what it was given.
+        let written = self.inner.write(buf)?.min(buf.len());
         self.account(&buf[..written])?;
         Ok(written)
     }

@@ -24,8 +24,8 @@ mod state;
 mod verify;
 
 pub use batch::{
-    encode as encode_batch, parse as parse_batch, Batch, CATALOG_VERSION, MAX_BATCH_LEN,
-    MAX_LINE_LEN,
+    encode as encode_batch, parse as parse_batch, parse_alone as parse_batch_alone, Batch,
+    CATALOG_VERSION, MAX_BATCH_LEN, MAX_LINE_LEN,
 };
 pub use entry::{check_name, Entry, Event, Facts, MAX_NAME_LEN};
 pub use error::{CatalogError, Result};
@@ -37,3 +37,6 @@ pub use record::{now, record, MAX_BATCH_ENTRIES, RECORD_ATTEMPTS};
 pub use recorder::{Recorder, BATCH_ENTRIES, BATCH_SECONDS};
 pub use state::{batch_shown, BatchInfo, Catalog, Recorded, CATALOG_DIRECTORY};
 pub use verify::{verify, Finding, Report};
+
+// A run that records batch after batch keeps its catalog between them.
+pub use record::record_on;

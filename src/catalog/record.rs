@@ -30,11 +30,19 @@ pub fn now() -> u64 {
 /// catalog's new head. Nothing is written when an entry breaks the rules of docs/FORMAT.md 16.4
 /// against the current state; no entries, nothing written, and the head as it is.
 pub fn record(store: &dyn ArchiveStore, entries: Vec<Entry>) -> Result<Head> {
-    let mut catalog = Catalog::read(store)?;
+    Ok(record_on(store, Catalog::read(store)?, &entries)?.head())
+}
+
+/// As [`record`], on top of `catalog`, the catalog of `store` as this run last read or recorded
+/// it — a run recording batch after batch need not read the whole catalog again each time: when
+/// another run appended meanwhile, the append finds its batch's place taken, and the catalog is
+/// read again then. Returns the catalog with the entries appended.
+pub fn record_on(store: &dyn ArchiveStore, catalog: Catalog, entries: &[Entry]) -> Result<Catalog> {
+    let mut catalog = catalog;
     for chunk in entries.chunks(MAX_BATCH_ENTRIES) {
         catalog = append(store, catalog, chunk)?;
     }
-    Ok(catalog.head())
+    Ok(catalog)
 }
 
 /// Appends one batch on top of `catalog`, reading the catalog again after each race.

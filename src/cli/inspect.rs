@@ -10,8 +10,8 @@ use super::output::{print, print_json, Failure};
 use super::store::ProfileArg;
 use crate::domain::manifest;
 use crate::inspect::{
-    inspect_file, ArchiveFacts, ContributionFacts, FileFacts, ManifestFacts, RequestFacts,
-    ShareFileFacts,
+    inspect_file, ArchiveFacts, CatalogBatchFacts, ContributionFacts, FileFacts, ManifestFacts,
+    RequestFacts, ShareFileFacts,
 };
 use crate::readout::hex_groups;
 
@@ -48,6 +48,7 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
         FileFacts::Archive(archive) => archive_rows(archive),
         FileFacts::Request(request) => request_rows(request),
         FileFacts::Contribution(contribution) => contribution_rows(contribution),
+        FileFacts::CatalogBatch(batch) => catalog_batch_rows(batch),
     };
     let text: String = rows
         .into_iter()
@@ -233,6 +234,27 @@ fn contribution_rows(contribution: &ContributionFacts) -> Vec<(&'static str, Str
         row("official", &contribution.official),
         row("request", &contribution.request),
         row("ceremony id", &contribution.ceremony_id),
+    ]
+}
+
+fn catalog_batch_rows(batch: &CatalogBatchFacts) -> Vec<(&'static str, String)> {
+    vec![
+        row(
+            "file",
+            "archive catalog batch (its chain and store: custody catalog verify STORE)",
+        ),
+        row("format", format!("{} version 1", batch.format)),
+        row("batch", batch.batch.to_string()),
+        row("written", &batch.written),
+        row(
+            "entries",
+            format!(
+                "{} ({} sealed, {} rewrapped, {} removed)",
+                batch.entries, batch.sealed, batch.rewrapped, batch.removed
+            ),
+        ),
+        row("prev", &batch.prev),
+        row("digest", &batch.digest),
     ]
 }
 
