@@ -758,3 +758,51 @@ fn the_head_after_each_batch_is_that_of_the_catalog_cut_there() {
     }
     assert_eq!(heads[3].archives, 2);
 }
+
+#[test]
+fn a_check_of_headers_alone_finds_all_but_a_payload_altered_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = three_archives(dir.path());
+    let headers = |store: &LocalStore| {
+        catalog::verify_with(store, catalog::Depth::Headers)
+            .unwrap()
+            .findings
+    };
+    assert!(headers(&store).is_empty());
+    // A payload byte altered in place: only the whole check (or `custody verify`) finds it.
+    let population = dir.path().join("population.csv.custody");
+    let mut bytes = std::fs::read(&population).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&population, &bytes).unwrap();
+    assert!(headers(&store).is_empty());
+    assert_eq!(findings(&store).len(), 1);
+    // Everything else, it finds as the whole check does.
+    let land = dir.path().join("2026/land.csv.custody");
+    let before = std::fs::read(&land).unwrap();
+    let entry = rewrap(
+        &store,
+        &Epoch::new(1),
+        &Epoch::new(2),
+        "2026/land.csv.custody",
+    );
+    catalog::record(&store, vec![entry]).unwrap();
+    std::fs::write(&land, &before).unwrap();
+    std::fs::remove_file(dir.path().join("2026/q1/tax.csv.custody")).unwrap();
+    seal(&store, &Epoch::new(2), "zz-extra.custody", b"extra");
+    let kinds: Vec<&str> = headers(&store)
+        .iter()
+        .map(|finding| match finding {
+            Finding::Older { .. } => "older",
+            Finding::Missing { .. } => "missing",
+            Finding::Unlisted { .. } => "unlisted",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["older", "missing", "unlisted"]);
+    // A payload cut short shows in its length.
+    std::fs::write(&population, &bytes[..bytes.len() - 1]).unwrap();
+    assert!(headers(&store)
+        .iter()
+        .any(|finding| matches!(finding, Finding::Altered { payload: true, .. })));
+}

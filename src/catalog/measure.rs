@@ -124,6 +124,26 @@ impl Measured {
     }
 }
 
+/// The facts of archive `name` of `store` from its header alone: the header read and hashed, the
+/// payload's length the store's `len` for the archive less the header's, its digest not known
+/// (left as zeros: [`super::verify_with`] with [`super::Depth::Headers`] does not compare it).
+pub(super) fn measure_head(store: &dyn ArchiveStore, name: &str, len: u64) -> Result<Measured> {
+    let head = store.read_head(name, MAX_HEADER_LEN)?;
+    let header_len =
+        header_len(&head).ok_or_else(|| CatalogError::NotAnArchive(store.shown(name)))?;
+    let header = head.get(..header_len).unwrap_or_default();
+    let payload_len = len
+        .checked_sub(len_u64(header_len))
+        .ok_or_else(|| CatalogError::Read {
+            name: store.shown(name),
+            problem: "the store lists it shorter than its header".to_owned(),
+        })?;
+    Ok(Measured {
+        facts: Facts::of_header(header, payload_len, [0u8; 32])?,
+        header: header.to_vec(),
+    })
+}
+
 /// The facts of archive `name` of `store`, read whole through one buffer.
 pub fn measure_stored(store: &dyn ArchiveStore, name: &str) -> Result<Measured> {
     let failed = |problem: String| CatalogError::Read {

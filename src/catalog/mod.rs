@@ -36,7 +36,7 @@ pub use proof::{Proof, MAX_PROOF_LEN, PROOF_VERSION};
 pub use record::{now, record, MAX_BATCH_ENTRIES, RECORD_ATTEMPTS};
 pub use recorder::{Recorder, BATCH_ENTRIES, BATCH_SECONDS};
 pub use state::{batch_shown, BatchInfo, Catalog, Recorded, CATALOG_DIRECTORY};
-pub use verify::{verify, Finding, Report};
+pub use verify::{verify, verify_with, Depth, Finding, Report};
 
 // A run that records batch after batch keeps its catalog between them.
 pub use record::record_on;

@@ -10,7 +10,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
-use crate::catalog::{self, Catalog, CatalogError, Entry, Finding, Head, Proof, MAX_PROOF_LEN};
+use crate::catalog::{
+    self, Catalog, CatalogError, Depth, Entry, Finding, Head, Proof, MAX_PROOF_LEN,
+};
 use crate::readout::{counted, hex_groups};
 use crate::store::{self, StoreError};
 
@@ -58,6 +60,11 @@ pub struct VerifyArgs {
     /// are counted.
     #[arg(long, value_name = "HEAD", value_parser = head_digest)]
     expect_head: Option<[u8; 32]>,
+    /// Read each archive's header alone (a few hundred bytes) and take the payload's length from
+    /// the store: finds every archive missing, unlisted, older or with another header, but not a
+    /// payload altered in place (`custody verify` authenticates every chunk).
+    #[arg(long)]
+    headers_only: bool,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -156,6 +163,7 @@ struct VerifyJson<'a> {
     batches: u64,
     catalogued: u64,
     intact: u64,
+    read: Depth,
     findings: &'a [Finding],
 }
 
@@ -183,7 +191,12 @@ fn find_head(store: &dyn store::ArchiveStore, expected: &[u8; 32]) -> Result<usi
 
 fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     let store = store::open(&args.store).map_err(store_failure)?;
-    let report = catalog::verify(store.as_ref())?;
+    let depth = if args.headers_only {
+        Depth::Headers
+    } else {
+        Depth::Whole
+    };
+    let report = catalog::verify_with(store.as_ref(), depth)?;
     let expected = match &args.expect_head {
         Some(head) => Some(find_head(store.as_ref(), head)?),
         None => None,
@@ -197,14 +210,19 @@ fn verify(args: &VerifyArgs) -> Result<(), Failure> {
             batches: report.batches,
             catalogued: report.catalogued,
             intact: report.intact,
+            read: report.depth,
             findings: &report.findings,
         })?;
     } else {
         let mut text = format!(
-            "catalog of {}: {} catalogued, {} intact, {}\n",
+            "catalog of {}: {} catalogued, {} intact{}, {}\n",
             report.location,
             counted(report.catalogued, "archive", "archives"),
             report.intact,
+            match report.depth {
+                Depth::Whole => "",
+                Depth::Headers => " (headers only: payloads not read, their lengths checked)",
+            },
             match report.findings.len() {
                 0 => "nothing missing, altered, older or unlisted".to_owned(),
                 n => counted(n, "finding", "findings"),
