@@ -316,10 +316,17 @@ fn out_dir_seals_one_archive_per_input_and_verify_passes_them_all() {
     let report: serde_json::Value = serde_json::from_str(&sealed.stdout).unwrap();
     assert_eq!(report["archives"].as_array().unwrap().len(), 3);
     assert_eq!(report["archives"][2]["payload_bytes"], 70_000);
+    // The store's catalog (FORMAT.md 16) beside the archives, which it lists.
     assert_eq!(
         names_in(&out_dir),
-        ["a.csv.custody", "b.csv.custody", "c.csv.custody"]
+        [
+            ".catalog",
+            "a.csv.custody",
+            "b.csv.custody",
+            "c.csv.custody"
+        ]
     );
+    assert_eq!(report["catalog_head"].as_str().unwrap().len(), 64);
     let archives: Vec<PathBuf> = names_in(&out_dir).iter().map(|n| out_dir.join(n)).collect();
     let verified = vault.verify(
         &archives.iter().map(PathBuf::as_path).collect::<Vec<_>>(),

@@ -404,8 +404,7 @@ fn a_rotation_killed_midway_with_a_site_down_resumes_and_moves_no_payload() {
         .trim_start_matches("head")
         .replace(' ', "");
     assert!(
-        transcript.contains(&format!(r#""step":"rotate.catalog-head""#))
-            && transcript.contains(&head),
+        transcript.contains(r#""step":"rotate.catalog-head""#) && transcript.contains(&head),
         "the transcript does not record the head {head}"
     );
 }

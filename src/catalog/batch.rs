@@ -14,7 +14,7 @@ use super::merkle::Hash;
 pub const CATALOG_VERSION: u64 = 1;
 
 /// The largest batch read, in bytes.
-pub const MAX_BATCH_LEN: usize = 256 * 1024 * 1024;
+pub const MAX_BATCH_LEN: usize = crate::store::MAX_BATCH_LEN;
 
 /// The longest line of a batch, in bytes, without its line feed.
 pub const MAX_LINE_LEN: usize = 4096;

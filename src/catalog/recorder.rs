@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use super::entry::Entry;
 use super::error::Result;
 use super::head::Head;
-use super::record::record;
+use super::record::record_on;
+use super::state::Catalog;
 use crate::store::ArchiveStore;
 
 /// Entries gathered before a batch is appended.
@@ -23,7 +24,8 @@ pub struct Recorder<'s> {
     store: &'s dyn ArchiveStore,
     pending: Vec<Entry>,
     since: Instant,
-    head: Option<Head>,
+    /// The catalog as this run last read or wrote it (read again only after a race).
+    catalog: Option<Catalog>,
 }
 
 impl<'s> Recorder<'s> {
@@ -33,7 +35,7 @@ impl<'s> Recorder<'s> {
             store,
             pending: Vec::new(),
             since: Instant::now(),
-            head: None,
+            catalog: None,
         }
     }
 
@@ -54,16 +56,21 @@ impl<'s> Recorder<'s> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.head = Some(record(self.store, std::mem::take(&mut self.pending))?);
+        let catalog = match self.catalog.take() {
+            Some(catalog) => catalog,
+            None => Catalog::read(self.store)?,
+        };
+        self.catalog = Some(record_on(self.store, catalog, &self.pending)?);
+        self.pending.clear();
         Ok(())
     }
 
-    /// Appends what is kept; the catalog's head (read when nothing was appended).
+    /// Appends what is kept; the catalog's head.
     pub fn finish(mut self) -> Result<Head> {
         self.flush()?;
-        match self.head {
-            Some(head) => Ok(head),
-            None => Ok(super::state::Catalog::read(self.store)?.head()),
+        match self.catalog {
+            Some(catalog) => Ok(catalog.head()),
+            None => Ok(Catalog::read(self.store)?.head()),
         }
     }
 }

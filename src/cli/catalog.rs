@@ -10,11 +10,12 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
+use super::store::ProfileArg;
 use crate::catalog::{
     self, Catalog, CatalogError, Depth, Entry, Finding, Head, Proof, MAX_PROOF_LEN,
 };
 use crate::readout::{counted, hex_groups};
-use crate::store::{self, StoreError};
+use crate::store;
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
@@ -49,6 +50,8 @@ pub struct StoreArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +71,8 @@ pub struct VerifyArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +84,8 @@ pub struct ProveArgs {
     /// Print the proof file (to give to `custody catalog check-proof`) instead of the text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +99,8 @@ pub struct CheckProofArgs {
     /// An archive (a file, or s3://bucket/prefix/NAME) to check against the proof's entry.
     #[arg(long, value_name = "ARCHIVE")]
     archive: Option<PathBuf>,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 /// A head as read from a sheet: hex or PGP words, read back strictly.
@@ -105,14 +114,14 @@ impl From<CatalogError> for Failure {
     }
 }
 
-fn store_failure(error: StoreError) -> Failure {
-    Failure::new(
-        error.to_string(),
-        "check the store's location, and the profile and credentials used",
-    )
-}
-
 pub fn run(command: &CatalogCommand) -> Result<(), Failure> {
+    let profile = match command {
+        CatalogCommand::Verify(args) => &args.profile,
+        CatalogCommand::Show(args) => &args.profile,
+        CatalogCommand::Prove(args) => &args.profile,
+        CatalogCommand::CheckProof(args) => &args.profile,
+    };
+    profile.select();
     match command {
         CatalogCommand::Verify(args) => verify(args),
         CatalogCommand::Show(args) => show(args),
@@ -190,7 +199,7 @@ fn find_head(store: &dyn store::ArchiveStore, expected: &[u8; 32]) -> Result<usi
 }
 
 fn verify(args: &VerifyArgs) -> Result<(), Failure> {
-    let store = store::open(&args.store).map_err(store_failure)?;
+    let store = store::open(&args.store)?;
     let depth = if args.headers_only {
         Depth::Headers
     } else {
@@ -326,7 +335,7 @@ struct ShowJson<'a> {
 }
 
 fn show(args: &StoreArgs) -> Result<(), Failure> {
-    let store = store::open(&args.store).map_err(store_failure)?;
+    let store = store::open(&args.store)?;
     let catalog = Catalog::read(store.as_ref())?;
     let head = catalog.head();
     let entries: usize = catalog.batches().iter().map(|batch| batch.entries).sum();
@@ -381,7 +390,7 @@ fn entry_line(entry: &Entry) -> String {
 }
 
 fn prove(args: &ProveArgs) -> Result<(), Failure> {
-    let store = store::open(&args.store).map_err(store_failure)?;
+    let store = store::open(&args.store)?;
     let catalog = Catalog::read(store.as_ref())?;
     let proof = catalog.prove(&args.name).ok_or_else(|| {
         Failure::new(
@@ -459,7 +468,7 @@ fn check_proof(args: &CheckProofArgs) -> Result<(), Failure> {
 
 /// Checks the archive at `path` against the proof's entry.
 fn check_archive(path: &Path, proof: &Proof) -> Result<String, Failure> {
-    let (store, name) = match store::archive_at(path).map_err(store_failure)? {
+    let (store, name) = match store::archive_at(path)? {
         Some((store, name)) => (store, name),
         None => {
             let parent = path
@@ -471,7 +480,7 @@ fn check_archive(path: &Path, proof: &Proof) -> Result<String, Failure> {
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let store: std::sync::Arc<dyn store::ArchiveStore> =
-                std::sync::Arc::new(store::LocalStore::open(parent).map_err(store_failure)?);
+                std::sync::Arc::new(store::LocalStore::open(parent)?);
             (store, name)
         }
     };

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// An archive that exists, where a new one was to be made.
     #[error("{0} exists")]
     Exists(String),
+    /// A write made only if nothing was there (If-None-Match) found something there.
+    #[error("{0}: written meanwhile by another run")]
+    Taken(String),
     /// Another run wrote catalog batch `sequence` first.
     #[error("{location}: catalog batch {sequence} was written by another run meanwhile")]
     CatalogRace { location: String, sequence: u64 },
@@ -50,6 +53,9 @@ impl StoreError {
             }
             Self::Missing(_) => "check the name (custody catalog show STORE lists what is there)",
             Self::Exists(_) => "give --force to replace it, or another name",
+            Self::Taken(_) => {
+                "another run is writing to this store: run again once it has finished"
+            }
             Self::CatalogRace { .. } => {
                 "another run is writing to this store: run again once it has finished"
             }
@@ -81,7 +87,9 @@ impl From<StoreError> for io::Error {
         match error {
             StoreError::Local { source, .. } => source,
             StoreError::Missing(_) => io::Error::new(io::ErrorKind::NotFound, error),
-            StoreError::Exists(_) => io::Error::new(io::ErrorKind::AlreadyExists, error),
+            StoreError::Exists(_) | StoreError::Taken(_) => {
+                io::Error::new(io::ErrorKind::AlreadyExists, error)
+            }
             other => io::Error::other(other),
         }
     }

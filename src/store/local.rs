@@ -15,8 +15,9 @@ use crate::files::{self, find_files_ending, read_at_most, AtomicFile, TemporaryK
 /// The directory of the catalog's batches in a local store.
 pub const CATALOG_DIRECTORY: &str = ".catalog";
 
-/// The largest catalog batch read (a batch of 100,000 entries is about 30 MB).
-const MAX_BATCH_LEN: usize = 256 * 1024 * 1024;
+/// The largest catalog batch read (a batch of 100,000 entries is about 30 MB): the catalog's
+/// own limit (docs/FORMAT.md 16).
+pub const MAX_BATCH_LEN: usize = 256 * 1024 * 1024;
 
 /// A directory of archives.
 #[derive(Debug)]

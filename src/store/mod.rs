@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{Result, StoreError};
-pub use local::LocalStore;
+pub use local::{LocalStore, MAX_BATCH_LEN};
 pub use location::{is_object_url, ObjectUrl, URL_SCHEME};
 pub use s3::{abandon_unfinished_uploads, select_profile, ObjectStore, Stale, StaleKind};
 

@@ -23,7 +23,7 @@ use s3::{Bucket, Region};
 use secrecy::ExposeSecret;
 
 use super::error::{Result, StoreError};
-use super::local::{batch_name, batch_sequence, CATALOG_DIRECTORY};
+use super::local::{batch_name, batch_sequence, CATALOG_DIRECTORY, MAX_BATCH_LEN};
 use super::location::ObjectUrl;
 use super::{ArchiveStore, Listing, NewArchive, Stored, ARCHIVE_SUFFIX};
 use crate::archive::{read_header, MAX_HEADER_LEN};
@@ -182,6 +182,9 @@ fn retry<T>(location: &str, request: impl Fn() -> Result<T, S3Error>) -> Result<
             Err(S3Error::HttpFailWithBody(404, _)) => {
                 return Err(StoreError::Missing(location.to_owned()))
             }
+            Err(S3Error::HttpFailWithBody(412, _)) => {
+                return Err(StoreError::Taken(location.to_owned()))
+            }
             Err(S3Error::HttpFailWithBody(status, body)) if status < 500 || attempt == ATTEMPTS => {
                 return Err(StoreError::remote(location, http_problem(status, &body)))
             }
@@ -315,13 +318,19 @@ impl ArchiveStore for ObjectStore {
 
     fn catalog_batches(&self) -> Result<Vec<(u64, Vec<u8>)>> {
         let mut batches = Vec::new();
-        for (key, _) in self.keys(&format!("{CATALOG_DIRECTORY}/"))? {
+        for (key, size) in self.keys(&format!("{CATALOG_DIRECTORY}/"))? {
             let Some(sequence) = key
                 .strip_prefix(&format!("{CATALOG_DIRECTORY}/"))
                 .and_then(batch_sequence)
             else {
                 continue;
             };
+            if usize::try_from(size).map_or(true, |size| size > MAX_BATCH_LEN) {
+                return Err(StoreError::remote(
+                    self.shown(&key),
+                    format!("a catalog batch of {size} bytes, more than any batch may be"),
+                ));
+            }
             let object = self.catalog_key(sequence);
             let response = retry(&self.shown, || self.bucket.get_object(&object))?;
             batches.push((sequence, response.bytes().to_vec()));
@@ -346,9 +355,7 @@ impl ArchiveStore for ObjectStore {
         });
         match put {
             Ok(_) => {}
-            Err(StoreError::Remote { problem, .. }) if problem.contains("412") => {
-                return Err(race())
-            }
+            Err(StoreError::Taken(_)) => return Err(race()),
             Err(error) => return Err(error),
         }
         let stored = retry(&self.shown, || self.bucket.get_object(&key))?;

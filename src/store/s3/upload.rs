@@ -297,9 +297,7 @@ impl NewArchive for Upload {
                 }
             });
             match put {
-                Err(StoreError::Remote { problem, .. }) if problem.contains("412") => {
-                    Err(StoreError::Exists(location.clone()))
-                }
+                Err(StoreError::Taken(_)) => Err(StoreError::Exists(location.clone())),
                 other => other,
             }
         });
