@@ -669,15 +669,21 @@ fn measure_gives_the_same_facts_whatever_the_writes() {
     }
 }
 
-/// Writes the stores the golden command-line cases read, `tests/cmd/catalog/` (run with
-/// `cargo test --test catalog -- --ignored make_cli_fixture`, then refresh the snapshots):
+/// The stores the golden command-line cases read, `tests/cmd/catalog/`:
 /// `intact/` (three archives sealed under epoch 1, then two rewrapped to epoch 2, in two
 /// batches), `tampered/` (the same with one archive deleted, one put back as it was under epoch 1
 /// and one extra), `broken/` (the catalog with its first batch edited) and `land.proof`.
+/// Made afresh into a temporary directory on every run, and checked; with
+/// `CUSTODY_WRITE_CATALOG_FIXTURE=1` it is made into `tests/cmd/catalog` instead, to refresh the
+/// checked-in fixture (then `TRYCMD=overwrite cargo test --test cli_golden`).
 #[test]
-#[ignore = "writes the checked-in fixture of tests/cmd/catalog"]
-fn make_cli_fixture() {
-    let root = common::repo_root().join("tests/cmd/catalog");
+fn the_cli_fixture_is_made_as_its_cases_expect() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = if std::env::var_os("CUSTODY_WRITE_CATALOG_FIXTURE").is_some() {
+        common::repo_root().join("tests/cmd/catalog")
+    } else {
+        scratch.path().join("catalog")
+    };
     let _ = std::fs::remove_dir_all(&root);
     let intact = root.join("intact");
     std::fs::create_dir_all(&intact).unwrap();

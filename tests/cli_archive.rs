@@ -327,7 +327,11 @@ fn out_dir_seals_one_archive_per_input_and_verify_passes_them_all() {
         ]
     );
     assert_eq!(report["catalog_head"].as_str().unwrap().len(), 64);
-    let archives: Vec<PathBuf> = names_in(&out_dir).iter().map(|n| out_dir.join(n)).collect();
+    let archives: Vec<PathBuf> = names_in(&out_dir)
+        .iter()
+        .filter(|name| name.ends_with(".custody"))
+        .map(|name| out_dir.join(name))
+        .collect();
     let verified = vault.verify(
         &archives.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         false,
