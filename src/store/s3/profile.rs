@@ -79,21 +79,24 @@ impl Profile {
         let credentials_path = shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?;
         let config = read_ini(&config_path, false)?;
         let credentials = read_ini(&credentials_path, true)?;
+        Self::from_files(&name, config.as_ref(), credentials.as_ref(), &credentials_path)
+    }
+
+    /// Profile `name` as the config and credentials files (parsed; `None` when absent) give it.
+    fn from_files(
+        name: &str,
+        config: Option<&Ini>,
+        credentials: Option<&Ini>,
+        credentials_path: &Path,
+    ) -> Result<Self> {
         let config_section = if name == "default" {
             "default".to_owned()
         } else {
             format!("profile {name}")
         };
-        let from_config = |key: &str| {
-            config
-                .as_ref()
-                .and_then(|ini| ini.get_from(Some(config_section.as_str()), key))
-        };
-        let from_credentials = |key: &str| {
-            credentials
-                .as_ref()
-                .and_then(|ini| ini.get_from(Some(name.as_str()), key))
-        };
+        let from_config =
+            |key: &str| config.and_then(|ini| ini.get_from(Some(config_section.as_str()), key));
+        let from_credentials = |key: &str| credentials.and_then(|ini| ini.get_from(Some(name), key));
         let secret = |key: &str| from_credentials(key).or_else(|| from_config(key));
         let (Some(access_key), Some(secret_key)) =
             (secret("aws_access_key_id"), secret("aws_secret_access_key"))
@@ -110,7 +113,7 @@ impl Profile {
             endpoint: from_config("endpoint_url").map(str::to_owned),
             access_key: access_key.to_owned(),
             secret_key: secrecy::SecretString::from(secret_key.to_owned()),
-            name,
+            name: name.to_owned(),
         })
     }
 }
@@ -144,4 +147,62 @@ fn read_ini(path: &Path, secret: bool) -> Result<Option<Ini>> {
     Ini::load_from_str(&text)
         .map(Some)
         .map_err(|error| StoreError::Profile(format!("{}: {error}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn ini(text: &str) -> Ini {
+        Ini::load_from_str(text).unwrap()
+    }
+
+    fn profile(name: &str, config: &str, credentials: &str) -> Result<Profile> {
+        Profile::from_files(
+            name,
+            Some(&ini(config)),
+            Some(&ini(credentials)),
+            Path::new("creds"),
+        )
+    }
+
+    #[test]
+    fn a_named_profile_reads_its_own_sections_as_the_aws_tools_do() {
+        let config = "[default]\nregion = eu-north-1\n\n[profile embassy]\nregion = garage\n\
+                      endpoint_url = https://s3.embassy.example:3900\n";
+        let credentials = "[default]\naws_access_key_id = D\naws_secret_access_key = d\n\n\
+                           [embassy]\naws_access_key_id = GK1\naws_secret_access_key = s1\n";
+        let embassy = profile("embassy", config, credentials).unwrap();
+        assert_eq!(embassy.region, "garage");
+        assert_eq!(embassy.endpoint.as_deref(), Some("https://s3.embassy.example:3900"));
+        assert_eq!(embassy.access_key, "GK1");
+        assert_eq!(embassy.secret_key.expose_secret(), "s1");
+        let default = profile("default", config, credentials).unwrap();
+        assert_eq!((default.region.as_str(), default.endpoint), ("eu-north-1", None));
+        assert_eq!(default.access_key, "D");
+    }
+
+    #[test]
+    fn keys_in_the_config_file_count_and_the_region_has_a_default() {
+        let config = "[profile home]\naws_access_key_id = K\naws_secret_access_key = S\n";
+        let home = profile("home", config, "").unwrap();
+        assert_eq!((home.region.as_str(), home.access_key.as_str()), ("us-east-1", "K"));
+    }
+
+    #[test]
+    fn a_profile_without_keys_is_refused_naming_the_file_not_a_value() {
+        let error = profile("vault", "[profile vault]\nregion = x\n", "[other]\naws_access_key_id = K\naws_secret_access_key = secret-value\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("profile vault: no aws_access_key_id"), "{error}");
+        assert!(error.contains("creds"), "{error}");
+        assert!(!error.contains("secret-value"), "{error}");
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret_key() {
+        let shown = format!("{:?}", profile("default", "", "[default]\naws_access_key_id = K\naws_secret_access_key = hush\n").unwrap());
+        assert!(!shown.contains("hush"), "{shown}");
+    }
 }
