@@ -5,7 +5,6 @@
 //! not change, so the payload keys do not either.
 
 use std::fs::OpenOptions;
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -16,7 +15,7 @@ use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::open::Archive;
 
-impl<R: Read> Archive<R> {
+impl Archive<'_> {
     /// The header this archive has under `new_key`: same length, same salt, chunk size and
     /// metadata, the data key wrapped anew, the new key's reference, the MAC recomputed.
     pub fn rewrapped_header(

@@ -281,7 +281,7 @@ impl Sealer<'_> {
     fn seal_to_file(
         &self,
         spec: &ArchiveSpec,
-        input: impl std::io::Read,
+        input: archive::Input<'_>,
         destination: &Path,
         progress: &dyn Fn(u64),
     ) -> Result<ArchiveSummary, Failure> {
