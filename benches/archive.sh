@@ -17,7 +17,8 @@
 #     from /dev/zero: memory does not depend on content);
 #   - sealing 10,000 files of 4 KiB with one `custody seal --out-dir` (one token session), into
 #     tmpfs (/dev/shm) and into WORKDIR on disk.
-# WORKDIR (default: a new directory under /var/tmp) needs about 5 GiB free; it is removed at
+# WORKDIR (default: a new directory under /var/tmp) needs about 3 GiB free, and /dev/shm 4 GiB
+# of memory for the 4 GiB archive (a file there needs no disk); WORKDIR is removed at
 # the end unless given. Progress goes to stderr. Figures vary with the machine's load: run it
 # on a quiet machine and read docs/PERFORMANCE.md for how the last run was read.
 set -euo pipefail
@@ -25,12 +26,15 @@ set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 say() { printf '== %s\n' "$*" >&2; }
 
+# What /dev/shm holds for the run, removed however it ends (and WORKDIR when it is ours).
+SHM=()
 if [[ $# -ge 1 ]]; then
     WORK=$1
     mkdir -p -- "$WORK"
+    trap 'rm -rf -- "${SHM[@]}"' EXIT
 else
     WORK=$(mktemp -d /var/tmp/custody-bench.XXXXXX)
-    trap 'rm -rf -- "$WORK"' EXIT
+    trap 'rm -rf -- "$WORK" "${SHM[@]}"' EXIT
 fi
 
 command -v age >/dev/null 2>&1 || { say "installing age"; apt-get install -y age >&2; }
@@ -149,25 +153,29 @@ t=$(seconds "$CUSTODY" verify --hsm "$URI" "$WORK/in.custody")
 row "custody verify, 1 GiB" '`custody verify --hsm URI in.custody`' "$t s = $(rate $GIB "$t") MiB/s"
 t=$(seconds "${SEAL[@]}" "$IN" -o "$WORK/again.custody" --force)
 row "custody seal, 1 GiB -> file (fsync + rename)" '`custody seal ... in.bin -o again.custody`' "$t s = $(rate $GIB "$t") MiB/s"
+rm -f "$WORK/again.custody"
 t=$(seconds "${OPEN[@]}" "$WORK/in.custody" -o "$WORK/out.bin")
 row "custody open, 1 GiB -> file (fsync + rename)" '`custody open ... in.custody -o out.bin`' "$t s = $(rate $GIB "$t") MiB/s"
 cmp -s "$IN" "$WORK/out.bin" || { say "open returned different bytes"; exit 1; }
-rm -f "$WORK/again.custody" "$WORK/out.bin"
+rm -f "$WORK/out.bin"
 
 say "peak RSS"
 row "peak RSS, seal 1 GiB file" '`/usr/bin/time -v custody seal ... in.bin -o - >/dev/null`' "$(peak_rss "${SEAL[@]}" "$IN" -o -) MiB"
 row "peak RSS, open 1 GiB archive" '`/usr/bin/time -v custody open ... in.custody -o - >/dev/null`' "$(peak_rss "${OPEN[@]}" "$WORK/in.custody" -o -) MiB"
 rm -f "$IN" "$WORK/in.custody"
 FOUR=$((4 * GIB))
-head -c "$FOUR" /dev/zero | "${SEAL[@]}" - -o "$WORK/four.custody" >/dev/null
+FOUR_ARCHIVE=$(mktemp /dev/shm/custody-bench.XXXXXX)
+SHM+=("$FOUR_ARCHIVE")
+head -c "$FOUR" /dev/zero | "${SEAL[@]}" - -o "$FOUR_ARCHIVE" --force >/dev/null
 row "peak RSS, seal 4 GiB stream" '`head -c 4G /dev/zero \| /usr/bin/time -v custody seal ... - -o - >/dev/null`' \
     "$(head -c "$FOUR" /dev/zero | peak_rss "${SEAL[@]}" - -o -) MiB"
-row "peak RSS, open 4 GiB archive" '`/usr/bin/time -v custody open ... four.custody -o - >/dev/null`' "$(peak_rss "${OPEN[@]}" "$WORK/four.custody" -o -) MiB"
-rm -f "$WORK/four.custody"
+row "peak RSS, open 4 GiB archive" '`/usr/bin/time -v custody open ... four.custody -o - >/dev/null`' "$(peak_rss "${OPEN[@]}" "$FOUR_ARCHIVE" -o -) MiB"
+rm -f "$FOUR_ARCHIVE"
 
 say "10,000 files of 4 KiB"
 mkdir -p "$WORK/small" "$WORK/sealed"
 SHM_SEALED=$(mktemp -d /dev/shm/custody-bench.XXXXXX)
+SHM+=("$SHM_SEALED")
 # 40 MiB of random bytes cut into 4 KiB files.
 head -c $((10000 * 4096)) /dev/urandom | split -b 4096 -a 5 -d - "$WORK/small/f"
 cat "$WORK"/small/* >/dev/null

@@ -19,11 +19,16 @@ const CHUNKS: u32 = 512;
 const KEY: [u8; 32] = [0x42; 32];
 const NONCE: [u8; 12] = [7; 12];
 
-/// One implementation: seal a chunk in place (returning the tag) and open one (tag appended).
+/// Seals a chunk in place and returns the tag.
+type Seal = Box<dyn Fn(&mut [u8]) -> [u8; 16] + Sync>;
+/// Opens a chunk (tag appended) in place; whether it authenticated.
+type Open = Box<dyn Fn(&mut [u8]) -> bool + Sync>;
+
+/// One implementation.
 struct Candidate {
     name: &'static str,
-    seal: Box<dyn Fn(&mut [u8]) -> [u8; 16] + Sync>,
-    open: Box<dyn Fn(&mut [u8]) -> bool + Sync>,
+    seal: Seal,
+    open: Open,
 }
 
 fn candidates() -> Result<Vec<Candidate>, Box<dyn std::error::Error>> {
