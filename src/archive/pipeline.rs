@@ -389,3 +389,65 @@ impl<'a> Segments<'a> {
         self.spare.push(buffer);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Seek, SeekFrom, Write};
+
+    use super::*;
+
+    const LEN: usize = 4096;
+
+    /// Every segment `run` hands out: (index, last, bytes), with the bytes checked aligned with
+    /// their source within a cache line when they come from a file at `offset`.
+    fn segments(mut input: Input<'_>, offset: Option<u64>) -> Result<Vec<(u64, bool, Vec<u8>)>> {
+        let mut seen = Vec::new();
+        run(&mut input, LEN, &|_: &mut Segment| Ok(()), &mut |segment| {
+            if let Some(offset) = offset {
+                let source = offset + segment.index * len_u64(LEN);
+                let at = segment.bytes().as_ptr().addr() % LINE;
+                assert_eq!(len_u64(at), source % len_u64(LINE));
+            }
+            seen.push((segment.index, segment.last, segment.bytes().to_vec()));
+            Ok(())
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn a_file_read_by_position_is_cut_as_a_stream_is() {
+        for len in [
+            0,
+            1,
+            LEN - 1,
+            LEN,
+            LEN + 1,
+            3 * LEN,
+            3 * LEN + 5,
+            40 * LEN + 7,
+        ] {
+            let payload: Vec<u8> = (0..len).map(|i| u8::try_from(i % 251).unwrap()).collect();
+            for header in [0_usize, 13] {
+                let mut file = tempfile::tempfile().unwrap();
+                file.write_all(&vec![0xee; header]).unwrap();
+                file.write_all(&payload).unwrap();
+                file.seek(SeekFrom::Start(len_u64(header))).unwrap();
+                let by_position = segments(Input::File(file), Some(len_u64(header))).unwrap();
+                let in_order = segments(Input::from(payload.as_slice()), None).unwrap();
+                assert_eq!(by_position, in_order, "{len} bytes after {header}");
+                let joined: Vec<u8> = by_position.iter().flat_map(|s| s.2.clone()).collect();
+                assert_eq!(joined, payload);
+                assert!(by_position.last().is_some_and(|(_, last, _)| *last));
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_longer_than_its_length_says_is_refused() {
+        // procfs reports a length of 0 for files that have content.
+        let input = Input::open(std::path::Path::new("/proc/self/status")).unwrap();
+        assert!(matches!(input, Input::File(_)));
+        let error = segments(input, None).unwrap_err();
+        assert!(error.to_string().contains("changed length"), "{error}");
+    }
+}
