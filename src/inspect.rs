@@ -1,6 +1,6 @@
 //! Layer 6 (beside the ceremonies): the public facts of any custody file, for `custody inspect`.
 //! It recognises the file (a share file, an archive, a contribution request or a contribution by
-//! its magic bytes or text form, a manifest as JSON),
+//! its magic bytes or text form, a catalog batch by its first member, a manifest as JSON),
 //! parses it with the owning layer's strict reader, and reports what that file states in the
 //! clear. Adding a file type is one more arm in `recognise` and one more [`FileFacts`] variant.
 //!
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::archive::{self, ArchiveError, PublicHeader};
+use crate::catalog;
 use crate::domain::manifest::{Manifest, ManifestError, MAX_MANIFEST_LEN};
 use crate::domain::Timestamp;
 use crate::files::read_at_most;
@@ -33,6 +34,32 @@ pub enum FileFacts {
     Request(RequestFacts),
     /// A contribution (remote contribution): its public header only.
     Contribution(ContributionFacts),
+    /// A batch of an archive store's catalog (its own form only: `custody catalog verify` checks
+    /// the chain and the store).
+    CatalogBatch(CatalogBatchFacts),
+}
+
+/// What a catalog batch states.
+#[derive(Debug, Serialize)]
+pub struct CatalogBatchFacts {
+    /// Always `custody-catalog-batch`.
+    pub format: &'static str,
+    /// Its sequence number.
+    pub batch: u64,
+    /// When it was written (RFC 3339).
+    pub written: String,
+    /// How many entries it holds.
+    pub entries: usize,
+    /// How many record an archive sealed.
+    pub sealed: usize,
+    /// How many record an archive rewrapped.
+    pub rewrapped: usize,
+    /// How many record an archive removed.
+    pub removed: usize,
+    /// The digest of the batch before it, hex.
+    pub prev: String,
+    /// Its own digest (SHA-256 of its bytes, the next batch's `prev`), hex.
+    pub digest: String,
 }
 
 /// What a contribution request states.
@@ -210,6 +237,16 @@ pub enum InspectError {
         /// Why.
         reason: String,
     },
+    /// A catalog batch that its reader refused.
+    #[error("catalog batch {}{}: {reason}", .file.display(), .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    CatalogBatch {
+        /// The file.
+        file: PathBuf,
+        /// The line, when the problem is on one.
+        line: Option<usize>,
+        /// Why.
+        reason: String,
+    },
     /// An archive whose header its reader refused.
     #[error("archive {}: {source}", .file.display())]
     Archive {
@@ -235,6 +272,9 @@ impl InspectError {
             }
             Self::ShareFile { .. } => "restore the share file from a backup copy",
             Self::Remote { .. } => "ask its sender for the file again, as custody wrote it",
+            Self::CatalogBatch { .. } => {
+                "check the whole catalog with its store: custody catalog verify STORE"
+            }
             Self::Manifest(error) => error.problem.hint(),
             Self::Archive { source, .. } => source.hint(),
         }
@@ -242,12 +282,22 @@ impl InspectError {
 }
 
 /// Reads `path` (at most as much as the largest custody file it reads whole; of an archive only
-/// the header matters) and inspects it.
+/// the header matters; an `s3://` URL is an archive in an object store) and inspects it.
 pub fn inspect_file(path: &Path) -> Result<FileFacts, InspectError> {
     let unreadable = |source| InspectError::Unreadable {
         file: path.to_path_buf(),
         source,
     };
+    if let Some((store, name)) = crate::store::archive_at(path).map_err(|e| unreadable(e.into()))? {
+        let head = store
+            .read_head(&name, archive::MAX_HEADER_LEN)
+            .map_err(|e| unreadable(e.into()))?;
+        let archive_len = store.archive_len(&name).map_err(|e| unreadable(e.into()))?;
+        return archive_facts(&head, archive_len).map_err(|source| InspectError::Archive {
+            file: path.to_path_buf(),
+            source,
+        });
+    }
     let bytes = read_at_most(path, MAX_FILE_LEN.max(MAX_MANIFEST_LEN)).map_err(unreadable)?;
     if bytes.starts_with(archive::MAGIC) {
         let archive_len = std::fs::metadata(path).map_err(unreadable)?.len();
@@ -256,7 +306,40 @@ pub fn inspect_file(path: &Path) -> Result<FileFacts, InspectError> {
             source,
         });
     }
+    if bytes.starts_with(b"{\"catalog\":") {
+        let bytes = read_at_most(path, catalog::MAX_BATCH_LEN).map_err(unreadable)?;
+        return catalog_facts(&bytes, path);
+    }
     recognise(&bytes, path)
+}
+
+/// A catalog batch's facts, read on its own.
+fn catalog_facts(bytes: &[u8], path: &Path) -> Result<FileFacts, InspectError> {
+    let batch =
+        catalog::parse_batch_alone(bytes).map_err(|(line, reason)| InspectError::CatalogBatch {
+            file: path.to_path_buf(),
+            line,
+            reason,
+        })?;
+    let count = |event| {
+        batch
+            .entries
+            .iter()
+            .filter(|entry| entry.event() == event)
+            .count()
+    };
+    Ok(FileFacts::CatalogBatch(CatalogBatchFacts {
+        format: "custody-catalog-batch",
+        batch: batch.sequence,
+        written: Timestamp::from_unix_seconds(batch.time)
+            .map_or_else(|| batch.time.to_string(), |t| t.to_string()),
+        entries: batch.entries.len(),
+        sealed: count(catalog::Event::Sealed),
+        rewrapped: count(catalog::Event::Rewrapped),
+        removed: count(catalog::Event::Removed),
+        prev: hex::encode(batch.prev),
+        digest: hex::encode(batch.digest),
+    }))
 }
 
 /// One arm per file type, recognised by how the file begins.

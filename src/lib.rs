@@ -16,7 +16,8 @@
 //!    parallel STREAM of AES-256-GCM chunks.
 //! 6. [`ceremony`] — ceremonies and their hash-chained transcripts; [`inspect`], the public
 //!    facts of any custody file; [`kit`], the recovery kit written from a domain and checked;
-//!    [`paper`], a share file on a share sheet (QR code and checked words) and read back.
+//!    [`paper`], a share file on a share sheet (QR code and checked words) and read back;
+//!    [`catalog`], an archive store's hash-chained catalog, checked with no key.
 //! 7. [`cli`] — the `custody` command line: thin, no crypto, no format logic.
 //!
 //! Beneath every layer, [`files`] holds plain file handling (atomic writes, bounded reads, secret
@@ -25,6 +26,7 @@
 //! presentation for the two layers that speak to people, [`ceremony`] and [`cli`].
 
 pub mod archive;
+pub mod catalog;
 pub mod ceremony;
 pub mod cli;
 pub mod domain;
@@ -39,3 +41,4 @@ pub mod readout;
 pub mod remote;
 pub mod selftest;
 pub mod shares;
+pub mod store;

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules and their layers, low to high, as `src/lib.rs` lists them. `files` and
 /// `hardening` sit beneath everything, and so does `readout` (plain presentation of public values,
-/// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`.
-const LAYERS: [(&str, u8); 15] = [
+/// for what speaks to people); `selftest` sits on `shares`, `inspect` on `ceremony`, `store` on
+/// `archive`, `catalog` on `store`.
+const LAYERS: [(&str, u8); 17] = [
     ("files", 0),
     ("hardening", 0),
     ("readout", 0),
@@ -27,11 +28,13 @@ const LAYERS: [(&str, u8); 15] = [
     ("remote", 3),
     ("domain", 4),
     ("archive", 5),
-    ("ceremony", 6),
-    ("inspect", 6),
-    ("kit", 6),
-    ("paper", 6),
-    ("cli", 7),
+    ("store", 6),
+    ("catalog", 7),
+    ("ceremony", 8),
+    ("inspect", 8),
+    ("kit", 8),
+    ("paper", 8),
+    ("cli", 9),
 ];
 
 /// What the CLI must not name: it asks the library for a key by reference and never opens a

@@ -1,6 +1,6 @@
 //! The bad-input battery (issue 7): every file type custody reads — sealed share file, manifest,
 //! archive (header and chunk stream), transcript, officials file, PIN file, passphrase file,
-//! rotation journal and share sheet (its words and a scan of its code) — damaged every way docs/FORMAT.md's layouts suggest (empty, cut at each
+//! rotation journal, share sheet (its words and a scan of its code) and archive catalog — damaged every way docs/FORMAT.md's layouts suggest (empty, cut at each
 //! structural boundary, a byte flipped in each field, oversized lengths and numbers, an unknown
 //! version, another domain's or epoch's valid file, garbage) and given to the real `custody`
 //! commands that read it. Each must refuse with exit status 1 and one clear error, never panic,
@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 
 use bad_input_kit::check::{refused, Expect, Workspace};
-use bad_input_kit::damage::{garbage, Case, Form};
+use bad_input_kit::damage::{self, garbage, Case, Form};
 use bad_input_kit::estate::{
     custody, custody_reading, estate, passphrase, s, token_lock, TINY_KDF,
 };
@@ -804,4 +804,126 @@ fn rotation_journals() {
             },
         );
     }
+}
+
+/// The batches of an archive catalog (FORMAT.md 16.3), damaged in place in a copy of the
+/// checked-in store `tests/cmd/catalog/intact`: every damage, to either batch, is refused by
+/// `custody catalog verify` given the head on record — a broken batch by name, a well-formed edit
+/// (which a last batch can take and still chain) by a head the catalog never had. No token.
+#[test]
+fn archive_catalogs() {
+    let intact = common::repo_root().join("tests/cmd/catalog/intact");
+    let head = {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+            .args(["catalog", "show", s(&intact), "--json"])
+            .output()
+            .unwrap();
+        let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        shown["head"]["digest"].as_str().unwrap().to_owned()
+    };
+    let batch_names = ["0000000000000001", "0000000000000002"];
+    let mut cases = Vec::new();
+    for batch in batch_names {
+        let bytes = read(&intact.join(".catalog").join(batch));
+        let mut these = damage::common(&bytes);
+        these.extend(structured::line_truncations(&bytes));
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            let with_line = |new: &str| {
+                let mut edited = lines.clone();
+                edited[index] = new;
+                format!("{}\n", edited.join("\n")).into_bytes()
+            };
+            let members: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(line).unwrap();
+            for member in members.keys() {
+                let at = format!("line-{}-{member}", index + 1);
+                let mut missing = members.clone();
+                missing.remove(member);
+                let missing = serde_json::to_string(&missing).unwrap();
+                these.push(Case::broken(format!("{at}-missing"), with_line(&missing)));
+                if let Some(flipped) = structured::flip_value(line.as_bytes(), member, 0x01) {
+                    let flipped = String::from_utf8_lossy(&flipped).into_owned();
+                    these.push(Case::well_formed(
+                        format!("{at}-flipped"),
+                        with_line(&flipped),
+                    ));
+                }
+            }
+            let spaced = line.replacen(':', ": ", 1);
+            these.push(Case::broken(
+                format!("line-{}-spaced", index + 1),
+                with_line(&spaced),
+            ));
+            let extra = line.replacen('{', "{\"comment\":\"hello\",", 1);
+            these.push(Case::broken(
+                format!("line-{}-unknown-member", index + 1),
+                with_line(&extra),
+            ));
+        }
+        these.push(Case::broken(
+            "crlf",
+            text.replace('\n', "\r\n").into_bytes(),
+        ));
+        cases.extend(these.into_iter().map(|case| (batch, case)));
+    }
+    for (batch, case) in &cases {
+        let ws = Workspace::new();
+        let store = ws.copy_dir(&intact, "store");
+        std::fs::write(store.join(".catalog").join(batch), &case.bytes).unwrap();
+        let name = format!("catalog batch {batch} `{}` × catalog verify", case.name);
+        refused(&name, &[ws.root()], &names(&["catalog"]), || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+                .args(["catalog", "verify", s(&store), "--expect-head", &head])
+                .output()
+                .unwrap()
+        });
+        if case.form == Form::Broken {
+            let file = store.join(".catalog").join(batch);
+            let name = format!("catalog batch {batch} `{}` × inspect", case.name);
+            refused(&name, &[ws.root()], &names(&[]), || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+                    .args(["inspect", s(&file)])
+                    .output()
+                    .unwrap()
+            });
+        }
+    }
+    // Whole batches removed (None), swapped or added.
+    let catalog = intact.join(".catalog");
+    let first = read(&catalog.join(batch_names[0]));
+    let second = read(&catalog.join(batch_names[1]));
+    type Change<'a> = (&'a str, Option<&'a [u8]>);
+    let edits: [(&str, Vec<Change>); 4] = [
+        ("first-removed", vec![(batch_names[0], None)]),
+        ("last-removed", vec![(batch_names[1], None)]),
+        (
+            "swapped",
+            vec![
+                (batch_names[0], Some(&second)),
+                (batch_names[1], Some(&first)),
+            ],
+        ),
+        ("third-added", vec![("0000000000000003", Some(&second))]),
+    ];
+    for (what, changes) in edits {
+        let ws = Workspace::new();
+        let store = ws.copy_dir(&intact, "store");
+        for (batch, bytes) in changes {
+            let path = store.join(".catalog").join(batch);
+            match bytes {
+                Some(bytes) => std::fs::write(path, bytes).unwrap(),
+                None => std::fs::remove_file(path).unwrap(),
+            }
+        }
+        let name = format!("catalog `{what}` × catalog verify");
+        refused(&name, &[ws.root()], &names(&["catalog"]), || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+                .args(["catalog", "verify", s(&store), "--expect-head", &head])
+                .output()
+                .unwrap()
+        });
+    }
+    assert!(cases.len() > 60, "{} cases", cases.len());
 }

@@ -15,6 +15,9 @@ fn cli_golden() {
         let open = std::os::unix::fs::PermissionsExt::from_mode(0o644);
         std::fs::set_permissions(path, open).unwrap();
     }
+    // A credentials file must be private to be read at all.
+    let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+    std::fs::set_permissions("tests/cmd/inputs/aws/credentials", private).unwrap();
     trycmd::TestCases::new()
         .register_bin("custody", trycmd::cargo::cargo_bin!("custody"))
         .case("tests/cmd/*.toml")

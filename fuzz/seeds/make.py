@@ -109,3 +109,9 @@ payload = "".join(blocks[1].split())
 words = "".join(line.strip().split("  ", 1)[1] + "\n" for line in blocks[2].splitlines())
 write("share_sheet", "words", b"\x00" + words.encode())
 write("share_sheet", "payload", b"\x01" + payload.encode())
+
+# catalog: mode 0 reads the rest as batch 1, mode 1 as a proof file (section 16.8).
+catalog = section("## 16.")
+batches = re.findall(r"```text\n(\{\"catalog\".*?)```", catalog, re.S)
+write("catalog", "batch-1", b"\x00" + batches[0].encode())
+write("catalog", "proof", b"\x01" + re.search(r"```json\n(.*?)```", catalog, re.S).group(1).encode())

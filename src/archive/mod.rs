@@ -33,7 +33,6 @@ pub use input::Input;
 pub use key_wrap::KeyWrap;
 pub use keys::{ArchiveKeys, HEADER_KEY_INFO, PAYLOAD_KEY_INFO};
 pub use open::{read_header, Archive};
-pub use rewrap::write_header;
 pub use seal::{seal, seal_with_key, ArchiveSummary, WrappedUnder};
 pub use software_key::SoftwareKey;
 pub use token_key::{chain_record, KeyToken, TokenKey};

@@ -1,12 +1,9 @@
 //! Rewrapping an archive under a new domain key, for rotation: the data key is unwrapped under the
 //! old domain key, the header MAC checked, the data key wrapped under the new domain key, and a
-//! header with the new epoch and key id written in place of the old one. The payload is never
-//! read or written, so the cost does not grow with the archive's size. The data key and salt do
-//! not change, so the payload keys do not either.
-
-use std::fs::OpenOptions;
-use std::os::unix::fs::FileExt;
-use std::path::Path;
+//! header with the new epoch and key id made, of the same length, for the archive's store to
+//! write in place of the old one. The payload is never read or written, so the cost does not
+//! grow with the archive's size. The data key and salt do not change, so the payload keys do not
+//! either.
 
 use super::error::{ArchiveError, Result};
 use super::format;
@@ -44,17 +41,4 @@ impl Archive<'_> {
         }
         Ok(bytes)
     }
-}
-
-/// Replaces the header at the start of the archive at `path` with `header` (same length) in one
-/// write. A process killed around it leaves either header, never a mixture. The file is not
-/// synced here: a rotation syncs each file system it wrote on once, after the last archive and
-/// before the old key is destroyed (D34), instead of paying an fsync per archive.
-pub fn write_header(path: &Path, header: &[u8]) -> Result<()> {
-    let failed = |source| ArchiveError::Output {
-        path: path.to_owned(),
-        source,
-    };
-    let file = OpenOptions::new().write(true).open(path).map_err(failed)?;
-    file.write_all_at(header, 0).map_err(failed)
 }

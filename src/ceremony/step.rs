@@ -380,6 +380,16 @@ pub enum Step {
         /// Why it could not be rewrapped.
         reason: String,
     },
+    /// `rotate.catalog-head`: the head of a store's archive catalog once the rotation recorded
+    /// its rewrapped archives in it (FORMAT.md 16).
+    CatalogHead {
+        /// The store: a directory as given, or `s3://bucket/prefix`.
+        store: String,
+        /// The head's digest, lowercase hex.
+        head: String,
+        /// Archives in the catalog's current state.
+        archives: u64,
+    },
     /// `rotate.close`.
     RotateClosed {
         /// The new manifest.
@@ -593,6 +603,7 @@ impl Step {
             Self::RotatePublished { .. } => (Ceremony::Rotate, "published"),
             Self::ArchivesRewrapped { .. } => (Ceremony::Rotate, "archives-rewrapped"),
             Self::ArchiveLeft { .. } => (Ceremony::Rotate, "archive-left"),
+            Self::CatalogHead { .. } => (Ceremony::Rotate, "catalog-head"),
             Self::RotateClosed { .. } => (Ceremony::Rotate, CLOSE),
             Self::ReshareBegun { .. } => (Ceremony::Reshare, "begin"),
             Self::KeyRebuilt { .. } => (Ceremony::Reshare, "key-rebuilt"),
@@ -833,6 +844,14 @@ impl Step {
                 .detail("root", root)
                 .detail("path", path)
                 .detail("reason", reason),
+            Self::CatalogHead {
+                store,
+                head,
+                archives,
+            } => line
+                .detail("store", store)
+                .detail("head", head)
+                .detail("archives", archives),
             Self::RotateClosed {
                 manifest,
                 epoch,

@@ -1,5 +1,6 @@
 //! The archives a command acts on: those named, and every `*.custody` file found under each
-//! `--archives TREE` (walked recursively, symbolic links never followed). A directory named as
+//! `--archives TREE` (walked recursively, symbolic links never followed), or every archive of
+//! an object store (`--archives s3://bucket/prefix`). A directory named as
 //! an archive is refused with the option that walks it; what a walk passes over is warned of.
 
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 use super::open::ARCHIVE_SUFFIX;
 use super::output::Failure;
 use crate::files::{find_files_ending, Skipped};
+use crate::store::{self, is_object_url};
 
 /// The archives named and those found in `trees`, and what the walks passed over (each warned
 /// of on standard error). Refuses a named directory, a tree that is not a directory, and an
@@ -28,6 +30,21 @@ pub fn gather(
     let mut archives = named.to_vec();
     let mut skipped = Vec::new();
     for tree in trees {
+        if is_object_url(tree) {
+            let store = store::open(tree)?;
+            let listing = store.list()?;
+            archives.extend(
+                listing
+                    .archives
+                    .iter()
+                    .map(|archive| PathBuf::from(store.shown(&archive.name))),
+            );
+            skipped.extend(listing.others.into_iter().map(|(key, reason)| Skipped {
+                path: PathBuf::from(store.shown(&key)),
+                reason,
+            }));
+            continue;
+        }
         if !tree.is_dir() {
             return Err(Failure::new(
                 format!("{} is not a directory", tree.display()),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::attendant::{Passphrases, RoomAttendant};
 use super::output::{print, print_json, Failure};
 use super::request::RemoteArgs;
+use super::store::ProfileArg;
 use crate::ceremony::demo::demo;
 use crate::ceremony::drill::{drill, DrillRequest};
 use crate::ceremony::genesis::{genesis, GenesisRequest};
@@ -20,7 +21,7 @@ use crate::domain::{load_officials, ManifestDigest};
 use crate::hsm::{Persistence, Pkcs11Uri};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::signature::DomainFingerprint;
-use crate::readout::{hex_groups, pgp_words};
+use crate::readout::{counted, hex_groups, pgp_words};
 use crate::remote::Purpose;
 
 #[derive(Debug, Args)]
@@ -468,7 +469,7 @@ pub struct RotateArgs {
     #[arg(required_unless_present = "request", value_name = "SHARE")]
     shares: Vec<PathBuf>,
     /// A directory of archives (*.custody) to rewrap, walked recursively without following
-    /// symbolic links; repeat for more directories.
+    /// symbolic links, or an object store (s3://BUCKET/PREFIX); repeat for more.
     #[arg(long, value_name = "DIR", required = true)]
     archives: Vec<PathBuf>,
     /// Abandon this archive on purpose if it cannot be rewrapped, so that the old key may still be
@@ -483,6 +484,8 @@ pub struct RotateArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Serialize)]
@@ -497,9 +500,20 @@ struct RotateReport {
     manifest_digest: String,
     kcv: String,
     transcript_closing_digest: String,
+    /// Each store's catalog head after the rotation.
+    catalog_heads: Vec<CatalogHeadReport>,
+}
+
+/// A store's catalog head, in a report.
+#[derive(Debug, Serialize)]
+struct CatalogHeadReport {
+    store: String,
+    head: String,
+    archives: u64,
 }
 
 pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
+    args.profile.select();
     let request = RotateRequest {
         manifest: args.manifest.clone(),
         targets: parse_uris(&args.hsm)?,
@@ -531,6 +545,15 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         manifest_digest: outcome.manifest_digest.to_string(),
         kcv: outcome.kcv.to_string(),
         transcript_closing_digest: hex::encode(outcome.closing_digest),
+        catalog_heads: outcome
+            .catalog_heads
+            .iter()
+            .map(|(store, head)| CatalogHeadReport {
+                store: store.clone(),
+                head: head.to_string(),
+                archives: head.archives,
+            })
+            .collect(),
     };
     if args.json {
         return print_json(&report);
@@ -548,6 +571,14 @@ pub fn run_rotate(args: &RotateArgs) -> Result<(), Failure> {
         closing = hex_groups(&outcome.closing_digest),
         closing_words = pgp_words(&outcome.closing_digest),
     ));
+    for (store, head) in &outcome.catalog_heads {
+        print(&format!(
+            "catalog head       {}\n                   {}\n                   of {store} ({})\n",
+            head.hex(),
+            head.words(),
+            counted(head.archives, "archive", "archives")
+        ));
+    }
     Ok(())
 }
 

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::output::{print, print_json, Failure};
+use super::store::ProfileArg;
 use crate::domain::manifest;
 use crate::inspect::{
-    inspect_file, ArchiveFacts, ContributionFacts, FileFacts, ManifestFacts, RequestFacts,
-    ShareFileFacts,
+    inspect_file, ArchiveFacts, CatalogBatchFacts, ContributionFacts, FileFacts, ManifestFacts,
+    RequestFacts, ShareFileFacts,
 };
 use crate::readout::hex_groups;
 
@@ -19,14 +20,17 @@ use crate::readout::hex_groups;
     after_help = "Examples:\n  custody inspect ee-registries/shares/cio.share\n  custody inspect --json ee-registries/manifest.json\n  custody inspect population.tar.custody\n\nShows public facts only; it never asks for a passphrase or a token and never shows share\nmaterial. An archive's header is shown as stated, unauthenticated: `custody verify` checks it."
 )]
 pub struct InspectArgs {
-    /// A sealed share file, a manifest or an archive.
+    /// A sealed share file, a manifest or an archive (also s3://BUCKET/PATH/NAME.custody).
     file: PathBuf,
     /// Print the facts as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 pub fn run(args: &InspectArgs) -> Result<(), Failure> {
+    args.profile.select();
     let facts = inspect_file(&args.file)?;
     if let FileFacts::Archive(archive) = &facts {
         if let Some(warning) = super::open::renamed(&args.file, archive.name.as_deref()) {
@@ -44,6 +48,7 @@ pub fn run(args: &InspectArgs) -> Result<(), Failure> {
         FileFacts::Archive(archive) => archive_rows(archive),
         FileFacts::Request(request) => request_rows(request),
         FileFacts::Contribution(contribution) => contribution_rows(contribution),
+        FileFacts::CatalogBatch(batch) => catalog_batch_rows(batch),
     };
     let text: String = rows
         .into_iter()
@@ -229,6 +234,27 @@ fn contribution_rows(contribution: &ContributionFacts) -> Vec<(&'static str, Str
         row("official", &contribution.official),
         row("request", &contribution.request),
         row("ceremony id", &contribution.ceremony_id),
+    ]
+}
+
+fn catalog_batch_rows(batch: &CatalogBatchFacts) -> Vec<(&'static str, String)> {
+    vec![
+        row(
+            "file",
+            "archive catalog batch (its chain and store: custody catalog verify STORE)",
+        ),
+        row("format", format!("{} version 1", batch.format)),
+        row("batch", batch.batch.to_string()),
+        row("written", &batch.written),
+        row(
+            "entries",
+            format!(
+                "{} ({} sealed, {} rewrapped, {} removed)",
+                batch.entries, batch.sealed, batch.rewrapped, batch.removed
+            ),
+        ),
+        row("prev", &batch.prev),
+        row("digest", &batch.digest),
     ]
 }
 

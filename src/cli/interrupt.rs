@@ -46,6 +46,7 @@ pub fn watch() -> Result<(), Failure> {
 /// Removes the unfinished file, says what stays, and exits.
 fn stop(signal: i32) -> ! {
     let abandoned = files::abandon_unfinished();
+    crate::store::abandon_unfinished_uploads();
     let mut stderr = std::io::stderr().lock();
     if std::io::stderr().is_terminal() {
         // Clear a progress bar's line.

@@ -4,6 +4,7 @@
 mod archive_list;
 mod attendant;
 mod audit;
+mod catalog;
 mod ceremony;
 mod contribute;
 mod hsm;
@@ -26,6 +27,7 @@ mod secret;
 mod selftest;
 mod share;
 mod stdio;
+mod store;
 mod token;
 mod token_keys;
 mod verify;
@@ -86,11 +88,18 @@ enum Command {
     Rotate(ceremony::RotateArgs),
     /// Check a domain directory offline: transcript chain, manifest, share files.
     Audit(audit::AuditArgs),
+    /// An archive store's catalog: check the store complete with no key, show its head, prove
+    /// one archive in it.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     /// Write a self-contained recovery kit of a domain (binary, public files, procedure,
     /// SHA256SUMS), or check one.
     Kit(kit::KitArgs),
     /// Run the power-on self-tests and report process hardening (core dumps, memory locking).
     Selftest(selftest::SelftestArgs),
+    /// Look after an object store of archives: remove what interrupted runs left there.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 impl Command {
@@ -99,7 +108,12 @@ impl Command {
     fn handles_keys(&self) -> bool {
         !matches!(
             self,
-            Self::Inspect(_) | Self::Audit(_) | Self::Kit(_) | Self::Selftest(_)
+            Self::Inspect(_)
+                | Self::Audit(_)
+                | Self::Catalog(_)
+                | Self::Kit(_)
+                | Self::Selftest(_)
+                | Self::Store(_)
         )
     }
 }
@@ -155,8 +169,10 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Recover(args) => recover::run(&args),
         Command::Reshare(args) => reshare::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Catalog(command) => catalog::run(&command),
         Command::Demo(args) => ceremony::run_demo(&args),
         Command::Kit(args) => kit::run(&args),
         Command::Selftest(args) => selftest::run(&args),
+        Command::Store(command) => store::run(&command),
     }
 }

@@ -15,6 +15,7 @@ use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::restore;
 use super::stdio::{self, is_dash};
+use super::store::ProfileArg;
 use crate::archive::{Archive, ArchiveSummary, Metadata};
 use crate::domain::Timestamp;
 use crate::files::directory_of;
@@ -52,6 +53,8 @@ pub struct OpenArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,6 +122,7 @@ fn sealed_time(metadata: &Metadata) -> Option<String> {
 }
 
 pub fn run(args: &OpenArgs) -> Result<(), Failure> {
+    args.profile.select();
     let keys = Keys::Token(&args.hsm);
     match (&args.out, &args.out_dir) {
         (Some(out), None) => {
@@ -193,6 +197,7 @@ impl<'a> Single<'a> {
                 )),
             };
         stdio::refuse_json_on_stdout(json, out)?;
+        stdio::refuse_object_url(out, "opened data")?;
         stdio::refuse_existing(out, force)?;
         let name = stdio::name(path, "standard input");
         let archive = read_archive(path, &name)?;

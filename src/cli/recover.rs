@@ -19,6 +19,7 @@ use super::opener::Keys;
 use super::output::{print, print_json, Failure};
 use super::restore::{self, RestoreSummary};
 use super::stdio::is_dash;
+use super::store::ProfileArg;
 use crate::ceremony::recover::{recover, RecoverRequest, Recovered};
 use crate::readout::{counted, hex_groups, pgp_words};
 
@@ -60,6 +61,8 @@ pub struct RecoverArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 /// Where the recovered data goes: checked before anyone types.
@@ -96,6 +99,7 @@ struct RefusedShare {
 }
 
 pub fn run(args: &RecoverArgs) -> Result<(), Failure> {
+    args.profile.select();
     if !args.no_hsm {
         return Err(Failure::new(
             "recover rebuilds the domain key in this computer's memory, not in an HSM, and runs only with --no-hsm, which says that no HSM is available and you accept that",

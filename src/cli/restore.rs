@@ -137,6 +137,7 @@ pub fn run(request: &Request<'_>, plan: Plan, keys: Keys<'_>) -> Result<RestoreS
 
 /// The archives named and those found in the trees, and what the walks passed over.
 fn gather(request: &Request<'_>) -> Result<(Vec<PathBuf>, Vec<Skipped>), Failure> {
+    stdio::refuse_object_url(request.out_dir, "opened data")?;
     if !request.out_dir.is_dir() {
         return Err(Failure::new(
             format!("{} is not a directory", request.out_dir.display()),

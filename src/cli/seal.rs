@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgGroup, Args};
@@ -14,10 +15,13 @@ use super::interrupt;
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio::{self, is_dash};
+use super::store::ProfileArg;
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
+use crate::catalog;
 use crate::files::{directory_of, AtomicFile, TemporaryKind};
 use crate::readout::counted;
+use crate::store::{self, is_object_url, ArchiveStore, StoreError};
 
 /// The name `--out-dir` gives the archive of an input: `<input file name>.custody`.
 const ARCHIVE_SUFFIX: &str = ".custody";
@@ -52,6 +56,8 @@ pub struct SealArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 /// One input and the archive it becomes.
@@ -61,6 +67,8 @@ struct Job {
     output: PathBuf,
     /// The input's length, when it is a regular file.
     size: Option<u64>,
+    /// The archive's name in the `--out-dir` store.
+    stored_as: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,11 +86,24 @@ struct SealReport {
 #[derive(Debug, Serialize)]
 struct SealReports {
     archives: Vec<SealReport>,
+    /// The catalog head of the `--out-dir` store once every archive is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog_head: Option<String>,
 }
 
 pub fn run(args: &SealArgs) -> Result<(), Failure> {
+    args.profile.select();
     let chunk_size = ChunkSize::new(args.chunk_size)?;
-    let jobs = plan(args)?;
+    // The store written to: --out-dir's, or the one an `-o s3://…` archive is in.
+    let (store, one) = match (&args.out, &args.out_dir) {
+        (_, Some(dir)) => (Some(out_dir(dir)?), None),
+        (Some(out), None) => match store::archive_at(out)? {
+            Some((store, name)) => (Some(store), Some(name)),
+            None => (None, None),
+        },
+        (None, None) => (None, None),
+    };
+    let jobs = plan(args, store.as_deref(), one)?;
     let (manifest, token) = token::sealing_token(&args.manifest, &args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     prepare_writing(&jobs)?;
@@ -92,36 +113,79 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
         key: &key,
         chunk_size,
         progress: &progress,
+        store: store.as_deref(),
+        force: args.force,
     };
     let mut reports = Vec::with_capacity(jobs.len());
+    let mut recorder = store.as_deref().map(catalog::Recorder::new);
     for job in &jobs {
-        reports.push(sealer.seal(job)?);
+        let (report, entry) = sealer.seal(job)?;
+        reports.push(report);
+        if let (Some(recorder), Some(entry)) = (recorder.as_mut(), entry) {
+            recorder
+                .push(entry)
+                .map_err(|e| uncatalogued(e, reports.len()))?;
+        }
     }
+    let head = recorder
+        .map(|recorder| {
+            recorder
+                .finish()
+                .map_err(|e| uncatalogued(e, reports.len()))
+        })
+        .transpose()?;
     drop(progress);
-    report(args, reports)
+    report(args, reports, store.as_deref().zip(head.as_ref()))
+}
+
+/// The catalog could not be written: the archives sealed stay, complete, but the catalog may
+/// not list the last of them.
+fn uncatalogued(error: catalog::CatalogError, sealed: usize) -> Failure {
+    Failure::new(
+        error.to_string(),
+        format!(
+            "the {} sealed are complete but the store's catalog may not list the last of them: \
+             custody catalog verify STORE names them",
+            counted(sealed, "archive", "archives")
+        ),
+    )
 }
 
 /// Watches for interruptions and clears what killed runs left where the archives go.
 /// (Standard output is left to the signals' default: what went out cannot be taken back.)
 fn prepare_writing(jobs: &[Job]) -> Result<(), Failure> {
-    let directories: std::collections::BTreeSet<&Path> = jobs
-        .iter()
-        .filter(|job| !is_dash(&job.output))
-        .map(|job| directory_of(&job.output))
-        .collect();
-    if directories.is_empty() {
+    if jobs.iter().all(|job| is_dash(&job.output)) {
         return Ok(());
     }
     interrupt::watch()?;
+    let directories: std::collections::BTreeSet<&Path> = jobs
+        .iter()
+        .filter(|job| !is_dash(&job.output) && !is_object_url(&job.output))
+        .map(|job| directory_of(&job.output))
+        .collect();
     directories.into_iter().for_each(interrupt::clean_leftovers);
     Ok(())
 }
 
 /// Checks every input and destination before anything is sealed.
-fn plan(args: &SealArgs) -> Result<Vec<Job>, Failure> {
-    let jobs = match (&args.out, &args.out_dir) {
-        (Some(out), _) => plan_one(&args.inputs, out)?,
-        (None, Some(dir)) => plan_dir(&args.inputs, dir)?,
+fn plan(
+    args: &SealArgs,
+    store: Option<&dyn ArchiveStore>,
+    one: Option<String>,
+) -> Result<Vec<Job>, Failure> {
+    let jobs = match (&args.out, store) {
+        (Some(out), Some(store)) => {
+            let mut jobs = plan_one(&args.inputs, out)?;
+            let existing = existing(store, args.force)?;
+            if let Some(name) = one.as_ref().filter(|name| existing.contains(*name)) {
+                return Err(stdio::exists_failure(&store.shown(name)));
+            }
+            jobs.iter_mut()
+                .for_each(|job| job.stored_as.clone_from(&one));
+            jobs
+        }
+        (Some(out), None) => plan_one(&args.inputs, out)?,
+        (None, Some(store)) => plan_dir(&args.inputs, store, args.force)?,
         (None, None) => {
             return Err(Failure::new(
                 "no destination given",
@@ -129,7 +193,7 @@ fn plan(args: &SealArgs) -> Result<Vec<Job>, Failure> {
             ))
         }
     };
-    for job in &jobs {
+    for job in jobs.iter().filter(|job| job.stored_as.is_none()) {
         stdio::refuse_existing(&job.output, args.force)?;
         stdio::refuse_json_on_stdout(args.json, &job.output)?;
     }
@@ -156,13 +220,37 @@ fn plan_one(inputs: &[PathBuf], out: &Path) -> Result<Vec<Job>, Failure> {
     }
 }
 
-fn plan_dir(inputs: &[PathBuf], dir: &Path) -> Result<Vec<Job>, Failure> {
-    if !dir.is_dir() {
+/// The archives of `store`, unless `force` (none then matter).
+fn existing(store: &dyn ArchiveStore, force: bool) -> Result<HashSet<String>, Failure> {
+    if force {
+        return Ok(HashSet::new());
+    }
+    Ok(store
+        .list()?
+        .archives
+        .into_iter()
+        .map(|archive| archive.name)
+        .collect())
+}
+
+/// The `--out-dir` store: an object store, or a directory that exists.
+fn out_dir(dir: &Path) -> Result<Arc<dyn ArchiveStore>, Failure> {
+    if !is_object_url(dir) && !dir.is_dir() {
         return Err(Failure::new(
             format!("{} is not a directory", dir.display()),
             "create the output directory first, or name an existing one",
         ));
     }
+    Ok(store::open(dir)?)
+}
+
+/// One archive per input in the store, none replacing an archive there unless `force`.
+fn plan_dir(
+    inputs: &[PathBuf],
+    store: &dyn ArchiveStore,
+    force: bool,
+) -> Result<Vec<Job>, Failure> {
+    let existing = existing(store, force)?;
     let mut names = HashSet::new();
     inputs
         .iter()
@@ -178,16 +266,21 @@ fn plan_dir(inputs: &[PathBuf], dir: &Path) -> Result<Vec<Job>, Failure> {
             };
             let mut archive_name = file_name.to_owned();
             archive_name.push(ARCHIVE_SUFFIX);
+            let archive_name = archive_name.to_string_lossy().into_owned();
+            let shown = store.shown(&archive_name);
             if !names.insert(archive_name.clone()) {
                 return Err(Failure::new(
-                    format!(
-                        "two inputs would both be sealed to {}",
-                        dir.join(&archive_name).display()
-                    ),
+                    format!("two inputs would both be sealed to {shown}"),
                     "seal inputs of the same file name into different directories",
                 ));
             }
-            Ok(job(input, dir.join(archive_name)))
+            if existing.contains(&archive_name) {
+                return Err(stdio::exists_failure(&shown));
+            }
+            Ok(Job {
+                stored_as: Some(archive_name),
+                ..job(input, PathBuf::from(shown))
+            })
         })
         .collect()
 }
@@ -197,6 +290,7 @@ fn job(input: &Path, output: PathBuf) -> Job {
         input: input.to_owned(),
         output,
         size: None,
+        stored_as: None,
     }
 }
 
@@ -225,16 +319,27 @@ struct Sealer<'a> {
     key: &'a dyn KeyWrap,
     chunk_size: ChunkSize,
     progress: &'a Progress,
+    /// The `--out-dir` store.
+    store: Option<&'a dyn ArchiveStore>,
+    force: bool,
 }
 
 impl Sealer<'_> {
-    fn seal(&self, job: &Job) -> Result<SealReport, Failure> {
+    /// Seals one input; the archive's catalog entry when it went to a store.
+    fn seal(&self, job: &Job) -> Result<(SealReport, Option<catalog::Entry>), Failure> {
         let input_name = stdio::name(&job.input, "standard input");
         self.progress.item(input_name.clone());
         let spec = self.spec(job);
         let input = stdio::reader(&job.input)?;
         let progress = |done| self.progress.update(done);
-        let summary = if is_dash(&job.output) {
+        let mut entry = None;
+        let summary = if let (Some(store), Some(name)) = (self.store, &job.stored_as) {
+            let (summary, sealed) = self
+                .seal_to_store(&spec, input, store, name, job.size, &progress)
+                .map_err(|e| e.about(&input_name))?;
+            entry = Some(sealed);
+            summary
+        } else if is_dash(&job.output) {
             let stdout = std::io::stdout().lock();
             archive::seal(self.key, &spec, input, stdout, &progress)
                 .map_err(|e| Failure::from(e).about(&input_name))?
@@ -243,7 +348,7 @@ impl Sealer<'_> {
                 .map_err(|e| e.about(&input_name))?
         };
         self.progress.item_done(summary.payload_len);
-        Ok(SealReport {
+        let report = SealReport {
             input: input_name,
             archive: stdio::name(&job.output, "standard output"),
             domain: spec.identity.domain.to_string(),
@@ -252,7 +357,8 @@ impl Sealer<'_> {
             payload_bytes: summary.payload_len,
             chunks: summary.chunks,
             archive_bytes: summary.archive_len,
-        })
+        };
+        Ok((report, entry))
     }
 
     fn spec(&self, job: &Job) -> ArchiveSpec {
@@ -278,6 +384,30 @@ impl Sealer<'_> {
         }
     }
 
+    fn seal_to_store(
+        &self,
+        spec: &ArchiveSpec,
+        input: archive::Input<'_>,
+        store: &dyn ArchiveStore,
+        name: &str,
+        size: Option<u64>,
+        progress: &dyn Fn(u64),
+    ) -> Result<(ArchiveSummary, catalog::Entry), Failure> {
+        let shown = store.shown(name);
+        let output_error = |error: StoreError| {
+            Failure::new(
+                format!("cannot write {shown}: {error}"),
+                "check the destination's free space and permissions; nothing was left there",
+            )
+        };
+        let mut archive =
+            catalog::Measure::new(store.create(name, size, self.force).map_err(output_error)?);
+        let summary = archive::seal(self.key, spec, input, &mut archive, progress)?;
+        let (archive, measured) = archive.finish()?;
+        archive.commit().map_err(output_error)?;
+        Ok((summary, measured.sealed(name, catalog::now())?))
+    }
+
     fn seal_to_file(
         &self,
         spec: &ArchiveSpec,
@@ -299,15 +429,22 @@ impl Sealer<'_> {
     }
 }
 
-fn report(args: &SealArgs, archives: Vec<SealReport>) -> Result<(), Failure> {
+fn report(
+    args: &SealArgs,
+    archives: Vec<SealReport>,
+    catalogued: Option<(&dyn ArchiveStore, &catalog::Head)>,
+) -> Result<(), Failure> {
     if args.json {
-        return print_json(&SealReports { archives });
+        return print_json(&SealReports {
+            archives,
+            catalog_head: catalogued.map(|(_, head)| head.to_string()),
+        });
     }
     // With -o - the archive is standard output: nothing else may go there.
     if args.out.as_deref().is_some_and(is_dash) {
         return Ok(());
     }
-    let text: String = archives
+    let mut text: String = archives
         .iter()
         .map(|report| {
             format!(
@@ -321,6 +458,15 @@ fn report(args: &SealArgs, archives: Vec<SealReport>) -> Result<(), Failure> {
             )
         })
         .collect();
+    if let Some((store, head)) = catalogued {
+        text.push_str(&format!(
+            "catalog of {}: {}\nhead       {}\n           {}\n",
+            store.location(),
+            counted(head.archives, "archive", "archives"),
+            head.hex(),
+            head.words()
+        ));
+    }
     print(&text);
     Ok(())
 }

@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::output::{print, print_json, Failure};
+use super::stdio;
 use super::token;
 use crate::ceremony::secret::{new_secret, SecretRequest};
 
@@ -69,6 +70,7 @@ fn run_new(args: &NewArgs) -> Result<(), Failure> {
             "e.g. --purpose 'restic repository of the population registry'",
         ));
     }
+    stdio::refuse_object_url(&args.out, "a secret's archive")?;
     let (manifest, token) = token::sealing_token(&args.manifest, &args.hsm)?;
     let key = token.key(manifest.key_ref(), manifest.wrap_check())?;
     let request = SecretRequest {

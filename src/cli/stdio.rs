@@ -21,10 +21,14 @@ pub fn name(path: &Path, dash: &str) -> String {
     }
 }
 
-/// Opens `path` for reading (a regular file by position), or standard input for `-`.
+/// Opens `path` for reading: standard input for `-`, an archive in an object store for an
+/// `s3://` URL, a regular file by position.
 pub fn reader(path: &Path) -> Result<Input<'static>, Failure> {
     if is_dash(path) {
         return Ok(Input::from(std::io::stdin().lock()));
+    }
+    if let Some((store, name)) = crate::store::archive_at(path)? {
+        return Ok(Input::from(store.read(&name)?));
     }
     Input::open(path).map_err(|error| {
         Failure::new(
@@ -37,9 +41,26 @@ pub fn reader(path: &Path) -> Result<Input<'static>, Failure> {
 /// Refuses to replace an existing file at `path` unless `force` is set.
 pub fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
     if !force && !is_dash(path) && path.symlink_metadata().is_ok() {
+        return Err(exists_failure(&path.display().to_string()));
+    }
+    Ok(())
+}
+
+/// The refusal to replace `shown` without `--force`.
+pub fn exists_failure(shown: &str) -> Failure {
+    Failure::new(
+        format!("{shown} already exists"),
+        "choose another destination, or pass --force to replace it (only once the new file is complete)",
+    )
+}
+
+/// Refuses an object-store URL as the place for `what`: plaintext, and custody's own files, are
+/// written only to this machine.
+pub fn refuse_object_url(out: &Path, what: &str) -> Result<(), Failure> {
+    if crate::store::is_object_url(out) {
         return Err(Failure::new(
-            format!("{} already exists", path.display()),
-            "choose another destination, or pass --force to replace it (only once the new file is complete)",
+            format!("{}: {what} is written to this machine, not to an object store", out.display()),
+            "name a local file or directory; only archives, which are encrypted, go to an object store",
         ));
     }
     Ok(())

@@ -12,6 +12,7 @@ use super::open::{read_archive, OpenReport};
 use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio;
+use super::store::ProfileArg;
 use super::token;
 use crate::archive::KeyToken;
 use crate::readout::counted;
@@ -34,6 +35,8 @@ pub struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 /// The outcome for one archive.
@@ -59,6 +62,7 @@ struct VerifyReport {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
+    args.profile.select();
     let (archives, _) = archive_list::gather(&args.archives, &args.trees, "verify")?;
     let token = token::key_token(&args.hsm)?;
     let progress = Progress::new(None, args.json);

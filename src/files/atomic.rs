@@ -94,6 +94,15 @@ pub struct Abandoned {
     pub committed: usize,
 }
 
+/// Runs `commit`, the step that makes something written elsewhere visible (an object store's
+/// archive), as a rename is here: never after [`abandon_unfinished`], and counted as committed.
+pub fn commit_elsewhere<T, E>(commit: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let _list = unfinished();
+    let done = commit()?;
+    COMMITTED.fetch_add(1, Ordering::SeqCst);
+    Ok(done)
+}
+
 /// Removes every unfinished temporary file and stops any further file from being renamed into
 /// place: for a process about to exit on a signal. It never returns the list's lock, so a commit
 /// racing with it either finished before (and is counted) or never happens.

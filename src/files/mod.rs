@@ -10,8 +10,9 @@ mod secret;
 mod tree;
 
 pub use atomic::{
-    abandon_unfinished, create_directory, directory_of, sync_filesystem, sync_parent, write_atomic,
-    write_atomic_mode, write_atomic_public, Abandoned, AtomicFile, TemporaryKind, PUBLIC_FILE_MODE,
+    abandon_unfinished, commit_elsewhere, create_directory, directory_of, sync_filesystem,
+    sync_parent, write_atomic, write_atomic_mode, write_atomic_public, Abandoned, AtomicFile,
+    TemporaryKind, PUBLIC_FILE_MODE,
 };
 pub use bounded::read_at_most;
 pub use leftover::{note_process_start, remove_leftovers, Leftover};

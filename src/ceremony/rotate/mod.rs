@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::TokenKey;
 use crate::domain::{EnrolledToken, Manifest, ManifestChain, ManifestDigest, Official, Timestamp};
-use crate::files::{directory_of, read_at_most, sync_filesystem, sync_parent};
+use crate::files::{directory_of, read_at_most, sync_parent};
 use crate::hsm::{KeySelector, Pkcs11Uri, TokenSession};
 use crate::primitives::kdf::KdfParams;
 use crate::primitives::key_identity::Kcv;
@@ -48,6 +48,7 @@ use super::transcript::{self, IfMissing, Transcript};
 use super::transcript_signature::{close_and_sign, HeldKey};
 use super::trust::{trusted_manifest, Expected};
 
+mod catalogs;
 mod journal;
 mod keys;
 mod left;
@@ -117,6 +118,8 @@ pub struct RotateOutcome {
     pub kcv: Kcv,
     /// The transcript's closing digest, to read aloud.
     pub closing_digest: [u8; 32],
+    /// Each store's catalog head after the rotation, by location, to read aloud.
+    pub catalog_heads: Vec<(String, crate::catalog::Head)>,
 }
 
 /// Runs, or resumes, a rotation.
@@ -177,11 +180,17 @@ pub fn rotate(
         left,
         skipped,
         written,
+        catalogs,
     } = rewrap_all(roots.walk(), session, &rotation, keys, attendant);
     // Every new header must be on disk before the key that opens the old ones is destroyed: each
     // file system written on is synced once (D34).
-    for file in written.values() {
-        sync_filesystem(file).map_err(CeremonyError::io(file))?;
+    for (location, store) in &written {
+        store.sync().map_err(|error| {
+            CeremonyError::refused(
+                format!("{location}: the rewrapped headers cannot be synced ({error})"),
+                "the old key stays: run the same command again once the store is writable",
+            )
+        })?;
     }
     transcript.append(Step::ArchivesRewrapped {
         rewrapped,
@@ -189,6 +198,16 @@ pub fn rotate(
         left: left.len(),
         skipped: skipped.len(),
     })?;
+    // Every store's catalog records the headers rewritten, and its head goes on record, before
+    // the old key may go.
+    let catalog_heads = catalogs.record(attendant)?;
+    for (store, head) in &catalog_heads {
+        transcript.append(Step::CatalogHead {
+            store: store.clone(),
+            head: head.to_string(),
+            archives: head.archives,
+        })?;
+    }
     // The canary follows the key, so that every drill after this rotation opens it.
     let new_key = TokenKey::find(
         session,
@@ -242,6 +261,7 @@ pub fn rotate(
         manifest_digest: new_manifest.digest(),
         kcv: *new_manifest.kcv(),
         closing_digest,
+        catalog_heads,
     })
 }
 

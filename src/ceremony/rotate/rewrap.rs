@@ -1,19 +1,21 @@
 //! Rewrapping a rotation's archives: each archive header of the old epoch is rewrapped from the
-//! old key to the new one in place, one write per header, without touching its payload. Archives
+//! old key to the new one in place, one write per header through the archive's store, without
+//! touching its payload (an object store's payload object is neither read nor written). Archives
 //! already on the new epoch are counted; every other is left untouched and named with its reason
 //! (unreadable, another domain, damaged header, wrapped key that does not unwrap), never a
 //! reason to stop the walk: the caller decides whether the old key may go (D59).
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::archive::{self, Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
-use crate::files::read_at_most;
+use crate::archive::{Archive, ArchiveError, KeyWrap, TokenKey, MAX_HEADER_LEN};
 use crate::hsm::TokenSession;
+use crate::store::ArchiveStore;
 
 use super::super::attendant::{Attendant, Event};
 use super::super::error::CeremonyError;
+use super::catalogs::Catalogs;
 use super::journal::Rotation;
 use super::tree::{Found, Tree};
 
@@ -49,6 +51,7 @@ pub(super) fn rewrap_all(
         left: Vec::new(),
         skipped: tree.skipped,
         written: BTreeMap::new(),
+        catalogs: Catalogs::default(),
     };
     for (path, reason) in &done.skipped {
         attendant.announce(&Event::Step(format!(
@@ -64,12 +67,19 @@ pub(super) fn rewrap_all(
         done.leave(found, reason, attendant);
     }
     for found in tree.archives {
-        match rewrap_one(&found.path, session, &keys, rotation) {
-            ArchiveState::Rewrapped(device) => {
+        done.catalogs.of(&found.store);
+        match rewrap_one(&found, session, &keys, rotation) {
+            ArchiveState::Rewrapped(header) => {
                 done.rewrapped += 1;
-                done.written.entry(device).or_insert(found.path);
+                done.catalogs.note(&found.store, &found.name(), &header);
+                done.written
+                    .entry(found.store.location().to_owned())
+                    .or_insert_with(|| Arc::clone(&found.store));
             }
-            ArchiveState::Already => done.already += 1,
+            ArchiveState::Already(header) => {
+                done.already += 1;
+                done.catalogs.note(&found.store, &found.name(), &header);
+            }
             ArchiveState::Left(reason) => done.leave(found, reason, attendant),
         }
     }
@@ -94,9 +104,11 @@ pub(super) struct Rewrapping {
     pub left: Vec<(Found, String)>,
     /// Symbolic links (never followed) and non-regular `*.custody` entries, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
-    /// One archive rewritten on each file system (by device) that this run wrote on: each must
-    /// be synced before the old key is destroyed.
-    pub written: BTreeMap<u64, PathBuf>,
+    /// Every store this run rewrote a header in, by location: each must be synced before the
+    /// old key is destroyed.
+    pub written: BTreeMap<String, Arc<dyn ArchiveStore>>,
+    /// The catalogs of the stores walked, and what to record in them.
+    pub catalogs: Catalogs,
 }
 
 impl Rewrapping {
@@ -117,20 +129,22 @@ struct Keys<'k> {
 
 /// What became of one archive.
 enum ArchiveState {
-    /// Rewritten, on the file system of this device.
-    Rewrapped(u64),
-    Already,
+    /// Rewritten (not yet synced): its new header.
+    Rewrapped(Vec<u8>),
+    /// Already on the new epoch: its header.
+    Already(Vec<u8>),
     Left(String),
 }
 
 fn rewrap_one(
-    file: &Path,
+    found: &Found,
     session: &TokenSession,
     keys: &Keys<'_>,
     rotation: &Rotation,
 ) -> ArchiveState {
     let new_identity = keys.new.key_ref();
-    let head = match read_at_most(file, MAX_HEADER_LEN) {
+    let name = found.name();
+    let head = match found.store.read_head(&name, MAX_HEADER_LEN) {
         Ok(head) => head,
         Err(error) => return ArchiveState::Left(format!("unreadable ({error})")),
     };
@@ -142,7 +156,8 @@ fn rewrap_one(
     };
     let identity = &archive.header().spec.identity;
     if identity == new_identity {
-        return ArchiveState::Already;
+        let len = archive.header().len.min(head.len());
+        return ArchiveState::Already(head[..len].to_vec());
     }
     if identity.domain != new_identity.domain {
         return ArchiveState::Left(format!(
@@ -168,14 +183,9 @@ fn rewrap_one(
         Ok(header) => header,
         Err(error) => return ArchiveState::Left(unwrap_failure(&error, rotation.from_epoch)),
     };
-    if let Err(error) = archive::write_header(file, &header) {
-        return ArchiveState::Left(format!("cannot be rewritten ({error})"));
-    }
-    // Rewritten but not yet synced: the file system it is on must be. Not knowing which, it is
-    // left (the old key stays); a rerun finds it on the new epoch.
-    match std::fs::symlink_metadata(file) {
-        Ok(metadata) => ArchiveState::Rewrapped(metadata.dev()),
-        Err(error) => ArchiveState::Left(format!("rewritten, but cannot be synced ({error})")),
+    match found.store.replace_header(&name, &header) {
+        Ok(()) => ArchiveState::Rewrapped(header),
+        Err(error) => ArchiveState::Left(format!("cannot be rewritten ({error})")),
     }
 }
 

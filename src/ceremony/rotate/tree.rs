@@ -1,14 +1,18 @@
 //! The archive trees a rotation reads (D59): every `--archives` directory walked recursively,
 //! symbolic links never followed — neither to directories nor to files — but reported, and every
 //! `*.custody` regular file found exactly once, with its path relative to the root it was found
-//! under. A directory that cannot be read is reported like an archive left: archives in it would
-//! otherwise be missed. `--leave` paths are resolved here too, before anything is written.
+//! under; every archive of an `--archives s3://bucket/prefix` object store. A directory that
+//! cannot be read is reported like an archive left: archives in it would otherwise be missed.
+//! `--leave` paths are resolved here too, before anything is written. Each root is an archive
+//! store, through which its archives' headers are read and replaced.
 
 use std::collections::BTreeSet;
 use std::fs::FileType;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::super::error::CeremonyError;
+use crate::store::{self, is_object_url, ArchiveStore};
 
 /// The archive roots and the archives to leave on purpose, resolved to canonical paths.
 #[derive(Debug)]
@@ -18,11 +22,12 @@ pub(super) struct Roots {
 }
 
 /// One `--archives` directory: as given (to name what is found the way the operator wrote it),
-/// and canonical (to walk and to compare).
+/// and canonical (to walk and to compare); or an object store, whose URL is both.
 #[derive(Debug)]
 struct Root {
     given: PathBuf,
     canonical: PathBuf,
+    store: Arc<dyn ArchiveStore>,
 }
 
 /// One `*.custody` regular file found under a root.
@@ -36,6 +41,15 @@ pub(super) struct Found {
     pub root: PathBuf,
     /// Its path relative to that root.
     pub relative: PathBuf,
+    /// The store it is in (its root's), where it is named `relative`.
+    pub store: Arc<dyn ArchiveStore>,
+}
+
+impl Found {
+    /// Its name in its store.
+    pub fn name(&self) -> String {
+        self.relative.to_string_lossy().into_owned()
+    }
 }
 
 /// What a walk found: archives, entries skipped (links, and other files named `*.custody` that
@@ -54,11 +68,31 @@ impl Roots {
         let roots = archives
             .iter()
             .map(|root| {
+                if is_object_url(root) {
+                    let store = store::open(root).map_err(|error| {
+                        CeremonyError::refused(
+                            format!("--archives {}: {error}", root.display()),
+                            error.hint(),
+                        )
+                    })?;
+                    return Ok(Root {
+                        given: root.clone(),
+                        canonical: PathBuf::from(store.location()),
+                        store,
+                    });
+                }
                 let canonical = std::fs::canonicalize(root).map_err(CeremonyError::io(root))?;
                 if canonical.is_dir() {
+                    let store = store::open(&canonical).map_err(|error| {
+                        CeremonyError::refused(
+                            format!("--archives {}: {error}", root.display()),
+                            error.hint(),
+                        )
+                    })?;
                     Ok(Root {
                         given: root.clone(),
                         canonical,
+                        store,
                     })
                 } else {
                     Err(CeremonyError::refused(
@@ -84,7 +118,11 @@ impl Roots {
     pub(super) fn walk(&self) -> Tree {
         let mut tree = Tree::default();
         for root in &self.roots {
-            walk_root(root, &mut tree);
+            if is_object_url(&root.given) {
+                list_store(root, &mut tree);
+            } else {
+                walk_root(root, &mut tree);
+            }
         }
         tree.archives.sort_by(|a, b| a.path.cmp(&b.path));
         tree.archives.dedup_by(|a, b| a.path == b.path);
@@ -98,7 +136,11 @@ impl Roots {
 
 /// A `--leave` path, canonical, refused unless it lies under one of `roots`.
 fn resolve_leave(path: &Path, roots: &[Root]) -> Result<PathBuf, CeremonyError> {
-    let canonical = std::fs::canonicalize(path).map_err(CeremonyError::io(path))?;
+    let canonical = if is_object_url(path) {
+        path.to_owned()
+    } else {
+        std::fs::canonicalize(path).map_err(CeremonyError::io(path))?
+    };
     if roots
         .iter()
         .any(|root| canonical.starts_with(&root.canonical))
@@ -112,6 +154,25 @@ fn resolve_leave(path: &Path, roots: &[Root]) -> Result<PathBuf, CeremonyError> 
             ),
             "name an archive the rotation reported as left, by its path under --archives",
         ))
+    }
+}
+
+/// Lists one object store's archives; what else is there is skipped, with why.
+fn list_store(root: &Root, tree: &mut Tree) {
+    match root.store.list() {
+        Ok(listing) => {
+            for archive in listing.archives {
+                tree.archives
+                    .push(found(root, root.canonical.join(archive.name)));
+            }
+            for (key, reason) in listing.others {
+                tree.skipped.push((root.given.join(key), reason));
+            }
+        }
+        Err(error) => tree.unreadable.push((
+            found(root, root.canonical.clone()),
+            format!("a store that cannot be listed ({error}): archives in it would be missed"),
+        )),
     }
 }
 
@@ -200,6 +261,7 @@ fn found(root: &Root, path: PathBuf) -> Found {
         path,
         root: root.given.clone(),
         relative,
+        store: Arc::clone(&root.store),
     }
 }
 
