@@ -18,10 +18,11 @@
 )]
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::BufWriter;
+use std::path::Path;
 use std::time::Instant;
 
-use custody::archive::{self, Archive, ArchiveSpec, WrappedUnder};
+use custody::archive::{self, Archive, ArchiveSpec, Input, WrappedUnder};
 use custody::hsm::WrappedKey;
 use custody::primitives::domain_id::DomainId;
 use custody::primitives::key_identity::{KeyId, WrapCheck};
@@ -50,7 +51,7 @@ fn main() {
         },
         [1; 32],
         &spec,
-        File::open(input).unwrap(),
+        Input::open(Path::new(input)).unwrap(),
         BufWriter::new(File::create(sealed).unwrap()),
         &|_| {},
     )
@@ -63,7 +64,7 @@ fn main() {
     );
 
     let start = Instant::now();
-    let summary = Archive::read(BufReader::new(File::open(sealed).unwrap()))
+    let summary = Archive::read(Input::open(Path::new(sealed)).unwrap())
         .unwrap()
         .open_with_key(&key(), File::create(opened).unwrap(), &|_| {})
         .unwrap();

@@ -12,6 +12,7 @@
 mod error;
 mod format;
 mod header;
+mod input;
 mod key_wrap;
 mod keys;
 mod open;
@@ -28,6 +29,7 @@ pub use header::{
     ArchiveSpec, ChunkSize, Metadata, PublicHeader, MAX_CONTENT_TYPE_LEN, MAX_DOMAIN_LEN,
     MAX_NAME_LEN, SALT_LEN,
 };
+pub use input::Input;
 pub use key_wrap::KeyWrap;
 pub use keys::{ArchiveKeys, HEADER_KEY_INFO, PAYLOAD_KEY_INFO};
 pub use open::{read_header, Archive};

@@ -4,12 +4,13 @@
 //! byte before the header MAC verifies, nor a chunk before it and every chunk before it
 //! authenticated.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use super::error::{ArchiveError, Result};
 use super::format;
 use super::header::PublicHeader;
+use super::input::Input;
 use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::pipeline::{self, Segment};
@@ -21,21 +22,22 @@ use crate::primitives::secret::DataKey;
 
 /// An archive whose public header has been read; the payload has not been touched.
 #[derive(Debug)]
-pub struct Archive<R> {
+pub struct Archive<'a> {
     pub(super) header: PublicHeader,
     pub(super) covered: Vec<u8>,
-    input: R,
+    input: Input<'a>,
 }
 
 /// Reads only the public header (for `custody inspect`): no key, no token, nothing verified.
-pub fn read_header(input: impl Read) -> Result<PublicHeader> {
+pub fn read_header<'a>(input: impl Into<Input<'a>>) -> Result<PublicHeader> {
     Archive::read(input).map(|archive| archive.header)
 }
 
-impl<R: Read> Archive<R> {
+impl<'a> Archive<'a> {
     /// Reads and parses the header strictly, leaving the input at the payload.
-    pub fn read(mut input: R) -> Result<Self> {
-        let (header, covered) = format::read(&mut input)?;
+    pub fn read(input: impl Into<Input<'a>>) -> Result<Self> {
+        let mut input = input.into();
+        let (header, covered) = format::read(&mut input.reader())?;
         Ok(Self {
             header,
             covered,
@@ -111,14 +113,16 @@ impl<R: Read> Archive<R> {
             &mut self.input,
             segment_len,
             &|segment: &mut Segment| {
-                cipher.open_chunk(segment.index, segment.last, segment_len, &mut segment.data)
+                let (index, last) = (segment.index, segment.last);
+                let len = cipher.open_chunk(index, last, segment_len, segment.bytes_mut())?;
+                segment.truncate(len);
+                Ok(())
             },
             &mut |segment: &Segment| {
-                output
-                    .write_all(&segment.data)
-                    .map_err(ArchiveError::Write)?;
-                payload_len += len_u64(segment.data.len());
-                archive_len += len_u64(segment.data.len() + TAG_LEN);
+                let opened = segment.bytes();
+                output.write_all(opened).map_err(ArchiveError::Write)?;
+                payload_len += len_u64(opened.len());
+                archive_len += len_u64(opened.len() + TAG_LEN);
                 progress(payload_len);
                 Ok(())
             },

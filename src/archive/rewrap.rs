@@ -5,8 +5,6 @@
 //! grow with the archive's size. The data key and salt do not change, so the payload keys do not
 //! either.
 
-use std::io::Read;
-
 use super::error::{ArchiveError, Result};
 use super::format;
 use super::header::ArchiveSpec;
@@ -14,7 +12,7 @@ use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::open::Archive;
 
-impl<R: Read> Archive<R> {
+impl Archive<'_> {
     /// The header this archive has under `new_key`: same length, same salt, chunk size and
     /// metadata, the data key wrapped anew, the new key's reference, the MAC recomputed.
     pub fn rewrapped_header(

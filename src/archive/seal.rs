@@ -2,11 +2,12 @@
 //! chunk by chunk on all cores. This module owns the order of those steps; it must never write a
 //! payload byte before the header, and never keep the data key beyond the call.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use super::error::{ArchiveError, Result};
 use super::format;
 use super::header::{ArchiveSpec, PublicHeader, SALT_LEN};
+use super::input::Input;
 use super::key_wrap::KeyWrap;
 use super::keys::ArchiveKeys;
 use super::pipeline::{self, Segment};
@@ -31,10 +32,10 @@ pub struct ArchiveSummary {
 
 /// Seals `input` into `output` under a fresh data key that `key` generates and wraps.
 /// `progress` is called with the plaintext bytes sealed so far.
-pub fn seal(
+pub fn seal<'a>(
     key: &dyn KeyWrap,
     spec: &ArchiveSpec,
-    input: impl Read,
+    input: impl Into<Input<'a>>,
     output: impl Write,
     progress: &dyn Fn(u64),
 ) -> Result<ArchiveSummary> {
@@ -63,12 +64,12 @@ pub struct WrappedUnder<'a> {
 /// [`seal`], public so the worked example of the format specification can be regenerated. The
 /// data key MUST be fresh and random for every archive, and `wrapped.wrapped_key` MUST be its
 /// wrapping under the domain key the spec names, whose wrap check value is `wrapped.wrap_check`.
-pub fn seal_with_key(
+pub fn seal_with_key<'a>(
     data_key: &DataKey,
     wrapped: WrappedUnder<'_>,
     salt: [u8; SALT_LEN],
     spec: &ArchiveSpec,
-    mut input: impl Read,
+    input: impl Into<Input<'a>>,
     mut output: impl Write,
     progress: &dyn Fn(u64),
 ) -> Result<ArchiveSummary> {
@@ -84,15 +85,18 @@ pub fn seal_with_key(
     drop(keys);
     let (mut payload_len, mut archive_len) = (0u64, len_u64(header_bytes.len()));
     let chunks = pipeline::run(
-        &mut input,
+        &mut input.into(),
         spec.chunk_size.bytes(),
-        &|segment: &mut Segment| cipher.seal_chunk(segment.index, segment.last, &mut segment.data),
+        &|segment: &mut Segment| {
+            let tag = cipher.seal_chunk(segment.index, segment.last, segment.bytes_mut())?;
+            segment.append(&tag);
+            Ok(())
+        },
         &mut |segment: &Segment| {
-            output
-                .write_all(&segment.data)
-                .map_err(ArchiveError::Write)?;
-            payload_len += len_u64(segment.data.len() - TAG_LEN);
-            archive_len += len_u64(segment.data.len());
+            let sealed = segment.bytes();
+            output.write_all(sealed).map_err(ArchiveError::Write)?;
+            payload_len += len_u64(sealed.len() - TAG_LEN);
+            archive_len += len_u64(sealed.len());
             progress(payload_len);
             Ok(())
         },

@@ -8,6 +8,8 @@
 //! last; the last non-empty unless it is the only one. It must never hand back a chunk that did
 //! not authenticate, and it never does I/O.
 
+use zeroize::Zeroizing;
+
 use super::error::{ArchiveError, Result};
 use crate::primitives::aead::{AeadError, Aes256Gcm, NONCE_LEN};
 
@@ -34,50 +36,47 @@ impl PayloadCipher {
             .map_err(|AeadError| ArchiveError::CipherRefused)
     }
 
-    /// Seals chunk `counter` in place, appending its tag.
-    pub fn seal_chunk(&self, counter: u64, last: bool, buffer: &mut Vec<u8>) -> Result<()> {
+    /// Seals chunk `counter` in place and returns its tag, which follows it in the archive.
+    pub fn seal_chunk(&self, counter: u64, last: bool, chunk: &mut [u8]) -> Result<[u8; TAG_LEN]> {
         self.0
-            .seal_in_place(nonce(counter, last), &[], buffer)
+            .seal_detached(nonce(counter, last), &[], chunk)
             // GCM refuses only a chunk near 64 GiB; chunks are at most 16 MiB.
             .map_err(|AeadError| ArchiveError::ChunkAltered { chunk: counter })
     }
 
-    /// Opens chunk `counter` in place. A failure is classified: a full-size last chunk that
+    /// Opens chunk `counter` (ciphertext then tag) in place and returns the plaintext's length:
+    /// the plaintext is `chunk[..len]`. A failure is classified: a full-size last chunk that
     /// authenticates as a non-final one means the stream was cut at a chunk boundary.
     pub fn open_chunk(
         &self,
         counter: u64,
         last: bool,
         full_len: usize,
-        buffer: &mut Vec<u8>,
-    ) -> Result<()> {
-        if buffer.len() < TAG_LEN {
+        chunk: &mut [u8],
+    ) -> Result<usize> {
+        if chunk.len() < TAG_LEN {
             // Only the very first segment can be this short and still be a whole read: nothing
             // at all follows the header, or the stream was cut inside a tag.
             return Err(match counter {
-                0 if buffer.is_empty() => ArchiveError::Truncated { chunks: 0 },
+                0 if chunk.is_empty() => ArchiveError::Truncated { chunks: 0 },
                 _ => ArchiveError::ChunkAltered { chunk: counter },
             });
         }
-        // ring wipes a buffer that fails to open; keep the one copy a truncation check needs.
-        let boundary_copy = (last && buffer.len() == full_len).then(|| buffer.clone());
-        if self
-            .0
-            .open_in_place(nonce(counter, last), &[], buffer)
-            .is_ok()
-        {
-            if last && buffer.is_empty() && counter > 0 {
+        // A chunk that fails to open is wiped; keep the one copy a truncation check needs.
+        let boundary_copy =
+            (last && chunk.len() == full_len).then(|| Zeroizing::new(chunk.to_vec()));
+        if let Ok(len) = self.0.open_detached(nonce(counter, last), &[], chunk) {
+            if last && len == 0 && counter > 0 {
                 return Err(ArchiveError::EmptyFinalChunk { chunk: counter });
             }
-            return Ok(());
+            return Ok(len);
         }
         if let Some(mut copy) = boundary_copy {
             if self
                 .0
-                .open_in_place(nonce(counter, false), &[], &mut copy)
+                .open_detached(nonce(counter, false), &[], &mut copy)
                 .is_ok()
             {
-                zeroize::Zeroize::zeroize(&mut copy);
                 return Err(ArchiveError::Truncated {
                     chunks: counter + 1,
                 });

@@ -4,7 +4,6 @@
 //! altered stream ends the command with a failure). With `--out-dir`, many archives are restored
 //! under their recorded names (`restore`). Opening itself is the archive layer's.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args};
@@ -163,7 +162,7 @@ pub fn run(args: &OpenArgs) -> Result<(), Failure> {
 /// One archive to open into `-o OUT`, checked (its header read, the destination free) before
 /// any key is looked for.
 pub struct Single<'a> {
-    archive: Archive<Box<dyn Read>>,
+    archive: Archive<'static>,
     path: &'a Path,
     name: String,
     out: &'a Path,
@@ -267,7 +266,7 @@ pub fn renamed(archive: &Path, recorded: Option<&str>) -> Option<String> {
 }
 
 /// Reads the public header of the archive at `path` (`-`: standard input).
-pub fn read_archive(path: &Path, name: &str) -> Result<Archive<Box<dyn Read>>, Failure> {
+pub fn read_archive(path: &Path, name: &str) -> Result<Archive<'static>, Failure> {
     Archive::read(stdio::reader(path)?).map_err(|e| Failure::from(e).about(name))
 }
 

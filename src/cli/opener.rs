@@ -54,7 +54,7 @@ impl<'a> Opener<'a> {
     /// Opens `archive` into `output` with the domain key its header names.
     pub fn open(
         &self,
-        archive: Archive<Box<dyn std::io::Read>>,
+        archive: Archive<'static>,
         output: Output<'_>,
         progress: &dyn Fn(u64),
     ) -> crate::archive::Result<ArchiveSummary> {
@@ -73,7 +73,7 @@ impl<'a> Opener<'a> {
 }
 
 fn write(
-    archive: Archive<Box<dyn std::io::Read>>,
+    archive: Archive<'static>,
     key: &dyn KeyWrap,
     output: Output<'_>,
     progress: &dyn Fn(u64),

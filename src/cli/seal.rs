@@ -387,7 +387,7 @@ impl Sealer<'_> {
     fn seal_to_store(
         &self,
         spec: &ArchiveSpec,
-        input: impl std::io::Read,
+        input: archive::Input<'_>,
         store: &dyn ArchiveStore,
         name: &str,
         size: Option<u64>,
@@ -411,7 +411,7 @@ impl Sealer<'_> {
     fn seal_to_file(
         &self,
         spec: &ArchiveSpec,
-        input: impl std::io::Read,
+        input: archive::Input<'_>,
         destination: &Path,
         progress: &dyn Fn(u64),
     ) -> Result<ArchiveSummary, Failure> {

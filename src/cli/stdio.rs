@@ -2,10 +2,10 @@
 //! Also how a path is named in messages, and the refusal to replace an existing file unless the
 //! user said `--force`.
 
-use std::io::Read;
 use std::path::Path;
 
 use super::output::Failure;
+use crate::archive::Input;
 
 /// Whether `path` is `-`.
 pub fn is_dash(path: &Path) -> bool {
@@ -22,22 +22,20 @@ pub fn name(path: &Path, dash: &str) -> String {
 }
 
 /// Opens `path` for reading: standard input for `-`, an archive in an object store for an
-/// `s3://` URL.
-pub fn reader(path: &Path) -> Result<Box<dyn Read>, Failure> {
+/// `s3://` URL, a regular file by position.
+pub fn reader(path: &Path) -> Result<Input<'static>, Failure> {
     if is_dash(path) {
-        return Ok(Box::new(std::io::stdin().lock()));
+        return Ok(Input::from(std::io::stdin().lock()));
     }
     if let Some((store, name)) = crate::store::archive_at(path)? {
-        return Ok(Box::new(store.read(&name)?));
+        return Ok(Input::from(store.read(&name)?));
     }
-    std::fs::File::open(path)
-        .map(|file| Box::new(file) as Box<dyn Read>)
-        .map_err(|error| {
-            Failure::new(
-                format!("{}: cannot be read: {error}", path.display()),
-                "check the path and that you may read the file",
-            )
-        })
+    Input::open(path).map_err(|error| {
+        Failure::new(
+            format!("{}: cannot be read: {error}", path.display()),
+            "check the path and that you may read the file",
+        )
+    })
 }
 
 /// Refuses to replace an existing file at `path` unless `force` is set.

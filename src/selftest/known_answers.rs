@@ -1,7 +1,7 @@
 //! The self-tests and their known answers. Each vector names its published source; each check runs
-//! the same code path custody uses for real work (ring for archives, the `aes-gcm` crate for share
-//! files, our own argon2id and key-wrap functions) and, for authenticated encryption, also checks
-//! that a tampered tag is refused. The custody-specific answers were computed with an independent
+//! the same code path custody uses for real work (aws-lc-rs for archives, the `aes-gcm` crate for
+//! share files, our own argon2id and key-wrap functions) and, for authenticated encryption, also
+//! checks that a tampered tag is refused. The custody-specific answers were computed with an independent
 //! implementation: the key id with Python's `hmac`, the domain signature with pyca/cryptography
 //! (OpenSSL's ML-DSA-65 and Ed25519) and dilithium-py (tests/crosscheck/signature.py).
 
@@ -34,7 +34,7 @@ pub const ALL: &[SelfTest] = &[
         check: hkdf_sha256,
     },
     SelfTest {
-        name: "AES-256-GCM (archives, ring)",
+        name: "AES-256-GCM (archives, aws-lc-rs)",
         check: aes_gcm_archives,
     },
     SelfTest {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// One self-test: a name an auditor recognises and a check that says what differed, if anything.
 #[derive(Debug, Clone, Copy)]
 pub struct SelfTest {
-    /// What is tested, e.g. "AES-256-GCM (archives, ring)".
+    /// What is tested, e.g. "AES-256-GCM (archives, aws-lc-rs)".
     pub name: &'static str,
     /// Runs the test; the error says what differed from the known answer.
     pub check: fn() -> Result<(), String>,
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn one_failing_test_refuses_the_whole_run_and_is_named() {
         let broken = SelfTest {
-            name: "AES-256-GCM (archives, ring)",
+            name: "AES-256-GCM (archives, aws-lc-rs)",
             check: || Err("ciphertext differs from the known answer".to_owned()),
         };
         let mut tests = known_answers::ALL.to_vec();
@@ -124,7 +124,7 @@ mod tests {
         let failure = run(&tests).require_pass().unwrap_err();
         assert_eq!(
             failure.to_string(),
-            "power-on self-test failed: AES-256-GCM (archives, ring) (ciphertext differs from \
+            "power-on self-test failed: AES-256-GCM (archives, aws-lc-rs) (ciphertext differs from \
              the known answer); custody refuses to handle keys"
         );
     }

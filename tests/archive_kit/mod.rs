@@ -136,8 +136,9 @@ impl Fixture {
         let mut out = honest[..header.len].to_vec();
         for (index, (plaintext, last)) in chunks.iter().enumerate() {
             let mut buffer = plaintext.clone();
-            cipher.seal_chunk(index as u64, *last, &mut buffer).unwrap();
+            let tag = cipher.seal_chunk(index as u64, *last, &mut buffer).unwrap();
             out.extend_from_slice(&buffer);
+            out.extend_from_slice(&tag);
         }
         out
     }
