@@ -28,6 +28,7 @@ mod selftest;
 mod share;
 mod stdio;
 mod store;
+mod store_writers;
 mod token;
 mod token_keys;
 mod verify;

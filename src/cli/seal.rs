@@ -3,7 +3,7 @@
 //! itself is the archive layer's; each archive file appears complete or not at all, and an
 //! interruption or a killed run leaves nothing behind (`interrupt`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,6 +16,7 @@ use super::output::{print, print_json, Failure};
 use super::progress::Progress;
 use super::stdio::{self, is_dash};
 use super::store::ProfileArg;
+use super::store_writers::{Queued, Writers, Written, SMALL_ARCHIVE};
 use super::token;
 use crate::archive::{self, ArchiveSpec, ArchiveSummary, ChunkSize, KeyWrap, Metadata};
 use crate::catalog;
@@ -116,26 +117,115 @@ pub fn run(args: &SealArgs) -> Result<(), Failure> {
         store: store.as_deref(),
         force: args.force,
     };
-    let mut reports = Vec::with_capacity(jobs.len());
-    let mut recorder = store.as_deref().map(catalog::Recorder::new);
-    for job in &jobs {
-        let (report, entry) = sealer.seal(job)?;
-        reports.push(report);
-        if let (Some(recorder), Some(entry)) = (recorder.as_mut(), entry) {
-            recorder
-                .push(entry)
-                .map_err(|e| uncatalogued(e, reports.len()))?;
+    let mut run = Run {
+        reports: jobs.iter().map(|_| None).collect(),
+        held: BTreeMap::new(),
+        recorder: store.as_deref().map(catalog::Recorder::new),
+        failure: None,
+    };
+    let mut writers = store
+        .as_ref()
+        .map(|store| Writers::start(store, args.force));
+    for (index, job) in jobs.iter().enumerate() {
+        let (report, sealed) = match sealer.seal(job) {
+            Ok(sealed) => sealed,
+            Err(failure) => {
+                // What was handed to the writers is finished, and recorded, before stopping.
+                run.settle(writers.take().map(Writers::finish).unwrap_or_default());
+                run.finish()?;
+                return Err(failure);
+            }
+        };
+        match sealed {
+            Sealed::Elsewhere => run.reports[index] = Some(report),
+            Sealed::Stored(entry) => run.done(index, report, entry),
+            Sealed::InMemory { name, bytes, entry } => {
+                run.held.insert(index, (report, entry));
+                let written = match writers.as_mut() {
+                    Some(writers) => writers.submit(Queued { index, name, bytes }),
+                    None => Vec::new(),
+                };
+                run.settle(written);
+            }
+        }
+        if run.failure.is_some() {
+            break;
         }
     }
-    let head = recorder
-        .map(|recorder| {
-            recorder
-                .finish()
-                .map_err(|e| uncatalogued(e, reports.len()))
-        })
-        .transpose()?;
+    run.settle(writers.map(Writers::finish).unwrap_or_default());
+    let head = run.finish()?;
     drop(progress);
+    let reports = run.reports.into_iter().flatten().collect();
     report(args, reports, store.as_deref().zip(head.as_ref()))
+}
+
+/// Where a sealed archive is: written (to a file or standard output), written to the store, or
+/// sealed in memory for a store's writers.
+enum Sealed {
+    Elsewhere,
+    Stored(catalog::Entry),
+    InMemory {
+        name: String,
+        bytes: Vec<u8>,
+        entry: catalog::Entry,
+    },
+}
+
+/// A seal's progress: each input's report once its archive is whole, the catalog entries of the
+/// archives still with the writers, the catalog being recorded, and the first failure.
+struct Run<'s> {
+    reports: Vec<Option<SealReport>>,
+    held: BTreeMap<usize, (SealReport, catalog::Entry)>,
+    recorder: Option<catalog::Recorder<'s>>,
+    failure: Option<Failure>,
+}
+
+impl Run<'_> {
+    /// Archive `index` is whole in the store: reported and catalogued.
+    fn done(&mut self, index: usize, report: SealReport, entry: catalog::Entry) {
+        self.reports[index] = Some(report);
+        if let Some(recorder) = self.recorder.as_mut() {
+            if let Err(error) = recorder.push(entry) {
+                let sealed = self.reports.iter().flatten().count();
+                self.failure.get_or_insert(uncatalogued(error, sealed));
+            }
+        }
+    }
+
+    /// What the writers finished.
+    fn settle(&mut self, written: Vec<Written>) {
+        for Written { index, result } in written {
+            let Some((report, entry)) = self.held.remove(&index) else {
+                continue;
+            };
+            match result {
+                Ok(()) => self.done(index, report, entry),
+                Err(error) => {
+                    let shown = report.archive.clone();
+                    self.failure.get_or_insert(
+                        Failure::new(
+                            format!("cannot write {shown}: {error}"),
+                            "check the destination's free space and permissions; nothing was \
+                             left there",
+                        )
+                        .about(&report.input),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The catalog recorded (the head of the store's catalog), or the first failure.
+    fn finish(&mut self) -> Result<Option<catalog::Head>, Failure> {
+        let head = self.recorder.take().map(|recorder| {
+            let sealed = self.reports.iter().flatten().count();
+            recorder.finish().map_err(|e| uncatalogued(e, sealed))
+        });
+        if let Some(failure) = self.failure.take() {
+            return Err(failure);
+        }
+        head.transpose()
+    }
 }
 
 /// The catalog could not be written: the archives sealed stay, complete, but the catalog may
@@ -233,6 +323,14 @@ fn existing(store: &dyn ArchiveStore, force: bool) -> Result<HashSet<String>, Fa
         .collect())
 }
 
+/// Whether `job`'s archive goes to a store and is small enough to be sealed in memory.
+fn small(job: &Job) -> bool {
+    job.stored_as.is_some()
+        && job
+            .size
+            .is_some_and(|size| size <= SMALL_ARCHIVE - 64 * 1024)
+}
+
 /// The `--out-dir` store: an object store, or a directory that exists.
 fn out_dir(dir: &Path) -> Result<Arc<dyn ArchiveStore>, Failure> {
     if !is_object_url(dir) && !dir.is_dir() {
@@ -325,19 +423,30 @@ struct Sealer<'a> {
 }
 
 impl Sealer<'_> {
-    /// Seals one input; the archive's catalog entry when it went to a store.
-    fn seal(&self, job: &Job) -> Result<(SealReport, Option<catalog::Entry>), Failure> {
+    /// Seals one input: a small one going to a store into memory, for the store's writers.
+    fn seal(&self, job: &Job) -> Result<(SealReport, Sealed), Failure> {
         let input_name = stdio::name(&job.input, "standard input");
         self.progress.item(input_name.clone());
         let spec = self.spec(job);
         let input = stdio::reader(&job.input)?;
         let progress = |done| self.progress.update(done);
-        let mut entry = None;
-        let summary = if let (Some(store), Some(name)) = (self.store, &job.stored_as) {
-            let (summary, sealed) = self
+        let mut sealed = Sealed::Elsewhere;
+        let summary = if let (Some(name), true) = (&job.stored_as, small(job)) {
+            let mut archive = catalog::Measure::new(Vec::new());
+            let summary = archive::seal(self.key, &spec, input, &mut archive, &progress)
+                .map_err(|e| Failure::from(e).about(&input_name))?;
+            let (bytes, measured) = archive.finish()?;
+            sealed = Sealed::InMemory {
+                name: name.clone(),
+                bytes,
+                entry: measured.sealed(name, catalog::now())?,
+            };
+            summary
+        } else if let (Some(store), Some(name)) = (self.store, &job.stored_as) {
+            let (summary, entry) = self
                 .seal_to_store(&spec, input, store, name, job.size, &progress)
                 .map_err(|e| e.about(&input_name))?;
-            entry = Some(sealed);
+            sealed = Sealed::Stored(entry);
             summary
         } else if is_dash(&job.output) {
             let stdout = std::io::stdout().lock();
@@ -358,7 +467,7 @@ impl Sealer<'_> {
             chunks: summary.chunks,
             archive_bytes: summary.archive_len,
         };
-        Ok((report, entry))
+        Ok((report, sealed))
     }
 
     fn spec(&self, job: &Job) -> ArchiveSpec {

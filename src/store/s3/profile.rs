@@ -79,7 +79,12 @@ impl Profile {
         let credentials_path = shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?;
         let config = read_ini(&config_path, false)?;
         let credentials = read_ini(&credentials_path, true)?;
-        Self::from_files(&name, config.as_ref(), credentials.as_ref(), &credentials_path)
+        Self::from_files(
+            &name,
+            config.as_ref(),
+            credentials.as_ref(),
+            &credentials_path,
+        )
     }
 
     /// Profile `name` as the config and credentials files (parsed; `None` when absent) give it.
@@ -96,7 +101,8 @@ impl Profile {
         };
         let from_config =
             |key: &str| config.and_then(|ini| ini.get_from(Some(config_section.as_str()), key));
-        let from_credentials = |key: &str| credentials.and_then(|ini| ini.get_from(Some(name), key));
+        let from_credentials =
+            |key: &str| credentials.and_then(|ini| ini.get_from(Some(name), key));
         let secret = |key: &str| from_credentials(key).or_else(|| from_config(key));
         let (Some(access_key), Some(secret_key)) =
             (secret("aws_access_key_id"), secret("aws_secret_access_key"))
@@ -175,11 +181,17 @@ mod tests {
                            [embassy]\naws_access_key_id = GK1\naws_secret_access_key = s1\n";
         let embassy = profile("embassy", config, credentials).unwrap();
         assert_eq!(embassy.region, "garage");
-        assert_eq!(embassy.endpoint.as_deref(), Some("https://s3.embassy.example:3900"));
+        assert_eq!(
+            embassy.endpoint.as_deref(),
+            Some("https://s3.embassy.example:3900")
+        );
         assert_eq!(embassy.access_key, "GK1");
         assert_eq!(embassy.secret_key.expose_secret(), "s1");
         let default = profile("default", config, credentials).unwrap();
-        assert_eq!((default.region.as_str(), default.endpoint), ("eu-north-1", None));
+        assert_eq!(
+            (default.region.as_str(), default.endpoint),
+            ("eu-north-1", None)
+        );
         assert_eq!(default.access_key, "D");
     }
 
@@ -187,22 +199,40 @@ mod tests {
     fn keys_in_the_config_file_count_and_the_region_has_a_default() {
         let config = "[profile home]\naws_access_key_id = K\naws_secret_access_key = S\n";
         let home = profile("home", config, "").unwrap();
-        assert_eq!((home.region.as_str(), home.access_key.as_str()), ("us-east-1", "K"));
+        assert_eq!(
+            (home.region.as_str(), home.access_key.as_str()),
+            ("us-east-1", "K")
+        );
     }
 
     #[test]
     fn a_profile_without_keys_is_refused_naming_the_file_not_a_value() {
-        let error = profile("vault", "[profile vault]\nregion = x\n", "[other]\naws_access_key_id = K\naws_secret_access_key = secret-value\n")
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("profile vault: no aws_access_key_id"), "{error}");
+        let error = profile(
+            "vault",
+            "[profile vault]\nregion = x\n",
+            "[other]\naws_access_key_id = K\naws_secret_access_key = secret-value\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("profile vault: no aws_access_key_id"),
+            "{error}"
+        );
         assert!(error.contains("creds"), "{error}");
         assert!(!error.contains("secret-value"), "{error}");
     }
 
     #[test]
     fn debug_never_shows_the_secret_key() {
-        let shown = format!("{:?}", profile("default", "", "[default]\naws_access_key_id = K\naws_secret_access_key = hush\n").unwrap());
+        let shown = format!(
+            "{:?}",
+            profile(
+                "default",
+                "",
+                "[default]\naws_access_key_id = K\naws_secret_access_key = hush\n"
+            )
+            .unwrap()
+        );
         assert!(!shown.contains("hush"), "{shown}");
     }
 }
