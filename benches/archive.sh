@@ -17,6 +17,9 @@
 #     from /dev/zero: memory does not depend on content);
 #   - sealing 10,000 files of 4 KiB with one `custody seal --out-dir` (one token session), into
 #     tmpfs (/dev/shm) and into WORKDIR on disk.
+#   - last, the object-store figures of benches/store.sh against a three-node Garage cluster on
+#     this machine (1 GiB and 10,000 small archives beside `aws s3 cp`, a rotation of 10,000
+#     archives and the bytes it moved).
 # WORKDIR (default: a new directory under /var/tmp) needs about 3 GiB free, and /dev/shm 4 GiB
 # of memory for the 4 GiB archive (a file there needs no disk); WORKDIR is removed at
 # the end unless given. Progress goes to stderr. Figures vary with the machine's load: run it
@@ -190,3 +193,8 @@ row "seal $count files of 4 KiB, one session, archives on tmpfs" '`custody seal 
 t=$(cd "$WORK/small" && seconds "${SEAL[@]}" --out-dir "$WORK/sealed" -- *)
 count=$(find "$WORK/sealed" -name '*.custody' | wc -l)
 row "seal $count files of 4 KiB, one session, archives on disk (2 fsyncs each)" '`custody seal --manifest M --hsm URI --out-dir sealed/ small/*`' "$t s"
+
+# The object-store figures (issue 17): the same binary, domain and token against a three-node
+# Garage cluster on this machine (benches/store.sh; it rotates the domain last).
+say "object store (benches/store.sh)"
+bash "$ROOT/benches/store.sh" "$CUSTODY" "$MANIFEST" "$URI" "$WORK/pdir" "$WORK"
