@@ -88,6 +88,55 @@ impl Cluster {
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// Bytes of object data (Garage's blocks) every node has read and written so far, summed:
+    /// Garage's own counters (`block_bytes_read`, `block_bytes_written` on each node's admin
+    /// `/metrics`). An object of a few hundred bytes, such as an archive's header, is kept in
+    /// Garage's metadata and never counted here; a payload's bytes are.
+    pub fn block_bytes(&self) -> (u64, u64) {
+        let (mut read, mut written) = (0, 0);
+        for zone in ["home", "embassy", "vault"] {
+            let config = std::fs::read_to_string(
+                self.dir.path().join(format!("cluster/{zone}/garage.toml")),
+            )
+            .unwrap();
+            let admin = config
+                .split("[admin]")
+                .nth(1)
+                .and_then(|section| section.split('"').nth(1))
+                .unwrap()
+                .to_owned();
+            // A node just started may not listen yet.
+            let mut stream = (0..100)
+                .find_map(|_| {
+                    std::net::TcpStream::connect(&admin)
+                        .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
+                        .ok()
+                })
+                .unwrap_or_else(|| panic!("garage's admin API at {admin} does not answer"));
+            std::io::Write::write_all(
+                &mut stream,
+                format!("GET /metrics HTTP/1.0\r\nHost: {admin}\r\n\r\n").as_bytes(),
+            )
+            .unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut stream, &mut text).unwrap();
+            let counter = |name: &str| -> u64 {
+                text.lines()
+                    .find_map(|line| {
+                        line.strip_prefix(name)?
+                            .strip_prefix(' ')?
+                            .trim()
+                            .parse()
+                            .ok()
+                    })
+                    .unwrap_or(0)
+            };
+            read += counter("block_bytes_read");
+            written += counter("block_bytes_written");
+        }
+        (read, written)
+    }
 }
 
 impl Drop for Cluster {
